@@ -1,0 +1,70 @@
+"""The command line: the only place that prints or exits.
+
+Each sub-command lives in its own module with `add_parser(subparsers)` and
+`run(args) -> int`; `main(argv)` returns an exit code and is tested in-process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from enum import IntEnum
+from importlib import import_module
+
+from nb2prod import __version__
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FINDINGS = 1  # findings reported (check), or a conversion that is not equivalent
+    USAGE = 2  # bad command line, or an input file that cannot be used
+    INTERNAL = 3  # a bug in nb2prod
+
+
+# Sub-commands, each a module of this package; imported only when used.
+COMMANDS = {
+    "check": "nb2prod.cli.check",
+    "pin": "nb2prod.cli.pin",
+}
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, str]]:
+    parser = argparse.ArgumentParser(
+        prog="nb2prod",
+        description="Turn a Jupyter notebook into production code, and prove it does what the notebook did.",
+    )
+    parser.add_argument("--version", action="version", version=f"nb2prod {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    available = {}
+    for name, module_name in COMMANDS.items():
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # a command not built yet
+            raise
+        module.add_parser(sub)
+        available[name] = module_name
+    return parser, available
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, available = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    module = import_module(available[args.command])
+    try:
+        return int(module.run(args))
+    except KeyboardInterrupt:
+        print("nb2prod: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return ExitCode.OK
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""NB111: absolute or user-specific paths in file I/O, which break on any other machine."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from nb2prod.analysis import Analysis
+from nb2prod.findings import Finding, Severity
+
+# Callee names (last dotted part) that read, write or navigate files.
+_IO_CALL = re.compile(
+    r"(open|read_\w+|to_(csv|parquet|excel|pickle|json|hdf|feather|stata|orc|html|latex|xml)|"
+    r"load|loads?txt|loadtxt|genfromtxt|save|savez|savez_compressed|savetxt|savefig|dump|imread|"
+    r"imwrite|imsave|Path|PurePath|PosixPath|WindowsPath|chdir|listdir|scandir|walk|glob|iglob|"
+    r"exists|isfile|isdir|makedirs|mkdir|remove|unlink|rmtree|copy|copyfile|copy2|move|rename|"
+    r"ExcelWriter|ExcelFile|File|connect|ZipFile|TarFile|HDFStore|read_file|to_file|"
+    r"from_pretrained|load_model|save_model|load_workbook|join|expanduser|abspath|DataLoader|"
+    r"ImageFolder|read_text|write_text|read_bytes|write_bytes|fromfile|tofile|memmap)$"
+)
+# Absolute POSIX or Windows paths, UNC shares and home-relative paths.
+_ABSOLUTE = re.compile(r"^(~[/\\]|~$|/(?!/)[^\s]+|[A-Za-z]:[\\/]|\\\\[^\\\s]+\\)")
+_PATHLIKE_NAME = re.compile(r"(path|dir|folder|file|root|home|location)", re.I)
+
+
+def looks_absolute(text: str) -> bool:
+    if "\n" in text or len(text) > 500 or text.strip() != text:
+        return False
+    return _ABSOLUTE.match(text) is not None and text not in ("/", "//")
+
+
+def absolute_paths(analysis: Analysis) -> Iterator[Finding]:
+    for index, sym in enumerate(analysis.symbols):
+        if sym is None:
+            continue
+        hits: list[tuple[str, int, int]] = []
+        for call in sym.calls:
+            last = call.name.rpartition(".")[2]
+            if _IO_CALL.match(last):
+                hits.extend((s, call.line, call.column) for s in call.string_args if looks_absolute(s))
+        for assigned in sym.string_assignments:
+            if _PATHLIKE_NAME.search(assigned.name) and looks_absolute(assigned.value):
+                hits.append((assigned.value, assigned.line, assigned.column))
+        if hits:
+            hits.sort(key=lambda h: (h[1], h[2]))
+            paths = tuple(dict.fromkeys(h[0] for h in hits))
+            listed = ", ".join(f"'{p}'" for p in paths)
+            yield Finding(
+                "NB111", Severity.WARNING, index, analysis.notebook.cells[index].id,
+                hits[0][1], hits[0][2], paths,
+                f"absolute or user-specific path {listed}: it will not exist on another machine "
+                "(make it relative to a configurable data directory)",
+            )

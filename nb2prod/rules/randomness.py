@@ -1,0 +1,91 @@
+"""NB109: random numbers drawn with no seed set, so results change run to run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import lru_cache
+from importlib import resources
+
+from nb2prod.analysis import Analysis
+from nb2prod.findings import Finding, Severity
+from nb2prod.rules.imports import bind_imports, qualify
+
+_STDLIB_RANDOM = frozenset(
+    {"random", "randint", "randrange", "choice", "choices", "shuffle", "sample", "uniform",
+     "gauss", "normalvariate", "lognormvariate", "expovariate", "vonmisesvariate",
+     "gammavariate", "betavariate", "paretovariate", "weibullvariate", "triangular",
+     "getrandbits", "randbytes", "binomialvariate"}
+)
+# numpy.random attributes that are not draws from the global generator.
+_NUMPY_NOT_DRAWS = frozenset(
+    {"seed", "get_state", "set_state", "default_rng", "RandomState", "Generator", "PCG64",
+     "PCG64DXSM", "MT19937", "Philox", "SFC64", "SeedSequence", "BitGenerator"}
+)
+_NUMPY_CONSTRUCTORS = frozenset({"default_rng", "RandomState", "PCG64", "MT19937", "Philox", "SFC64"})
+_TORCH_DRAWS = frozenset(
+    {"rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "rand_like",
+     "randn_like", "randint_like", "poisson"}
+)
+_TORCH_SEEDS = frozenset({"torch.manual_seed", "torch.random.manual_seed", "torch.cuda.manual_seed_all",
+                          "torch.cuda.manual_seed"})
+_TF_SEEDS = frozenset({"tensorflow.random.set_seed", "tensorflow.set_random_seed",
+                       "tensorflow.compat.v1.set_random_seed", "keras.utils.set_random_seed",
+                       "tensorflow.keras.utils.set_random_seed"})
+
+
+@lru_cache(maxsize=1)
+def sklearn_random_state_names() -> frozenset[str]:
+    """Public scikit-learn names taking `random_state` (generated from scikit-learn itself)."""
+    text = resources.files("nb2prod.data").joinpath("sklearn_random_state.json").read_text("utf-8")
+    return frozenset(json.loads(text)["names"])
+
+
+def unseeded(analysis: Analysis) -> Iterator[Finding]:
+    aliases: dict[str, str] = {}
+    seeded = {"random": False, "numpy": False, "torch": False, "tensorflow": False}
+    sklearn_names = sklearn_random_state_names()
+    for index, sym in enumerate(analysis.symbols):
+        if sym is None:
+            continue
+        bind_imports(aliases, sym.imports)
+        hits: list[tuple[str, int, int]] = []
+        for call in sorted(sym.calls, key=lambda c: (c.line, c.column)):
+            name = qualify(aliases, call.name)
+            if name is None:
+                continue
+            module, _, attr = name.rpartition(".")
+            if name == "random.seed" or name in ("numpy.random.seed",):
+                seeded["random" if module == "random" else "numpy"] = bool(call.n_args or call.keywords)
+            elif name in _TORCH_SEEDS:
+                seeded["torch"] = True
+            elif name in _TF_SEEDS:
+                seeded["tensorflow"] = True
+            elif module == "random" and attr in _STDLIB_RANDOM:
+                if not seeded["random"]:
+                    hits.append((call.name, call.line, call.column))
+            elif module == "random" and attr == "Random" and not (call.n_args or call.keywords):
+                hits.append((call.name, call.line, call.column))
+            elif module == "numpy.random":
+                if attr in _NUMPY_CONSTRUCTORS:
+                    if not (call.n_args or call.keywords or call.has_star_kwargs):
+                        hits.append((call.name, call.line, call.column))
+                elif attr not in _NUMPY_NOT_DRAWS and not seeded["numpy"]:
+                    hits.append((call.name, call.line, call.column))
+            elif name.startswith("sklearn.") and attr in sklearn_names:
+                if ("random_state" not in call.keywords and not call.has_star_kwargs
+                        and not seeded["numpy"]):
+                    hits.append((call.name, call.line, call.column))
+            elif module == "torch" and attr in _TORCH_DRAWS and not seeded["torch"]:
+                hits.append((call.name, call.line, call.column))
+            elif module.startswith("tensorflow.random") and not seeded["tensorflow"] and attr != "set_seed":
+                hits.append((call.name, call.line, call.column))
+        if hits:
+            names = tuple(dict.fromkeys(h[0] for h in hits))
+            listed = ", ".join(f"{n}()" for n in names)
+            yield Finding(
+                "NB109", Severity.WARNING, index, analysis.notebook.cells[index].id,
+                hits[0][1], hits[0][2], names,
+                f"unseeded randomness: {listed} without a seed; results change from run to run "
+                "(pass random_state= / seed the generator)",
+            )
