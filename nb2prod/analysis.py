@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -70,7 +71,11 @@ class Analysis:
 
 
 def collect_symbols(notebook: Notebook) -> tuple[CellSymbols | None, ...]:
-    return tuple(analyze_cell(c.source) if c.is_code else None for c in notebook.cells)
+    # the parser warns about the notebook's code (invalid escapes); that is not ours to print
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return tuple(analyze_cell(c.source) if c.is_code else None for c in notebook.cells)
 
 
 def analyze(notebook: Notebook, codes: frozenset[str] | None = None) -> Analysis:

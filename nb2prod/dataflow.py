@@ -415,6 +415,8 @@ class _CellVisitor(ast.NodeVisitor):
     # -- name resolution
 
     def _read(self, name: str, node: ast.AST) -> None:
+        if name == "get_ipython":
+            return  # provided by IPython, and what every translated magic calls
         start = scope = self.scope
         crossed_function = False
         while scope is not None:
@@ -428,6 +430,7 @@ class _CellVisitor(ast.NodeVisitor):
                     self.uses.setdefault(name, ref)
                 return
             if name in scope.globals_:
+                crossed_function = crossed_function or scope.kind == "function"
                 scope = self.module
                 continue
             if scope.kind == "function":

@@ -240,10 +240,14 @@ def _from_v4(raw: Mapping[str, Any], path: str, version: tuple[int, int]) -> Not
         if not isinstance(cell, dict):
             raise InputError(path, f"cell {index} is not an object", kind="invalid-cell", cell=index)
         cell_type = cell.get("cell_type")
-        if cell_type not in ("code", "markdown", "raw"):
+        if not isinstance(cell_type, str):
             raise InputError(
-                path, f"cell {index} has unknown cell_type {cell_type!r}", kind="invalid-cell", cell=index
+                path, f"cell {index} has no valid cell_type ({cell_type!r})", kind="invalid-cell", cell=index
             )
+        if cell_type == "heading":  # a v3 leftover some tools still write
+            cell_type = "markdown"
+        elif cell_type not in ("code", "markdown", "raw"):
+            cell_type = "raw"  # nbformat lets later minor versions add cell types: not code, so skipped
         source = _text(cell.get("source", ""), path, index, "source")
         cells.append(_make_cell(cell, index, cell_type, source, path))
     return Notebook(path, tuple(cells), version, language, "ipynb", kernel_name, metadata)
@@ -315,7 +319,7 @@ def _load_text(data: bytes, path: str, suffix: str) -> Notebook:
         raise InputError(path, f"is not UTF-8 text (byte {exc.start} cannot be decoded)", kind="not-utf8") from None
     import jupytext  # lazy: only text notebooks pay for it
 
-    ext = suffix if suffix != ".r" else ".R"
+    ext = Path(path).suffix  # jupytext's extension names are case-sensitive (.Rmd, .R)
     try:
         nb = jupytext.reads(text, fmt=ext)
     except Exception as exc:  # jupytext surfaces parser errors of many kinds

@@ -27,6 +27,7 @@ _TORCH_DRAWS = frozenset(
     {"rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "rand_like",
      "randn_like", "randint_like", "poisson"}
 )
+_SHUFFLE_ONLY = frozenset({"KFold", "StratifiedKFold", "StratifiedGroupKFold"})
 _TORCH_SEEDS = frozenset({"torch.manual_seed", "torch.random.manual_seed", "torch.cuda.manual_seed_all",
                           "torch.cuda.manual_seed"})
 _TF_SEEDS = frozenset({"tensorflow.random.set_seed", "tensorflow.set_random_seed",
@@ -73,6 +74,8 @@ def unseeded(analysis: Analysis) -> Iterator[Finding]:
                 elif attr not in _NUMPY_NOT_DRAWS and not seeded["numpy"]:
                     hits.append((call.name, call.line, call.column))
             elif name.startswith("sklearn.") and attr in sklearn_names:
+                if attr in _SHUFFLE_ONLY and "shuffle" not in call.keywords:
+                    continue  # these splitters draw nothing unless shuffle=True
                 if ("random_state" not in call.keywords and not call.has_star_kwargs
                         and not seeded["numpy"]):
                     hits.append((call.name, call.line, call.column))

@@ -1,0 +1,6 @@
+# defines: captured
+# uses: noisy
+# magics: cell:capture
+# ---
+%%capture captured
+noisy()

@@ -1,0 +1,4 @@
+# magics: cell:bash
+# ---
+%%bash
+echo "this is not python ( at all"

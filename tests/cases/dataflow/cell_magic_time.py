@@ -1,0 +1,6 @@
+# defines: fitted
+# uses: train, X
+# magics: cell:time
+# ---
+%%time
+fitted = train(X)

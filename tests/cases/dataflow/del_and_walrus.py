@@ -1,0 +1,9 @@
+# defines: n, temp
+# uses: values, len, print
+# deletes: temp
+# ---
+temp = 1
+del temp
+if (n := len(values)) > 3:
+    print(n)
+temp = 2

@@ -1,0 +1,4 @@
+# uses: model
+# magics: line:pinfo
+# ---
+model?
