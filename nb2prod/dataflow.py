@@ -194,6 +194,10 @@ def _root_name(node: ast.AST) -> ast.Name | None:
     return node if isinstance(node, ast.Name) else None
 
 
+_LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.Constant,
+           ast.Pass, ast.Break, ast.Continue, ast.alias)
+
+
 def _local_bindings(body: Iterable[ast.AST]) -> tuple[set[str], set[str], set[str]]:
     """Names a function body binds (Python's compile-time rule), plus its global/nonlocal declarations."""
     bound: set[str] = set()
@@ -234,7 +238,12 @@ def _local_bindings(body: Iterable[ast.AST]) -> tuple[set[str], set[str], set[st
             globals_.update(node.names)
         elif isinstance(node, ast.Nonlocal):
             nonlocals.update(node.names)
-        stack.extend(ast.iter_child_nodes(node))
+        for field_name in node._fields:
+            value = getattr(node, field_name, None)
+            if type(value) is list:
+                stack.extend(item for item in value if isinstance(item, ast.AST))
+            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                stack.append(value)
     return bound - globals_ - nonlocals, globals_, nonlocals
 
 
@@ -248,10 +257,6 @@ def _params(args: ast.arguments) -> set[str]:
 
 
 # ---------------------------------------------------------------- the visitor
-
-
-_LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.Constant,
-           ast.Pass, ast.Break, ast.Continue, ast.alias)
 
 
 class _CellVisitor(ast.NodeVisitor):
@@ -297,6 +302,7 @@ class _CellVisitor(ast.NodeVisitor):
         self.magics: list[Magic] = []
         self.hidden: list[Ref] = []
         self.strings: list[StringAssign] = []
+        self.read_log: list[str] = []  # every name read, in order; sliced to see what a value read
         self.payload_error: ParseFailure | None = None
         self.line_offset = 0  # for code parsed out of a cell magic's body
 
@@ -479,6 +485,7 @@ class _CellVisitor(ast.NodeVisitor):
 
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load):
+            self.read_log.append(node.id)
             self._read(node.id, node)
         elif isinstance(node.ctx, ast.Store):
             self._bind(node.id, node)
@@ -630,23 +637,22 @@ class _CellVisitor(ast.NodeVisitor):
             self.imports.append(Import(module, alias.name, bound, self._line(node), node.level))
             self._bind(bound, node)
 
-    def _value_reads(self, value: ast.AST) -> set[str]:
-        return {n.id for n in ast.walk(value) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-
     def visit_Assign(self, node: ast.Assign) -> None:
         value = node.value
         if (self.scope is self.module and isinstance(value, ast.Constant) and isinstance(value.value, str)
                 and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
             self.strings.append(StringAssign(node.targets[0].id, value.value, self._line(node), node.col_offset + 1))
-        self._check_self_rebind(node.targets, node.value)
+        start = len(self.read_log)
         self.visit(node.value)
+        self._check_self_rebind(node.targets, self.read_log[start:])
         for target in node.targets:
             self._store_target(target, node.value, augmented=False)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
-            self._check_self_rebind([node.target], node.value)
+            start = len(self.read_log)
             self.visit(node.value)
+            self._check_self_rebind([node.target], self.read_log[start:])
         if self.scope.kind in ("module", "class"):
             self.visit(node.annotation)
         if node.value is not None or not isinstance(node.target, ast.Name):
@@ -664,8 +670,8 @@ class _CellVisitor(ast.NodeVisitor):
         self.visit(node.value)
         self._store_target(target, node.value, augmented=True)
 
-    def _check_self_rebind(self, targets: list[ast.expr], value: ast.AST) -> None:
-        if self.scope is not self.module:
+    def _check_self_rebind(self, targets: list[ast.expr], value_reads: list[str]) -> None:
+        if self.scope is not self.module or not value_reads:
             return
         names = {t.id for t in targets if isinstance(t, ast.Name)}
         for t in targets:
@@ -674,7 +680,7 @@ class _CellVisitor(ast.NodeVisitor):
         names -= self.module.names
         if not names:
             return
-        reads = self._value_reads(value)
+        reads = set(value_reads)
         for t in targets:
             for n in ast.walk(t):
                 if isinstance(n, ast.Name) and n.id in names & reads:
