@@ -27,6 +27,9 @@ class Checked:
     findings: tuple[Finding, ...]
 
 
+SKIP_KINDS = frozenset({"unsupported-language"})
+
+
 @dataclass(frozen=True, slots=True)
 class Failed:
     """The notebook could not be checked; `kind` is "internal" for nb2prod's own bugs."""
@@ -36,6 +39,11 @@ class Failed:
     message: str
     cell: int | None = None
     cell_id: str | None = None
+
+    @property
+    def skipped(self) -> bool:
+        """Not an error: the file is fine, just not something nb2prod analyses (another language)."""
+        return self.kind in SKIP_KINDS
 
 
 CheckResult = Checked | Failed

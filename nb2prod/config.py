@@ -18,7 +18,7 @@ from typing import Any
 from nb2prod.errors import ConfigError
 
 # Keys of [tool.nb2prod] the tool knows; anything else is warned about.
-KNOWN_KEYS = frozenset({"select", "ignore", "per-file-ignores", "roles", "exclude"})
+KNOWN_KEYS = frozenset({"select", "ignore", "per-file-ignores"})
 _CODE = re.compile(r"^NB\d{0,3}$")
 
 

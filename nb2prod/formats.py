@@ -23,19 +23,25 @@ def _error_prefix(result: Failed) -> str:
 
 def render_text(results: Sequence[CheckResult]) -> str:
     lines: list[str] = []
-    n_findings = n_failed = 0
+    n_findings = n_failed = n_skipped = 0
     for result in results:
         if isinstance(result, Failed):
+            if result.skipped:
+                n_skipped += 1
+                lines.append(f"{_error_prefix(result)}: skipped: {result.message}")
+                continue
             n_failed += 1
             lines.append(f"{_error_prefix(result)}: error: {result.message}")
             continue
         for f in result.findings:
             n_findings += 1
             lines.append(f"{result.path}:cell {f.cell}:line {f.line}: {f.code} {f.message}")
-    checked = len(results) - n_failed
+    checked = len(results) - n_failed - n_skipped
     summary = f"Found {n_findings} finding{'s' if n_findings != 1 else ''} in {checked} notebook{'s' if checked != 1 else ''}"
     if n_failed:
         summary += f"; {n_failed} file{'s' if n_failed != 1 else ''} could not be checked"
+    if n_skipped:
+        summary += f"; {n_skipped} skipped (not Python)"
     lines.append(summary + ".")
     return "\n".join(lines) + "\n"
 
@@ -86,7 +92,7 @@ def to_sarif(results: Sequence[CheckResult]) -> dict[str, object]:
     for result in results:
         if isinstance(result, Failed):
             notifications.append({
-                "level": "error",
+                "level": "note" if result.skipped else "error",
                 "message": {"text": f"{_error_prefix(result)}: {result.message}"},
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(result.path)}}}],
             })
@@ -115,7 +121,7 @@ def to_sarif(results: Sequence[CheckResult]) -> dict[str, object]:
         "runs": [{
             "tool": {"driver": {"name": "nb2prod", "version": __version__, "rules": rules}},
             "invocations": [{
-                "executionSuccessful": not notifications,
+                "executionSuccessful": not any(n["level"] == "error" for n in notifications),
                 "toolExecutionNotifications": notifications,
             }],
             "results": sarif_results,
@@ -140,7 +146,8 @@ def render_github(results: Sequence[CheckResult]) -> str:
     lines = []
     for result in results:
         if isinstance(result, Failed):
-            lines.append(f"::error file={_gh_prop(result.path)},title=nb2prod::{_gh_escape(_error_prefix(result) + ': ' + result.message)}")
+            level = "notice" if result.skipped else "error"
+            lines.append(f"::{level} file={_gh_prop(result.path)},title=nb2prod::{_gh_escape(_error_prefix(result) + ': ' + result.message)}")
             continue
         for f in result.findings:
             level = "error" if f.severity is Severity.ERROR else "warning"

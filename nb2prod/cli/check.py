@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
             pass  # reported per file by check_file
     results = list(check_paths(paths, CheckRequest(select, ignore), jobs=args.jobs))
     sys.stdout.write(RENDERERS[args.format](results))
-    failed = [r for r in results if isinstance(r, Failed)]
+    failed = [r for r in results if isinstance(r, Failed) and not r.skipped]
     if args.format != "text":
         for r in failed:
             where = r.path + (f":cell {r.cell}" if r.cell is not None else "")

@@ -37,18 +37,22 @@ pytestmark = [
 # -- helpers -----------------------------------------------------------------------------
 
 
-def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+Proc = subprocess.CompletedProcess[str]
+
+
+def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float) -> Proc:
     return subprocess.run(
         cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False,
         stdin=subprocess.DEVNULL,
     )
 
 
-def _output(proc: subprocess.CompletedProcess[str]) -> str:
-    return f"$ {' '.join(map(str, proc.args))}\n[exit {proc.returncode}]\n{proc.stdout}{proc.stderr}"
+def _output(proc: Proc) -> str:
+    command = " ".join(map(str, proc.args))
+    return f"$ {command}\n[exit {proc.returncode}]\n{proc.stdout}{proc.stderr}"
 
 
-def _git(repo: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def _git(repo: Path, env: dict[str, str], *args: str) -> Proc:
     return _run(["git", *args], repo, env, GIT_TIMEOUT)
 
 
@@ -58,7 +62,8 @@ def _git_ok(repo: Path, env: dict[str, str], *args: str) -> str:
     return proc.stdout
 
 
-def _pre_commit(repo: Path, env: dict[str, str], *args: str, timeout: float = STEP_TIMEOUT) -> subprocess.CompletedProcess[str]:
+def _pre_commit(repo: Path, env: dict[str, str], *args: str,
+                timeout: float = STEP_TIMEOUT) -> Proc:
     # The pre-commit of the interpreter running the tests (the project's venv).
     return _run([sys.executable, "-m", "pre_commit", *args], repo, env, timeout)
 
@@ -148,7 +153,7 @@ def snapshot(tmp_path_factory: pytest.TempPathFactory, git_env: dict[str, str]) 
     """A git repository holding the project's working tree as it is now; returns (path, sha)."""
     listed = _run(["git", "-C", str(ROOT), "ls-files", "-z", "-co", "--exclude-standard"],
                   ROOT, git_env, GIT_TIMEOUT)
-    assert listed.returncode == 0, f"{ROOT} must be a git checkout to snapshot it\n{_output(listed)}"
+    assert listed.returncode == 0, f"{ROOT} must be a git checkout\n{_output(listed)}"
     names = sorted({name for name in listed.stdout.split("\0") if name})
     assert ".pre-commit-hooks.yaml" in names, names
 
@@ -186,7 +191,8 @@ def user_repo(tmp_path: Path, git_env: dict[str, str], snapshot: tuple[Path, str
     _init_repo(repo, git_env)
     # JSON is valid YAML, and quotes the temporary path safely.
     config = {"repos": [{"repo": str(snap), "rev": sha, "hooks": [{"id": HOOK_ID}]}]}
-    (repo / ".pre-commit-config.yaml").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    config_text = json.dumps(config, indent=2) + "\n"
+    (repo / ".pre-commit-config.yaml").write_text(config_text, encoding="utf-8")
     (repo / "README.md").write_text("# A project with notebooks\n", encoding="utf-8")
     _git_ok(repo, git_env, "add", ".pre-commit-config.yaml", "README.md")
     _git_ok(repo, git_env, "commit", "--quiet", "--no-verify", "-m", "initial commit")
@@ -238,7 +244,8 @@ def test_commit_of_clean_notebook_succeeds(user_repo: Path, git_env: dict[str, s
     proc = _git(user_repo, git_env, "commit", "-m", "add a clean notebook")
     out = _output(proc)
     assert proc.returncode == 0, out
-    assert "nb2prod check" in out and "Passed" in out, out  # the hook ran, not "(no files to check)"
+    # The hook ran on clean.ipynb (not skipped with "(no files to check)").
+    assert "nb2prod check" in out and "Passed" in out, out
     assert "NB1" not in out, out
     assert _head(user_repo, git_env) != before, out
     committed = _git_ok(user_repo, git_env, "show", "--name-only", "--format=", "HEAD").split()

@@ -160,8 +160,9 @@ def test_many_files_in_workers_match_serial(tmp_path: Path, capsys: pytest.Captu
 def test_non_python_notebook(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path / "r.ipynb", notebook(code("x <- 1", 1), language="R"))
     status, out, _ = run(capsys, "check", str(path))
-    assert status == ExitCode.USAGE
-    assert f"{path}: error: kernel language R is not supported" in out
+    assert status == ExitCode.OK  # skipped, not an error: a mixed-language repository still passes
+    assert f"{path}: skipped: kernel language R is not supported" in out
+    assert "1 skipped (not Python)" in out
 
 
 def test_module_entry_point(tmp_path: Path) -> None:
