@@ -74,6 +74,7 @@ class Call:
     line: int
     column: int
     keywords: tuple[str, ...]  # keyword arguments not given a literal None
+    false_keywords: tuple[str, ...]  # keyword arguments given a literal False (shuffle=False)
     n_args: int
     has_star_kwargs: bool
     string_args: tuple[str, ...]  # literal string arguments, positional and keyword
@@ -534,6 +535,8 @@ class _CellVisitor(ast.NodeVisitor):
                 line=self._line(node),
                 column=node.col_offset + 1,
                 keywords=keywords,
+                false_keywords=tuple(k.arg for k in node.keywords if k.arg is not None
+                                     and isinstance(k.value, ast.Constant) and k.value.value is False),
                 n_args=len(node.args),
                 has_star_kwargs=any(k.arg is None for k in node.keywords),
                 string_args=tuple(strings),

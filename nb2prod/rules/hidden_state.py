@@ -73,7 +73,8 @@ def use_before_definition(analysis: Analysis) -> Iterator[Finding]:
             continue
         late: list[tuple[str, int, int, int]] = []
         for ref in sym.uses:
-            cells = definers.get(ref.name, ())
+            # the cell's own binding comes after this read, so it does not count
+            cells = tuple(c for c in definers.get(ref.name, ()) if c != index)
             if cells and all(c > index for c in cells):
                 late.append((ref.name, ref.line, ref.column, cells[0]))
         if late:
@@ -96,8 +97,12 @@ def _unresolved(analysis: Analysis, index: int) -> list[tuple[str, int, int]]:
     found = []
     seen: set[str] = set()
     for ref in sym.uses + sym.deferred_uses:
-        if ref.name in seen or ref.name in definers or is_known_name(ref.name):
+        if ref.name in seen or is_known_name(ref.name):
             continue
+        if any(c != index for c in definers.get(ref.name, ())):
+            continue
+        if ref.name in definers and ref in sym.deferred_uses:
+            continue  # a function body reading a name its own cell binds
         seen.add(ref.name)
         found.append((ref.name, ref.line, ref.column))
     return found
@@ -188,7 +193,7 @@ def redefinition_from_below(analysis: Analysis) -> Iterator[Finding]:
             name, line, column, last = hits[0]
             yield _finding(
                 "NB108", Severity.WARNING, cell,
-                f"stored output used '{name}' from cell {last.index} below (run "
+                f"when this cell ran it used '{name}' from cell {last.index} below (run "
                 f"[{last.execution_count}]); a top-to-bottom run would use an earlier definition",
                 line=line, column=column, names=tuple(dict.fromkeys(h[0] for h in hits)),
             )
@@ -199,7 +204,7 @@ def non_idempotent(analysis: Analysis) -> Iterator[Finding]:
         if sym is None:
             continue
         spots: list[tuple[str, int, int, str]] = [
-            (r.name, r.line, r.column, "rebinds it from itself") for r in sym.self_rebinds
+            (r.name, r.line, r.column, "rebinds it from its own value") for r in sym.self_rebinds
         ]
         for m in sym.mutations:
             if not m.external:
@@ -211,13 +216,14 @@ def non_idempotent(analysis: Analysis) -> Iterator[Finding]:
             elif m.how == "del-item":
                 spots.append((m.name, m.line, m.column, "deletes from it"))
             elif m.reads_target:
-                spots.append((m.name, m.line, m.column, "updates an item from its own value"))
+                part = "an item" if m.how == "item" else "an attribute"
+                spots.append((m.name, m.line, m.column, f"updates {part} of it from its own value"))
         if spots:
             spots.sort(key=lambda s: (s[1], s[2]))
             name, line, column, how = spots[0]
             yield _finding(
                 "NB106", Severity.WARNING, analysis.cell(index),
-                f"non-idempotent cell: '{name}' comes from another cell and this cell {how}; "
+                f"non-idempotent cell: '{name}' is not bound earlier in this cell and the cell {how}; "
                 "running it twice gives a different result",
                 line=line, column=column, names=tuple(dict.fromkeys(s[0] for s in spots)),
             )

@@ -74,8 +74,8 @@ def unseeded(analysis: Analysis) -> Iterator[Finding]:
                 elif attr not in _NUMPY_NOT_DRAWS and not seeded["numpy"]:
                     hits.append((call.name, call.line, call.column))
             elif name.startswith("sklearn.") and attr in sklearn_names:
-                if attr in _SHUFFLE_ONLY and "shuffle" not in call.keywords:
-                    continue  # these splitters draw nothing unless shuffle=True
+                if "shuffle" in call.false_keywords or (attr in _SHUFFLE_ONLY and "shuffle" not in call.keywords):
+                    continue  # nothing is drawn without shuffling
                 if ("random_state" not in call.keywords and not call.has_star_kwargs
                         and not seeded["numpy"]):
                     hits.append((call.name, call.line, call.column))
