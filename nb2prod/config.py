@@ -13,12 +13,13 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 from nb2prod.errors import ConfigError
 
 # Keys of [tool.nb2prod] the tool knows; anything else is warned about.
-KNOWN_KEYS = frozenset({"select", "ignore", "per-file-ignores"})
+KNOWN_KEYS = frozenset({"select", "ignore", "per-file-ignores", "roles"})
 _CODE = re.compile(r"^NB\d{0,3}$")
 
 
@@ -65,6 +66,7 @@ class ProjectConfig:
     path: str | None  # the pyproject.toml read, if any
     options: CheckOptions
     warnings: tuple[str, ...] = field(default=())
+    roles: Mapping[str, str] = field(default_factory=dict)  # cell id or index -> role, for convert
 
 
 def parse_codes(value: Any, where: str, key: str) -> tuple[str, ...]:
@@ -95,7 +97,11 @@ def _from_table(table: dict[str, Any], pyproject: Path) -> ProjectConfig:
         for pattern, codes in sorted(per_file.items())
     )
     options = CheckOptions(select, ignore, pairs, str(pyproject.parent.resolve()))
-    return ProjectConfig(where, options, warnings)
+    roles = table.get("roles", {})
+    valid = {"config", "data", "features", "model", "business", "exploration"}
+    if not isinstance(roles, dict) or not all(isinstance(v, str) and v in valid for v in roles.values()):
+        raise ConfigError(where, f"'roles' must map cell ids or indices to one of {', '.join(sorted(valid))}")
+    return ProjectConfig(where, options, warnings, {str(k): v for k, v in roles.items()})
 
 
 @lru_cache(maxsize=256)

@@ -25,6 +25,7 @@ class ExitCode(IntEnum):
 COMMANDS = {
     "check": "nb2prod.cli.check",
     "pin": "nb2prod.cli.pin",
+    "convert": "nb2prod.cli.convert",
 }
 
 

@@ -1,0 +1,39 @@
+"""`convert`: notebook -> plan -> package in memory -> static check -> atomic write."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from nb2prod.load import load
+from nb2prod.plan import Plan, make_plan
+from nb2prod.render import Package, render
+from nb2prod.static_check import check_package
+from nb2prod.write import write_package
+
+
+@dataclass(frozen=True, slots=True)
+class Converted:
+    notebook: str
+    out_dir: Path
+    plan: Plan
+    package: Package
+
+
+def build(notebook_path: str, *, package: str | None = None,
+          role_overrides: Mapping[str, str] | None = None) -> tuple[Plan, Package]:
+    """Plan and render in memory, and check the result; nothing is written."""
+    notebook = load(notebook_path)
+    plan = make_plan(notebook, package=package, role_overrides=role_overrides)
+    rendered = render(plan)
+    check_package(plan, rendered, render)
+    return plan, rendered
+
+
+def convert(notebook_path: str, out_dir: str | None = None, *, package: str | None = None,
+            force: bool = False, role_overrides: Mapping[str, str] | None = None) -> Converted:
+    plan, rendered = build(notebook_path, package=package, role_overrides=role_overrides)
+    target = Path(out_dir) if out_dir else Path(notebook_path).resolve().parent / plan.package
+    written = write_package(rendered, target, notebook=Path(notebook_path), force=force)
+    return Converted(notebook_path, written, plan, rendered)

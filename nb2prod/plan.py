@@ -1,0 +1,402 @@
+"""Plan a package from a notebook: roles, config fields, functions with inferred signatures.
+
+The plan is a pure value: rendering reads it, verification (next stage) reads which
+values cross which function boundary (`Function.params` / `Function.returns`).
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from nb2prod.analysis import is_known_name
+from nb2prod.errors import InputError
+from nb2prod.notebook import Notebook
+from nb2prod.roles import Role, RoleDecision, classify, config_assignment, headings
+from nb2prod.statements import Statement, split_cells
+
+MODULE_OF_ROLE = {
+    Role.DATA: "data",
+    Role.FEATURES: "features",
+    Role.MODEL: "model",
+    Role.BUSINESS: "business",
+}
+_VERBS = {
+    Role.DATA: "load",
+    Role.FEATURES: "build",
+    Role.MODEL: "train",
+    Role.BUSINESS: "apply",
+}
+_LEADING_VERBS = frozenset(
+    {"load", "read", "build", "compute", "train", "fit", "evaluate", "predict", "score", "decide",
+     "apply", "prepare", "clean", "make", "create", "split", "transform", "engineer", "get", "run",
+     "calculate", "estimate", "select", "tune", "validate", "test", "generate", "preprocess", "encode"}
+)
+_PATHLIKE = re.compile(r"(path|dir|folder|file|root)", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedStatement:
+    statement: Statement
+    role: Role
+    reason: str
+    kept: bool
+    function: str | None = None  # the generated function (or definition) it went to
+
+    @property
+    def where(self) -> str:
+        return f"cell {self.statement.cell}, statement {self.statement.position + 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigField:
+    name: str  # as in the notebook (PD_THRESHOLD)
+    field: str  # Config attribute and CLI option (pd_threshold, --pd-threshold)
+    value: str  # Python literal source
+    type_name: str
+    is_path: bool
+    cell: int
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """A function or class the notebook defines, moved unchanged to its role's module."""
+
+    name: str
+    module: str
+    statement: Statement
+    global_reads: tuple[str, ...]  # module-level names its body reads, set by the pipeline
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    name: str
+    role: Role
+    module: str
+    params: tuple[str, ...]
+    returns: tuple[str, ...]
+    config_names: tuple[str, ...]
+    statements: tuple[Statement, ...]
+    heading: str
+    definitions_used: tuple[str, ...] = ()
+
+    @property
+    def cells(self) -> tuple[int, ...]:
+        return tuple(sorted({s.cell for s in self.statements}))
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    notebook_path: str
+    package: str
+    imports: tuple[Statement, ...]
+    config: tuple[ConfigField, ...]
+    definitions: tuple[Definition, ...]
+    functions: tuple[Function, ...]
+    statements: tuple[PlannedStatement, ...]
+    results: tuple[str, ...]
+    requirements: tuple[str, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        used = {f.module for f in self.functions} | {d.module for d in self.definitions}
+        return tuple(m for m in ("data", "features", "model", "business") if m in used)
+
+    @property
+    def dropped(self) -> tuple[PlannedStatement, ...]:
+        return tuple(p for p in self.statements if not p.kept)
+
+
+def package_name(notebook_path: str, requested: str | None = None) -> str:
+    """A valid import name from --name or the notebook's file name."""
+    from pathlib import Path
+
+    raw = requested or Path(notebook_path).stem
+    name = re.sub(r"[^0-9a-zA-Z_]+", "_", raw).strip("_").lower() or "notebook"
+    if name[0].isdigit():
+        name = "nb_" + name
+    if keyword.iskeyword(name) or name in ("test", "tests", "config", "data", "model", "pipeline"):
+        name += "_pkg"
+    return name
+
+
+def _slug(text: str) -> str:
+    words = re.findall(r"[a-zA-Z][a-zA-Z0-9]*", text.lower())
+    return "_".join(words[:5])
+
+
+def _uses(st: Statement) -> list[str]:
+    seen: dict[str, None] = {}
+    for ref in st.symbols.uses + st.symbols.deferred_uses:
+        seen.setdefault(ref.name, None)
+    for m in st.symbols.mutations:
+        seen.setdefault(m.name, None)
+    return list(seen)
+
+
+def _defines(st: Statement) -> list[str]:
+    seen: dict[str, None] = {}
+    for ref in st.symbols.defines:
+        seen.setdefault(ref.name, None)
+    for m in st.symbols.mutations:
+        seen.setdefault(m.name, None)
+    return list(seen)
+
+
+def make_plan(notebook: Notebook, *, package: str | None = None,
+              role_overrides: Mapping[str, str] | None = None) -> Plan:
+    """Plan the package for a notebook; raise `InputError` when a cell cannot be converted."""
+    statements, problems = split_cells(notebook)
+    if problems:
+        first = problems[0]
+        cell = int(first.split()[1])
+        raise InputError(notebook.path, f"cannot convert: {first}", kind="unparsable-cell", cell=cell,
+                         cell_id=notebook.cells[cell].id)
+    decisions = classify(notebook, statements, role_overrides)
+    kept = _keep_needed(statements, decisions)
+    warnings: list[str] = []
+    requirements = tuple(s.requirement for s in statements if s.requirement)
+    for st in statements:
+        if st.rewrite and not st.dropped_magic:
+            warnings.append(f"cell {st.cell}: {st.rewrite}")
+
+    imports = tuple(st for st, d in zip(statements, decisions) if d.role is Role.IMPORT)
+    config: list[ConfigField] = []
+    config_names: set[str] = set()
+    fields_seen: set[str] = set()
+    for st, d, keep in zip(statements, decisions, kept):
+        if d.role is Role.CONFIG and keep:
+            name = config_assignment(st.tree)
+            if name is None:
+                continue
+            value_node = st.tree.body[0].value  # type: ignore[attr-defined]
+            field_name = _field_name(name, fields_seen)
+            value = ast.unparse(value_node)
+            type_name = _type_name(value_node)
+            is_path = type_name == "str" and bool(_PATHLIKE.search(name)) and not value.startswith(("'http", '"http'))
+            if name in config_names:
+                # redefined literal: later assignments stay in code, the first is the parameter
+                continue
+            config_names.add(name)
+            config.append(ConfigField(name, field_name, value, type_name, is_path, st.cell))
+
+    # definitions (def/class) move unchanged to their role's module
+    definitions: list[Definition] = []
+    definition_names: set[str] = set()
+    body_statements: list[tuple[Statement, RoleDecision]] = []
+    for st, d, keep in zip(statements, decisions, kept):
+        if not keep or d.role in (Role.IMPORT,):
+            continue
+        if d.role is Role.CONFIG and config_assignment(st.tree) in config_names and _first_config(st, config):
+            continue
+        tree = st.tree
+        if tree.body and all(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                             for n in tree.body):
+            role = d.role if d.role in MODULE_OF_ROLE else Role.FEATURES
+            for node in tree.body:
+                definition_names.add(node.name)  # type: ignore[attr-defined]
+            names = [n.name for n in tree.body]  # type: ignore[attr-defined]
+            global_reads = tuple(r.name for r in st.symbols.deferred_uses + st.symbols.uses
+                                 if not is_known_name(r.name))
+            definitions.append(Definition(names[0], MODULE_OF_ROLE[role], st, global_reads))
+            continue
+        role = d.role if d.role in MODULE_OF_ROLE else Role.FEATURES
+        body_statements.append((st, RoleDecision(role, d.reason)))
+
+    heading_of = headings(notebook)
+    import_names = {r.name for st in imports for r in st.symbols.defines}
+    groups: list[list[Statement]] = []
+    group_roles: list[Role] = []
+    for st, d in body_statements:
+        if groups and group_roles[-1] is d.role and heading_of.get(groups[-1][-1].cell) == heading_of.get(st.cell):
+            groups[-1].append(st)
+        else:
+            groups.append([st])
+            group_roles.append(d.role)
+
+    functions = _functions(groups, group_roles, heading_of, config_names, import_names, definition_names,
+                           definitions, warnings)
+    # definitions read globals: the pipeline sets them; warn when none of ours produces them
+    produced = {n for f in functions for n in f.returns} | config_names | import_names | definition_names
+    for d in definitions:
+        missing = [n for n in d.global_reads if n not in produced and n not in {d.name}]
+        if missing:
+            warnings.append(f"{d.name}() reads {', '.join(missing)}, which no kept code produces")
+
+    results = functions[-1].returns if functions else ()
+    placed: dict[str, str] = {}
+    for f in functions:
+        for st in f.statements:
+            placed[st.key] = f.name
+    for d in definitions:
+        placed[d.statement.key] = d.name
+    planned = tuple(
+        PlannedStatement(st, d.role, d.reason if keep or d.role is Role.EXPLORATION else d.reason, keep,
+                         placed.get(st.key) or ("config.py" if d.role is Role.CONFIG and keep else None))
+        for st, d, keep in zip(statements, decisions, kept)
+    )
+    return Plan(notebook.path, package_name(notebook.path, package), imports, tuple(config),
+                tuple(definitions), tuple(functions), planned, tuple(results), requirements, tuple(warnings))
+
+
+def _first_config(st: Statement, config: Sequence[ConfigField]) -> bool:
+    name = config_assignment(st.tree)
+    return any(c.name == name and c.cell == st.cell for c in config)
+
+
+def _keep_needed(statements: Sequence[Statement], decisions: Sequence[RoleDecision]) -> list[bool]:
+    """Exploration is dropped unless later kept code reads what it defines (reverse liveness)."""
+    kept = [d.role is not Role.EXPLORATION for d in decisions]
+    live: set[str] = set()
+    for index in range(len(statements) - 1, -1, -1):
+        st = statements[index]
+        defines = set(_defines(st))
+        if not kept[index] and not decisions[index].role is Role.IMPORT:
+            if statements[index].dropped_magic or not (defines & live):
+                continue
+            kept[index] = True
+        live -= {r.name for r in st.symbols.defines}
+        live |= set(_uses(st))
+    return kept
+
+
+def _field_name(name: str, seen: set[str]) -> str:
+    base = re.sub(r"_+", "_", name.lower()).strip("_") or "value"
+    if keyword.iskeyword(base) or base in ("base_dir", "path", "from_args"):
+        base += "_"
+    candidate, n = base, 2
+    while candidate in seen:
+        candidate, n = f"{base}_{n}", n + 1
+    seen.add(candidate)
+    return candidate
+
+
+def _type_name(node: ast.AST) -> str:
+    if isinstance(node, ast.UnaryOp):
+        return _type_name(node.operand)
+    if isinstance(node, ast.Constant):
+        return type(node.value).__name__
+    if isinstance(node, ast.List):
+        return "list"
+    if isinstance(node, ast.Tuple):
+        return "tuple"
+    if isinstance(node, ast.Dict):
+        return "dict"
+    if isinstance(node, ast.Set):
+        return "set"
+    return "object"
+
+
+def _functions(groups: list[list[Statement]], roles: list[Role], heading_of: Mapping[int, str],
+               config_names: set[str], import_names: set[str], definition_names: set[str],
+               definitions: Sequence[Definition], warnings: list[str]) -> list[Function]:
+    """Signatures: parameters are names earlier groups produced; returns are what later code reads."""
+    producer: dict[str, int] = {}  # name -> index of the last group defining it
+    params_of: list[list[str]] = []
+    defines_of: list[list[str]] = []
+    config_of: list[list[str]] = []
+    defs_of: list[list[str]] = []
+    for index, group in enumerate(groups):
+        bound: set[str] = set()
+        params: list[str] = []
+        configs: list[str] = []
+        defs_used: list[str] = []
+        defines: list[str] = []
+        for st in group:
+            for name in _uses(st):
+                if name in bound or name in params:
+                    continue
+                if name in producer:
+                    params.append(name)
+                elif name in config_names:
+                    if name not in configs:
+                        configs.append(name)
+                elif name in definition_names:
+                    if name not in defs_used:
+                        defs_used.append(name)
+            for name in _defines(st):
+                bound.add(name)
+                if name not in defines:
+                    defines.append(name)
+        params_of.append(params)
+        defines_of.append(defines)
+        config_of.append(configs)
+        defs_of.append(defs_used)
+        for name in defines:
+            producer[name] = index
+    # definitions' global reads count as later uses of whatever produced them
+    definition_reads = {n for d in definitions for n in d.global_reads}
+    functions: list[Function] = []
+    taken: set[str] = set(definition_names) | import_names | config_names
+    for index, group in enumerate(groups):
+        later_uses: set[str] = set()
+        for later in params_of[index + 1:]:
+            later_uses |= set(later)
+        is_last = index == len(groups) - 1
+        returns = [n for n in defines_of[index]
+                   if (n in later_uses and _last_producer_before(n, index, defines_of, params_of))
+                   or n in definition_reads or (is_last and not n.startswith("_"))]
+        # a value assigned and never read again is a result, not something to throw away
+        for name in _unread_assignments(group):
+            if name not in returns:
+                returns.append(name)
+        name = _function_name(group, roles[index], heading_of, returns or defines_of[index], taken)
+        taken.add(name)
+        functions.append(Function(name, roles[index], MODULE_OF_ROLE[roles[index]], tuple(params_of[index]),
+                                  tuple(returns), tuple(config_of[index]), tuple(group),
+                                  heading_of.get(group[0].cell, ""), tuple(defs_of[index])))
+    return functions
+
+
+def _unread_assignments(group: Sequence[Statement]) -> list[str]:
+    """Names bound by `name = value` that no later statement of the group reads."""
+    found: list[str] = []
+    for position, st in enumerate(group):
+        for node in st.tree.body:
+            targets: list[ast.expr] = []
+            if isinstance(node, ast.Assign):
+                targets = [t for t in node.targets if isinstance(t, ast.Name)]
+            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name):
+                targets = [node.target]
+            for target in targets:
+                name = target.id  # type: ignore[attr-defined]
+                if not any(name in _uses(later) for later in group[position + 1:]) and name not in found:
+                    found.append(name)
+    return found
+
+
+def _last_producer_before(name: str, index: int, defines_of: list[list[str]], params_of: list[list[str]]) -> bool:
+    """Whether some later group reads `name` while this group is its latest producer."""
+    for later in range(index + 1, len(defines_of)):
+        if name in params_of[later]:
+            return True
+        if name in defines_of[later]:
+            return False
+    return False
+
+
+def _function_name(group: Sequence[Statement], role: Role, heading_of: Mapping[int, str],
+                   outputs: Sequence[str], taken: set[str]) -> str:
+    heading = _slug(heading_of.get(group[0].cell, ""))
+    verb = _VERBS[role]
+    if role is Role.MODEL and not any(c.name.endswith(".fit") or c.name == "fit" or c.name.endswith(".fit_transform")
+                                      for st in group for c in st.symbols.calls):
+        verb = "evaluate"
+    if heading:
+        base = heading if heading.split("_")[0] in _LEADING_VERBS else f"{verb}_{heading}"
+    elif outputs:
+        main = re.sub(r"[^0-9a-zA-Z_]", "", outputs[-1]).strip("_").lower() or role.value
+        base = f"{verb}_{main}"
+    else:
+        base = f"{verb}_{role.value}"
+    base = re.sub(r"_+", "_", base)[:60].strip("_")
+    if not base.isidentifier() or keyword.iskeyword(base):
+        base = f"{verb}_{role.value}"
+    candidate, n = base, 2
+    while candidate in taken or is_known_name(candidate):
+        candidate, n = f"{base}_{n}", n + 1
+    return candidate

@@ -1,0 +1,319 @@
+"""Render a plan into the files of a package, in memory (`Package`), ready for the static check.
+
+Function bodies are assembled with LibCST so statements keep their comments and multi-line
+strings keep their exact text; imports are pruned per module with LibCST's
+`RemoveUnusedImportsCommand`; every Python file is formatted with black.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import black
+import jinja2
+import libcst as cst
+from libcst.codemod import CodemodContext
+from libcst.codemod.commands.remove_unused_imports import RemoveUnusedImportsCommand
+
+from nb2prod import __version__
+from nb2prod.errors import InternalError
+from nb2prod.plan import Definition, Function, Plan
+from nb2prod.statements import Statement
+
+_BLACK_MODE = black.Mode(line_length=100)
+MODULE_TITLES = {
+    "data": ("Data loading", "Reading (and writing) the data the notebook works on."),
+    "features": ("Feature engineering", "Transformations that turn raw data into model inputs."),
+    "model": ("Model", "Training, prediction and evaluation."),
+    "business": ("Business rules", "Decisions and rules applied to model outputs."),
+}
+MARKER = ".nb2prod-generated"
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """The generated files, relative path -> text, and where each function came from."""
+
+    name: str
+    files: Mapping[str, str]
+    provenance: Mapping[str, tuple[int, ...]]  # "module.function" -> notebook cells
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(_template_source),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,  # noqa: S701 - we render Python and TOML, not HTML
+    )
+    env.filters["first_line"] = lambda text: (text.strip().splitlines() or [""])[0][:80]
+    return env
+
+
+def _template_source(name: str) -> str:
+    return resources.files("nb2prod.templates").joinpath(name).read_text("utf-8")
+
+
+def _render(name: str, **values: Any) -> str:
+    return _environment().get_template(name).render(**values)
+
+
+def _format(code: str, path: str) -> str:
+    try:
+        return black.format_str(code, mode=_BLACK_MODE)
+    except Exception as exc:  # black rejects what it cannot parse: a bug in our rendering
+        raise InternalError(f"black could not format generated {path}: {exc}") from exc
+
+
+def _prune_imports(code: str, package: str) -> str:
+    """Drop the imports a module does not use (LibCST), then sort the rest (isort, black profile)."""
+    import isort
+
+    module = cst.parse_module(code)
+    pruned = RemoveUnusedImportsCommand(CodemodContext()).transform_module(module).code
+    return isort.code(pruned, profile="black", line_length=100, known_first_party=[package])
+
+
+def _statement_nodes(statement: Statement) -> list[cst.BaseStatement]:
+    """The statement's LibCST nodes, with the comments above it attached to the first."""
+    module = cst.parse_module(statement.code + "\n")
+    body = list(module.body)
+    if body and module.header:
+        first = body[0]
+        body[0] = first.with_changes(leading_lines=[*module.header, *first.leading_lines])
+    return body
+
+
+def _annotation(count: int) -> str:
+    if count == 0:
+        return "None"
+    if count == 1:
+        return "Any"
+    return "tuple[" + ", ".join(["Any"] * count) + "]"
+
+
+def _function_code(function: Function, config_fields: Mapping[str, Any]) -> str:
+    params = [f"{p}: Any" for p in function.params]
+    if function.config_names:
+        params.append("config: Config")
+    cells = ", ".join(str(c) for c in function.cells)
+    where = f' under "{function.heading}"' if function.heading else ""
+    doc = f'"""{function.role.value.capitalize()} step from notebook cells {cells}{where}."""'
+    header = f"def {function.name}({', '.join(params)}) -> {_annotation(len(function.returns))}:\n    {doc}\n"
+    prelude = []
+    for name in function.config_names:
+        field = config_fields[name]
+        value = f"config.path(config.{field.field})" if field.is_path else f"config.{field.field}"
+        prelude.append(f"    {name} = {value}\n")
+    skeleton = cst.parse_module(header + "".join(prelude) + "    pass\n")
+    fn = skeleton.body[0]
+    assert isinstance(fn, cst.FunctionDef) and isinstance(fn.body, cst.IndentedBlock)
+    head = list(fn.body.body[:-1])  # docstring and prelude, without the `pass`
+    body: list[cst.BaseStatement] = head
+    for statement in function.statements:
+        body.extend(_statement_nodes(statement))
+    if function.returns:
+        value = ", ".join(function.returns)
+        body.append(cst.parse_statement(f"return {value}\n"))
+    fn = fn.with_changes(body=fn.body.with_changes(body=body))
+    return cst.Module(body=[]).code_for_node(fn)
+
+
+def _definition_code(definition: Definition) -> str:
+    nodes = _statement_nodes(definition.statement)
+    return cst.Module(body=nodes).code.strip("\n")
+
+
+def render(plan: Plan) -> Package:
+    """All files of the package, as text."""
+    package = plan.package
+    notebook_name = Path(plan.notebook_path).name
+    config_fields = {c.name: c for c in plan.config}
+    import_code = "\n".join(dict.fromkeys(s.code.strip() for s in plan.imports))
+    needs_subprocess = any("subprocess.run(" in s.code for f in plan.functions for s in f.statements)
+    definition_module = {d.name: d.module for d in plan.definitions}
+    for d in plan.definitions:
+        for node in d.statement.tree.body:
+            definition_module[node.name] = d.module  # type: ignore[attr-defined]
+    produced_by = {name: f for f in plan.functions for name in f.returns}
+
+    files: dict[str, str] = {}
+    provenance: dict[str, tuple[int, ...]] = {}
+    bound: dict[str, list[tuple[str, str]]] = {}  # function -> [(module, global name)] set after it runs
+    module_globals_at_start: list[tuple[str, str, str]] = []  # (module, name, config field)
+    for module in plan.modules:
+        functions = [f for f in plan.functions if f.module == module]
+        definitions = [d for d in plan.definitions if d.module == module]
+        constants: list[str] = []
+        cross_imports: set[tuple[str, str]] = set()
+        for d in definitions:
+            for name in d.global_reads:
+                if name in config_fields:
+                    field = config_fields[name]
+                    value = f"DEFAULTS.path(DEFAULTS.{field.field})" if field.is_path else f"DEFAULTS.{field.field}"
+                    line = f"{name} = {value}  # set from the run's Config by pipeline.run()"
+                    if line not in constants:
+                        constants.append(line)
+                        module_globals_at_start.append((module, name, field.field))
+                elif name in definition_module and definition_module[name] != module:
+                    cross_imports.add((definition_module[name], name))
+                elif name in produced_by:
+                    line = f"{name}: Any = None  # set by pipeline.run() after {produced_by[name].name}()"
+                    if line not in constants:
+                        constants.append(line)
+                        bound.setdefault(produced_by[name].name, []).append((module, name))
+        for f in functions:
+            for name in f.definitions_used:
+                if definition_module.get(name, module) != module:
+                    cross_imports.add((definition_module[name], name))
+        lines = [import_code, "from typing import Any", f"from {package}.config import DEFAULTS, Config"]
+        if needs_subprocess:
+            lines.append("import subprocess")
+        lines += [f"from {package}.{m} import {n}" for m, n in sorted(cross_imports)]
+        title, description = MODULE_TITLES[module]
+        text = _render(
+            "module.py.j2",
+            title=title, description=description, notebook_name=notebook_name,
+            imports="\n".join(lines), module_constants=constants,
+            definitions=[_definition_code(d) for d in definitions],
+            functions=[_function_code(f, config_fields) for f in functions],
+        )
+        path = f"src/{package}/{module}.py"
+        files[path] = _format(_prune_imports(_format(text, path), package), path)
+        for f in functions:
+            provenance[f"{module}.{f.name}"] = f.cells
+        for d in definitions:
+            provenance[f"{module}.{d.name}"] = (d.statement.cell,)
+
+    files[f"src/{package}/config.py"] = _format(_render(
+        "config.py.j2", package=package, notebook_name=notebook_name,
+        example_option=(plan.config[0].field.replace("_", "-") if plan.config else "base-dir"),
+        fields=[{"field": c.field, "name": c.name, "cell": c.cell, "default": _default(c.value, c.type_name),
+                 "annotation": _field_annotation(c.type_name)} for c in plan.config],
+    ), "config.py")
+    files[f"src/{package}/pipeline.py"] = _format(
+        _prune_imports(_pipeline(plan, bound, module_globals_at_start), package), "pipeline.py")
+    files[f"src/{package}/__main__.py"] = _format(_render("__main__.py.j2", package=package), "__main__.py")
+    files[f"src/{package}/__init__.py"] = f'"""{package}: generated by nb2prod {__version__} from {notebook_name}."""\n'
+    files["pyproject.toml"] = _render(
+        "pyproject.toml.j2", package=package, distribution=package.replace("_", "-"),
+        notebook_name=notebook_name, requires_python=">=3.10", dependencies=plan_dependencies(plan),
+    )
+    files["tests/test_package.py"] = _format(_render(
+        "test_package.py.j2", package=package,
+        modules=repr(["config", "pipeline", *plan.modules]),
+        fields=[{"field": c.field, "default": c.value} for c in plan.config],
+    ), "tests/test_package.py")
+    files["nb2prod-report.md"] = _render(
+        "report.md.j2", notebook_name=notebook_name, package=package, functions=plan.functions,
+        definitions=plan.definitions, config=plan.config, statements=plan.statements,
+        warnings=plan.warnings, n_kept=sum(1 for p in plan.statements if p.kept),
+        n_dropped=sum(1 for p in plan.statements if not p.kept),
+    )
+    files["nb2prod-report.json"] = json.dumps(report_json(plan, provenance), indent=2) + "\n"
+    files[MARKER] = f"generated by nb2prod {__version__} from {notebook_name}\n"
+    return Package(package, files, provenance)
+
+
+def _default(value: str, type_name: str) -> str:
+    # mutable values keep their type (a list stays a list) through a factory
+    if type_name in ("list", "dict", "set"):
+        return f"field(default_factory=lambda: {value})"
+    return value
+
+
+def _field_annotation(type_name: str) -> str:
+    return {"list": "list[Any]", "dict": "dict[Any, Any]", "set": "set[Any]", "tuple": "tuple[Any, ...]",
+            "object": "Any", "NoneType": "Any"}.get(type_name, type_name)
+
+
+def _pipeline(plan: Plan, bound: Mapping[str, Sequence[tuple[str, str]]],
+              module_globals: Sequence[tuple[str, str, str]]) -> str:
+    body: list[str] = []
+    bound_modules = sorted({m for m, _, _ in module_globals} | {m for pairs in bound.values() for m, _ in pairs})
+    for module, name, field in module_globals:
+        config_field = next(c for c in plan.config if c.field == field)
+        value = f"config.path(config.{field})" if config_field.is_path else f"config.{field}"
+        body.append(f"_{module}_module.{name} = {value}")
+    results: list[str] = []
+    for f in plan.functions:
+        args = list(f.params) + (["config"] if f.config_names else [])
+        call = f"{f.name}({', '.join(args)})"
+        if f.returns:
+            body.append(f"{', '.join(f.returns)}{',' if len(f.returns) == 1 and False else ''} = {call}")
+        else:
+            body.append(call)
+        for module, name in bound.get(f.name, ()):
+            body.append(f"_{module}_module.{name} = {name}")
+        for name in f.returns:
+            if name not in results:
+                results.append(name)
+    module_imports = []
+    for module in plan.modules:
+        names = [f.name for f in plan.functions if f.module == module]
+        if names:
+            module_imports.append((module, names))
+    return _render("pipeline.py.j2", package=plan.package, notebook_name=Path(plan.notebook_path).name,
+                   module_imports=module_imports, bound_modules=bound_modules, results=results, body=body)
+
+
+def plan_dependencies(plan: Plan) -> list[str]:
+    """Distribution requirements for the imports the package keeps (pinned where evidence allows)."""
+    try:
+        from nb2prod.pin import requirements_for_plan  # the pin stage, when available
+    except ImportError:
+        requirements_for_plan = None
+    if requirements_for_plan is not None:
+        try:
+            return list(requirements_for_plan(plan))
+        except Exception:  # pins are best effort here; `nb2prod pin` reports problems
+            pass
+    from nb2prod.dataflow import Import
+
+    names: dict[str, None] = {}
+    for st in plan.imports:
+        for imp in st.symbols.imports:
+            if isinstance(imp, Import) and not imp.level:
+                top = imp.module.split(".")[0]
+                names.setdefault(_KNOWN_DISTRIBUTIONS.get(top, top), None)
+    import sys
+
+    return sorted(n for n in names if n not in sys.stdlib_module_names and n != "__future__")
+
+
+_KNOWN_DISTRIBUTIONS = {"sklearn": "scikit-learn", "cv2": "opencv-python", "PIL": "Pillow", "yaml": "PyYAML",
+                        "bs4": "beautifulsoup4", "skimage": "scikit-image"}
+
+
+def report_json(plan: Plan, provenance: Mapping[str, tuple[int, ...]]) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "notebook": Path(plan.notebook_path).name,
+        "package": plan.package,
+        "functions": [
+            {"name": f.name, "module": f.module, "role": f.role.value, "cells": list(f.cells),
+             "params": list(f.params), "returns": list(f.returns), "config": list(f.config_names)}
+            for f in plan.functions
+        ],
+        "definitions": [{"name": d.name, "module": d.module, "cell": d.statement.cell,
+                         "global_reads": list(d.global_reads)} for d in plan.definitions],
+        "config": [{"field": c.field, "name": c.name, "value": c.value, "type": c.type_name,
+                    "is_path": c.is_path, "cell": c.cell} for c in plan.config],
+        "statements": [
+            {"cell": p.statement.cell, "cell_id": p.statement.cell_id, "position": p.statement.position,
+             "line": p.statement.line, "role": p.role.value, "kept": p.kept, "destination": p.function,
+             "reason": p.reason, "rewrite": p.statement.rewrite}
+            for p in plan.statements
+        ],
+        "results": list(plan.results),
+        "requirements": list(plan.requirements),
+        "warnings": list(plan.warnings),
+        "provenance": {k: list(v) for k, v in provenance.items()},
+    }

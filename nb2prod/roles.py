@@ -1,0 +1,278 @@
+"""Give every statement a role, from evidence, and say why (docs/roles.md lists the rules).
+
+Order of evidence, strongest first: an explicit override (cell tag `nb2prod:<role>`,
+a `# nb2prod: <role>` comment, `[tool.nb2prod.roles]`), then the APIs the statement calls,
+then data flow (what consumes model outputs is business; what feeds a model is features),
+then the markdown heading above the cell, then the default (features).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from nb2prod.notebook import Notebook
+from nb2prod.rules.imports import bind_imports, qualify
+from nb2prod.statements import Statement
+
+
+class Role(str, Enum):
+    CONFIG = "config"
+    DATA = "data"
+    FEATURES = "features"
+    MODEL = "model"
+    BUSINESS = "business"
+    EXPLORATION = "exploration"
+    IMPORT = "import"  # imports are placed per module, where used
+
+
+ROLE_NAMES = {r.value for r in Role if r is not Role.IMPORT}
+_OVERRIDE_COMMENT = re.compile(r"#\s*nb2prod:\s*(config|data|features|model|business|exploration)\b")
+
+_READERS = re.compile(
+    r"^(pandas\.read_\w+|numpy\.(load|loadtxt|genfromtxt|fromfile)|json\.load|pickle\.load|"
+    r"sklearn\.datasets\.(load_\w+|fetch_\w+|make_\w+)|open|polars\.read_\w+|pyarrow\.\w+\.read_\w+|"
+    r"scipy\.io\.loadmat|h5py\.File|sqlite3\.connect|requests\.get|urllib\.request\.urlopen|"
+    r"datasets\.load_dataset|seaborn\.load_dataset|tensorflow\.keras\.datasets\.\w+\.load_data|"
+    r"keras\.datasets\.\w+\.load_data|torchvision\.datasets\.\w+)$"
+)
+_MODEL_METHODS = frozenset({"fit", "predict", "predict_proba", "predict_log_proba", "decision_function",
+                            "score", "fit_predict", "partial_fit", "evaluate", "compile", "train"})
+_MODEL_MODULES = re.compile(
+    r"^(sklearn\.(ensemble|linear_model|tree|svm|neighbors|naive_bayes|neural_network|cluster|"
+    r"gaussian_process|discriminant_analysis|semi_supervised|mixture|kernel_ridge|dummy|multiclass|"
+    r"multioutput|calibration|isotonic|metrics|model_selection)|statsmodels|xgboost|lightgbm|catboost|"
+    r"torch\.nn|torch\.optim|tensorflow\.keras\.(models|layers|optimizers)|keras\.(models|layers|optimizers))"
+)
+_EXPLORATION_CALLS = re.compile(
+    r"^(print|display|matplotlib\.\w+.*|seaborn\.\w+|plotly\.\w+.*|IPython\.display\.\w+|pprint\.pprint|"
+    r"missingno\.\w+|pandas\.plotting\.\w+|help|dir|type)$"
+)
+_EXPLORATION_METHODS = frozenset({"head", "tail", "describe", "info", "plot", "hist", "show", "sample",
+                                  "value_counts", "boxplot", "scatter", "savefig", "imshow", "corr",
+                                  "nunique", "unique", "isnull", "isna", "set_title", "set_xlabel",
+                                  "set_ylabel", "legend", "bar", "barh", "pie", "style", "memory_usage",
+                                  "dtypes", "shape"})
+_HEADING_HINTS = (
+    (re.compile(r"busines|decision|rule|polic|approv|pricing|cost|profit|threshold|action|recommend", re.I),
+     Role.BUSINESS),
+    (re.compile(r"model|train|fit|evaluat|predict|classif|regress|valid|tuning|score", re.I), Role.MODEL),
+    (re.compile(r"feature|preprocess|clean|transform|engineer|prepar|encod", re.I), Role.FEATURES),
+    (re.compile(r"\b(load|read|data ?set|ingest|import data|get data|source)", re.I), Role.DATA),
+)
+_WRITERS = re.compile(r"^(to_(csv|parquet|excel|json|pickle|feather|hdf|sql|orc)|makedirs|mkdir|savetxt|"
+                      r"save|savez|dump)$")
+# Methods with no side effects: a bare expression calling them only shows a value.
+_PURE_METHODS = frozenset({"mean", "sum", "median", "std", "var", "min", "max", "count", "round", "sort_values",
+                           "sort_index", "groupby", "agg", "aggregate", "apply", "copy", "head", "tail",
+                           "describe", "reset_index", "to_frame", "astype", "abs", "cumsum", "quantile",
+                           "items", "keys", "values", "get_params", "len", "sorted", "list", "dict", "set",
+                           "tuple", "str", "repr", "format", "isin", "nlargest", "nsmallest", "mode",
+                           "pivot_table", "crosstab", "merge", "join", "query", "filter", "loc", "iloc"})
+_BUSINESS_SIGNS = re.compile(r"np\.where|numpy\.where|\bwhere\(|\bclip\(|>=|<=|>|<")
+
+
+@dataclass(frozen=True, slots=True)
+class RoleDecision:
+    role: Role
+    reason: str
+
+
+def _literal(node: ast.AST) -> bool:
+    """A constant, or a list/tuple/dict/set of constants (negative numbers included)."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _literal(node.operand)
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return bool(node.elts) and all(_literal(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return bool(node.keys) and all(k is not None and _literal(k) for k in node.keys) and all(
+            _literal(v) for v in node.values)
+    return False
+
+
+def config_assignment(tree: ast.Module) -> str | None:
+    """The name of a `NAME = literal` statement, if that is what this is."""
+    if len(tree.body) != 1:
+        return None
+    node = tree.body[0]
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        value = node.value
+    elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+        value = node.value
+    else:
+        return None
+    if not _literal(value):
+        return None
+    if isinstance(value, ast.Constant) and (value.value is None or isinstance(value.value, bytes)):
+        return None
+    target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+    return target.id  # type: ignore[union-attr]
+
+
+def headings(notebook: Notebook) -> dict[int, str]:
+    """For each cell index, the nearest section heading above it (level 2 and deeper:
+    a level-1 heading is the notebook's title, not a section)."""
+    current = ""
+    table: dict[int, str] = {}
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                stripped = line.lstrip()
+                if stripped.startswith("##"):
+                    current = stripped.lstrip("# ").strip()
+        table[cell.index] = current
+    return table
+
+
+def _cell_override(notebook: Notebook, cell: int, overrides: Mapping[str, str]) -> RoleDecision | None:
+    c = notebook.cells[cell]
+    for tag in c.tags:
+        if tag.startswith("nb2prod:") and tag[8:] in ROLE_NAMES:
+            return RoleDecision(Role(tag[8:]), f"cell tag {tag}")
+    for key in (c.id, str(cell)):
+        if key in overrides and overrides[key] in ROLE_NAMES:
+            return RoleDecision(Role(overrides[key]), f"[tool.nb2prod.roles] {key} = {overrides[key]!r}")
+    return None
+
+
+def classify(notebook: Notebook, statements: Sequence[Statement],
+             overrides: Mapping[str, str] | None = None) -> tuple[RoleDecision, ...]:
+    """A role and a reason for every statement, in order."""
+    overrides = overrides or {}
+    heading_of = headings(notebook)
+    aliases: dict[str, str] = {}
+    model_outputs: set[str] = set()  # names computed by model calls, and names derived from them
+    decisions: list[RoleDecision] = []
+    parameters_cells = {c.index for c in notebook.cells if "parameters" in c.tags}
+    for st in statements:
+        bind_imports(aliases, st.symbols.imports)
+        decision = _decide(st, notebook, heading_of, aliases, model_outputs, parameters_cells, overrides)
+        decisions.append(decision)
+        defined = {r.name for r in st.symbols.defines} | {m.name for m in st.symbols.mutations}
+        used = {r.name for r in st.symbols.uses}
+        if decision.role is Role.MODEL and _calls_model_output(st, aliases):
+            model_outputs |= defined
+        elif used & model_outputs and decision.role is not Role.MODEL:
+            model_outputs |= defined
+    return tuple(decisions)
+
+
+def _qualified_calls(st: Statement, aliases: dict[str, str]) -> list[tuple[str, str]]:
+    """(qualified or raw dotted name, last attribute) of each call made at once."""
+    out = []
+    for call in st.symbols.calls:
+        if call.deferred:
+            continue
+        q = qualify(aliases, call.name) or call.name
+        out.append((q, call.name.rpartition(".")[2]))
+    return out
+
+
+def _calls_model_output(st: Statement, aliases: dict[str, str]) -> bool:
+    return any(last in ("predict", "predict_proba", "decision_function", "predict_log_proba", "fit_predict")
+               for _, last in _qualified_calls(st, aliases))
+
+
+def _decide(st: Statement, notebook: Notebook, heading_of: Mapping[int, str], aliases: dict[str, str],
+            model_outputs: set[str], parameters_cells: set[int], overrides: Mapping[str, str]) -> RoleDecision:
+    if st.dropped_magic:
+        return RoleDecision(Role.EXPLORATION, st.rewrite or "IPython magic")
+    comment = _OVERRIDE_COMMENT.search(st.code)
+    if comment:
+        return RoleDecision(Role(comment.group(1)), f"comment '# nb2prod: {comment.group(1)}'")
+    cell_override = _cell_override(notebook, st.cell, overrides)
+    tree = ast.parse(st.code)
+    body = tree.body
+    if body and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in body):
+        return RoleDecision(Role.IMPORT, "import: placed in every module that uses it")
+    if cell_override is not None:
+        return cell_override
+    if st.cell in parameters_cells and config_assignment(tree):
+        return RoleDecision(Role.CONFIG, "literal in the papermill 'parameters' cell")
+    if config_assignment(tree):
+        return RoleDecision(Role.CONFIG, "module-level literal: a parameter")
+    heading = heading_of.get(st.cell, "")
+    calls = _qualified_calls(st, aliases)
+    if body and all(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in body):
+        hinted = _heading_role(heading)
+        role = hinted if hinted not in (None, Role.EXPLORATION) else Role.FEATURES
+        return RoleDecision(role, f"definition under heading '{heading}'" if hinted else "definition")
+    if _is_exploration(body, calls, aliases):
+        return RoleDecision(Role.EXPLORATION, "display, print or plot only")
+    for qualified, last in calls:
+        if _READERS.match(qualified) or last.startswith("read_"):
+            return RoleDecision(Role.DATA, f"reads data with {qualified}()")
+        if _WRITERS.match(last):
+            return RoleDecision(Role.DATA, f"writes data with {qualified}()")
+    for qualified, last in calls:
+        if last in _MODEL_METHODS or _MODEL_MODULES.match(qualified):
+            return RoleDecision(Role.MODEL, f"model API {qualified}()")
+    used = {r.name for r in st.symbols.uses}
+    consumed = used & model_outputs
+    if consumed:
+        name = sorted(consumed)[0]
+        return RoleDecision(Role.BUSINESS, f"consumes model output '{name}'")
+    hinted = _heading_role(heading)
+    if hinted is Role.BUSINESS:
+        if _BUSINESS_SIGNS.search(st.code):
+            return RoleDecision(Role.BUSINESS, f"rule under heading '{heading}'")
+    elif hinted in (Role.FEATURES, Role.DATA, Role.MODEL):
+        return RoleDecision(hinted, f"under heading '{heading}'")
+    return RoleDecision(Role.FEATURES, "computation on data (default)")
+
+
+def _heading_role(heading: str) -> Role | None:
+    for pattern, role in _HEADING_HINTS:
+        if pattern.search(heading):
+            return role
+    return None
+
+
+def _is_exploration(body: list[ast.stmt], calls: list[tuple[str, str]], aliases: dict[str, str]) -> bool:
+    """Statements that only show something: bare values, print/display, plots."""
+    if not body:
+        return True
+    for node in body:
+        if isinstance(node, ast.Expr):
+            value = node.value
+            if isinstance(value, ast.Call):
+                if any(k.arg == "inplace" for k in value.keywords):
+                    return False
+                callee = _callee(value, aliases)
+                if callee is None:
+                    return False
+                qualified, last = callee
+                if not (_EXPLORATION_CALLS.match(qualified) or last in _EXPLORATION_METHODS
+                        or last in _PURE_METHODS or qualified in _PURE_METHODS):
+                    return False
+            elif isinstance(value, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)):
+                return False
+            # other bare expressions only show a value
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            # `fig, ax = plt.subplots()` and friends
+            if not calls or not all(_EXPLORATION_CALLS.match(q) for q, _ in calls):
+                return False
+        else:
+            return False
+    return True
+
+
+def _callee(call: ast.Call, aliases: dict[str, str]) -> tuple[str, str] | None:
+    func = call.func
+    parts: list[str] = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if isinstance(func, ast.Name):
+        parts.append(func.id)
+    elif isinstance(func, ast.Call) or isinstance(func, ast.Subscript):
+        parts.append("<expr>")
+    else:
+        return None
+    dotted = ".".join(reversed(parts))
+    return qualify(aliases, dotted) or dotted, parts[0]

@@ -1,0 +1,27 @@
+"""The whole notebook as one call: `run(config) -> Results` (NB104_fires_function_body.ipynb).
+
+Functions are called in the notebook's order; every value passed between them is a
+field of `Results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nb104_fires_function_body.config import Config
+from nb104_fires_function_body.features import build_sales
+
+
+@dataclass
+class Results:
+    """Values computed by the pipeline (the ones that cross function boundaries)."""
+
+    sales: Any = None
+
+
+def run(config: Config | None = None) -> Results:
+    """Run the pipeline with `config` (the notebook's values by default)."""
+    config = config if config is not None else Config()
+    sales = build_sales()
+    return Results(sales=sales)

@@ -1,0 +1,28 @@
+"""The whole notebook as one call: `run(config) -> Results` (NB104_fires_in_time_cell_magic.ipynb).
+
+Functions are called in the notebook's order; every value passed between them is a
+field of `Results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nb104_fires_in_time_cell_magic.config import Config
+from nb104_fires_in_time_cell_magic.features import build_features
+
+
+@dataclass
+class Results:
+    """Values computed by the pipeline (the ones that cross function boundaries)."""
+
+    raw: Any = None
+    features: Any = None
+
+
+def run(config: Config | None = None) -> Results:
+    """Run the pipeline with `config` (the notebook's values by default)."""
+    config = config if config is not None else Config()
+    raw, features = build_features()
+    return Results(raw=raw, features=features)

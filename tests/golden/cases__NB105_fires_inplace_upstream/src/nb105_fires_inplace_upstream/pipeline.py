@@ -1,0 +1,27 @@
+"""The whole notebook as one call: `run(config) -> Results` (NB105_fires_inplace_upstream.ipynb).
+
+Functions are called in the notebook's order; every value passed between them is a
+field of `Results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nb105_fires_inplace_upstream.config import Config
+from nb105_fires_inplace_upstream.features import build_prices
+
+
+@dataclass
+class Results:
+    """Values computed by the pipeline (the ones that cross function boundaries)."""
+
+    prices: Any = None
+
+
+def run(config: Config | None = None) -> Results:
+    """Run the pipeline with `config` (the notebook's values by default)."""
+    config = config if config is not None else Config()
+    prices = build_prices(config)
+    return Results(prices=prices)

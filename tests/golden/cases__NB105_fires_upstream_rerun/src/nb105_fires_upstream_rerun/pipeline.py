@@ -1,0 +1,27 @@
+"""The whole notebook as one call: `run(config) -> Results` (NB105_fires_upstream_rerun.ipynb).
+
+Functions are called in the notebook's order; every value passed between them is a
+field of `Results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nb105_fires_upstream_rerun.config import Config
+from nb105_fires_upstream_rerun.features import build_price
+
+
+@dataclass
+class Results:
+    """Values computed by the pipeline (the ones that cross function boundaries)."""
+
+    price: Any = None
+
+
+def run(config: Config | None = None) -> Results:
+    """Run the pipeline with `config` (the notebook's values by default)."""
+    config = config if config is not None else Config()
+    price = build_price(config)
+    return Results(price=price)

@@ -1,0 +1,27 @@
+"""The whole notebook as one call: `run(config) -> Results` (NB106_fires_append_other_cell.ipynb).
+
+Functions are called in the notebook's order; every value passed between them is a
+field of `Results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nb106_fires_append_other_cell.config import Config
+from nb106_fires_append_other_cell.features import build_scores
+
+
+@dataclass
+class Results:
+    """Values computed by the pipeline (the ones that cross function boundaries)."""
+
+    scores: Any = None
+
+
+def run(config: Config | None = None) -> Results:
+    """Run the pipeline with `config` (the notebook's values by default)."""
+    config = config if config is not None else Config()
+    scores = build_scores()
+    return Results(scores=scores)

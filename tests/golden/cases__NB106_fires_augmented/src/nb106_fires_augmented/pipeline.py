@@ -1,0 +1,28 @@
+"""The whole notebook as one call: `run(config) -> Results` (NB106_fires_augmented.ipynb).
+
+Functions are called in the notebook's order; every value passed between them is a
+field of `Results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nb106_fires_augmented.config import Config
+from nb106_fires_augmented.features import build_total_sales
+
+
+@dataclass
+class Results:
+    """Values computed by the pipeline (the ones that cross function boundaries)."""
+
+    amount: Any = None
+    total_sales: Any = None
+
+
+def run(config: Config | None = None) -> Results:
+    """Run the pipeline with `config` (the notebook's values by default)."""
+    config = config if config is not None else Config()
+    amount, total_sales = build_total_sales(config)
+    return Results(amount=amount, total_sales=total_sales)

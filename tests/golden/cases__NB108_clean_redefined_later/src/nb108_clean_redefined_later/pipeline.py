@@ -1,0 +1,27 @@
+"""The whole notebook as one call: `run(config) -> Results` (NB108_clean_redefined_later.ipynb).
+
+Functions are called in the notebook's order; every value passed between them is a
+field of `Results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nb108_clean_redefined_later.config import Config
+from nb108_clean_redefined_later.features import build_threshold
+
+
+@dataclass
+class Results:
+    """Values computed by the pipeline (the ones that cross function boundaries)."""
+
+    threshold: Any = None
+
+
+def run(config: Config | None = None) -> Results:
+    """Run the pipeline with `config` (the notebook's values by default)."""
+    config = config if config is not None else Config()
+    threshold = build_threshold()
+    return Results(threshold=threshold)

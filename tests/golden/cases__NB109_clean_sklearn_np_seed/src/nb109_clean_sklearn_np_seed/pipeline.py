@@ -1,0 +1,30 @@
+"""The whole notebook as one call: `run(config) -> Results` (NB109_clean_sklearn_np_seed.ipynb).
+
+Functions are called in the notebook's order; every value passed between them is a
+field of `Results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nb109_clean_sklearn_np_seed.config import Config
+from nb109_clean_sklearn_np_seed.features import build_x
+from nb109_clean_sklearn_np_seed.model import evaluate_km
+
+
+@dataclass
+class Results:
+    """Values computed by the pipeline (the ones that cross function boundaries)."""
+
+    X: Any = None
+    km: Any = None
+
+
+def run(config: Config | None = None) -> Results:
+    """Run the pipeline with `config` (the notebook's values by default)."""
+    config = config if config is not None else Config()
+    X = build_x()
+    km = evaluate_km(X)
+    return Results(X=X, km=km)

@@ -1,0 +1,45 @@
+"""The whole notebook as one call: `run(config) -> Results` (NB109_clean_sklearn_random_state.ipynb).
+
+Functions are called in the notebook's order; every value passed between them is a
+field of `Results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nb109_clean_sklearn_random_state.config import Config
+from nb109_clean_sklearn_random_state.data import load_y
+from nb109_clean_sklearn_random_state.model import evaluate_forest
+
+
+@dataclass
+class Results:
+    """Values computed by the pipeline (the ones that cross function boundaries)."""
+
+    X: Any = None
+    y: Any = None
+    X_train: Any = None
+    X_test: Any = None
+    y_train: Any = None
+    y_test: Any = None
+    linear: Any = None
+    forest: Any = None
+
+
+def run(config: Config | None = None) -> Results:
+    """Run the pipeline with `config` (the notebook's values by default)."""
+    config = config if config is not None else Config()
+    X, y = load_y()
+    X_train, X_test, y_train, y_test, linear, forest = evaluate_forest(X, y)
+    return Results(
+        X=X,
+        y=y,
+        X_train=X_train,
+        X_test=X_test,
+        y_train=y_train,
+        y_test=y_test,
+        linear=linear,
+        forest=forest,
+    )

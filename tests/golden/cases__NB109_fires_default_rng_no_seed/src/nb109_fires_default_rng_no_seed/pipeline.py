@@ -1,0 +1,28 @@
+"""The whole notebook as one call: `run(config) -> Results` (NB109_fires_default_rng_no_seed.ipynb).
+
+Functions are called in the notebook's order; every value passed between them is a
+field of `Results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nb109_fires_default_rng_no_seed.config import Config
+from nb109_fires_default_rng_no_seed.features import build_sample
+
+
+@dataclass
+class Results:
+    """Values computed by the pipeline (the ones that cross function boundaries)."""
+
+    rng: Any = None
+    sample: Any = None
+
+
+def run(config: Config | None = None) -> Results:
+    """Run the pipeline with `config` (the notebook's values by default)."""
+    config = config if config is not None else Config()
+    rng, sample = build_sample()
+    return Results(rng=rng, sample=sample)

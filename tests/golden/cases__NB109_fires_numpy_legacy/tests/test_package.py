@@ -1,0 +1,23 @@
+"""Structural tests of the generated package (equivalence tests come from `nb2prod verify`)."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from nb109_fires_numpy_legacy.config import Config
+
+
+@pytest.mark.parametrize("module", ["config", "pipeline", "features"])
+def test_module_imports(module: str) -> None:
+    importlib.import_module(f"nb109_fires_numpy_legacy.{module}")
+
+
+def test_config_defaults_are_the_notebook_values() -> None:
+    config = Config()
+
+
+def test_config_overrides_from_the_command_line() -> None:
+    config = Config.from_args(["--base-dir", "elsewhere"])
+    assert config.base_dir == "elsewhere"

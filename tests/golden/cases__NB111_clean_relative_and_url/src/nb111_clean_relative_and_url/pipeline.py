@@ -1,0 +1,28 @@
+"""The whole notebook as one call: `run(config) -> Results` (NB111_clean_relative_and_url.ipynb).
+
+Functions are called in the notebook's order; every value passed between them is a
+field of `Results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nb111_clean_relative_and_url.config import Config
+from nb111_clean_relative_and_url.data import load_tips
+
+
+@dataclass
+class Results:
+    """Values computed by the pipeline (the ones that cross function boundaries)."""
+
+    sales: Any = None
+    tips: Any = None
+
+
+def run(config: Config | None = None) -> Results:
+    """Run the pipeline with `config` (the notebook's values by default)."""
+    config = config if config is not None else Config()
+    sales, tips = load_tips()
+    return Results(sales=sales, tips=tips)

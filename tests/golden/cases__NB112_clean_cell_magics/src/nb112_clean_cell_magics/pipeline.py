@@ -1,0 +1,26 @@
+"""The whole notebook as one call: `run(config) -> Results` (NB112_clean_cell_magics.ipynb).
+
+Functions are called in the notebook's order; every value passed between them is a
+field of `Results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nb112_clean_cell_magics.config import Config
+from nb112_clean_cell_magics.features import build_features
+
+
+@dataclass
+class Results:
+    """Values computed by the pipeline (the ones that cross function boundaries)."""
+
+    pass
+
+
+def run(config: Config | None = None) -> Results:
+    """Run the pipeline with `config` (the notebook's values by default)."""
+    config = config if config is not None else Config()
+    build_features()
+    return Results()

@@ -1,0 +1,88 @@
+"""Parameters of the pipeline, taken from the notebook's literals (credit_approval.ipynb).
+
+Every field can be overridden on the command line: `python -m credit_approval --data-dir VALUE`.
+Relative paths are resolved against `base_dir` (`--base-dir`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Config:
+    """Pipeline parameters; defaults are the notebook's values."""
+
+    base_dir: str = "."
+    data_dir: str = "data"  # DATA_DIR, cell 2
+    n_applicants: int = 2000  # N_APPLICANTS, cell 2
+    seed: int = 42  # SEED, cell 2
+    test_size: float = 0.25  # TEST_SIZE, cell 2
+    pd_threshold: float = 0.2  # PD_THRESHOLD, cell 2
+    max_loan_to_income: float = 0.5  # MAX_LOAN_TO_INCOME, cell 2
+    lgd: float = 0.45  # LGD, cell 2
+    age_bins: list[Any] = field(
+        default_factory=lambda: [17, 25, 35, 50, 65, 120]
+    )  # AGE_BINS, cell 16
+    age_labels: list[Any] = field(
+        default_factory=lambda: ["18-25", "26-35", "36-50", "51-65", "65+"]
+    )  # AGE_LABELS, cell 16
+    features: list[Any] = field(
+        default_factory=lambda: [
+            "income",
+            "debt",
+            "age",
+            "employment_years",
+            "num_late_payments",
+            "loan_amount",
+            "debt_to_income",
+            "loan_to_income",
+            "log_income",
+        ]
+    )  # FEATURES, cell 18
+
+    def path(self, value: str) -> str:
+        """A path from the notebook, relative to `base_dir` unless absolute."""
+        return value if os.path.isabs(value) else os.path.join(self.base_dir, value)
+
+    @classmethod
+    def from_args(cls, argv: list[str] | None = None) -> Config:
+        """Build a Config from command-line options (`--field-name VALUE`)."""
+        parser = argparse.ArgumentParser(
+            prog="credit_approval", description=__doc__.splitlines()[0]
+        )
+        for item in fields(cls):
+            option = "--" + item.name.replace("_", "-")
+            parser.add_argument(
+                option,
+                dest=item.name,
+                type=str,
+                default=None,
+                help=f"default: {getattr(cls(), item.name)!r}",
+            )
+        args = parser.parse_args(argv)
+        changes: dict[str, Any] = {}
+        for item in fields(cls):
+            text = getattr(args, item.name)
+            if text is not None:
+                changes[item.name] = _parse(text, getattr(cls(), item.name))
+        return replace(cls(), **changes)
+
+
+def _parse(text: str, default: Any) -> Any:
+    """Convert a command-line string to the type of the default value."""
+    if isinstance(default, bool):
+        return text.lower() in ("1", "true", "yes", "on")
+    if isinstance(default, (int, float)) and not isinstance(default, bool):
+        return type(default)(text)
+    if isinstance(default, (list, tuple, dict)):
+        value = json.loads(text)
+        return tuple(value) if isinstance(default, tuple) else value
+    return text
+
+
+DEFAULTS = Config()
