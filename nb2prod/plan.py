@@ -184,7 +184,13 @@ def make_plan(notebook: Notebook, *, package: str | None = None,
             config_names.add(name)
             config.append(ConfigField(name, field_name, value, type_name, is_path, st.cell))
 
-    # definitions (def/class) move unchanged to their role's module
+    # definitions (def/class) move unchanged to their role's module, unless the name is bound
+    # again elsewhere: then module level would see only the last one, so it stays in the flow
+    bindings: dict[str, int] = {}
+    for st, keep in zip(statements, kept):
+        if keep:
+            for ref in st.symbols.defines:
+                bindings[ref.name] = bindings.get(ref.name, 0) + 1
     definitions: list[Definition] = []
     definition_names: set[str] = set()
     body_statements: list[tuple[Statement, RoleDecision]] = []
@@ -195,7 +201,7 @@ def make_plan(notebook: Notebook, *, package: str | None = None,
             continue
         tree = st.tree
         if tree.body and all(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                             for n in tree.body):
+                             and bindings.get(n.name, 0) == 1 for n in tree.body):
             role = d.role if d.role in MODULE_OF_ROLE else Role.FEATURES
             for node in tree.body:
                 definition_names.add(node.name)  # type: ignore[attr-defined]
@@ -353,20 +359,22 @@ def _functions(groups: list[list[Statement]], roles: list[Role], heading_of: Map
 
 
 def _unread_assignments(group: Sequence[Statement]) -> list[str]:
-    """Names bound by `name = value` that no later statement of the group reads."""
-    found: list[str] = []
-    for position, st in enumerate(group):
-        for node in st.tree.body:
-            targets: list[ast.expr] = []
-            if isinstance(node, ast.Assign):
-                targets = [t for t in node.targets if isinstance(t, ast.Name)]
-            elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and isinstance(node.target, ast.Name):
-                targets = [node.target]
-            for target in targets:
-                name = target.id  # type: ignore[attr-defined]
-                if not any(name in _uses(later) for later in group[position + 1:]) and name not in found:
-                    found.append(name)
-    return found
+    """Names the group assigns and never reads (they would be unused locals): results."""
+    read: set[str] = set()
+    assigned: list[str] = []
+    for st in group:
+        for node in ast.walk(st.tree):
+            if isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Load):
+                    read.add(node.id)
+            elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    for inner in ast.walk(target):
+                        if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
+                            assigned.append(inner.id)
+    defined_here = {r.name for st in group for r in st.symbols.defines}
+    return [n for n in dict.fromkeys(assigned) if n not in read and n in defined_here]
 
 
 def _last_producer_before(name: str, index: int, defines_of: list[list[str]], params_of: list[list[str]]) -> bool:

@@ -149,9 +149,16 @@ def classify(notebook: Notebook, statements: Sequence[Statement],
     model_outputs: set[str] = set()  # names computed by model calls, and names derived from them
     decisions: list[RoleDecision] = []
     parameters_cells = {c.index for c in notebook.cells if "parameters" in c.tags}
+    # a literal is a parameter only if nothing else binds or changes that name
+    computed: set[str] = set()
+    for st in statements:
+        if not st.code.strip() or config_assignment(st.tree) is None:
+            computed |= {r.name for r in st.symbols.defines}
+        computed |= {m.name for m in st.symbols.mutations}
     for st in statements:
         bind_imports(aliases, st.symbols.imports)
-        decision = _decide(st, notebook, heading_of, aliases, model_outputs, parameters_cells, overrides)
+        decision = _decide(st, notebook, heading_of, aliases, model_outputs, parameters_cells, overrides,
+                           computed)
         decisions.append(decision)
         defined = {r.name for r in st.symbols.defines} | {m.name for m in st.symbols.mutations}
         used = {r.name for r in st.symbols.uses}
@@ -179,7 +186,8 @@ def _calls_model_output(st: Statement, aliases: dict[str, str]) -> bool:
 
 
 def _decide(st: Statement, notebook: Notebook, heading_of: Mapping[int, str], aliases: dict[str, str],
-            model_outputs: set[str], parameters_cells: set[int], overrides: Mapping[str, str]) -> RoleDecision:
+            model_outputs: set[str], parameters_cells: set[int], overrides: Mapping[str, str],
+            computed: set[str]) -> RoleDecision:
     if st.dropped_magic:
         return RoleDecision(Role.EXPLORATION, st.rewrite or "IPython magic")
     comment = _OVERRIDE_COMMENT.search(st.code)
@@ -192,9 +200,10 @@ def _decide(st: Statement, notebook: Notebook, heading_of: Mapping[int, str], al
         return RoleDecision(Role.IMPORT, "import: placed in every module that uses it")
     if cell_override is not None:
         return cell_override
-    if st.cell in parameters_cells and config_assignment(tree):
-        return RoleDecision(Role.CONFIG, "literal in the papermill 'parameters' cell")
-    if config_assignment(tree):
+    literal_name = config_assignment(tree)
+    if literal_name is not None and literal_name not in computed:
+        if st.cell in parameters_cells:
+            return RoleDecision(Role.CONFIG, "literal in the papermill 'parameters' cell")
         return RoleDecision(Role.CONFIG, "module-level literal: a parameter")
     heading = heading_of.get(st.cell, "")
     calls = _qualified_calls(st, aliases)

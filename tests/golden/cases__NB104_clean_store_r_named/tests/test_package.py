@@ -16,6 +16,7 @@ def test_module_imports(module: str) -> None:
 
 def test_config_defaults_are_the_notebook_values() -> None:
     config = Config()
+    assert config.base_dir == "."
 
 
 def test_config_overrides_from_the_command_line() -> None:

@@ -16,6 +16,7 @@ def test_module_imports(module: str) -> None:
 
 def test_config_defaults_are_the_notebook_values() -> None:
     config = Config()
+    assert config.base_dir == "."
     assert config.rate == 0.2
 
 

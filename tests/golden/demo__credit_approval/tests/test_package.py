@@ -9,13 +9,16 @@ import pytest
 from credit_approval.config import Config
 
 
-@pytest.mark.parametrize("module", ["config", "pipeline", "data", "features", "model", "business"])
+@pytest.mark.parametrize(
+    "module", ["config", "pipeline", "data", "features", "model", "business"]
+)
 def test_module_imports(module: str) -> None:
     importlib.import_module(f"credit_approval.{module}")
 
 
 def test_config_defaults_are_the_notebook_values() -> None:
     config = Config()
+    assert config.base_dir == "."
     assert config.data_dir == "data"
     assert config.n_applicants == 2000
     assert config.seed == 42

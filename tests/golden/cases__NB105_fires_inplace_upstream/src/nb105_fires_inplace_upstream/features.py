@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from nb105_fires_inplace_upstream.config import Config
 
-
-def build_prices(config: Config) -> Any:
-    """Features step from notebook cells 1."""
-    prices = config.prices
+def build_prices() -> Any:
+    """Features step from notebook cells 0, 1."""
+    prices = [100, 120]
     prices.append(95)
     return prices

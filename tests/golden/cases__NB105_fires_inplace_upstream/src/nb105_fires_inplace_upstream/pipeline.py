@@ -23,5 +23,5 @@ class Results:
 def run(config: Config | None = None) -> Results:
     """Run the pipeline with `config` (the notebook's values by default)."""
     config = config if config is not None else Config()
-    prices = build_prices(config)
+    prices = build_prices()
     return Results(prices=prices)

@@ -1,6 +1,6 @@
 """Parameters of the pipeline, taken from the notebook's literals (NB106_fires_augmented.ipynb).
 
-Every field can be overridden on the command line: `python -m nb106_fires_augmented --total-sales VALUE`.
+Every field can be overridden on the command line: `python -m nb106_fires_augmented --base-dir VALUE`.
 Relative paths are resolved against `base_dir` (`--base-dir`).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 
@@ -18,7 +18,6 @@ class Config:
     """Pipeline parameters; defaults are the notebook's values."""
 
     base_dir: str = "."
-    total_sales: float = 0.0  # total_sales, cell 0
 
     def path(self, value: str) -> str:
         """A path from the notebook, relative to `base_dir` unless absolute."""

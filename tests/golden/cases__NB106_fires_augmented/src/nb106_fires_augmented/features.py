@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from nb106_fires_augmented.config import Config
 
-
-def build_total_sales(config: Config) -> tuple[Any, Any]:
-    """Features step from notebook cells 1."""
-    total_sales = config.total_sales
+def build_amount() -> tuple[Any, Any]:
+    """Features step from notebook cells 0, 1."""
+    total_sales = 0.0
     for amount in [12.5, 40.0, 7.25]:
         total_sales += amount
-    return amount, total_sales
+    return total_sales, amount

@@ -10,19 +10,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from nb106_fires_augmented.config import Config
-from nb106_fires_augmented.features import build_total_sales
+from nb106_fires_augmented.features import build_amount
 
 
 @dataclass
 class Results:
     """Values computed by the pipeline (the ones that cross function boundaries)."""
 
-    amount: Any = None
     total_sales: Any = None
+    amount: Any = None
 
 
 def run(config: Config | None = None) -> Results:
     """Run the pipeline with `config` (the notebook's values by default)."""
     config = config if config is not None else Config()
-    amount, total_sales = build_total_sales(config)
-    return Results(amount=amount, total_sales=total_sales)
+    total_sales, amount = build_amount()
+    return Results(total_sales=total_sales, amount=amount)

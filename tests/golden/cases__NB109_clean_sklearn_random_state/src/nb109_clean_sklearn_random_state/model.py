@@ -16,5 +16,7 @@ def evaluate_forest(X: Any, y: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
     """Model step from notebook cells 1, 2."""
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
     linear = LinearRegression().fit(X_train, y_train)
-    forest = RandomForestRegressor(n_estimators=50, random_state=0).fit(X_train, y_train)
+    forest = RandomForestRegressor(n_estimators=50, random_state=0).fit(
+        X_train, y_train
+    )
     return X_train, X_test, y_train, y_test, linear, forest

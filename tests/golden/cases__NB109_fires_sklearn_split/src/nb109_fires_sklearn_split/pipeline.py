@@ -31,4 +31,6 @@ def run(config: Config | None = None) -> Results:
     config = config if config is not None else Config()
     X, y = load_y()
     X_train, X_test, y_train, y_test = evaluate_y_test(X, y)
-    return Results(X=X, y=y, X_train=X_train, X_test=X_test, y_train=y_train, y_test=y_test)
+    return Results(
+        X=X, y=y, X_train=X_train, X_test=X_test, y_train=y_train, y_test=y_test
+    )

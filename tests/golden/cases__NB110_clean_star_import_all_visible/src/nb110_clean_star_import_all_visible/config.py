@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 
@@ -28,7 +28,8 @@ class Config:
     def from_args(cls, argv: list[str] | None = None) -> Config:
         """Build a Config from command-line options (`--field-name VALUE`)."""
         parser = argparse.ArgumentParser(
-            prog="nb110_clean_star_import_all_visible", description=__doc__.splitlines()[0]
+            prog="nb110_clean_star_import_all_visible",
+            description=__doc__.splitlines()[0],
         )
         for item in fields(cls):
             option = "--" + item.name.replace("_", "-")

@@ -13,6 +13,8 @@ import pandas as pd
 def load_tips() -> tuple[Any, Any]:
     """Data step from notebook cells 1, 2."""
     sales = pd.read_csv("data/sales.csv")
-    tips = pd.read_csv("https://raw.githubusercontent.com/mwaskom/seaborn-data/master/tips.csv")
+    tips = pd.read_csv(
+        "https://raw.githubusercontent.com/mwaskom/seaborn-data/master/tips.csv"
+    )
     sales.to_csv("output/sales_clean.csv", index=False)
     return sales, tips

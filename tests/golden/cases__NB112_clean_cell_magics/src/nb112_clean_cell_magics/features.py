@@ -10,4 +10,6 @@ import subprocess
 
 def build_features() -> None:
     """Features step from notebook cells 0."""
-    subprocess.run(["bash", "-c", 'for f in data/*.csv; do\n  wc -l "$f"\ndone\n'], check=True)
+    subprocess.run(
+        ["bash", "-c", 'for f in data/*.csv; do\n  wc -l "$f"\ndone\n'], check=True
+    )

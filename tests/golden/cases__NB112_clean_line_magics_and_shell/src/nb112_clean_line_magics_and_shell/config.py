@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 
@@ -27,7 +27,8 @@ class Config:
     def from_args(cls, argv: list[str] | None = None) -> Config:
         """Build a Config from command-line options (`--field-name VALUE`)."""
         parser = argparse.ArgumentParser(
-            prog="nb112_clean_line_magics_and_shell", description=__doc__.splitlines()[0]
+            prog="nb112_clean_line_magics_and_shell",
+            description=__doc__.splitlines()[0],
         )
         for item in fields(cls):
             option = "--" + item.name.replace("_", "-")

@@ -11,7 +11,9 @@ from credit_approval.config import DEFAULTS
 
 LGD = DEFAULTS.lgd  # set from the run's Config by pipeline.run()
 PD_THRESHOLD = DEFAULTS.pd_threshold  # set from the run's Config by pipeline.run()
-MAX_LOAN_TO_INCOME = DEFAULTS.max_loan_to_income  # set from the run's Config by pipeline.run()
+MAX_LOAN_TO_INCOME = (
+    DEFAULTS.max_loan_to_income
+)  # set from the run's Config by pipeline.run()
 
 
 def decide(df, proba, pd_threshold=PD_THRESHOLD, max_lti=MAX_LOAN_TO_INCOME):
@@ -26,7 +28,9 @@ def apply_business_rules(df_feat: Any, X_test: Any, proba_test: Any) -> tuple[An
     """Business step from notebook cells 26, 27 under "Business rules"."""
     scored = decide(df_feat.loc[X_test.index], proba_test)
     summary = (
-        scored.assign(el_approved=scored["expected_loss"].where(scored["approved"], 0.0))
+        scored.assign(
+            el_approved=scored["expected_loss"].where(scored["approved"], 0.0)
+        )
         .groupby("age_bucket", observed=True)
         .agg(
             applicants=("approved", "size"),
