@@ -401,6 +401,8 @@ class _CellVisitor(ast.NodeVisitor):
     ) -> list[ast.stmt]:
         if not code.strip():
             return []
+        if body_of_cell_magic:
+            code = translate(code)  # a %%time or %%capture body may hold magics of its own
         try:
             tree = ast.parse(code, mode="eval" if expression else "exec")
         except SyntaxError as exc:

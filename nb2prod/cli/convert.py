@@ -19,6 +19,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--out", metavar="DIR", help="output folder (default: <notebook folder>/<name>)")
     p.add_argument("--name", metavar="PKG", help="package name (default: from the notebook's file name)")
     p.add_argument("--force", action="store_true", help="replace an output folder nb2prod did not create")
+    p.add_argument("--python", metavar="PATH", help="interpreter whose packages pin the dependencies "
+                   "(default: the notebook's kernel)")
+    p.add_argument("--no-pin", action="store_true", help="write unpinned dependency names")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         roles = config_for(args.notebook).roles
-        result = convert(args.notebook, args.out, package=args.name, force=args.force, role_overrides=roles)
+        result = convert(args.notebook, args.out, package=args.name, force=args.force, role_overrides=roles,
+                         pin=not args.no_pin, python=args.python)
     except InputError as exc:
         print(f"nb2prod: error: {exc}", file=sys.stderr)
         return ExitCode.USAGE

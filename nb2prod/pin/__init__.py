@@ -1,0 +1,72 @@
+"""Pin the library versions a notebook needs, from evidence, and say where each pin came from.
+
+`pin_notebook(notebook)` is what `nb2prod pin` and `convert` call; see docs/pin.md for
+the evidence and its precedence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from nb2prod.pin.environment import Environment, canonical, clear_cache, environment_for
+from nb2prod.pin.fuse import pin_notebook
+from nb2prod.pin.model import (
+    Confidence,
+    EnvironmentSummary,
+    Evidence,
+    EvidenceKind,
+    Excluded,
+    ImportUse,
+    Pin,
+    PinResult,
+    PythonPin,
+    Unresolved,
+)
+
+__all__ = [
+    "Confidence", "Environment", "EnvironmentSummary", "Evidence", "EvidenceKind", "Excluded",
+    "ImportUse", "Pin", "PinResult", "PythonPin", "Unresolved", "canonical", "clear_cache",
+    "environment_for", "pin_file", "pin_notebook", "plan_requirements",
+]
+
+
+def pin_file(path: str, python: str | None = None, *, imported_modules: Iterable[str] | None = None) -> PinResult:
+    """Load a notebook and pin it, honouring `[tool.nb2prod]` select/ignore/per-file-ignores.
+
+    Raises `InputError` for a notebook or interpreter that cannot be used.
+    """
+    from dataclasses import replace
+
+    from nb2prod.config import config_for
+    from nb2prod.load import load
+
+    options = config_for(path).options  # read first: a broken pyproject.toml is the user's to fix
+    result = pin_notebook(load(path), python, imported_modules=imported_modules)
+    relative = options.relative(path)
+    kept = tuple(f for f in result.findings if options.enabled(f.code, relative))
+    return replace(result, findings=kept)
+
+
+class _PlanLike(Protocol):
+    """What `plan_requirements` reads from convert's `Plan` (no import of the planner here)."""
+
+    notebook_path: str
+    imports: tuple[Any, ...]  # Statements, each with `.symbols.imports`
+
+
+def plan_requirements(plan: _PlanLike, python: str | None = None) -> tuple[str, ...]:
+    """The pinned requirements a generated package needs: the distributions of the imports it
+    keeps, plus what the notebook installed without importing (often an optional dependency
+    used indirectly, such as openpyxl for `pandas.read_excel`).
+
+    Raises `InputError` when the notebook or its interpreter cannot be used.
+    """
+    from nb2prod.load import load
+
+    result = pin_notebook(load(plan.notebook_path), python)
+    kept = {imp.module.split(".")[0] for st in plan.imports for imp in st.symbols.imports if not imp.level}
+    return tuple(
+        pin.requirement for pin in result.pins
+        if kept.intersection(pin.imports) or not pin.imports
+    )
