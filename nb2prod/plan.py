@@ -59,6 +59,7 @@ class ConfigField:
     type_name: str
     is_path: bool
     cell: int
+    position: int = 0  # of the statement within its cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,8 +162,13 @@ def make_plan(notebook: Notebook, *, package: str | None = None,
     warnings: list[str] = []
     requirements = tuple(s.requirement for s in statements if s.requirement)
     for st in statements:
-        if st.rewrite and not st.dropped_magic:
+        if st.rewrite and (not st.dropped_magic or "review" in st.rewrite):
             warnings.append(f"cell {st.cell}: {st.rewrite}")
+        if any(isinstance(n, ast.Await) for n in ast.walk(st.tree)) and not any(
+                isinstance(n, (ast.AsyncFunctionDef,)) for n in ast.walk(st.tree)):
+            raise InputError(notebook.path, f"cannot convert: cell {st.cell} uses top-level await, which "
+                             "a plain function cannot run", kind="unsupported-code", cell=st.cell,
+                             cell_id=st.cell_id)
 
     imports = tuple(st for st, d in zip(statements, decisions) if d.role is Role.IMPORT)
     config: list[ConfigField] = []
@@ -177,12 +183,12 @@ def make_plan(notebook: Notebook, *, package: str | None = None,
             field_name = _field_name(name, fields_seen)
             value = ast.unparse(value_node)
             type_name = _type_name(value_node)
-            is_path = type_name == "str" and bool(_PATHLIKE.search(name)) and not value.startswith(("'http", '"http'))
+            is_path = type_name == "str" and _looks_like_path(name, value_node.value)  # type: ignore[union-attr]
             if name in config_names:
                 # redefined literal: later assignments stay in code, the first is the parameter
                 continue
             config_names.add(name)
-            config.append(ConfigField(name, field_name, value, type_name, is_path, st.cell))
+            config.append(ConfigField(name, field_name, value, type_name, is_path, st.cell, st.position))
 
     # definitions (def/class) move unchanged to their role's module, unless the name is bound
     # again elsewhere: then module level would see only the last one, so it stays in the flow
@@ -226,6 +232,11 @@ def make_plan(notebook: Notebook, *, package: str | None = None,
 
     functions = _functions(groups, group_roles, heading_of, config_names, import_names, definition_names,
                            definitions, warnings)
+    for d in definitions:
+        early = [r.name for r in d.statement.symbols.uses if r.name in config_names]
+        if early:
+            warnings.append(f"{d.name}() reads {', '.join(dict.fromkeys(early))} when it is defined (default "
+                            "arguments or decorators): command-line overrides of those fields do not reach it")
     # definitions read globals: the pipeline sets them; warn when none of ours produces them
     produced = {n for f in functions for n in f.returns} | config_names | import_names | definition_names
     for d in definitions:
@@ -251,7 +262,14 @@ def make_plan(notebook: Notebook, *, package: str | None = None,
 
 def _first_config(st: Statement, config: Sequence[ConfigField]) -> bool:
     name = config_assignment(st.tree)
-    return any(c.name == name and c.cell == st.cell for c in config)
+    return any(c.name == name and c.cell == st.cell and c.position == st.position for c in config)
+
+
+def _looks_like_path(name: str, value: str) -> bool:
+    """A string parameter that names a file or folder: by its name and by how it reads."""
+    if not _PATHLIKE.search(name) or value.startswith(("http://", "https://", "s3://", "gs://")):
+        return False
+    return "/" in value or "\\" in value or bool(re.search(r"\.[A-Za-z0-9]{1,5}$", value)) or value in (".", "..")
 
 
 def _keep_needed(statements: Sequence[Statement], decisions: Sequence[RoleDecision]) -> list[bool]:
@@ -346,9 +364,10 @@ def _functions(groups: list[list[Statement]], roles: list[Role], heading_of: Map
         returns = [n for n in defines_of[index]
                    if (n in later_uses and _last_producer_before(n, index, defines_of, params_of))
                    or n in definition_reads or (is_last and not n.startswith("_"))]
-        # a value assigned and never read again is a result, not something to throw away
-        for name in _unread_assignments(group):
-            if name not in returns:
+        # a value assigned and never read again is a result, not something to throw away;
+        # so is a fitted model
+        for name in _unread_assignments(group) + _fitted(group):
+            if name not in returns and name in defines_of[index]:
                 returns.append(name)
         name = _function_name(group, roles[index], heading_of, returns or defines_of[index], taken)
         taken.add(name)
@@ -375,6 +394,17 @@ def _unread_assignments(group: Sequence[Statement]) -> list[str]:
                             assigned.append(inner.id)
     defined_here = {r.name for st in group for r in st.symbols.defines}
     return [n for n in dict.fromkeys(assigned) if n not in read and n in defined_here]
+
+
+def _fitted(group: Sequence[Statement]) -> list[str]:
+    """Names whose `.fit(...)` the group calls: the trained models."""
+    names = []
+    for st in group:
+        for call in st.symbols.calls:
+            head, _, method = call.name.rpartition(".")
+            if method in ("fit", "fit_transform", "fit_predict") and head and "." not in head:
+                names.append(head)
+    return list(dict.fromkeys(names))
 
 
 def _last_producer_before(name: str, index: int, defines_of: list[list[str]], params_of: list[list[str]]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -57,10 +58,10 @@ _EXPLORATION_METHODS = frozenset({"head", "tail", "describe", "info", "plot", "h
                                   "set_ylabel", "legend", "bar", "barh", "pie", "style", "memory_usage",
                                   "dtypes", "shape"})
 _HEADING_HINTS = (
-    (re.compile(r"busines|decision|rule|polic|approv|pricing|cost|profit|threshold|action|recommend", re.I),
-     Role.BUSINESS),
-    (re.compile(r"model|train|fit|evaluat|predict|classif|regress|valid|tuning|score", re.I), Role.MODEL),
-    (re.compile(r"feature|preprocess|clean|transform|engineer|prepar|encod", re.I), Role.FEATURES),
+    (re.compile(r"\b(busines|decision|rule|polic|approv|pricing|cost|profit|threshold|action|recommend)",
+                re.I), Role.BUSINESS),
+    (re.compile(r"\b(model|train|fit|evaluat|predict|classif|regress|valid|tuning|score)", re.I), Role.MODEL),
+    (re.compile(r"\b(feature|preprocess|clean|transform|engineer|prepar|encod)", re.I), Role.FEATURES),
     (re.compile(r"\b(load|read|data ?set|ingest|import data|get data|source)", re.I), Role.DATA),
 )
 _WRITERS = re.compile(r"^(to_(csv|parquet|excel|json|pickle|feather|hdf|sql|orc)|makedirs|mkdir|savetxt|"
@@ -88,7 +89,9 @@ def _literal(node: ast.AST) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         return _literal(node.operand)
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        return bool(node.elts) and all(_literal(e) for e in node.elts)
+        # flat and short: a list of lists, or hundreds of numbers, is data rather than a parameter
+        return bool(node.elts) and len(node.elts) <= 50 and all(
+            _literal(e) and not isinstance(e, (ast.List, ast.Tuple, ast.Set, ast.Dict)) for e in node.elts)
     if isinstance(node, ast.Dict):
         return bool(node.keys) and all(k is not None and _literal(k) for k in node.keys) and all(
             _literal(v) for v in node.values)
@@ -160,7 +163,9 @@ def classify(notebook: Notebook, statements: Sequence[Statement],
         decision = _decide(st, notebook, heading_of, aliases, model_outputs, parameters_cells, overrides,
                            computed)
         decisions.append(decision)
-        defined = {r.name for r in st.symbols.defines} | {m.name for m in st.symbols.mutations}
+        # model outputs spread through assignment only: `df["pred"] = model.predict(X)` does not
+        # make every later use of `df` a business rule
+        defined = {r.name for r in st.symbols.defines}
         used = {r.name for r in st.symbols.uses}
         if decision.role is Role.MODEL and _calls_model_output(st, aliases):
             model_outputs |= defined
@@ -219,6 +224,8 @@ def _decide(st: Statement, notebook: Notebook, heading_of: Mapping[int, str], al
         if _WRITERS.match(last):
             return RoleDecision(Role.DATA, f"writes data with {qualified}()")
     for qualified, last in calls:
+        if qualified.split(".")[0] in sys.stdlib_module_names:
+            continue  # re.compile, json.load... are not model APIs
         if last in _MODEL_METHODS or _MODEL_MODULES.match(qualified):
             return RoleDecision(Role.MODEL, f"model API {qualified}()")
     used = {r.name for r in st.symbols.uses}

@@ -8,7 +8,7 @@ becomes a requirement, display-only magics (`%matplotlib`, `%load_ext`, `obj?`) 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nb2prod.dataflow import CellSymbols, analyze_cell
 from nb2prod.ipysyntax import translate
@@ -16,6 +16,11 @@ from nb2prod.notebook import Notebook
 
 _PAYLOAD_LINE_MAGICS = frozenset({"time", "timeit", "prun"})
 _PAYLOAD_CELL_MAGICS = frozenset({"time", "timeit", "prun", "capture"})
+# Magics that only change how things are shown: dropped without a warning.
+_DISPLAY_MAGICS = frozenset({"matplotlib", "load_ext", "reload_ext", "config", "autoreload", "aimport",
+                             "pinfo", "pinfo2", "psource", "pdef", "pdoc", "who", "whos", "lsmagic",
+                             "precision", "pprint", "xmode", "watermark", "history", "notebook",
+                             "pylab", "pip", "conda", "timeit", "prun", "time", "matplotlib_inline"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +81,20 @@ def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, .
             start = node.lineno
             if getattr(node, "decorator_list", None):
                 start = min([start] + [d.lineno for d in node.decorator_list])  # type: ignore[attr-defined]
-            # comment lines directly above the statement travel with it
+            # comment lines above the statement (blank lines between them too) travel with it
             first = start
-            while first - 1 > previous_end and lines[first - 2].lstrip().startswith("#"):
+            while first - 1 > previous_end and (lines[first - 2].lstrip().startswith("#")
+                                                or not lines[first - 2].strip()):
                 first -= 1
+            while first < start and not lines[first - 1].strip():
+                first += 1  # but not the blank lines before the first comment
             end = node.end_lineno or node.lineno
+            if node is tree.body[-1]:
+                # comments after the cell's last statement stay with it
+                while end < len(lines) and (lines[end].lstrip().startswith("#") or not lines[end].strip()):
+                    end += 1
+                while end > (node.end_lineno or node.lineno) and not lines[end - 1].strip():
+                    end -= 1
             text = "\n".join(lines[first - 1:end])
             previous_end = end
             for piece in _rewrite(node, text):
@@ -94,7 +108,39 @@ def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, .
                 statements.append(Statement(cell.index, cell.id, position, start, code_text, symbols,
                                             rewrite, requirement, dropped))
                 position += 1
-    return tuple(statements), tuple(problems)
+    return _bind_displayed_values(statements), tuple(problems)
+
+
+def _bind_displayed_values(statements: list[Statement]) -> tuple[Statement, ...]:
+    """Where a cell reads `_` (IPython's last displayed value), bind it explicitly:
+    the value shown by the nearest earlier cell ending in an expression becomes `_ = expr`."""
+    if not any(r.name == "_" for st in statements for r in st.symbols.uses):
+        return tuple(statements)
+    result = list(statements)
+    last_in_cell: dict[int, int] = {}
+    for index, st in enumerate(result):
+        last_in_cell[st.cell] = index
+    for reader in [i for i, st in enumerate(result) if any(r.name == "_" for r in st.symbols.uses)]:
+        cell = result[reader].cell
+        candidates = [i for c, i in last_in_cell.items() if c < cell and _is_shown_expression(result[i])]
+        if not candidates:
+            continue
+        shown = result[max(candidates)]
+        if any(r.name == "_" for r in shown.symbols.defines):
+            continue
+        node = shown.tree.body[-1]
+        lines = shown.code.splitlines()
+        line = lines[node.lineno - 1]
+        lines[node.lineno - 1] = line[:node.col_offset] + "_ = " + line[node.col_offset:]
+        code = "\n".join(lines)
+        result[max(candidates)] = replace(shown, code=code, symbols=analyze_cell(code),
+                                          rewrite="displayed value bound to `_` (a later cell reads it)")
+    return tuple(result)
+
+
+def _is_shown_expression(st: Statement) -> bool:
+    body = st.tree.body if st.code.strip() else []
+    return bool(body) and isinstance(body[-1], ast.Expr) and not st.code.rstrip().endswith(";")
 
 
 def _rewrite(node: ast.stmt, text: str) -> list[tuple[str, str | None, str | None, bool]]:
@@ -108,26 +154,36 @@ def _rewrite(node: ast.stmt, text: str) -> list[tuple[str, str | None, str | Non
         name, args = texts[0], texts[1]
         if name in _PAYLOAD_LINE_MAGICS and assigned is None:
             return [(_strip_magic_options(args), f"%{name} removed", None, False)]
+        if name == "time" and assigned is not None:
+            return [(f"{assigned} = {_strip_magic_options(args)}", "%time removed", None, False)]
+        if name == "cd" and args.strip():
+            return [(f"os.chdir({args.strip()!r})", "%cd became os.chdir (review it)", None, False)]
+        if name == "env" and "=" in args:
+            key, _, value = args.partition("=")
+            return [(f"os.environ[{key.strip()!r}] = {value.strip()!r}", "%env became os.environ", None, False)]
         if name in ("pip", "conda") and args.split()[:1] == ["install"]:
             return [("", f"%{name} install became a requirement", " ".join(args.split()[1:]), True)]
-        return [("", f"%{name} dropped", None, True)]
+        if name in _DISPLAY_MAGICS:
+            return [("", f"%{name} dropped", None, True)]
+        return [("", f"%{name} dropped: not converted, review what it did", None, True)]
     if method == "run_cell_magic" and len(texts) >= 3:
         name, header, body = texts
         if name in _PAYLOAD_CELL_MAGICS:
             note = f"%%{name} removed" + (" (its captured output is not kept)" if name == "capture" else "")
             return [(body.rstrip("\n"), note, None, False)]
-        if name in ("bash", "sh", "script"):
+        if name in ("bash", "sh") or (name == "script" and header.split()[:1] in (["bash"], ["sh"])):
             command = f"subprocess.run(['bash', '-c', {body!r}], check=True)"
             return [(command, f"%%{name} became subprocess.run (review it)", None, False)]
-        return [("", f"%%{name} cell dropped", None, True)]
+        return [("", f"%%{name} cell dropped: not converted, review what it did", None, True)]
     if method in ("system", "getoutput") and texts:
         command = texts[0]
         if command.split()[:2] in (["pip", "install"], ["conda", "install"]):
             return [("", "!pip install became a requirement", " ".join(command.split()[2:]), True)]
+        # like IPython, a failing command does not raise; its output is captured when assigned
         if assigned is not None:
-            code = (f"{assigned} = subprocess.run({command!r}, shell=True, check=True, "
+            code = (f"{assigned} = subprocess.run({command!r}, shell=True, "
                     "capture_output=True, text=True).stdout.splitlines()")
         else:
-            code = f"subprocess.run({command!r}, shell=True, check=True)"
+            code = f"subprocess.run({command!r}, shell=True)"
         return [(code, "!cmd became subprocess.run (review it)", None, False)]
     return [("", f"{method} dropped", None, True)]

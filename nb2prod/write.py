@@ -31,6 +31,9 @@ def write_package(package: Package, out_dir: Path, *, notebook: Path, force: boo
                              kind="output-exists")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.nb2prod-new-", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; the package is an ordinary folder
     try:
         for relative, text in sorted(package.files.items()):
             path = staging / relative

@@ -64,6 +64,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return ExitCode.OK
+    except Exception as exc:  # a bug in nb2prod: say so, keep the traceback in a file
+        import tempfile
+        import traceback
+
+        with tempfile.NamedTemporaryFile("w", prefix="nb2prod-crash-", suffix=".txt", delete=False) as handle:
+            traceback.print_exc(file=handle)
+        print(f"nb2prod: internal error: {type(exc).__name__}: {exc} (please report this at the nb2prod "
+              f"issue tracker; traceback in {handle.name})", file=sys.stderr)
+        return ExitCode.INTERNAL
 
 
 def run() -> None:

@@ -20,8 +20,10 @@ class Config:
     base_dir: str = "."
 
     def path(self, value: str) -> str:
-        """A path from the notebook, relative to `base_dir` unless absolute."""
-        return value if os.path.isabs(value) else os.path.join(self.base_dir, value)
+        """A path from the notebook, relative to `base_dir` unless absolute (unchanged by default)."""
+        if os.path.isabs(value) or self.base_dir in ("", "."):
+            return value
+        return os.path.join(self.base_dir, value)
 
     @classmethod
     def from_args(cls, argv: list[str] | None = None) -> Config:
@@ -43,7 +45,10 @@ class Config:
         for item in fields(cls):
             text = getattr(args, item.name)
             if text is not None:
-                changes[item.name] = _parse(text, getattr(cls(), item.name))
+                try:
+                    changes[item.name] = _parse(text, getattr(cls(), item.name))
+                except ValueError as exc:
+                    parser.error(f"--{item.name.replace('_', '-')}: {exc}")
         return replace(cls(), **changes)
 
 

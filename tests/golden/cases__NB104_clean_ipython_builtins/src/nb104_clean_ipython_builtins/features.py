@@ -13,5 +13,6 @@ import pandas as pd
 def build_n_cols() -> tuple[Any, Any, Any]:
     """Features step from notebook cells 1, 2."""
     df = pd.DataFrame({"amount": [120.0, 80.5, 99.9]})
+    _ = df.shape
     n_rows, n_cols = _
     return df, n_rows, n_cols

@@ -12,7 +12,7 @@ from typing import Any
 def build_csv_files() -> tuple[Any, Any]:
     """Features step from notebook cells 0, 1."""
     files = subprocess.run(
-        "ls data", shell=True, check=True, capture_output=True, text=True
+        "ls data", shell=True, capture_output=True, text=True
     ).stdout.splitlines()
     csv_files = [f for f in files if f.endswith(".csv")]
     return files, csv_files

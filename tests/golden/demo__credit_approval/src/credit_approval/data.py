@@ -55,7 +55,7 @@ def load_data(DATA_PATH: Any, config: Config) -> Any:
     """Data step from notebook cells 5, 6 under "Load data"."""
     N_APPLICANTS = config.n_applicants
     SEED = config.seed
-    DATA_DIR = config.path(config.data_dir)
+    DATA_DIR = config.data_dir
     raw = generate_applicants(N_APPLICANTS, SEED)
     os.makedirs(DATA_DIR, exist_ok=True)
     raw.to_csv(DATA_PATH, index=False)

@@ -32,7 +32,7 @@ def add_age_bucket(df):
 
 def build_data_path(config: Config) -> Any:
     """Features step from notebook cells 2."""
-    DATA_DIR = config.path(config.data_dir)
+    DATA_DIR = config.data_dir
     DATA_PATH = os.path.join(DATA_DIR, "applicants.csv")
     return DATA_PATH
 

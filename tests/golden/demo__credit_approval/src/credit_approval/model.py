@@ -14,7 +14,7 @@ from sklearn.model_selection import train_test_split
 from credit_approval.config import Config
 
 
-def train_model(X: Any, y: Any, config: Config) -> tuple[Any, Any, Any]:
+def train_model(X: Any, y: Any, config: Config) -> tuple[Any, Any, Any, Any]:
     """Model step from notebook cells 20, 21, 22 under "Model"."""
     TEST_SIZE = config.test_size
     SEED = config.seed
@@ -27,4 +27,4 @@ def train_model(X: Any, y: Any, config: Config) -> tuple[Any, Any, Any]:
     model.fit(X_train, y_train)
     proba_test = model.predict_proba(X_test)[:, 1]
     auc = roc_auc_score(y_test, proba_test)
-    return X_test, proba_test, auc
+    return X_test, proba_test, auc, model

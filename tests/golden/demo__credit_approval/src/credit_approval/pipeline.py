@@ -30,6 +30,7 @@ class Results:
     X_test: Any = None
     proba_test: Any = None
     auc: Any = None
+    model: Any = None
     scored: Any = None
     summary: Any = None
 
@@ -46,7 +47,7 @@ def run(config: Config | None = None) -> Results:
     df = load_data(DATA_PATH, config)
     df = build_quick_look(df)
     df_feat, X, y = build_features(df, config)
-    X_test, proba_test, auc = train_model(X, y, config)
+    X_test, proba_test, auc, model = train_model(X, y, config)
     scored, summary = apply_business_rules(df_feat, X_test, proba_test)
     return Results(
         DATA_PATH=DATA_PATH,
@@ -57,6 +58,7 @@ def run(config: Config | None = None) -> Results:
         X_test=X_test,
         proba_test=proba_test,
         auc=auc,
+        model=model,
         scored=scored,
         summary=summary,
     )
