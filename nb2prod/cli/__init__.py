@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     FINDINGS = 1  # findings reported (check), or a conversion that is not equivalent
     USAGE = 2  # bad command line, or an input file that cannot be used
     INTERNAL = 3  # a bug in nb2prod
+    UNVERIFIED = 4  # verification could not compare everything: equivalence is not claimed
 
 
 # Sub-commands, each a module of this package; imported only when used.
@@ -26,6 +27,7 @@ COMMANDS = {
     "check": "nb2prod.cli.check",
     "pin": "nb2prod.cli.pin",
     "convert": "nb2prod.cli.convert",
+    "verify": "nb2prod.cli.verify",
 }
 
 

@@ -22,6 +22,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--python", metavar="PATH", help="interpreter whose packages pin the dependencies "
                    "(default: the notebook's kernel)")
     p.add_argument("--no-pin", action="store_true", help="write unpinned dependency names")
+    p.add_argument("--no-verify", action="store_true",
+                   help="skip running the notebook and the package to compare them (static checks only)")
+    from nb2prod.cli.verify import add_arguments
+
+    add_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,5 +51,12 @@ def run(args: argparse.Namespace) -> int:
           f"{len(plan.dropped)} statements left out (exploration)")
     for warning in plan.warnings:
         print(f"  warning: {warning}")
-    print(f"  report: {result.out_dir / 'nb2prod-report.md'}")
-    return ExitCode.OK
+    if args.no_verify:
+        print(f"  report: {result.out_dir / 'nb2prod-report.md'} (not verified: --no-verify)")
+        return ExitCode.OK
+    from nb2prod.cli.verify import verify_one
+
+    code, text = verify_one(args.notebook, str(result.out_dir), args.kernel, args.timeout,
+                            not args.no_second_run, True)
+    print(text)
+    return code

@@ -55,7 +55,8 @@ class _PlanLike(Protocol):
     imports: tuple[Any, ...]  # Statements, each with `.symbols.imports`
 
 
-def plan_requirements(plan: _PlanLike, python: str | None = None) -> tuple[str, ...]:
+def plan_requirements(plan: _PlanLike, python: str | None = None, *,
+                      imported_modules: Iterable[str] | None = None) -> tuple[str, ...]:
     """The pinned requirements a generated package needs: the distributions of the imports it
     keeps, plus what the notebook installed without importing (often an optional dependency
     used indirectly, such as openpyxl for `pandas.read_excel`).
@@ -64,9 +65,10 @@ def plan_requirements(plan: _PlanLike, python: str | None = None) -> tuple[str, 
     """
     from nb2prod.load import load
 
-    result = pin_notebook(load(plan.notebook_path), python)
+    result = pin_notebook(load(plan.notebook_path), python, imported_modules=imported_modules)
     kept = {imp.module.split(".")[0] for st in plan.imports for imp in st.symbols.imports if not imp.level}
     return tuple(
         pin.requirement for pin in result.pins
         if kept.intersection(pin.imports) or not pin.imports
+        or any(e.kind == EvidenceKind.RUNTIME for e in pin.evidence)  # used indirectly by the run
     )

@@ -72,7 +72,7 @@ def test_demo_functions_and_signatures() -> None:
 def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("demo")
     shutil.copy(DEMO, work / DEMO.name)
-    assert main(["convert", str(work / DEMO.name), "--out", str(work / "pkg")]) == ExitCode.OK
+    assert main(["convert", str(work / DEMO.name), "--out", str(work / "pkg"), "--no-verify"]) == ExitCode.OK
     return work
 
 
@@ -118,21 +118,21 @@ def test_refuses_foreign_folder_and_notebook_folder(tmp_path: Path, capsys: pyte
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "keep.txt").write_text("mine")
-    assert main(["convert", str(nb), "--out", str(foreign)]) == ExitCode.USAGE
+    assert main(["convert", str(nb), "--out", str(foreign), "--no-verify"]) == ExitCode.USAGE
     assert "was not created by nb2prod" in capsys.readouterr().err
     assert (foreign / "keep.txt").read_text() == "mine"
-    assert main(["convert", str(nb), "--out", str(tmp_path), "--force"]) == ExitCode.USAGE
+    assert main(["convert", str(nb), "--out", str(tmp_path), "--force", "--no-verify"]) == ExitCode.USAGE
     assert "notebook's own folder" in capsys.readouterr().err
     assert nb.is_file()
-    assert main(["convert", str(nb), "--out", str(foreign), "--force"]) == ExitCode.OK
+    assert main(["convert", str(nb), "--out", str(foreign), "--force", "--no-verify"]) == ExitCode.OK
     assert not (foreign / "keep.txt").exists() and (foreign / MARKER).is_file()
     # a second convert replaces nb2prod's own output without --force
-    assert main(["convert", str(nb), "--out", str(foreign)]) == ExitCode.OK
+    assert main(["convert", str(nb), "--out", str(foreign), "--no-verify"]) == ExitCode.OK
 
 
 def test_unparsable_cell_is_refused_with_its_cell(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     nb = write(tmp_path / "bad.ipynb", notebook(code("x = 1", 1), code("print 'py2'", 2)))
-    assert main(["convert", str(nb)]) == ExitCode.USAGE
+    assert main(["convert", str(nb), "--no-verify"]) == ExitCode.USAGE
     err = capsys.readouterr().err
     assert f"{nb}:cell 1" in err and "does not parse" in err
     assert not (tmp_path / "bad").exists()

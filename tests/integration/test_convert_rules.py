@@ -43,7 +43,7 @@ def test_pyproject_roles_reach_convert(tmp_path: Path, capsys: pytest.CaptureFix
     (tmp_path / ".git").mkdir()
     (tmp_path / "pyproject.toml").write_text('[tool.nb2prod.roles]\nc2 = "business"\n')
     path = write(tmp_path / "n.ipynb", notebook(*BASE))
-    assert main(["convert", str(path), "--out", str(tmp_path / "out"), "--no-pin"]) == ExitCode.OK
+    assert main(["convert", str(path), "--out", str(tmp_path / "out"), "--no-pin", "--no-verify"]) == ExitCode.OK
     assert (tmp_path / "out" / "src" / "n" / "business.py").is_file()
     assert "flagged = scores * 2" in (tmp_path / "out" / "src" / "n" / "business.py").read_text()
 
@@ -64,7 +64,7 @@ def test_static_check_catches_a_lost_statement(tmp_path: Path, monkeypatch: pyte
         convert_module.build(str(path), pin=False)
     assert info.value.detail_path and "appears 0 time(s)" in Path(info.value.detail_path).read_text()
     out = tmp_path / "out"
-    assert main(["convert", str(path), "--out", str(out), "--no-pin"]) == ExitCode.INTERNAL
+    assert main(["convert", str(path), "--out", str(out), "--no-pin", "--no-verify"]) == ExitCode.INTERNAL
     assert "please report" in capsys.readouterr().err
     assert not out.exists()  # nothing written
 

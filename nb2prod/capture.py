@@ -1,0 +1,158 @@
+"""Capture the values that cross function boundaries, in the notebook run and in the package run.
+
+In the notebook, a capture cell is injected after the cell holding each generated function's
+last statement; it pickles that function's return values. In the package, each generated
+function is wrapped so that its return values are pickled the same way. A value the capture
+cell cannot see as the function returned it (a later statement in the same cell changes it)
+is marked "not at the boundary" and reported unverified, never compared.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nb2prod.notebook import Notebook
+from nb2prod.plan import Function, Plan
+
+# Markers stored in place of a value that could not be captured.
+UNCAPTURABLE = "__nb2prod_uncapturable__"
+NOT_AT_BOUNDARY = "__nb2prod_not_at_boundary__"
+
+# Seeding both runs the same way keeps unseeded randomness from hiding conversion errors
+# (NB109 reports the notebook's missing seeds); both runs start from the same global state.
+_SEED = """
+import sys as __nb2prod_sys
+__nb2prod_baseline__ = set(__nb2prod_sys.modules)  # what the kernel itself had loaded
+import random as __nb2prod_random
+__nb2prod_random.seed(0)
+try:
+    import numpy as __nb2prod_np
+    __nb2prod_np.random.seed(0)
+except ImportError:
+    pass
+"""
+
+_HELPER = '''
+def __nb2prod_capture__(function, values, skip=()):
+    import os, pickle
+    folder = os.environ.get("NB2PROD_CAPTURE_DIR")
+    if not folder:
+        return
+    stored = {}
+    for name, getter in values.items():
+        if name in skip:
+            stored[name] = "''' + NOT_AT_BOUNDARY + '''"
+            continue
+        try:
+            value = getter()
+            pickle.dumps(value)
+            stored[name] = value
+        except Exception as exc:
+            stored[name] = "''' + UNCAPTURABLE + ''': " + type(exc).__name__ + ": " + str(exc)[:200]
+    with open(os.path.join(folder, function + ".pkl"), "wb") as handle:
+        pickle.dump(stored, handle)
+
+
+def __nb2prod_modules__():
+    import os, sys, json
+    folder = os.environ.get("NB2PROD_CAPTURE_DIR")
+    if folder:
+        loaded = set(sys.modules) - __nb2prod_baseline__
+        with open(os.path.join(folder, "__modules__.json"), "w") as handle:
+            json.dump(sorted(m for m in loaded if not m.startswith("_")), handle)
+'''
+
+
+@dataclass(frozen=True, slots=True)
+class Injection:
+    before: int  # original cell index the code goes before (len(cells) for the end)
+    source: str
+
+
+def _boundary_unsafe(function: Function, plan: Plan) -> tuple[str, ...]:
+    """Returned names that a later statement of the same cell rebinds or changes."""
+    last = function.statements[-1]
+    later = [p.statement for p in plan.statements
+             if p.statement.cell == last.cell and p.statement.position > last.position]
+    touched = {r.name for st in later for r in st.symbols.defines} | {
+        m.name for st in later for m in st.symbols.mutations}
+    return tuple(n for n in function.returns if n in touched)
+
+
+def notebook_injections(plan: Plan, notebook: Notebook) -> list[Injection]:
+    """Code cells to insert: seed and helpers first, a capture after each function, modules last."""
+    first_code = next((c.index for c in notebook.cells if c.is_code), 0)
+    injections = [Injection(first_code, _SEED + _HELPER)]
+    for function in plan.functions:
+        if not function.returns:
+            continue
+        cell = function.statements[-1].cell
+        getters = ", ".join(f"{name!r}: lambda: {name}" for name in function.returns)
+        skip = _boundary_unsafe(function, plan)
+        injections.append(Injection(cell + 1, f"__nb2prod_capture__({function.name!r}, {{{getters}}}, {skip!r})"))
+    injections.append(Injection(len(notebook.cells), "__nb2prod_modules__()"))
+    return injections
+
+
+def package_runner(plan: Plan) -> str:
+    """A script that runs the generated pipeline with every generated function wrapped for capture."""
+    functions = {f.name: list(f.returns) for f in plan.functions if f.returns}
+    return (
+        _SEED + _HELPER + f"""
+import importlib
+pipeline = importlib.import_module({plan.package + '.pipeline'!r})
+FUNCTIONS = {json.dumps(functions)}
+
+
+def _wrap(name, original, returns):
+    def wrapper(*args, **kwargs):
+        value = original(*args, **kwargs)
+        values = value if len(returns) > 1 else (value,)
+        __nb2prod_capture__(name, {{n: (lambda v=v: v) for n, v in zip(returns, values)}})
+        return value
+    return wrapper
+
+
+for _name, _returns in FUNCTIONS.items():
+    setattr(pipeline, _name, _wrap(_name, getattr(pipeline, _name), _returns))
+pipeline.run()
+__nb2prod_modules__()
+"""
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Captured:
+    """Values one run captured: function -> name -> value (or a marker string)."""
+
+    values: Mapping[str, Mapping[str, Any]]
+    modules: tuple[str, ...]
+
+
+def read_captures(folder: Path) -> Captured:
+    values: dict[str, Mapping[str, Any]] = {}
+    for path in sorted(folder.glob("*.pkl")):
+        try:
+            with open(path, "rb") as handle:
+                values[path.stem] = pickle.load(handle)  # noqa: S301 - our own files, from our own runs
+        except Exception as exc:  # a value that pickled but does not unpickle here
+            values[path.stem] = {"*": f"{UNCAPTURABLE}: {type(exc).__name__}: {exc}"}
+    modules: Sequence[str] = ()
+    listing = folder / "__modules__.json"
+    if listing.is_file():
+        modules = json.loads(listing.read_text("utf-8"))
+    return Captured(values, tuple(modules))
+
+
+def marker(value: Any) -> str | None:
+    """The reason a captured value is missing, or None for a real value."""
+    if isinstance(value, str) and value.startswith((UNCAPTURABLE, NOT_AT_BOUNDARY)):
+        if value.startswith(NOT_AT_BOUNDARY):
+            return "changed later in the same cell, so not seen at the function's boundary"
+        return value[len(UNCAPTURABLE) + 2:] or "could not be captured"
+    return None

@@ -1,0 +1,568 @@
+"""Normalise notebook outputs so a stored output and a fresh one can be compared.
+
+Each normaliser removes one kind of noise a fresh run cannot reproduce (addresses, timings,
+progress bars, ...). They are named in `NORMALIZERS`, which the verification report and
+docs/verification.md list; anything not removed by one of them counts as a difference.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import difflib
+import hashlib
+import json
+import math
+import re
+import struct
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any, Literal
+
+from nb2prod.compare import Tolerances
+
+MAX_DIFFERENCES = 20  # differences listed per comparison; the rest are counted
+MAX_SHOWN = 120  # characters of a line quoted in a difference
+MAX_ALIGNED = 2000  # changed regions longer than this are compared line by line, not aligned
+
+
+# --- the text rewrites (regexes compiled once, at import) ----------------------------------
+
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_TQDM_STATS = re.compile(r"\[\d+:\d\d(?::\d\d)?<(?:\d+:\d\d(?::\d\d)?|\?)(?:, *[^\]\n]*)?\]")
+_KERAS_ETA = re.compile(r"\bETA: (?:\d+:)*\d+s?\b")
+_WARNING_LINE = re.compile(r"^(?:.*?:\d+: )?\w*Warning: ")
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+_UNIT = r"(?:ns|us|µs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?)"
+# (a substring the text must contain, checked case-insensitively; pattern; replacement):
+# the substring test is much cheaper than a regex scan of a long log
+_TIMINGS = (
+    ("cpu times:", re.compile(r"^CPU times:.*$", re.MULTILINE), "CPU times: <timing>"),
+    ("wall time:", re.compile(r"^Wall time:.*$", re.MULTILINE), "Wall time: <timing>"),
+    (" per loop", re.compile(r"^.*± .* per loop .*$", re.MULTILINE), "<timeit>"),  # mean ± std. dev.
+    (" per loop", re.compile(r"^\d+ loops?, best of \d+: .* per loop$", re.MULTILINE), "<timeit>"),
+    ("the slowest run", re.compile(r"^The slowest run took .*$", re.MULTILINE), "<timeit>"),
+    ("", re.compile(r"(?i)\b(took|elapsed(?: time)?|time elapsed|duration|runtime|(?:finished|completed|done) in)"
+                    rf"(\s*[:=]?\s*)(?:\d+(?:\.\d+)?\s*{_UNIT}\b|\d+:\d\d(?::\d\d)?(?:\.\d+)?)"),
+     r"\1\2<timing>"),
+    ("/", re.compile(rf"\b\d+(?:\.\d+)?\s?{_UNIT}(?: \d+(?:\.\d+)?{_UNIT})?/(?:step|sample|epoch|it)\b"),
+     "<timing>"),
+)
+_TIMING_WORDS = ("took", "elapsed", "duration", "runtime", " in")
+_DAYS = ("Mon ", "Tue ", "Wed ", "Thu ", "Fri ", "Sat ", "Sun ")
+_DATETIMES = (
+    re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2}\b)?"),
+    re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+               r"[ \d]\d \d{2}:\d{2}:\d{2} \d{4}\b"),
+)
+_TMP_PATH = re.compile(
+    r"(?:/private)?/var/folders/[^\s'\"]+?/T(?:/[^\s'\"<>:,;)\]]*)?"
+    r"|(?<![\w.])/(?:var/)?tmp\b(?:/[^\s'\"<>:,;)\]]*)?"
+    r"|[A-Za-z]:\\(?:Users\\[^\\\s]+\\AppData\\Local\\)?Temp(?:\\[^\s'\"<>:,;)\]]*)?",
+    re.IGNORECASE,
+)
+_SPACES = re.compile(r"[ \t]{2,}|\t")  # single spaces need no rewrite
+_LINE_END_SPACES = re.compile(r" \n")
+# A number token; integers (no point, no exponent) compare exactly, the others with tolerance.
+_NUMBER = re.compile(r"(?<![\w.])([-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)")
+
+
+def _strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def _final_state(text: str) -> str:
+    """Keep what a terminal shows: the last `\\r`-separated state of each line."""
+    if "\r" not in text and "ETA" not in text and "<" not in text:
+        return text
+    lines = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if "\r" in line:
+            states = [s for s in line.split("\r") if s.strip()]
+            line = states[-1] if states else ""
+        lines.append(line)
+    text = "\n".join(lines)
+    return _KERAS_ETA.sub("ETA: <timing>", _TQDM_STATS.sub("[<progress>]", text))
+
+
+def _drop_warnings(text: str) -> str:
+    """Drop `...Warning: ...` lines and the source line Python echoes under them."""
+    if "Warning: " not in text:
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    i = 0
+    while i < len(lines):
+        if not _WARNING_LINE.match(lines[i]):
+            kept.append(lines[i])
+            i += 1
+            continue
+        # the message may span lines; warnings.formatwarning ends with the indented source line
+        end = i + 1
+        for j in range(i + 1, min(i + 11, len(lines))):
+            if _WARNING_LINE.match(lines[j]):
+                break
+            if lines[j].startswith(("  ", "\t")):
+                end = j + 1
+                break
+        i = end
+    return "\n".join(kept)
+
+
+def _addresses(text: str) -> str:
+    return _ADDRESS.sub("0x<address>", text) if "0x" in text else text
+
+
+def _timings(text: str) -> str:
+    lower = text.lower()
+    for needle, pattern, replacement in _TIMINGS:
+        present = needle in lower if needle else any(word in lower for word in _TIMING_WORDS)
+        if present:
+            text = pattern.sub(replacement, text)
+    return text
+
+
+def _datetimes(text: str) -> str:
+    iso, ctime = _DATETIMES
+    if ":" not in text:
+        return text
+    if "-" in text:
+        text = iso.sub("<datetime>", text)
+    if any(day in text for day in _DAYS):
+        text = ctime.sub("<datetime>", text)
+    return text
+
+
+def _tmp_paths(text: str) -> str:
+    lower = text.lower()
+    if "tmp" in lower or "temp" in lower or "/var/folders/" in lower:
+        return _TMP_PATH.sub("<tmp>", text)
+    return text
+
+
+def _whitespace(text: str) -> str:
+    return _LINE_END_SPACES.sub("\n", _SPACES.sub(" ", text)).strip("\n").rstrip(" ")
+
+
+Scope = Literal["text", "stderr", "compare"]
+
+
+@dataclass(frozen=True, slots=True)
+class Normalizer:
+    """One named rule for noise a fresh run cannot reproduce."""
+
+    name: str
+    description: str
+    scope: Scope  # "text": rewrites all text, "stderr": only stderr, "compare": applied while comparing
+    rewrite: Callable[[str], str] | None = None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# In the order text rewrites run: escapes and `\r` before anything reads lines.
+NORMALIZERS: tuple[Normalizer, ...] = (
+    Normalizer("metadata", "execution counts, output metadata and `transient` are ignored", "compare"),
+    Normalizer("stream_joining", "`stdout` and `stderr` chunks are joined per stream name, so output "
+               "split differently by flush timing compares equal", "compare"),
+    Normalizer("ansi_codes", "ANSI escape sequences (colours, cursor moves) are removed", "text", _strip_ansi),
+    Normalizer("progress_bars", "`\\r` overwrites keep only the final state of each line; tqdm's "
+               "`[00:01<00:02, 30.1it/s]` and Keras' `ETA: 3s` become placeholders", "text", _final_state),
+    Normalizer("stderr_warnings", "`...Warning: ...` lines on stderr (and the source line echoed under "
+               "them) are dropped: library versions warn differently", "stderr", _drop_warnings),
+    Normalizer("memory_addresses", "hexadecimal addresses such as `0x7f3a2b1c4d50` become `0x<address>`",
+               "text", _addresses),
+    Normalizer("timings", "`CPU times: …`, `Wall time: …`, `%timeit` lines, `took 3.2s`, `elapsed: 0:00:03` "
+               "and `12ms/step` become `<timing>`", "text", _timings),
+    Normalizer("dates_and_times", "timestamps with a time of day (`2024-01-02T10:11:12Z`, "
+               "`2024-01-02 10:11:12`, `Tue Jan  2 10:11:12 2024`) become `<datetime>`", "text", _datetimes),
+    Normalizer("temporary_paths", "paths under `/tmp`, `/var/tmp`, macOS `/var/folders/…/T` and Windows "
+               "`…\\Temp` become `<tmp>`", "text", _tmp_paths),
+    Normalizer("whitespace", "runs of spaces and tabs count as one, trailing spaces and blank lines at the "
+               "ends are ignored (table padding follows number widths)", "text", _whitespace),
+    Normalizer("float_tolerance", "numbers with a decimal point or exponent compare within the value "
+               "tolerances (rtol, atol); integers compare exactly", "compare"),
+    Normalizer("html_tables", "`text/html` tables (pandas DataFrames) compare cell by cell, parsed with the "
+               "standard library; the rest of the HTML compares as text without tags, styles or scripts",
+               "compare"),
+    Normalizer("images", "`image/png`, `image/jpeg`, `image/gif` and `image/svg+xml` compare by presence and "
+               "width × height unless the bytes are identical", "compare"),
+    Normalizer("widget_model_ids", "`model_id` in `application/vnd.jupyter.widget-view+json` is ignored",
+               "compare"),
+    Normalizer("errors", "error outputs compare by `ename` and normalised `evalue`; tracebacks (paths, "
+               "line numbers) are ignored", "compare"),
+)
+
+_TEXT_REWRITES = tuple((n.scope, n.rewrite) for n in NORMALIZERS if n.rewrite is not None)
+
+
+def normalize_text(text: str, *, stderr: bool = False) -> str:
+    """Apply every text rewrite of `NORMALIZERS`, in order (warnings only on stderr)."""
+    for scope, rewrite in _TEXT_REWRITES:
+        if scope == "text" or stderr:
+            text = rewrite(text)
+    return text
+
+
+# --- payloads ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An image reduced to what survives a re-render: its size, plus a digest of its bytes."""
+
+    mime: str
+    width: int | None
+    height: int | None
+    digest: str
+
+    def describe(self) -> str:
+        size = f"{self.width}×{self.height}" if self.width and self.height else "unknown size"
+        return f"{self.mime} {size}"
+
+
+@dataclass(frozen=True, slots=True)
+class Html:
+    """HTML reduced to its tables (rows of normalised cell texts) and its other text."""
+
+    text: str
+    tables: tuple[tuple[tuple[str, ...], ...], ...]
+
+
+Payload = str | Image | Html
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedOutput:
+    """One output after normalisation: its kind and one payload per MIME type, sorted."""
+
+    kind: str  # "stdout", "stderr", "execute_result", "display_data", "error", or another output_type
+    data: tuple[tuple[str, Payload], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OutputComparison:
+    """Whether a cell's stored and fresh outputs match after normalisation, and how not."""
+
+    same: bool
+    differences: tuple[str, ...]
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)):  # nbformat's on-disk multiline strings
+        return "".join(str(v) for v in value)
+    if value is None:
+        return ""
+    return json.dumps(value, sort_keys=True, indent=1, default=str)
+
+
+def normalize_output(output: Mapping[str, Any]) -> NormalizedOutput:
+    """Normalise one nbformat v4 output dict."""
+    kind = str(output.get("output_type", ""))
+    if kind == "stream":
+        name = str(output.get("name", "stdout"))
+        return NormalizedOutput(name, (("text/plain", normalize_text(_text_of(output.get("text")),
+                                                                     stderr=name == "stderr")),))
+    if kind == "error":
+        text = f"{output.get('ename', '')}: {_text_of(output.get('evalue'))}"
+        return NormalizedOutput(kind, (("text/plain", normalize_text(text)),))
+    data = output.get("data") or {}
+    items = tuple(sorted((str(mime), _payload(str(mime), value)) for mime, value in data.items()))
+    return NormalizedOutput(kind, items)
+
+
+def _payload(mime: str, value: Any) -> Payload:
+    if mime.startswith("image/"):
+        return _image(mime, value)
+    if mime == "text/html":
+        return _html(_text_of(value))
+    if mime == "application/vnd.jupyter.widget-view+json" and isinstance(value, Mapping):
+        value = {k: v for k, v in value.items() if k != "model_id"}  # a fresh id every run
+    return normalize_text(_text_of(value))
+
+
+def _image(mime: str, value: Any) -> Image:
+    text = _text_of(value)
+    if mime == "image/svg+xml":
+        raw = text.encode("utf-8")
+        width, height = _svg_size(text)
+    else:
+        try:
+            raw = base64.b64decode("".join(text.split()), validate=False)
+        except (binascii.Error, ValueError):
+            raw = text.encode("utf-8")
+        width, height = _raster_size(raw)
+    return Image(mime, width, height, hashlib.sha256(raw).hexdigest())
+
+
+def _raster_size(raw: bytes) -> tuple[int | None, int | None]:
+    """Width and height from a PNG, GIF or JPEG header, without decoding pixels."""
+    if raw[:8] == b"\x89PNG\r\n\x1a\n" and raw[12:16] == b"IHDR" and len(raw) >= 24:
+        width, height = struct.unpack(">II", raw[16:24])
+        return int(width), int(height)
+    if raw[:6] in (b"GIF87a", b"GIF89a") and len(raw) >= 10:
+        width, height = struct.unpack("<HH", raw[6:10])
+        return int(width), int(height)
+    if raw[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 <= len(raw) and raw[i] == 0xFF:
+            marker, length = raw[i + 1], struct.unpack(">H", raw[i + 2:i + 4])[0]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # start of frame
+                height, width = struct.unpack(">HH", raw[i + 5:i + 9])
+                return int(width), int(height)
+            i += 2 + length
+    return None, None
+
+
+_SVG_SIZE = re.compile(r"<svg\b[^>]*?\bwidth=\"([\d.]+)[a-z]*\"[^>]*?\bheight=\"([\d.]+)[a-z]*\"", re.DOTALL)
+
+
+def _svg_size(text: str) -> tuple[int | None, int | None]:
+    match = _SVG_SIZE.search(text)
+    if not match:
+        return None, None
+    return round(float(match.group(1))), round(float(match.group(2)))
+
+
+class _HtmlReader(HTMLParser):
+    """Collect table cells and the text outside tables; skip styles and scripts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.tables: list[list[list[str]]] = []
+        self.depth = 0  # table nesting; inner tables flatten into the outer cell
+        self.cell: list[str] | None = None
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("style", "script"):
+            self.skip += 1
+        elif tag == "table":
+            self.depth += 1
+            if self.depth == 1:
+                self.tables.append([])
+        elif tag == "tr" and self.depth == 1:
+            self.tables[-1].append([])
+        elif tag in ("td", "th") and self.depth == 1 and self.tables[-1]:
+            self.cell = []
+        elif tag in ("br", "p", "div") and self.depth == 0:
+            self.text.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("style", "script"):
+            self.skip = max(0, self.skip - 1)
+        elif tag == "table":
+            self.depth = max(0, self.depth - 1)
+            if self.depth == 0:
+                self.text.append("\n<table>\n")  # where the table stood
+        elif tag in ("td", "th") and self.depth == 1 and self.cell is not None:
+            self.tables[-1][-1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        if self.cell is not None:
+            self.cell.append(data)
+        elif self.depth == 0:
+            self.text.append(data)
+
+
+def _html(text: str) -> Html:
+    reader = _HtmlReader()
+    try:
+        reader.feed(text)
+        reader.close()
+    except Exception:  # noqa: BLE001 - malformed HTML: compare it as text
+        return Html(normalize_text(re.sub(r"<[^>]+>", " ", text)), ())
+    tables = tuple(_normalize_cells([row for row in table if row]) for table in reader.tables)
+    return Html(normalize_text("".join(reader.text)), tables)
+
+
+def _normalize_cells(rows: list[list[str]]) -> tuple[tuple[str, ...], ...]:
+    """Normalise every cell in one pass: one cell a line (cells hold no newlines), fenced so
+    that empty cells at either end survive the whitespace rule."""
+    cells = [cell for row in rows for cell in row]
+    text = normalize_text("\x02\n" + "\n".join(cells) + "\n\x03")
+    done = text.split("\n")[1:-1]
+    if len(done) != len(cells):  # a rewrite joined or split lines: fall back to one by one
+        done = [normalize_text(cell) for cell in cells]
+    out, i = [], 0
+    for row in rows:
+        out.append(tuple(done[i:i + len(row)]))
+        i += len(row)
+    return tuple(out)
+
+
+# --- comparison ----------------------------------------------------------------------------
+
+
+def _numbers_close(x: str, y: str, tol: Tolerances) -> bool:
+    if x == y:
+        return True
+    if not any(c in x + y for c in ".eE"):  # two integers: exact
+        return int(x) == int(y)
+    a, b = float(x), float(y)
+    return math.isclose(a, b, rel_tol=tol.rtol, abs_tol=tol.atol)
+
+
+def _split(line: str) -> tuple[str, list[str]]:
+    """A line's skeleton (numbers replaced by `#`) and its numbers."""
+    numbers = _NUMBER.findall(line)
+    return (_NUMBER.sub("#", line) if numbers else line), numbers
+
+
+def _line_difference(x: str, y: str, tol: Tolerances) -> str | None:
+    """Why two normalised lines differ beyond tolerance, or None."""
+    if x == y:
+        return None
+    (sx, nx), (sy, ny) = _split(x), _split(y)
+    if sx != sy:
+        return f"{_quote(x)} → {_quote(y)}"
+    for a, b in zip(nx, ny):
+        if not _numbers_close(a, b, tol):
+            return f"{_quote(x)} → {_quote(y)} ({a} vs {b}, beyond {tol.describe()})"
+    return None
+
+
+def _quote(line: str) -> str:
+    return repr(line if len(line) <= MAX_SHOWN else line[:MAX_SHOWN] + "…")
+
+
+def _text_differences(where: str, x: str, y: str, tol: Tolerances) -> list[str]:
+    """Differences between two normalised texts, line by line, aligned on their skeletons."""
+    if x == y:
+        return []
+    lx, ly = x.split("\n"), y.split("\n")
+    # Lines that match within tolerance at both ends need no alignment; logs repeat the same
+    # skeleton on every line, which would make difflib slow and its alignment arbitrary.
+    start, end = 0, 0
+    limit = min(len(lx), len(ly))
+    while start < limit and _line_difference(lx[start], ly[start], tol) is None:
+        start += 1
+    while end < limit - start and _line_difference(lx[-1 - end], ly[-1 - end], tol) is None:
+        end += 1
+    mx, my = lx[start:len(lx) - end], ly[start:len(ly) - end]
+    if len(mx) == len(my) or max(len(mx), len(my)) > MAX_ALIGNED:
+        blocks = [("replace", 0, len(mx), 0, len(my))]
+    else:
+        kx, ky = [_split(line)[0] for line in mx], [_split(line)[0] for line in my]
+        blocks = difflib.SequenceMatcher(None, kx, ky, autojunk=False).get_opcodes()
+    found: list[str] = []
+    for tag, i1, i2, j1, j2 in ((t, a + start, b + start, c + start, d + start) for t, a, b, c, d in blocks):
+        if tag in ("equal", "replace"):
+            for i, j in zip(range(i1, i2), range(j1, j2)):
+                problem = _line_difference(lx[i], ly[j], tol)
+                if problem:
+                    found.append(f"{where} line {j + 1}: {problem}")
+        if tag in ("delete", "replace") and i2 - i1 > j2 - j1:
+            for i in range(i1 + (j2 - j1), i2):
+                found.append(f"{where} line {i + 1} of stored output missing: {_quote(lx[i])}")
+        if tag in ("insert", "replace") and j2 - j1 > i2 - i1:
+            for j in range(j1 + (i2 - i1), j2):
+                found.append(f"{where} line {j + 1} added in fresh output: {_quote(ly[j])}")
+        if len(found) > MAX_DIFFERENCES:
+            break
+    return found
+
+
+def _html_differences(where: str, x: Html, y: Html, tol: Tolerances) -> list[str]:
+    found = _text_differences(where, x.text, y.text, tol)
+    if len(x.tables) != len(y.tables):
+        return found + [f"{where}: {len(x.tables)} tables → {len(y.tables)}"]
+    for t, (tx, ty) in enumerate(zip(x.tables, y.tables), start=1):
+        label = f"{where} table {t}" if len(x.tables) > 1 else f"{where} table"
+        header = tx[0] if tx else ()
+        if tx and ty and _line_difference(" | ".join(tx[0]), " | ".join(ty[0]), tol):
+            found.append(f"{label} columns: {list(tx[0])} → {list(ty[0])}")
+            continue
+        if len(tx) != len(ty) or any(len(r) != len(s) for r, s in zip(tx, ty)):
+            found.append(f"{label}: {len(tx)} rows → {len(ty)} rows")
+            found += _text_differences(label, "\n".join(" | ".join(r) for r in tx),
+                                       "\n".join(" | ".join(r) for r in ty), tol)[:3]
+            continue
+        for r, (rx, ry) in enumerate(zip(tx, ty)):
+            for c, (cx, cy) in enumerate(zip(rx, ry)):
+                problem = _line_difference(cx, cy, tol)
+                if problem:
+                    column = f"column {header[c]!r}" if c < len(header) and header[c] else f"column {c}"
+                    row = f"row {rx[0]!r}" if rx and rx[0] and c else f"row {r}"
+                    found.append(f"{label} {row} {column}: {problem}")
+    return found
+
+
+def _payload_differences(where: str, x: Payload, y: Payload, tol: Tolerances) -> list[str]:
+    if isinstance(x, Image) and isinstance(y, Image):
+        if x.digest == y.digest or (x.width, x.height) == (y.width, y.height):
+            return []
+        return [f"{where}: {x.describe()} → {y.describe()}"]
+    if isinstance(x, Html) and isinstance(y, Html):
+        return _html_differences(where, x, y, tol)
+    if isinstance(x, str) and isinstance(y, str):
+        return _text_differences(where, x, y, tol)
+    return [f"{where}: {type(x).__name__} → {type(y).__name__}"]
+
+
+def _rich_differences(where: str, x: NormalizedOutput, y: NormalizedOutput, tol: Tolerances) -> list[str]:
+    if x.kind != y.kind:
+        return [f"{where}: {x.kind} → {y.kind}"]
+    mx, my = dict(x.data), dict(y.data)
+    if set(mx) != set(my):
+        gone, new = sorted(set(mx) - set(my)), sorted(set(my) - set(mx))
+        parts = ([f"missing {', '.join(gone)}"] if gone else []) + ([f"new {', '.join(new)}"] if new else [])
+        return [f"{where}: {'; '.join(parts)}"]
+    # the richest representation first; one differing MIME type is enough to report
+    order = sorted(mx, key=lambda m: (m != "text/html", m != "text/plain", m))
+    for mime in order:
+        found = _payload_differences(f"{where} {mime}" if len(mx) > 1 else where, mx[mime], my[mime], tol)
+        if found:
+            return found
+    return []
+
+
+def _grouped(outputs: Sequence[Mapping[str, Any]]) -> tuple[dict[str, str], list[Mapping[str, Any]]]:
+    """Stream text joined per stream name, and the other outputs in order."""
+    streams: dict[str, list[str]] = {}
+    rich: list[Mapping[str, Any]] = []
+    for output in outputs:
+        if output.get("output_type") == "stream":
+            streams.setdefault(str(output.get("name", "stdout")), []).append(_text_of(output.get("text")))
+        else:
+            rich.append(output)
+    return {name: "".join(parts) for name, parts in streams.items()}, rich
+
+
+def compare_outputs(stored: Sequence[Mapping[str, Any]], fresh: Sequence[Mapping[str, Any]],
+                    tolerances: Tolerances = Tolerances()) -> OutputComparison:
+    """Compare a cell's stored outputs with a fresh run's, after normalisation."""
+    streams_x, rich_x = _grouped(stored)
+    streams_y, rich_y = _grouped(fresh)
+    found: list[str] = []
+    for name in sorted(set(streams_x) | set(streams_y)):
+        text_x = normalize_text(streams_x.get(name, ""), stderr=name == "stderr")
+        text_y = normalize_text(streams_y.get(name, ""), stderr=name == "stderr")
+        found += _text_differences(name, text_x, text_y, tolerances)
+    norm_x = [normalize_output(o) for o in rich_x]
+    norm_y = [normalize_output(o) for o in rich_y]
+    for i, (x, y) in enumerate(zip(norm_x, norm_y), start=1):
+        found += _rich_differences(f"output {i} ({x.kind})", x, y, tolerances)
+    for i in range(len(norm_y), len(norm_x)):
+        found.append(f"output {i + 1} ({norm_x[i].kind}) missing from the fresh run: {_summary(norm_x[i])}")
+    for i in range(len(norm_x), len(norm_y)):
+        found.append(f"output {i + 1} ({norm_y[i].kind}) new in the fresh run: {_summary(norm_y[i])}")
+    if len(found) > MAX_DIFFERENCES:
+        found = found[:MAX_DIFFERENCES] + [f"… and {len(found) - MAX_DIFFERENCES} more"]
+    return OutputComparison(not found, tuple(found))
+
+
+def _summary(output: NormalizedOutput) -> str:
+    for _mime, payload in output.data:
+        if isinstance(payload, str):
+            return _quote(payload.split("\n", 1)[0])
+        if isinstance(payload, Image):
+            return payload.describe()
+    return ", ".join(m for m, _ in output.data) or "(empty)"

@@ -1,0 +1,263 @@
+"""`verify`: run the notebook fresh and the generated package, compare, and give a verdict.
+
+- The baseline is a fresh top-to-bottom run of the notebook (papermill, scratch copy of its
+  folder), with capture cells injected after each generated function's last cell.
+- The package runs at the same time, in its own scratch copy, its functions wrapped to
+  capture their return values.
+- Stored vs fresh outputs per cell -> NB301 / NB302 (the notebook's hidden state); cells that
+  differ are run a second time to tell nondeterminism (NB303) from hidden state.
+- Fresh notebook vs package, per value crossing a function boundary -> equivalent, differs
+  (NB401) or unverified (NB402). Nothing is called equivalent without a comparison.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nb2prod.capture import Captured, marker, notebook_injections, package_runner, read_captures
+from nb2prod.findings import Finding, Severity
+from nb2prod.load import load
+from nb2prod.notebook import Notebook
+from nb2prod.plan import Plan
+
+_SKIP_COPY = shutil.ignore_patterns(".git", ".ipynb_checkpoints", "node_modules", ".venv", "venv", "__pycache__")
+
+
+@dataclass(frozen=True, slots=True)
+class ValueCheck:
+    function: str
+    name: str
+    verdict: str  # "equivalent", "differs", "unverified"
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionVerdict:
+    function: str
+    module: str
+    cells: tuple[int, ...]
+    verdict: str  # "equivalent", "differs", "unverified"
+    values: tuple[ValueCheck, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CellCheck:
+    cell: int
+    cell_id: str
+    status: str  # "same", "differs", "nondeterministic", "fails-fresh", "error-both", "not-run", "no-stored-output"
+    differences: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verification:
+    notebook: str
+    package_dir: str
+    verdict: str  # "equivalent", "differs", "unverified"
+    cells: tuple[CellCheck, ...]
+    functions: tuple[FunctionVerdict, ...]
+    findings: tuple[Finding, ...]
+    imported_modules: tuple[str, ...]
+    notebook_seconds: float
+    package_seconds: float
+    wall_seconds: float
+    package_error: str | None = None
+    golden_tests: Mapping[str, str] = field(default_factory=dict)  # function -> what its golden test holds
+    normalizers: tuple[str, ...] = field(default=())
+
+    @property
+    def first_divergence(self) -> FunctionVerdict | None:
+        return next((f for f in self.functions if f.verdict == "differs"), None)
+
+
+def _copy_folder(notebook: Path, into: Path) -> Path:
+    shutil.copytree(notebook.parent, into, ignore=_SKIP_COPY, symlinks=True)
+    return into
+
+
+def _run_package(plan: Plan, package_dir: Path, notebook: Path, capture_dir: Path,
+                 timeout: float, result: dict[str, object]) -> None:
+    """Run the package's pipeline with capture, in its own scratch copy of the notebook's folder."""
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="nb2prod-package-") as tmp:
+        scratch = _copy_folder(notebook, Path(tmp) / "work")
+        env = {**os.environ, "PYTHONPATH": str(package_dir / "src"), "NB2PROD_CAPTURE_DIR": str(capture_dir),
+               "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+        proc = subprocess.Popen([sys.executable, "-c", package_runner(plan)], cwd=scratch, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True, stdin=subprocess.DEVNULL)
+        try:
+            _, err = proc.communicate(timeout=timeout)
+            if proc.returncode:
+                lines = [line for line in err.strip().splitlines() if line.strip()]
+                result["error"] = lines[-1] if lines else f"exit code {proc.returncode}"
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.communicate()
+            result["error"] = f"timed out after {timeout:.0f} s"
+    result["seconds"] = time.perf_counter() - start
+
+
+def _finding(code: str, severity: Severity, notebook: Notebook, cell: int, message: str,
+             names: tuple[str, ...] = ()) -> Finding:
+    cell_id = notebook.cells[cell].id if 0 <= cell < len(notebook.cells) else ""
+    return Finding(code, severity, cell, cell_id, 1, 1, names, message)
+
+
+def _stored_error(outputs: object) -> bool:
+    return any(isinstance(o, dict) and o.get("output_type") == "error" for o in outputs or ())  # type: ignore[union-attr]
+
+
+def verify(notebook_path: str, plan: Plan, package_dir: Path, *, kernel: str | None = None,
+           cell_timeout: float = 600, progress: Callable[[int, int], None] | None = None,
+           second_run: bool = True, golden_tests: bool = False) -> Verification:
+    """Run notebook and package, compare; the verdict is "equivalent" only with evidence."""
+    from nb2prod.compare import compare
+    from nb2prod.execute import run_notebook
+    from nb2prod.normalize import NORMALIZERS, compare_outputs
+
+    wall = time.perf_counter()
+    notebook = load(notebook_path)
+    source = Path(notebook_path).resolve()
+    with tempfile.TemporaryDirectory(prefix="nb2prod-capture-") as tmp:
+        nb_dir, pkg_dir = Path(tmp) / "notebook", Path(tmp) / "package"
+        nb_dir.mkdir()
+        pkg_dir.mkdir()
+        package_result: dict[str, object] = {}
+        worker = threading.Thread(target=_run_package, daemon=True,
+                                  args=(plan, package_dir, source, pkg_dir, cell_timeout * 4, package_result))
+        worker.start()  # the package runs while the notebook runs
+        injections = [(i.before, i.source) for i in notebook_injections(plan, notebook)]
+        fresh = run_notebook(source, kernel=kernel, cell_timeout=cell_timeout, inject=injections,
+                             env={"NB2PROD_CAPTURE_DIR": str(nb_dir), "PYTHONHASHSEED": "0"}, progress=progress)
+        worker.join()
+        expected, actual = read_captures(nb_dir), read_captures(pkg_dir)
+        golden: dict[str, str] = {}
+        if golden_tests and fresh.failed is None:
+            from nb2prod.fixtures import write_golden_tests
+
+            with tempfile.TemporaryDirectory(prefix="nb2prod-fixtures-") as work:
+                golden = write_golden_tests(plan, nb_dir, package_dir, _copy_folder(source, Path(work) / "w"))
+
+    findings: list[Finding] = []
+    cells: list[CellCheck] = []
+    differing: list[int] = []
+    for run in fresh.cells:
+        cell = notebook.cells[run.index]
+        if not cell.is_code:
+            continue
+        if run.status == "not-run":
+            cells.append(CellCheck(run.index, cell.id, "not-run"))
+            continue
+        if run.status in ("error", "timeout"):
+            if run.status == "timeout":
+                findings.append(_finding("NB304", Severity.ERROR, notebook, run.index,
+                                         f"cell timed out after {cell_timeout:.0f} s in the fresh run"))
+            if _stored_error(cell.outputs):
+                cells.append(CellCheck(run.index, cell.id, "error-both", (run.error or "",)))
+            else:
+                cells.append(CellCheck(run.index, cell.id, "fails-fresh", (run.error or "",)))
+                findings.append(_finding("NB302", Severity.ERROR, notebook, run.index,
+                                         f"fresh run fails at this cell ({run.error}), but the stored "
+                                         "notebook shows it ran: hidden state"))
+            continue
+        if cell.execution_count is None and not cell.outputs:
+            cells.append(CellCheck(run.index, cell.id, "no-stored-output"))
+            continue
+        outcome = compare_outputs(cell.outputs, run.outputs)
+        if outcome.same:
+            cells.append(CellCheck(run.index, cell.id, "same"))
+        else:
+            differing.append(run.index)
+            cells.append(CellCheck(run.index, cell.id, "differs", tuple(outcome.differences)))
+
+    if differing and second_run and fresh.failed is None:
+        again = run_notebook(source, kernel=kernel, cell_timeout=cell_timeout, inject=injections,
+                             env={"PYTHONHASHSEED": "0"})
+        rerun = {c.index: c for c in again.cells}
+        first = {c.index: c for c in fresh.cells}
+        for position, check in enumerate(cells):
+            if check.status != "differs":
+                continue
+            other = rerun.get(check.cell)
+            if other is not None and not compare_outputs(first[check.cell].outputs, other.outputs).same:
+                cells[position] = CellCheck(check.cell, check.cell_id, "nondeterministic", check.differences)
+    for check in cells:
+        if check.status == "differs":
+            findings.append(_finding("NB301", Severity.WARNING, notebook, check.cell,
+                                     "stored output differs from a fresh run: " + "; ".join(check.differences[:2])))
+        elif check.status == "nondeterministic":
+            findings.append(_finding("NB303", Severity.WARNING, notebook, check.cell,
+                                     "output differs between two fresh runs: nondeterministic, compared "
+                                     "loosely and not counted as hidden state"))
+
+    functions = _compare_functions(plan, expected, actual, package_result.get("error"), compare)
+    for verdict in functions:
+        for value in verdict.values:
+            cell = verdict.cells[-1] if verdict.cells else 0
+            if value.verdict == "differs":
+                findings.append(_finding("NB401", Severity.ERROR, notebook, cell,
+                                         f"{verdict.function}() returns '{value.name}' different from the "
+                                         f"notebook: {value.detail}", (value.name,)))
+            elif value.verdict == "unverified":
+                findings.append(_finding("NB402", Severity.WARNING, notebook, cell,
+                                         f"{verdict.function}(): '{value.name}' unverified: {value.detail}",
+                                         (value.name,)))
+    verdicts = {f.verdict for f in functions}
+    overall = "differs" if "differs" in verdicts else ("unverified" if "unverified" in verdicts or not functions
+                                                       else "equivalent")
+    findings.sort(key=lambda f: f.sort_key)
+    return Verification(
+        notebook=notebook_path, package_dir=str(package_dir), verdict=overall, cells=tuple(cells),
+        functions=tuple(functions), findings=tuple(findings),
+        imported_modules=expected.modules, notebook_seconds=fresh.seconds,
+        package_seconds=float(package_result.get("seconds", 0.0)),  # type: ignore[arg-type]
+        wall_seconds=time.perf_counter() - wall,
+        package_error=package_result.get("error"),  # type: ignore[arg-type]
+        golden_tests=golden,
+        normalizers=tuple(n[0] if isinstance(n, tuple) else str(n) for n in NORMALIZERS),
+    )
+
+
+def _compare_functions(plan: Plan, expected: Captured, actual: Captured, package_error: object,
+                       compare: Callable[..., object]) -> list[FunctionVerdict]:
+    results = []
+    for function in plan.functions:
+        checks = []
+        for name in function.returns:
+            want = expected.values.get(function.name, {})
+            got = actual.values.get(function.name, {})
+            if name not in want:
+                checks.append(ValueCheck(function.name, name, "unverified",
+                                         "the notebook's fresh run never reached this point"))
+                continue
+            if name not in got:
+                reason = f"the package failed first ({package_error})" if package_error else "not produced by the package"
+                checks.append(ValueCheck(function.name, name, "differs" if not package_error else "differs",
+                                         reason))
+                continue
+            missing = marker(want[name]) or marker(got[name])
+            if missing:
+                checks.append(ValueCheck(function.name, name, "unverified", missing))
+                continue
+            outcome = compare(want[name], got[name])
+            verdict = {"equal": "equivalent", "differs": "differs"}.get(outcome.verdict, "unverified")  # type: ignore[attr-defined]
+            checks.append(ValueCheck(function.name, name, verdict, outcome.detail))  # type: ignore[attr-defined]
+        if not function.returns:
+            checks_verdict = "unverified"
+            checks.append(ValueCheck(function.name, "(no return value)", "unverified",
+                                     "returns nothing: only its side effects could be compared"))
+        states = {c.verdict for c in checks}
+        checks_verdict = "differs" if "differs" in states else ("unverified" if "unverified" in states
+                                                                  else "equivalent")
+        results.append(FunctionVerdict(function.name, function.module, function.cells, checks_verdict,
+                                        tuple(checks)))
+    return results

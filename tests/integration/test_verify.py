@@ -1,0 +1,107 @@
+"""`nb2prod verify` and `convert` with verification, end to end with real kernels.
+
+Proves the claim both ways: the demo's package is verified equivalent and its generated tests
+pass; a package with one operator changed is caught (NB401), and its generated tests go red.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nb2prod.cli import ExitCode, main
+from tests.helpers import code, md, notebook, write
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "sample_notebooks" / "demo" / "credit_approval.ipynb"
+pytestmark = pytest.mark.slow
+
+
+def _pytest(package: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(package / "src"), "MPLBACKEND": "Agg"}
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(package / "tests")],
+                          cwd=package, capture_output=True, text=True, timeout=600, check=False, env=env)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
+    work = tmp_path_factory.mktemp("demo")
+    shutil.copy(DEMO, work / DEMO.name)
+    import io
+    from contextlib import redirect_stdout
+
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        status = main(["convert", str(work / DEMO.name), "--out", str(work / "pkg"), "--no-second-run"])
+    return work, status, buffer.getvalue()
+
+
+def test_demo_is_verified_equivalent(demo: tuple[Path, int, str]) -> None:
+    work, status, out = demo
+    assert status == ExitCode.OK, out
+    assert "EQUIVALENT" in out
+    report = json.loads((work / "pkg" / "nb2prod-report.json").read_text())["verification"]
+    assert report["verdict"] == "equivalent"
+    assert all(f["verdict"] == "equivalent" for f in report["functions"])
+    assert {"build_features", "train_model", "apply_business_rules"} <= {f["function"] for f in report["functions"]}
+    assert "## Verification" in (work / "pkg" / "nb2prod-report.md").read_text()
+    assert "EQUIVALENT" in (work / "pkg" / "nb2prod-report.html").read_text()
+    assert "pandas" in report["imported_modules"]
+
+
+def test_generated_golden_tests_pass_and_can_fail(demo: tuple[Path, int, str], tmp_path: Path) -> None:
+    work, _, _ = demo
+    package = work / "pkg"
+    assert (package / "tests" / "test_golden.py").is_file()
+    assert any((package / "tests" / "fixtures").iterdir())
+    passed = _pytest(package)
+    assert passed.returncode == 0, passed.stdout[-3000:]
+    # the same tests on a package with one operator changed must fail
+    mutant = tmp_path / "mutant"
+    shutil.copytree(package, mutant)
+    features = mutant / "src" / "credit_approval" / "features.py"
+    text = features.read_text()
+    assert 'df["debt"] = df["debt"] / 1000' in text
+    features.write_text(text.replace('df["debt"] = df["debt"] / 1000', 'df["debt"] = df["debt"] * 1000'))
+    failed = _pytest(mutant)
+    assert failed.returncode != 0 and "build_quick_look" in failed.stdout
+
+
+def test_altered_package_is_caught_by_verify(demo: tuple[Path, int, str], tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    work, _, _ = demo
+    mutant = tmp_path / "pkg"
+    shutil.copytree(work / "pkg", mutant)
+    business = mutant / "src" / "credit_approval" / "business.py"
+    text = business.read_text()
+    assert '(out["pd"] < pd_threshold)' in text
+    business.write_text(text.replace('(out["pd"] < pd_threshold)', '(out["pd"] <= pd_threshold * 1.5)'))
+    status = main(["verify", str(work / DEMO.name), str(mutant), "--no-second-run"])
+    out = capsys.readouterr().out
+    assert status == ExitCode.FINDINGS
+    assert "NOT EQUIVALENT" in out and "apply_business_rules" in out and "NB401" in out
+
+
+def test_hidden_state_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stale = {"output_type": "stream", "name": "stdout", "text": ["41\n"]}
+    path = write(tmp_path / "hidden.ipynb", notebook(
+        md("## Hidden state"),
+        code("x = 40", 1),
+        code("print(x + 1)", 3, outputs=[stale]),  # ran when x was 40 ... then x became 41 elsewhere
+        code("y = undefined_name + 1", 2),
+    ))
+    # make the stored output disagree with a fresh run: x + 1 is 41 fresh, stored says 42
+    data = json.loads(path.read_text())
+    data["cells"][2]["outputs"][0]["text"] = ["42\n"]
+    path.write_text(json.dumps(data))
+    status = main(["verify", str(path), "--no-second-run"])
+    out = capsys.readouterr().out
+    assert "NB301" in out and ":cell 2:" in out
+    assert "NB302" in out and ":cell 3:" in out
+    assert status != ExitCode.OK
