@@ -9,6 +9,7 @@ comparison that breaks is "uncomparable" with the reason. Every tolerance is a f
 from __future__ import annotations
 
 import collections.abc
+import contextlib
 import dataclasses
 import functools
 import io
@@ -63,7 +64,10 @@ class Comparison:
         return self.verdict == "equal"
 
 
-def compare(expected: object, actual: object, tolerances: Tolerances = Tolerances()) -> Comparison:
+DEFAULT_TOLERANCES = Tolerances()
+
+
+def compare(expected: object, actual: object, tolerances: Tolerances = DEFAULT_TOLERANCES) -> Comparison:
     """Compare a value from the reference run with the same value from the other run."""
     try:
         return _Comparer(tolerances).value(expected, actual, "", 0)
@@ -83,10 +87,8 @@ def _short(value: object) -> str:
     """Render a value briefly (numpy scalars as their Python value)."""
     np = sys.modules.get("numpy")
     if np is not None and isinstance(value, np.generic) and not isinstance(value, np.void):
-        try:
+        with contextlib.suppress(Exception):  # else keep the numpy repr
             value = value.item()
-        except Exception:  # noqa: BLE001 - keep the numpy repr
-            pass
     try:
         return _repr.repr(value)
     except Exception as exc:  # noqa: BLE001 - a __repr__ that raises
@@ -152,7 +154,8 @@ def _opaque(value: object) -> str | None:
         return f"module {value.__name__}: modules are not values"
     if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
                           functools.partial)):
-        return f"{_type_name(value)} {getattr(value, '__qualname__', '')}: functions are compared by what they return"
+        name = getattr(value, "__qualname__", "")
+        return f"{_type_name(value)} {name}: functions are compared by what they return"
     return None
 
 
@@ -292,7 +295,9 @@ class _Comparer:
                 return Comparison("equal", "equal")
             return self._differs(path, f"{int(e)} vs {int(a)}", float(abs(int(e) - int(a))))
         if kind == "bool":
-            return Comparison("equal", "equal") if bool(e) == bool(a) else self._differs(path, f"{bool(e)} vs {bool(a)}")
+            if bool(e) == bool(a):
+                return Comparison("equal", "equal")
+            return self._differs(path, f"{bool(e)} vs {bool(a)}")
         # str and bytes: exact, and say where they part
         if e == a:
             return Comparison("equal", "equal")
@@ -382,11 +387,9 @@ class _Comparer:
     # --- everything else -------------------------------------------------------------------
 
     def _generic(self, e: Any, a: Any, path: str, depth: int) -> Comparison:
-        try:  # the same pickled state is evidence of the same value
-            if pickle.dumps(e, protocol=5) == pickle.dumps(a, protocol=5):
-                return Comparison("equal", "identical pickled state")
-        except Exception:  # noqa: BLE001 - unpicklable: try equality next
-            pass
+        pickled = _pickled(e)
+        if pickled is not None and pickled == _pickled(a):  # the same pickled state: the same value
+            return Comparison("equal", "identical pickled state")
         if type(e).__eq__ is not object.__eq__:
             try:
                 outcome = e == a
@@ -405,9 +408,12 @@ class _Comparer:
         try:
             re_, ra = e.__reduce_ex__(4), a.__reduce_ex__(4)
         except Exception as exc:  # noqa: BLE001
-            return Comparison("uncomparable", _at(path, f"{_type_name(e)} has no meaningful equality ({_exc(exc)})"))
+            reason = f"{_type_name(e)} has no meaningful equality ({_exc(exc)})"
+            return Comparison("uncomparable", _at(path, reason))
         if isinstance(re_, str) or isinstance(ra, str):  # a module-level singleton, by name
-            return Comparison("equal", f"same global {re_}") if re_ == ra else self._differs(path, f"{re_} vs {ra}")
+            if re_ == ra:
+                return Comparison("equal", f"same global {re_}")
+            return self._differs(path, f"{re_} vs {ra}")
         parts_e, parts_a = _reduce_parts(re_), _reduce_parts(ra)
         if parts_e["constructor"] != parts_a["constructor"]:
             return self._differs(path, f"built by {parts_e['constructor']} vs {parts_a['constructor']}")
@@ -633,6 +639,13 @@ def _dtypes(pd: Any, x: Any, y: Any) -> str:
     return f"dtype {x} vs {y}"
 
 
+def _pickled(value: object) -> bytes | None:
+    try:
+        return pickle.dumps(value, protocol=5)
+    except Exception:  # noqa: BLE001 - unpicklable: compared another way
+        return None
+
+
 def _column(frame: Any, j: int) -> Any:
     return frame.iloc[:, j]
 
@@ -661,7 +674,8 @@ def _reduce_parts(reduced: Any) -> dict[str, Any]:
     parts = list(reduced) + [None] * (5 - len(reduced))
     constructor = parts[0]
     return {
-        "constructor": f"{getattr(constructor, '__module__', '')}.{getattr(constructor, '__qualname__', constructor)}",
+        "constructor": f"{getattr(constructor, '__module__', '')}."
+                       f"{getattr(constructor, '__qualname__', constructor)}",
         "args": parts[1],
         "state": parts[2],
         "items": list(parts[3]) if parts[3] is not None else None,

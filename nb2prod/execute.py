@@ -265,9 +265,15 @@ def _manager_class(tracker: _Tracker) -> type:
                     loop.add_signal_handler(signum, tracker.on_signal, signum)
 
         async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
-            # Stopped in the middle of a cell (timeout, interruption): a kernel that is
-            # busy cannot be asked politely, so kill its whole process group now.
-            await super().shutdown_kernel(now=now or tracker.running is not None, restart=restart)
+            # Stopped in the middle of a cell (timeout, interruption): a kernel that is busy
+            # cannot be asked politely, so kill its whole process group now. Same when the
+            # kernel has child processes left: ipykernel's shutdown counts its dead, unreaped
+            # children as alive and keeps signalling them, so jupyter_client's graceful
+            # shutdown would wait half of `shutdown_wait_time` and then SIGTERM it anyway.
+            process = tracker.process
+            now = now or tracker.running is not None or (
+                process is not None and process.poll() is None and bool(_children(process.pid)))
+            await super().shutdown_kernel(now=now, restart=restart)
 
     return _Manager
 
@@ -432,6 +438,28 @@ def _marked_processes_from_proc(token: str, me: int) -> list[int]:
                 if wanted in handle.read().split(b"\0"):
                     found.append(int(entry))
         except OSError:
+            continue
+    return found
+
+
+def _children(pid: int) -> list[int]:
+    """Direct child processes of `pid` (psutil, else /proc; empty when neither is there)."""
+    try:
+        import psutil
+    except ImportError:
+        psutil = None
+    if psutil is not None:
+        try:
+            return [child.pid for child in psutil.Process(pid).children()]
+        except psutil.Error:
+            return []
+    found = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                if entry.isdigit() and int(handle.read().rsplit(b")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+        except (OSError, IndexError, ValueError):
             continue
     return found
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any, Literal
 
-from nb2prod.compare import Tolerances
+from nb2prod.compare import DEFAULT_TOLERANCES, Tolerances
 
 MAX_DIFFERENCES = 20  # differences listed per comparison; the rest are counted
 MAX_SHOWN = 120  # characters of a line quoted in a difference
@@ -407,7 +407,7 @@ def _numbers_close(x: str, y: str, tol: Tolerances) -> bool:
     if not any(c in x + y for c in ".eE"):  # two integers: exact
         return int(x) == int(y)
     a, b = float(x), float(y)
-    return math.isclose(a, b, rel_tol=tol.rtol, abs_tol=tol.atol)
+    return a == b
 
 
 def _split(line: str) -> tuple[str, list[str]]:
@@ -537,7 +537,7 @@ def _grouped(outputs: Sequence[Mapping[str, Any]]) -> tuple[dict[str, str], list
 
 
 def compare_outputs(stored: Sequence[Mapping[str, Any]], fresh: Sequence[Mapping[str, Any]],
-                    tolerances: Tolerances = Tolerances()) -> OutputComparison:
+                    tolerances: Tolerances = DEFAULT_TOLERANCES) -> OutputComparison:
     """Compare a cell's stored outputs with a fresh run's, after normalisation."""
     streams_x, rich_x = _grouped(stored)
     streams_y, rich_y = _grouped(fresh)

@@ -29,6 +29,16 @@ from nb2prod.load import load
 from nb2prod.notebook import Notebook
 from nb2prod.plan import Plan
 
+# Execution and conversion rules (docs/rules/NB3xx.md, NB4xx.md): code -> (title, severity).
+VERIFY_RULES: dict[str, tuple[str, Severity]] = {
+    "NB301": ("stored output differs from a fresh run", Severity.WARNING),
+    "NB302": ("fresh run fails at this cell", Severity.ERROR),
+    "NB303": ("nondeterministic output", Severity.WARNING),
+    "NB304": ("cell timed out", Severity.ERROR),
+    "NB401": ("generated package differs from the notebook", Severity.ERROR),
+    "NB402": ("value could not be captured or compared", Severity.WARNING),
+}
+
 _SKIP_COPY = shutil.ignore_patterns(".git", ".ipynb_checkpoints", "node_modules", ".venv", "venv", "__pycache__")
 
 
@@ -106,6 +116,22 @@ def _run_package(plan: Plan, package_dir: Path, notebook: Path, capture_dir: Pat
     result["seconds"] = time.perf_counter() - start
 
 
+def _truncated(source: Path, last: int, folder: Path) -> Path:
+    """A copy of the notebook's folder in which the notebook stops after cell `last`."""
+    import json
+
+    if source.suffix != ".ipynb":
+        return source
+    data = json.loads(source.read_text("utf-8"))
+    if not isinstance(data.get("cells"), list):
+        return source  # nbformat 3: run it whole
+    data["cells"] = data["cells"][: last + 1]
+    copy = _copy_folder(source, folder / "work")
+    target = copy / source.name
+    target.write_text(json.dumps(data), encoding="utf-8")
+    return target
+
+
 def _finding(code: str, severity: Severity, notebook: Notebook, cell: int, message: str,
              names: tuple[str, ...] = ()) -> Finding:
     cell_id = notebook.cells[cell].id if 0 <= cell < len(notebook.cells) else ""
@@ -180,8 +206,11 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path, *, kernel: str | N
             cells.append(CellCheck(run.index, cell.id, "differs", tuple(outcome.differences)))
 
     if differing and second_run and fresh.failed is None:
-        again = run_notebook(source, kernel=kernel, cell_timeout=cell_timeout, inject=injections,
-                             env={"PYTHONHASHSEED": "0"})
+        # the plain notebook, unseeded and without capture, up to the last differing cell: a cell
+        # whose output changes between fresh runs is nondeterministic, not hidden state
+        again = run_notebook(_truncated(source, max(differing), Path(tmp_second := tempfile.mkdtemp())),
+                             kernel=kernel, cell_timeout=cell_timeout)
+        shutil.rmtree(tmp_second, ignore_errors=True)
         rerun = {c.index: c for c in again.cells}
         first = {c.index: c for c in fresh.cells}
         for position, check in enumerate(cells):

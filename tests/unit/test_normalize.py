@@ -13,8 +13,15 @@ import pandas as pd
 import pytest
 
 from nb2prod.compare import Tolerances
-from nb2prod.normalize import (NORMALIZERS, Html, Image, NormalizedOutput, compare_outputs, normalize_output,
-                               normalize_text)
+from nb2prod.normalize import (
+    NORMALIZERS,
+    Html,
+    Image,
+    NormalizedOutput,
+    compare_outputs,
+    normalize_output,
+    normalize_text,
+)
 
 DOC = Path(__file__).parents[2] / "docs" / "verification.md"
 Output = dict[str, Any]
@@ -57,81 +64,115 @@ WARNING = ("/tmp/ipykernel_4242/1234.py:3: FutureWarning: The default of observe
            "  df.groupby('a').mean()\n")
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
-# (normaliser, id, stored, fresh, same, a substring of the differences when not same)
-CASES: list[tuple[str, str, list[Output], list[Output], bool, str]] = [
-    ("metadata", "counts-and-metadata", [result({"text/plain": "42"}, 3, isolated=True)],
-     [result({"text/plain": "42"}, 17)], True, ""),
-    ("metadata", "value-changed", [result({"text/plain": "42"}, 3)], [result({"text/plain": "43"}, 3)],
-     False, "42 vs 43"),
-    ("stream_joining", "chunks", [out("a"), out("b\n"), out("x\n", "stderr"), out("c\n")],
-     [out("ab\nc\n"), out("x\n", "stderr")], True, ""),
-    ("stream_joining", "chunk-changed", [out("a"), out("b\n")], [out("a"), out("c\n")], False, "'ab' → 'ac'"),
-    ("ansi_codes", "colours", [out("\x1b[1;31mError\x1b[0m count 3\n")], [out("Error count 3\n")], True, ""),
-    ("ansi_codes", "coloured-word-changed", [out("\x1b[32mok\x1b[0m\n")], [out("\x1b[32mfail\x1b[0m\n")],
-     False, "'ok' → 'fail'"),
-    ("progress_bars", "tqdm-final-state", [out(PROGRESS_FIRST, "stderr")], [out(PROGRESS_AGAIN, "stderr")], True, ""),
-    ("progress_bars", "keras-eta", [out("3/10 [=====>....] - ETA: 7s\r10/10 [==========] - ETA: 0s\n")],
-     [out("10/10 [==========] - ETA: 2s\n")], True, ""),
-    ("progress_bars", "stopped-early", [out(PROGRESS_AGAIN, "stderr")],
-     [out(" 90%|█████████ | 9/10 [00:03<00:00, 3.20it/s]\n", "stderr")], False, "stderr line 1"),
-    ("stderr_warnings", "warning-dropped", [out("done\n"), out(WARNING, "stderr")], [out("done\n")], True, ""),
-    ("stderr_warnings", "error-kept", [out("ValueError: bad input\n", "stderr")], [], False, "stderr line 1"),
-    ("stderr_warnings", "stdout-warning-kept", [out("UserWarning: printed on purpose\n")], [], False, "stdout"),
-    ("memory_addresses", "object-repr", [result({"text/plain": "<model.Scorer object at 0x7f3a2b1c4d50>"})],
-     [result({"text/plain": "<model.Scorer object at 0x7fe01188aa10>"})], True, ""),
-    ("memory_addresses", "other-class", [result({"text/plain": "<model.Scorer object at 0x7f3a2b1c4d50>"})],
-     [result({"text/plain": "<model.Ranker object at 0x7f3a2b1c4d50>"})], False, "Ranker"),
-    ("timings", "time-magic", [out("CPU times: user 1.2 s, sys: 30 ms, total: 1.23 s\nWall time: 1.5 s\n")],
-     [out("CPU times: user 812 ms, sys: 4 ms, total: 816 ms\nWall time: 820 ms\n")], True, ""),
-    ("timings", "timeit", [out("1.23 ms ± 45.6 µs per loop (mean ± std. dev. of 7 runs, 1,000 loops each)\n")],
-     [out("987 µs ± 12.3 µs per loop (mean ± std. dev. of 7 runs, 1,000 loops each)\n")], True, ""),
-    ("timings", "took-and-elapsed", [out("fit took 3.2s\n[Parallel(n_jobs=2)]: Done 4 out of 4 | elapsed: 1.1min finished\n")],
-     [out("fit took 0.9 seconds\n[Parallel(n_jobs=2)]: Done 4 out of 4 | elapsed: 12.0s finished\n")], True, ""),
-    ("timings", "count-beside-timing", [out("trained 3 models, took 2.0s\n")], [out("trained 4 models, took 2.5s\n")],
-     False, "3 vs 4"),
-    ("dates_and_times", "iso", [out("run at 2024-01-02T10:11:12.123456+00:00\n")], [out("run at 2025-03-04T05:06:07Z\n")],
-     True, ""),
-    ("dates_and_times", "space-separated-and-ctime", [out("2024-01-02 10:11:12 start\nTue Jan  2 10:11:12 2024\n")],
-     [out("2024-06-30 23:59:59 start\nSun Jun 30 23:59:59 2024\n")], True, ""),
-    ("dates_and_times", "count-beside-date", [out("rows: 10 at 2024-01-02 10:11:12\n")],
-     [out("rows: 11 at 2024-01-05 09:00:00\n")], False, "10 vs 11"),
-    ("temporary_paths", "tmp-dirs", [out("saved /tmp/tmpab12cd/model.pkl\n")],
-     [out("saved /var/folders/x1/abc123/T/tmpzz9/model.pkl\n")], True, ""),
-    ("temporary_paths", "home-dirs-kept", [out("saved /home/ana/model.pkl\n")], [out("saved /home/bob/model.pkl\n")],
-     False, "bob"),
-    ("whitespace", "padding", [out("score    0.5  \n\n")], [out("score 0.5")], True, ""),
-    ("whitespace", "word-split", [out("ab\n")], [out("a b\n")], False, "'ab' → 'a b'"),
-    ("float_tolerance", "just-inside-rtol", [out("auc 1.000009\n")], [out("auc 1.0\n")], True, ""),
-    ("float_tolerance", "just-outside-rtol", [out("auc 1.000011\n")], [out("auc 1.0\n")], False, "beyond rtol=1e-05"),
-    ("float_tolerance", "integers-exact", [out("n=100000\n")], [out("n=100001\n")], False, "100000 vs 100001"),
-    ("html_tables", "styles-and-close-values",
-     [result({"text/html": html_frame(SCORES, ".dataframe tbody tr th {vertical-align: top}")})],
-     [result({"text/html": html_frame(SCORES.assign(score=[0.123457, 0.5]), "th {text-align: right}")})], True, ""),
-    ("html_tables", "cell-changed", [result({"text/html": html_frame(SCORES)})],
-     [result({"text/html": html_frame(SCORES.assign(score=[0.2, 0.5]))})], False, "row '0' column 'score'"),
-    ("html_tables", "column-renamed", [result({"text/html": html_frame(SCORES)})],
-     [result({"text/html": html_frame(SCORES.rename(columns={"score": "prob"}))})], False, "'prob'"),
-    ("html_tables", "row-added", [result({"text/html": html_frame(SCORES)})],
-     [result({"text/html": html_frame(pd.concat([SCORES, SCORES.head(1)]))})], False, "3 rows → 4 rows"),
-    ("images", "same-size-other-pixels", [result({"image/png": png(4, 3, 0), "text/plain": "<Figure size 640x480>"},
-                                                  kind="display_data")],
-     [result({"image/png": png(4, 3, 255), "text/plain": "<Figure size 640x480>"}, kind="display_data")], True, ""),
-    ("images", "other-size", [result({"image/png": png(4, 3)}, kind="display_data")],
-     [result({"image/png": png(5, 3)}, kind="display_data")], False, "image/png 4×3 → image/png 5×3"),
-    ("images", "image-gone", [result({"image/png": png(4, 3), "text/plain": "fig"}, kind="display_data")],
-     [result({"text/plain": "fig"}, kind="display_data")], False, "missing image/png"),
-    ("widget_model_ids", "fresh-model-id",
-     [result({WIDGET: {"model_id": "a1b2c3", "version_major": 2, "version_minor": 0}}, kind="display_data")],
-     [result({WIDGET: {"model_id": "ffee99", "version_major": 2, "version_minor": 0}}, kind="display_data")], True, ""),
-    ("widget_model_ids", "version-changed",
-     [result({WIDGET: {"model_id": "a1b2c3", "version_major": 2, "version_minor": 0}}, kind="display_data")],
-     [result({WIDGET: {"model_id": "a1b2c3", "version_major": 2, "version_minor": 1}}, kind="display_data")],
-     False, "0 vs 1"),
-    ("errors", "traceback-ignored",
-     [error("KeyError", "'<Obj at 0x7f0000aaaa00>'", ["File /home/ana/x.py, line 3", "KeyError"])],
-     [error("KeyError", "'<Obj at 0x7f1111bbbb11>'", ["File /tmp/tmp1/x.py, line 9", "KeyError", "more"])], True, ""),
-    ("errors", "other-exception", [error("KeyError", "'a'", [])], [error("ValueError", "'a'", [])], False, "ValueError"),
-    ("errors", "other-message", [error("KeyError", "'a'", [])], [error("KeyError", "'b'", [])], False, "'b'"),
+Case = tuple[str, str, list[Output], list[Output], bool, str]
+
+
+def same(normalizer: str, case: str, stored: list[Output], fresh: list[Output]) -> Case:
+    """Outputs that differ only by noise this normaliser removes."""
+    return normalizer, case, stored, fresh, True, ""
+
+
+def differs(normalizer: str, case: str, stored: list[Output], fresh: list[Output], needle: str) -> Case:
+    """A real change beside that noise; `needle` is part of the reported difference."""
+    return normalizer, case, stored, fresh, False, needle
+
+
+FIGURE = "<Figure size 640x480 with 1 Axes>"
+CASES: list[Case] = [
+    same("metadata", "counts-and-metadata",
+         [result({"text/plain": "42"}, 3, isolated=True)], [result({"text/plain": "42"}, 17)]),
+    differs("metadata", "value-changed",
+            [result({"text/plain": "42"}, 3)], [result({"text/plain": "43"}, 3)], "42 vs 43"),
+    same("stream_joining", "chunks",
+         [out("a"), out("b\n"), out("x\n", "stderr"), out("c\n")], [out("ab\nc\n"), out("x\n", "stderr")]),
+    differs("stream_joining", "chunk-changed",
+            [out("a"), out("b\n")], [out("a"), out("c\n")], "'ab' → 'ac'"),
+    same("ansi_codes", "colours",
+         [out("\x1b[1;31mError\x1b[0m count 3\n")], [out("Error count 3\n")]),
+    differs("ansi_codes", "coloured-word-changed",
+            [out("\x1b[32mok\x1b[0m\n")], [out("\x1b[32mfail\x1b[0m\n")], "'ok' → 'fail'"),
+    same("progress_bars", "tqdm-final-state",
+         [out(PROGRESS_FIRST, "stderr")], [out(PROGRESS_AGAIN, "stderr")]),
+    same("progress_bars", "keras-eta",
+         [out("3/10 [=====>....] - ETA: 7s\r10/10 [==========] - ETA: 0s\n")],
+         [out("10/10 [==========] - ETA: 2s\n")]),
+    differs("progress_bars", "stopped-early",
+            [out(PROGRESS_AGAIN, "stderr")], [out(" 90%|█████████ | 9/10 [00:03<00:00, 3.20it/s]\n", "stderr")],
+            "stderr line 1"),
+    same("stderr_warnings", "warning-dropped",
+         [out("done\n"), out(WARNING, "stderr")], [out("done\n")]),
+    differs("stderr_warnings", "error-kept",
+            [out("ValueError: bad input\n", "stderr")], [], "stderr line 1"),
+    differs("stderr_warnings", "stdout-warning-kept",
+            [out("UserWarning: printed on purpose\n")], [], "stdout"),
+    same("memory_addresses", "object-repr",
+         [result({"text/plain": "<model.Scorer object at 0x7f3a2b1c4d50>"})],
+         [result({"text/plain": "<model.Scorer object at 0x7fe01188aa10>"})]),
+    differs("memory_addresses", "other-class",
+            [result({"text/plain": "<model.Scorer object at 0x7f3a2b1c4d50>"})],
+            [result({"text/plain": "<model.Ranker object at 0x7f3a2b1c4d50>"})], "Ranker"),
+    same("timings", "time-magic",
+         [out("CPU times: user 1.2 s, sys: 30 ms, total: 1.23 s\nWall time: 1.5 s\n")],
+         [out("CPU times: user 812 ms, sys: 4 ms, total: 816 ms\nWall time: 820 ms\n")]),
+    same("timings", "timeit",
+         [out("1.23 ms ± 45.6 µs per loop (mean ± std. dev. of 7 runs, 1,000 loops each)\n")],
+         [out("987 µs ± 12.3 µs per loop (mean ± std. dev. of 7 runs, 1,000 loops each)\n")]),
+    same("timings", "took-and-elapsed",
+         [out("fit took 3.2s\n[Parallel(n_jobs=2)]: Done 4 out of 4 | elapsed: 1.1min finished\n")],
+         [out("fit took 0.9 seconds\n[Parallel(n_jobs=2)]: Done 4 out of 4 | elapsed: 12.0s finished\n")]),
+    differs("timings", "count-beside-timing",
+            [out("trained 3 models, took 2.0s\n")], [out("trained 4 models, took 2.5s\n")], "3 vs 4"),
+    same("dates_and_times", "iso",
+         [out("run at 2024-01-02T10:11:12.123456+00:00\n")], [out("run at 2025-03-04T05:06:07Z\n")]),
+    same("dates_and_times", "space-separated-and-ctime",
+         [out("2024-01-02 10:11:12 start\nTue Jan  2 10:11:12 2024\n")],
+         [out("2024-06-30 23:59:59 start\nSun Jun 30 23:59:59 2024\n")]),
+    differs("dates_and_times", "count-beside-date",
+            [out("rows: 10 at 2024-01-02 10:11:12\n")], [out("rows: 11 at 2024-01-05 09:00:00\n")], "10 vs 11"),
+    same("temporary_paths", "tmp-dirs",
+         [out("saved /tmp/tmpab12cd/model.pkl\n")], [out("saved /var/folders/x1/abc123/T/tmpzz9/model.pkl\n")]),
+    differs("temporary_paths", "home-dirs-kept",
+            [out("saved /home/ana/model.pkl\n")], [out("saved /home/bob/model.pkl\n")], "bob"),
+    same("whitespace", "padding", [out("score    0.5  \n\n")], [out("score 0.5")]),
+    differs("whitespace", "word-split", [out("ab\n")], [out("a b\n")], "'ab' → 'a b'"),
+    same("float_tolerance", "just-inside-rtol", [out("auc 1.000009\n")], [out("auc 1.0\n")]),
+    differs("float_tolerance", "just-outside-rtol",
+            [out("auc 1.000011\n")], [out("auc 1.0\n")], "beyond rtol=1e-05"),
+    differs("float_tolerance", "integers-exact", [out("n=100000\n")], [out("n=100001\n")], "100000 vs 100001"),
+    same("html_tables", "styles-and-close-values",
+         [result({"text/html": html_frame(SCORES, ".dataframe tbody tr th {vertical-align: top}")})],
+         [result({"text/html": html_frame(SCORES.assign(score=[0.123457, 0.5]), "th {text-align: right}")})]),
+    differs("html_tables", "cell-changed",
+            [result({"text/html": html_frame(SCORES)})],
+            [result({"text/html": html_frame(SCORES.assign(score=[0.2, 0.5]))})], "row '0' column 'score'"),
+    differs("html_tables", "column-renamed",
+            [result({"text/html": html_frame(SCORES)})],
+            [result({"text/html": html_frame(SCORES.rename(columns={"score": "prob"}))})], "'prob'"),
+    differs("html_tables", "row-added",
+            [result({"text/html": html_frame(SCORES)})],
+            [result({"text/html": html_frame(pd.concat([SCORES, SCORES.head(1)]))})], "3 rows → 4 rows"),
+    same("images", "same-size-other-pixels",
+         [result({"image/png": png(4, 3, 0), "text/plain": FIGURE}, kind="display_data")],
+         [result({"image/png": png(4, 3, 255), "text/plain": FIGURE}, kind="display_data")]),
+    differs("images", "other-size",
+            [result({"image/png": png(4, 3)}, kind="display_data")],
+            [result({"image/png": png(5, 3)}, kind="display_data")], "image/png 4×3 → image/png 5×3"),
+    differs("images", "image-gone",
+            [result({"image/png": png(4, 3), "text/plain": FIGURE}, kind="display_data")],
+            [result({"text/plain": FIGURE}, kind="display_data")], "missing image/png"),
+    same("widget_model_ids", "fresh-model-id",
+         [result({WIDGET: {"model_id": "a1b2c3", "version_major": 2, "version_minor": 0}}, kind="display_data")],
+         [result({WIDGET: {"model_id": "ffee99", "version_major": 2, "version_minor": 0}}, kind="display_data")]),
+    differs("widget_model_ids", "version-changed",
+            [result({WIDGET: {"model_id": "a1b2c3", "version_major": 2, "version_minor": 0}}, kind="display_data")],
+            [result({WIDGET: {"model_id": "a1b2c3", "version_major": 2, "version_minor": 1}}, kind="display_data")],
+            "0 vs 1"),
+    same("errors", "traceback-ignored",
+         [error("KeyError", "'<Obj at 0x7f0000aaaa00>'", ["File /home/ana/x.py, line 3", "KeyError"])],
+         [error("KeyError", "'<Obj at 0x7f1111bbbb11>'", ["File /tmp/tmp1/x.py, line 9", "KeyError", "more"])]),
+    differs("errors", "other-exception",
+            [error("KeyError", "'a'", [])], [error("ValueError", "'a'", [])], "ValueError"),
+    differs("errors", "other-message", [error("KeyError", "'a'", [])], [error("KeyError", "'b'", [])], "'b'"),
 ]
 
 
@@ -154,7 +195,8 @@ def test_every_normalizer_has_a_case_each_way() -> None:
 @pytest.mark.parametrize(("name", "case", "stored", "fresh"),
                          [(name, case, s, f) for name, case, s, f, same, _ in CASES if same],
                          ids=[f"{name}-{case}" for name, case, _, _, same, _ in CASES if same])
-def test_the_pair_differs_before_normalising(name: str, case: str, stored: list[Output], fresh: list[Output]) -> None:
+def test_the_pair_differs_before_normalising(name: str, case: str, stored: list[Output],
+                                             fresh: list[Output]) -> None:
     """Each equating case is real noise: the raw outputs differ."""
     assert stored != fresh
 
@@ -221,8 +263,8 @@ def test_normalize_output_records() -> None:
 
 @pytest.mark.parametrize(("mime", "payload", "size"), [
     ("image/gif", base64.b64encode(b"GIF89a" + struct.pack("<HH", 12, 34) + b"\x00" * 8).decode(), (12, 34)),
-    ("image/jpeg", base64.b64encode(b"\xff\xd8\xff\xe0" + struct.pack(">H", 4) + b"JF"
-                                    + b"\xff\xc0" + struct.pack(">HBHH", 11, 8, 56, 78) + b"\x00" * 6).decode(), (78, 56)),
+    ("image/jpeg", base64.b64encode(b"\xff\xd8\xff\xe0" + struct.pack(">H", 4) + b"JF" + b"\xff\xc0"
+                                    + struct.pack(">HBHH", 11, 8, 56, 78) + b"\x00" * 6).decode(), (78, 56)),
     ("image/svg+xml", '<svg xmlns="http://www.w3.org/2000/svg" width="460.8pt" height="345.6pt">', (461, 346)),
     ("image/png", "not base64 at all!", (None, None)),
 ], ids=["gif", "jpeg", "svg", "garbage"])
