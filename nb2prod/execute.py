@@ -52,7 +52,8 @@ SKIP_DIRS = frozenset({
     ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
 })
 STATUSES = ("ok", "error", "timeout", "not-run")
-_STDIN_HINT = " (input() cannot be answered in a non-interactive run: make the value a parameter)"
+_STDIN_HINT = (" (input() and getpass() cannot be answered in a non-interactive run: "
+               "make the value a parameter)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +140,8 @@ def run_notebook(
     stop = next((c.index for c in cells if c.status in ("error", "timeout")), len(cells))
     skipped = [str(c.index) for c in cells if c.status == "not-run" and c.index < stop]
     if skipped:
-        notes.append(f"cells {', '.join(skipped)} are tagged skip-execution and were not run")
+        which = f"cell {skipped[0]} is" if len(skipped) == 1 else f"cells {', '.join(skipped)} are"
+        notes.append(f"{which} tagged skip-execution and did not run")
     return NotebookRun(name, cells, seconds, kernel_name, created, tuple(notes))
 
 
@@ -297,7 +299,7 @@ def _execute(notebook_path: str, input_path: Path, output_path: Path, kernel_nam
     tracker.kernel_log_handle = open(tracker.kernel_log, "ab")  # noqa: SIM115 (closed below)
     try:
         papermill.execute_notebook(
-            str(input_path), str(output_path), kernel_name=kernel_name, engine_name="nbclient",
+            _literal(input_path), _literal(output_path), kernel_name=kernel_name, engine_name="nbclient",
             progress_bar=False, log_output=False, request_save_on_cell_execute=False,
             # The kernel's cwd is set by the kernel manager: papermill's `cwd=` would chdir
             # this whole process, under every other thread (the caller runs one).
@@ -332,6 +334,7 @@ def _execute(notebook_path: str, input_path: Path, output_path: Path, kernel_nam
             raise
     finally:
         _stop_everything(tracker)
+        _cancel_leftover_tasks()
         tracker.kernel_log_handle.close()
         if in_main:
             _restore_signals(saved)
@@ -342,6 +345,11 @@ def _execute(notebook_path: str, input_path: Path, output_path: Path, kernel_nam
     if outcome.failure is None:
         outcome = _stopped_early(tracker)
     return outcome
+
+
+def _literal(path: Path) -> str:
+    """papermill formats paths with `str.format` (for parameters): escape the braces."""
+    return str(path).replace("{", "{{").replace("}", "}}")
 
 
 def _stopped_early(tracker: _Tracker) -> _Outcome:
@@ -364,6 +372,29 @@ def _stopped_early(tracker: _Tracker) -> _Outcome:
 def _allows_errors(metadata: Mapping[str, Any]) -> bool:
     tags = metadata.get("tags") or ()
     return isinstance(tags, list) and "raises-exception" in tags
+
+
+def _cancel_leftover_tasks() -> None:
+    """Cancel nbclient's output-polling task, which it leaves pending after a timeout.
+
+    Left alone it lives on in the thread's event loop (jupyter_core keeps one per thread)
+    and asyncio prints "Task was destroyed but it is pending!" when that loop goes away.
+    """
+    try:
+        asyncio.get_running_loop()
+        return  # papermill ran on jupyter_core's runner thread: not ours to touch
+    except RuntimeError:
+        pass
+    from jupyter_core.utils import ensure_event_loop
+
+    with contextlib.suppress(Exception):
+        loop = ensure_event_loop()
+        tasks = [task for task in asyncio.all_tasks(loop) if not task.done()
+                 and getattr(task.get_coro(), "__qualname__", "").startswith("NotebookClient.")]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
 
 
 def _restore_signals(saved: Mapping[int, Any]) -> None:

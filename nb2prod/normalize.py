@@ -407,7 +407,7 @@ def _numbers_close(x: str, y: str, tol: Tolerances) -> bool:
     if not any(c in x + y for c in ".eE"):  # two integers: exact
         return int(x) == int(y)
     a, b = float(x), float(y)
-    return a == b
+    return math.isclose(a, b, rel_tol=tol.rtol, abs_tol=tol.atol)
 
 
 def _split(line: str) -> tuple[str, list[str]]:

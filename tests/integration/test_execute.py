@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -250,6 +251,27 @@ def test_original_folder_is_unchanged_and_written_files_are_listed(tmp_path: Pat
     assert cwd != project and cwd.name == "work"
     assert not cwd.exists()  # the scratch folder is removed after the run
     assert run.workdir_files == ("data/input.csv", "results/out.csv")
+
+
+def test_cell_tags_nbclient_honours_are_reported() -> None:
+    run = run_notebook(DATA / "tags.ipynb")
+    assert _statuses(run) == ["ok", "not-run", "ok"]  # an expected error; a skipped cell
+    assert run.failed is None
+    assert run.cells[0].outputs[0]["ename"] == "ZeroDivisionError"
+    assert _text(run.cells[2].outputs) == "ran\n"
+    assert any("cell 1 is tagged skip-execution" in note for note in run.notes)
+
+
+def test_runs_from_worker_threads_at_the_same_time() -> None:
+    results: dict[str, NotebookRun] = {}
+    threads = [threading.Thread(target=lambda n=n: results.__setitem__(n, run_notebook(DATA / n)))
+               for n in ("error.ipynb", "inject.ipynb")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert _statuses(results["error.ipynb"]) == ["ok", "ok", "error", "not-run", "not-run"]
+    assert _statuses(results["inject.ipynb"]) == ["ok"] * 4
 
 
 # --- runs that stop early ----------------------------------------------------------------
