@@ -84,19 +84,58 @@ def _boundary_unsafe(function: Function, plan: Plan) -> tuple[str, ...]:
     return tuple(n for n in function.returns if n in touched)
 
 
-def notebook_injections(plan: Plan, notebook: Notebook) -> list[Injection]:
-    """Code cells to insert: seed and helpers first, a capture after each function, modules last."""
+@dataclass(frozen=True, slots=True)
+class InlineCapture:
+    """A capture call inserted into a cell, after line `after_line`, where a function ends mid-cell."""
+
+    cell: int
+    after_line: int
+    source: str
+
+
+def _capture_call(function: Function, skip: tuple[str, ...] = ()) -> str:
+    getters = ", ".join(f"{name!r}: lambda: {name}" for name in function.returns)
+    return f"__nb2prod_capture__({function.name!r}, {{{getters}}}, {skip!r})"
+
+
+def notebook_injections(plan: Plan, notebook: Notebook) -> tuple[list[Injection], list[InlineCapture]]:
+    """Code to insert: seed and helpers first, a capture after each function, modules last.
+
+    Where a function ends mid-cell and a later statement of that cell changes what it returned,
+    the capture goes inside the cell, right after the function's last statement (between two
+    top-level statements, so the cell's displayed output does not change).
+    """
     first_code = next((c.index for c in notebook.cells if c.is_code), 0)
     injections = [Injection(first_code, _SEED + _HELPER)]
+    inline: list[InlineCapture] = []
     for function in plan.functions:
         if not function.returns:
             continue
-        cell = function.statements[-1].cell
-        getters = ", ".join(f"{name!r}: lambda: {name}" for name in function.returns)
-        skip = _boundary_unsafe(function, plan)
-        injections.append(Injection(cell + 1, f"__nb2prod_capture__({function.name!r}, {{{getters}}}, {skip!r})"))
+        last = function.statements[-1]
+        unsafe = _boundary_unsafe(function, plan)
+        if unsafe and last.lines_kept and last.end_line and notebook.format == "ipynb":
+            inline.append(InlineCapture(last.cell, last.end_line, _capture_call(function)))
+            continue
+        injections.append(Injection(last.cell + 1, _capture_call(function, unsafe)))
     injections.append(Injection(len(notebook.cells), "__nb2prod_modules__()"))
-    return injections
+    return injections, inline
+
+
+def with_inline_captures(source: Path, inline: Sequence[InlineCapture], into: Path) -> Path:
+    """Write a copy of the notebook (already copied with its folder to `into`) with the captures in."""
+    data = json.loads(source.read_text("utf-8"))
+    cells = data.get("cells")
+    for capture in sorted(inline, key=lambda c: (c.cell, -c.after_line)):
+        cell = cells[capture.cell]
+        text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        lines = text.splitlines(keepends=True)
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        lines.insert(capture.after_line, capture.source + "\n")
+        cell["source"] = "".join(lines)
+    target = into / source.name
+    target.write_text(json.dumps(data), encoding="utf-8")
+    return target
 
 
 def package_runner(plan: Plan) -> str:

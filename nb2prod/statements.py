@@ -36,6 +36,8 @@ class Statement:
     rewrite: str | None = None  # what was done to IPython syntax, for the report
     requirement: str | None = None  # `%pip install x==1` -> "x==1"
     dropped_magic: bool = False
+    end_line: int = 0  # 1-based line in the cell where it ends (0: unknown)
+    lines_kept: bool = True  # the cell's IPython translation kept its line numbers
 
     @property
     def key(self) -> str:
@@ -75,6 +77,7 @@ def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, .
             problems.append(f"cell {cell.index} does not parse (line {exc.lineno}): {exc.msg}")
             continue
         lines = code.splitlines()
+        same_lines = len(lines) == len(cell.source.splitlines())
         position = 0
         previous_end = 0
         for node in tree.body:
@@ -106,7 +109,8 @@ def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, .
                     continue
                 symbols = analyze_cell(code_text) if code_text.strip() else CellSymbols()
                 statements.append(Statement(cell.index, cell.id, position, start, code_text, symbols,
-                                            rewrite, requirement, dropped))
+                                            rewrite, requirement, dropped, node.end_lineno or start,
+                                            same_lines))
                 position += 1
     return _bind_displayed_values(statements), tuple(problems)
 

@@ -23,7 +23,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nb2prod.capture import Captured, marker, notebook_injections, package_runner, read_captures
+from nb2prod.capture import (
+    Captured,
+    marker,
+    notebook_injections,
+    package_runner,
+    read_captures,
+    with_inline_captures,
+)
 from nb2prod.findings import Finding, Severity
 from nb2prod.load import load
 from nb2prod.notebook import Notebook
@@ -161,8 +168,12 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path, *, kernel: str | N
         worker = threading.Thread(target=_run_package, daemon=True,
                                   args=(plan, package_dir, source, pkg_dir, cell_timeout * 4, package_result))
         worker.start()  # the package runs while the notebook runs
-        injections = [(i.before, i.source) for i in notebook_injections(plan, notebook)]
-        fresh = run_notebook(source, kernel=kernel, cell_timeout=cell_timeout, inject=injections,
+        planned, inline = notebook_injections(plan, notebook)
+        injections = [(i.before, i.source) for i in planned]
+        run_source = source
+        if inline:
+            run_source = with_inline_captures(source, inline, _copy_folder(source, Path(tmp) / "inline"))
+        fresh = run_notebook(run_source, kernel=kernel, cell_timeout=cell_timeout, inject=injections,
                              env={"NB2PROD_CAPTURE_DIR": str(nb_dir), "PYTHONHASHSEED": "0"}, progress=progress)
         worker.join()
         expected, actual = read_captures(nb_dir), read_captures(pkg_dir)
