@@ -49,9 +49,7 @@ def __nb2prod_capture__(function, values, skip=()):
             stored[name] = "''' + NOT_AT_BOUNDARY + '''"
             continue
         try:
-            value = getter()
-            pickle.dumps(value)
-            stored[name] = value
+            stored[name] = pickle.dumps(getter())  # one by one: a bad value spoils only itself
         except Exception as exc:
             stored[name] = "''' + UNCAPTURABLE + ''': " + type(exc).__name__ + ": " + str(exc)[:200]
     with open(os.path.join(folder, function + ".pkl"), "wb") as handle:
@@ -176,11 +174,18 @@ class Captured:
 def read_captures(folder: Path) -> Captured:
     values: dict[str, Mapping[str, Any]] = {}
     for path in sorted(folder.glob("*.pkl")):
-        try:
-            with open(path, "rb") as handle:
-                values[path.stem] = pickle.load(handle)  # noqa: S301 - our own files, from our own runs
-        except Exception as exc:  # a value that pickled but does not unpickle here
-            values[path.stem] = {"*": f"{UNCAPTURABLE}: {type(exc).__name__}: {exc}"}
+        with open(path, "rb") as handle:
+            stored = pickle.load(handle)  # noqa: S301 - our own files, from our own runs
+        loaded: dict[str, Any] = {}
+        for name, blob in stored.items():
+            if not isinstance(blob, bytes):
+                loaded[name] = blob  # a marker string
+                continue
+            try:
+                loaded[name] = pickle.loads(blob)  # noqa: S301
+            except Exception as exc:  # e.g. an instance of a class defined in the notebook's __main__
+                loaded[name] = f"{UNCAPTURABLE}: could not be read back here ({type(exc).__name__}: {exc})"
+        values[path.stem] = loaded
     modules: Sequence[str] = ()
     listing = folder / "__modules__.json"
     if listing.is_file():

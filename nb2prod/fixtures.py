@@ -38,7 +38,14 @@ values = {}
 for name in os.listdir(CAPTURED):
     if name.endswith(".pkl"):
         with open(os.path.join(CAPTURED, name), "rb") as handle:
-            values[name[:-4]] = pickle.load(handle)
+            stored = pickle.load(handle)
+        loaded = {}
+        for key, blob in stored.items():
+            try:
+                loaded[key] = pickle.loads(blob) if isinstance(blob, bytes) else blob
+            except Exception as exc:
+                loaded[key] = "__nb2prod_uncapturable__: " + str(exc)
+        values[name[:-4]] = loaded
 config_module = importlib.import_module(package + ".config")
 
 
@@ -101,11 +108,16 @@ print(json.dumps(report))
 '''
 
 
-def write_golden_tests(plan: Plan, captured_dir: Path, package_dir: Path, workdir: Path) -> dict[str, str]:
-    """Write fixtures and tests/test_golden.py into the package; return, per function, what was done."""
+def write_golden_tests(plan: Plan, captured_dir: Path, package_dir: Path, workdir: Path,
+                       only: set[str] | None = None) -> dict[str, str]:
+    """Write fixtures and tests/test_golden.py into the package; return, per function, what was done.
+
+    Only functions verified equivalent get a golden test: a test built from a function that
+    differs from the notebook would lock its mistake in.
+    """
     from nb2prod.render import _environment
 
-    report = write_fixtures(plan, captured_dir, package_dir, workdir)
+    report = write_fixtures(plan, captured_dir, package_dir, workdir, only)
     cases = [
         {"module": f.module, "name": f.name, "params": list(f.params), "returns": list(f.returns),
          "config": bool(f.config_names)}
@@ -120,11 +132,16 @@ def write_golden_tests(plan: Plan, captured_dir: Path, package_dir: Path, workdi
     return report
 
 
-def write_fixtures(plan: Plan, captured_dir: Path, package_dir: Path, workdir: Path) -> dict[str, str]:
+def write_fixtures(plan: Plan, captured_dir: Path, package_dir: Path, workdir: Path,
+                   only: set[str] | None = None) -> dict[str, str]:
     """Write tests/fixtures/<function>/{inputs,outputs}.pkl; return, per function, what was done."""
     producer: dict[str, str] = {}
     spec_functions = []
     for function in plan.functions:
+        if only is not None and function.name not in only:
+            for name in function.returns:
+                producer[name] = function.name
+            continue
         spec_functions.append({
             "name": function.name, "module": function.module, "params": list(function.params),
             "returns": list(function.returns), "config": bool(function.config_names),

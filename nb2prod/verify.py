@@ -101,7 +101,7 @@ def _copy_folder(notebook: Path, into: Path) -> Path:
 
 
 def _run_package(plan: Plan, package_dir: Path, notebook: Path, capture_dir: Path,
-                 timeout: float, result: dict[str, object]) -> None:
+                 timeout: float | None, result: dict[str, object]) -> None:
     """Run the package's pipeline with capture, in its own scratch copy of the notebook's folder."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="nb2prod-package-") as tmp:
@@ -119,7 +119,7 @@ def _run_package(plan: Plan, package_dir: Path, notebook: Path, capture_dir: Pat
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, 9)
             proc.communicate()
-            result["error"] = f"timed out after {timeout:.0f} s"
+            result["error"] = f"timed out after {timeout:g} s"
     result["seconds"] = time.perf_counter() - start
 
 
@@ -165,8 +165,9 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path, *, kernel: str | N
         nb_dir.mkdir()
         pkg_dir.mkdir()
         package_result: dict[str, object] = {}
+        package_timeout = cell_timeout * 4 if cell_timeout else None
         worker = threading.Thread(target=_run_package, daemon=True,
-                                  args=(plan, package_dir, source, pkg_dir, cell_timeout * 4, package_result))
+                                  args=(plan, package_dir, source, pkg_dir, package_timeout, package_result))
         worker.start()  # the package runs while the notebook runs
         planned, inline = notebook_injections(plan, notebook)
         injections = [(i.before, i.source) for i in planned]
@@ -177,12 +178,24 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path, *, kernel: str | N
                              env={"NB2PROD_CAPTURE_DIR": str(nb_dir), "PYTHONHASHSEED": "0"}, progress=progress)
         worker.join()
         expected, actual = read_captures(nb_dir), read_captures(pkg_dir)
+        functions = _compare_functions(plan, expected, actual, package_result.get("error"), compare)
+        if any(f.verdict == "differs" for f in functions) and fresh.failed is None:
+            # a second fresh run of the notebook tells nondeterminism (e.g. an unseeded
+            # default_rng()) from a conversion error: values that differ between two runs of the
+            # notebook itself are unverified, never passed and never blamed on the package
+            again_dir = Path(tmp) / "notebook-again"
+            again_dir.mkdir()
+            run_notebook(run_source, kernel=kernel, cell_timeout=cell_timeout, inject=injections,
+                         env={"NB2PROD_CAPTURE_DIR": str(again_dir), "PYTHONHASHSEED": "0"})
+            functions = _mark_nondeterministic(functions, expected, read_captures(again_dir), compare)
         golden: dict[str, str] = {}
-        if golden_tests and fresh.failed is None:
+        equivalent = {f.function for f in functions if f.verdict == "equivalent"}
+        if golden_tests and fresh.failed is None and equivalent:
             from nb2prod.fixtures import write_golden_tests
 
             with tempfile.TemporaryDirectory(prefix="nb2prod-fixtures-") as work:
-                golden = write_golden_tests(plan, nb_dir, package_dir, _copy_folder(source, Path(work) / "w"))
+                golden = write_golden_tests(plan, nb_dir, package_dir, _copy_folder(source, Path(work) / "w"),
+                                            only=equivalent)
 
     findings: list[Finding] = []
     cells: list[CellCheck] = []
@@ -197,7 +210,15 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path, *, kernel: str | N
         if run.status in ("error", "timeout"):
             if run.status == "timeout":
                 findings.append(_finding("NB304", Severity.ERROR, notebook, run.index,
-                                         f"cell timed out after {cell_timeout:.0f} s in the fresh run"))
+                                         f"cell timed out after {cell_timeout:g} s in the fresh run"))
+                cells.append(CellCheck(run.index, cell.id, "timeout", (run.error or "",)))
+                continue
+            if cell.execution_count is None and not cell.outputs:
+                cells.append(CellCheck(run.index, cell.id, "fails-fresh", (run.error or "",)))
+                findings.append(_finding("NB302", Severity.ERROR, notebook, run.index,
+                                         f"fresh run fails at this cell ({run.error}); the stored notebook "
+                                         "never ran it"))
+                continue
             if _stored_error(cell.outputs):
                 cells.append(CellCheck(run.index, cell.id, "error-both", (run.error or "",)))
             else:
@@ -236,24 +257,24 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path, *, kernel: str | N
                                      "stored output differs from a fresh run: " + "; ".join(check.differences[:2])))
         elif check.status == "nondeterministic":
             findings.append(_finding("NB303", Severity.WARNING, notebook, check.cell,
-                                     "output differs between two fresh runs: nondeterministic, compared "
-                                     "loosely and not counted as hidden state"))
+                                     "output differs between two fresh runs: nondeterministic, so not "
+                                     "counted as hidden state"))
 
-    functions = _compare_functions(plan, expected, actual, package_result.get("error"), compare)
     for verdict in functions:
         for value in verdict.values:
             cell = verdict.cells[-1] if verdict.cells else 0
             if value.verdict == "differs":
                 findings.append(_finding("NB401", Severity.ERROR, notebook, cell,
                                          f"{verdict.function}() returns '{value.name}' different from the "
-                                         f"notebook: {value.detail}", (value.name,)))
+                                         f"notebook: {_one_line(value.detail)}", (value.name,)))
             elif value.verdict == "unverified":
                 findings.append(_finding("NB402", Severity.WARNING, notebook, cell,
-                                         f"{verdict.function}(): '{value.name}' unverified: {value.detail}",
-                                         (value.name,)))
+                                         f"{verdict.function}(): '{value.name}' unverified: "
+                                         f"{_one_line(value.detail)}", (value.name,)))
     verdicts = {f.verdict for f in functions}
-    overall = "differs" if "differs" in verdicts else ("unverified" if "unverified" in verdicts or not functions
-                                                       else "equivalent")
+    overall = "differs" if "differs" in verdicts else (
+        "unverified" if "unverified" in verdicts or not functions or fresh.failed is not None else "equivalent")
+    findings = [f for f in findings if not _suppressed(f, notebook)]
     findings.sort(key=lambda f: f.sort_key)
     return Verification(
         notebook=notebook_path, package_dir=str(package_dir), verdict=overall, cells=tuple(cells),
@@ -265,6 +286,40 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path, *, kernel: str | N
         golden_tests=golden,
         normalizers=tuple(n[0] if isinstance(n, tuple) else str(n) for n in NORMALIZERS),
     )
+
+
+def _one_line(text: str) -> str:
+    return " ".join(line.strip() for line in text.strip().splitlines() if line.strip())[:300]
+
+
+def _suppressed(finding: Finding, notebook: Notebook) -> bool:
+    from nb2prod.check import suppressed_codes
+
+    if not 0 <= finding.cell < len(notebook.cells):
+        return False
+    codes = suppressed_codes(notebook.cells[finding.cell])
+    return codes is not None and (not codes or any(finding.code.startswith(c) for c in codes))
+
+
+def _mark_nondeterministic(functions: list[FunctionVerdict], first: Captured, second: Captured,
+                           compare: Callable[..., object]) -> list[FunctionVerdict]:
+    marked = []
+    for f in functions:
+        values = []
+        for check in f.values:
+            if check.verdict == "differs":
+                a = first.values.get(f.function, {}).get(check.name)
+                b = second.values.get(f.function, {}).get(check.name)
+                outcome = compare(a, b) if b is not None else None
+                if outcome is not None and getattr(outcome, "verdict", "") != "equal":
+                    check = ValueCheck(f.function, check.name, "unverified",
+                                       "nondeterministic: it differs between two fresh runs of the notebook "
+                                       "itself (NB109 lists unseeded randomness)")
+            values.append(check)
+        states = {c.verdict for c in values}
+        verdict = "differs" if "differs" in states else ("unverified" if "unverified" in states else "equivalent")
+        marked.append(FunctionVerdict(f.function, f.module, f.cells, verdict, tuple(values)))
+    return marked
 
 
 def _compare_functions(plan: Plan, expected: Captured, actual: Captured, package_error: object,

@@ -54,7 +54,8 @@ def to_markdown(v: Verification) -> str:
         lines += [f"The package run failed: `{v.package_error}`", ""]
     lines += ["| function | module | verdict | values |", "|---|---|---|---|"]
     for f in v.functions:
-        values = "; ".join(f"{c.name}: {c.verdict}" + (f" ({c.detail[:80]})" if c.verdict != "equivalent" and c.detail else "")
+        values = "; ".join(f"{c.name}: {c.verdict}" + (f" ({' '.join(c.detail.split())[:80]})"
+                                                           if c.verdict != "equivalent" and c.detail else "")
                            for c in f.values)
         lines.append(f"| `{f.function}` | {f.module} | {f.verdict} | {values.replace('|', '/')} |")
     lines += ["", "### The notebook itself: stored outputs against a fresh run", ""]

@@ -43,6 +43,7 @@ def verify_one(notebook: str, package_dir: str | None, kernel: str | None, timeo
     from nb2prod.verify_report import VERDICT_WORDS, write_reports
     from nb2prod.write import write_package
 
+    package_dir = str(Path(package_dir).resolve()) if package_dir else None
     try:
         plan, package = build(notebook, pin=False)
         with tempfile.TemporaryDirectory(prefix="nb2prod-verify-") as tmp:

@@ -105,3 +105,18 @@ def test_hidden_state_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "NB301" in out and ":cell 2:" in out
     assert "NB302" in out and ":cell 3:" in out
     assert status != ExitCode.OK
+
+
+def test_unseeded_generator_is_unverified_not_a_conversion_error(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path / "rng.ipynb", notebook(
+        md("## Data"),
+        code("import numpy as np\nrng = np.random.default_rng()\nsample = rng.normal(size=5)", 1),
+        md("## Features"),
+        code("scaled = sample * 2", 2),
+    ))
+    status = main(["verify", str(path), "--no-second-run"])
+    out = capsys.readouterr().out
+    assert "NB401" not in out
+    assert "nondeterministic" in out and "NB402" in out
+    assert status == ExitCode.UNVERIFIED

@@ -13,6 +13,11 @@ The first `text` block after the `notebook` block is what `nb2prod check analysi
 prints for it. These tests build the notebook, run the check in-process and compare.
 Under `## Example` the output must contain at least one finding of the page's rule;
 under `## Look-alike that is not reported` it must contain none.
+
+The execution and conversion rules of `nb2prod verify` (`nb2prod.verify.VERIFY_RULES`,
+NB3xx/NB4xx) need real kernel runs, so their pages show the output of `nb2prod verify`
+instead of machine-checked notebooks; for them these tests check the page's sections and
+severity, its listing in the index, and that its example shows a finding of its own code.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import pytest
 
 from nb2prod.cli import main
 from nb2prod.rules import RULES
+from nb2prod.verify import VERIFY_RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 RULE_DOCS = ROOT / "docs" / "rules"
@@ -208,8 +214,49 @@ def test_no_page_for_an_unknown_rule() -> None:
     pages = {p.stem for p in RULE_DOCS.glob("NB*.md")}
     from nb2prod.pin.rules import PIN_RULES
 
-    known = set(RULES) | set(PIN_RULES)
+    known = set(RULES) | set(PIN_RULES) | set(VERIFY_RULES)
     assert pages <= known, f"pages for codes nb2prod does not have: {sorted(pages - known)}"
+
+
+# -- (a') every execution and conversion rule of `nb2prod verify` has a complete page, listed in the index
+
+
+def verify_title(code: str) -> str:
+    """The title the pages and the index give a VERIFY_RULES code: its title, capitalised."""
+    title = VERIFY_RULES[code][0]
+    return title[:1].upper() + title[1:]
+
+
+@pytest.mark.parametrize("code", list(VERIFY_RULES))
+def test_verify_rule_has_a_page_with_the_required_sections(code: str) -> None:
+    page = RULE_DOCS / f"{code}.md"
+    assert page.is_file(), f"docs/rules/{code}.md is missing"
+    text = page.read_text("utf-8")
+    headings = {line.rstrip() for line in text.splitlines() if line.startswith("## ")}
+    missing = [h for h in REQUIRED_HEADINGS if h not in headings]
+    assert not missing, f"{page.name} lacks {missing}"
+    assert text.startswith(f"# {code} — {verify_title(code)}\n"), \
+        f"{page.name} should start with '# {code} — {verify_title(code)}'"
+    severity = VERIFY_RULES[code][1].value
+    assert f"**Severity:** {severity}" in text, f"{page.name} should say its severity is {severity}"
+
+
+@pytest.mark.parametrize("code", list(VERIFY_RULES))
+def test_verify_rule_is_listed_in_the_index(code: str) -> None:
+    rows = [line for line in INDEX.read_text("utf-8").splitlines()
+            if line.startswith(f"| [{code}]({code}.md) |")]
+    assert len(rows) == 1, f"index.md should list {code} once, as | [{code}]({code}.md) | ... |"
+    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    assert cells[1] == verify_title(code), f"index.md gives {code} the wrong title"
+    assert cells[-1] == VERIFY_RULES[code][1].value, f"index.md gives {code} the wrong severity"
+
+
+@pytest.mark.parametrize("code", list(VERIFY_RULES))
+def test_verify_page_example_shows_its_finding(code: str) -> None:
+    example = sections((RULE_DOCS / f"{code}.md").read_text("utf-8")).get(EXAMPLE, "")
+    shown = [line for _info, body in fences(example) for line in body.splitlines()
+             if re.match(rf"{re.escape(DOC_NAME)}:cell \d+:line 1: {code} ", line)]
+    assert shown, f"{code}.md shows no '{DOC_NAME}:cell N:line 1: {code} ...' line under ## {EXAMPLE}"
 
 
 # -- (b) the examples are real
