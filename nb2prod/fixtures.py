@@ -99,6 +99,45 @@ for fn in SPEC["functions"]:
     label, inputs, outputs = outcome
     folder = os.path.join(OUT, name)
     os.makedirs(folder, exist_ok=True)
+    contracts, edges = {}, {}
+    if fn["role"] in ("data", "features"):
+        try:
+            import pandas as pd
+        except ImportError:
+            pd = None
+        for p in params:
+            value = args[p]
+            if pd is None or not isinstance(value, pd.DataFrame) or value.empty:
+                continue
+            contract = {"columns": [str(c) for c in value.columns],
+                        "dtypes": {str(c): str(t) for c, t in value.dtypes.items()},
+                        "non_null": [str(c) for c in value.columns if not value[c].isna().any()],
+                        "non_negative": [], "ratio": []}
+            for c in value.columns:
+                column = value[c]
+                if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column) and len(column.dropna()):
+                    low, high = float(column.min()), float(column.max())
+                    if low >= 0:
+                        contract["non_negative"].append(str(c))
+                    if low >= 0 and high <= 1 and pd.api.types.is_float_dtype(column):
+                        contract["ratio"].append(str(c))
+            contracts[p] = contract
+            if fn["role"] == "features":
+                call = pickle.loads(frozen)
+                call[p] = call[p].iloc[0:0]
+                try:
+                    result = func(*[call[q] for q in params], *([config_module.Config()] if uses_config else []))
+                    got = dict(zip(returns, result if len(returns) > 1 else (result,)))
+                    edges[p] = {"returns_columns": {k: [str(c) for c in v.columns] for k, v in got.items()
+                                                    if isinstance(v, pd.DataFrame)}}
+                except Exception as exc:
+                    edges[p] = {"raises": type(exc).__name__}
+    if contracts:
+        with open(os.path.join(folder, "contracts.json"), "w") as handle:
+            json.dump(contracts, handle, indent=1)
+    if edges:
+        with open(os.path.join(folder, "empty_input.json"), "w") as handle:
+            json.dump(edges, handle, indent=1)
     with open(os.path.join(folder, "inputs.pkl"), "wb") as handle:
         handle.write(inputs)
     with open(os.path.join(folder, "outputs.pkl"), "wb") as handle:
@@ -129,6 +168,11 @@ def write_golden_tests(plan: Plan, captured_dir: Path, package_dir: Path, workdi
         (tests / "test_golden.py").write_text(
             env.get_template("test_golden.py.j2").render(package=plan.package, cases=cases), "utf-8")
         (tests / "_nb2prod_compare.py").write_text(env.get_template("_nb2prod_compare.py.j2").render(), "utf-8")
+        contract_cases = [c for c in cases if (tests / "fixtures" / c["name"] / "contracts.json").is_file()]
+        edge_cases = [c for c in cases if (tests / "fixtures" / c["name"] / "empty_input.json").is_file()]
+        if contract_cases or edge_cases:
+            (tests / "test_contracts.py").write_text(env.get_template("test_contracts.py.j2").render(
+                package=plan.package, contract_cases=contract_cases, edge_cases=edge_cases), "utf-8")
     return report
 
 
@@ -144,6 +188,7 @@ def write_fixtures(plan: Plan, captured_dir: Path, package_dir: Path, workdir: P
             continue
         spec_functions.append({
             "name": function.name, "module": function.module, "params": list(function.params),
+            "role": function.role.value,
             "returns": list(function.returns), "config": bool(function.config_names),
             "producers": {p: producer.get(p, "") for p in function.params},
         })

@@ -59,6 +59,8 @@ def test_generated_golden_tests_pass_and_can_fail(demo: tuple[Path, int, str], t
     work, _, _ = demo
     package = work / "pkg"
     assert (package / "tests" / "test_golden.py").is_file()
+    assert (package / "tests" / "test_contracts.py").is_file()  # data contracts and empty-input behaviour
+    assert (package / "tests" / "fixtures" / "build_features" / "contracts.json").is_file()
     assert any((package / "tests" / "fixtures").iterdir())
     passed = _pytest(package)
     assert passed.returncode == 0, passed.stdout[-3000:]
@@ -71,6 +73,7 @@ def test_generated_golden_tests_pass_and_can_fail(demo: tuple[Path, int, str], t
     features.write_text(text.replace('df["debt"] = df["debt"] / 1000', 'df["debt"] = df["debt"] * 1000'))
     failed = _pytest(mutant)
     assert failed.returncode != 0 and "build_quick_look" in failed.stdout
+    assert "test_golden.py::test_golden[build_quick_look]" in failed.stdout
 
 
 def test_altered_package_is_caught_by_verify(demo: tuple[Path, int, str], tmp_path: Path,
