@@ -178,7 +178,10 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path, *, kernel: str | N
                              env={"NB2PROD_CAPTURE_DIR": str(nb_dir), "PYTHONHASHSEED": "0"}, progress=progress)
         worker.join()
         expected, actual = read_captures(nb_dir), read_captures(pkg_dir)
-        functions = _compare_functions(plan, expected, actual, package_result.get("error"), compare)
+        package_error = package_result.get("error")
+        same_failure = bool(fresh.failed and package_error and fresh.failed.error
+                            and fresh.failed.error.split(":")[0].strip() in str(package_error))
+        functions = _compare_functions(plan, expected, actual, package_error, compare, same_failure)
         if any(f.verdict == "differs" for f in functions) and fresh.failed is None:
             # a second fresh run of the notebook tells nondeterminism (e.g. an unseeded
             # default_rng()) from a conversion error: values that differ between two runs of the
@@ -323,7 +326,7 @@ def _mark_nondeterministic(functions: list[FunctionVerdict], first: Captured, se
 
 
 def _compare_functions(plan: Plan, expected: Captured, actual: Captured, package_error: object,
-                       compare: Callable[..., object]) -> list[FunctionVerdict]:
+                       compare: Callable[..., object], same_failure: bool = False) -> list[FunctionVerdict]:
     results = []
     for function in plan.functions:
         checks = []
@@ -335,9 +338,13 @@ def _compare_functions(plan: Plan, expected: Captured, actual: Captured, package
                                          "the notebook's fresh run never reached this point"))
                 continue
             if name not in got:
+                if same_failure:
+                    # the notebook's fresh run fails the same way: the package is not to blame
+                    checks.append(ValueCheck(function.name, name, "unverified",
+                                             f"the notebook and the package both fail with {package_error}"))
+                    continue
                 reason = f"the package failed first ({package_error})" if package_error else "not produced by the package"
-                checks.append(ValueCheck(function.name, name, "differs" if not package_error else "differs",
-                                         reason))
+                checks.append(ValueCheck(function.name, name, "differs", reason))
                 continue
             missing = marker(want[name]) or marker(got[name])
             if missing:
