@@ -111,7 +111,11 @@ def notebook_injections(plan: Plan, notebook: Notebook) -> tuple[list[Injection]
             continue
         last = function.statements[-1]
         unsafe = _boundary_unsafe(function, plan)
-        if unsafe and last.lines_kept and last.end_line and notebook.format == "ipynb":
+        # ends mid-cell: later statements may change the values in ways data flow cannot see
+        # (`model.fit(X)`), so capture right at the boundary whenever the cell's lines allow it
+        mid_cell = any(p.statement.cell == last.cell and p.statement.position > last.position
+                       and p.statement.code.strip() for p in plan.statements)
+        if mid_cell and last.lines_kept and last.end_line and notebook.format == "ipynb":
             inline.append(InlineCapture(last.cell, last.end_line, _capture_call(function)))
             continue
         injections.append(Injection(last.cell + 1, _capture_call(function, unsafe)))
