@@ -26,8 +26,10 @@ Verdict = Literal["equal", "differs", "uncomparable"]
 
 # Limits of the comparison itself, not tolerances: they never turn a difference into "equal".
 MAX_DEPTH = 100  # deeper nesting is "uncomparable" (keeps clear of Python's recursion limit)
+MAX_VALUES = 1_000_000  # values visited one by one (arrays and columns count once); then "uncomparable"
 DETAIL_ROWS = 5  # differing rows, elements or items shown in a detail
 DETAIL_COLUMNS = 5  # differing DataFrame columns shown side by side
+_ATOMS = frozenset({int, float, str, bytes, bool, complex, type(None)})
 OPAQUE_MODULES = ("matplotlib", "seaborn", "plotly.graph_objs", "bokeh", "altair", "PIL")
 
 
@@ -112,13 +114,13 @@ def _at(path: str, message: str) -> str:
 
 
 def _same_class(expected: object, actual: object) -> bool:
-    """Same class, or same qualified name (a class moved from the notebook into a module)."""
+    """Tell whether two values share a class, or its qualified name (a class moved into a module)."""
     te, ta = type(expected), type(actual)
     return te is ta or te.__qualname__ == ta.__qualname__
 
 
 def _scalar_kind(value: object) -> str | None:
-    """The scalar family whose members compare with each other, or None."""
+    """Return the scalar family whose members compare with each other, or None."""
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):
@@ -141,7 +143,9 @@ def _scalar_kind(value: object) -> str | None:
 
 
 def _opaque(value: object) -> str | None:
-    """Why a value has no meaningful equality, or None when it has one."""
+    """Say why a value has no meaningful equality, or return None when it has one."""
+    if _answers_anything(value):
+        return f"{_type_name(value)}: invents attributes on demand (a mock?), so its state means nothing"
     module = type(value).__module__ or ""
     if any(module == m or module.startswith(m + ".") for m in OPAQUE_MODULES):
         return f"{_type_name(value)}: a plot or image object has no meaningful equality"
@@ -159,6 +163,11 @@ def _opaque(value: object) -> str | None:
     return None
 
 
+def _answers_anything(value: object) -> bool:
+    """Detect objects that invent attributes on demand (mocks), for which duck typing means nothing."""
+    return hasattr(type(value), "__getattr__") and hasattr(value, "_nb2prod_surely_not_an_attribute")
+
+
 def _is_statsmodels_results(value: object) -> bool:
     # `bse` as well, outside statsmodels: a record that merely has .params and .model keeps
     # all its fields compared instead of only two
@@ -173,9 +182,13 @@ def _is_estimator(value: object) -> bool:
 
 
 def _fitted(estimator: object) -> dict[str, Any]:
-    """Fitted attributes the way scikit-learn's check_is_fitted finds them."""
+    """Collect the fitted attributes the way scikit-learn's check_is_fitted finds them."""
     state = getattr(estimator, "__dict__", None) or {}
     return {k: v for k, v in state.items() if k.endswith("_") and not k.startswith("_")}
+
+
+class _Uncomparable(Exception):
+    """Raised inside vectorised helpers when an element cannot be compared."""
 
 
 class _Comparer:
@@ -184,15 +197,21 @@ class _Comparer:
     def __init__(self, tolerances: Tolerances) -> None:
         self.tol = tolerances
         self.active: set[tuple[int, int]] = set()
+        self.visits = 0  # bounds the work on huge or self-generating objects (a Mock's attributes)
 
     # --- dispatch --------------------------------------------------------------------------
 
     def value(self, e: Any, a: Any, path: str, depth: int) -> Comparison:
         """Compare two values of any type; exceptions become "uncomparable" at this path."""
+        self.visits += 1
+        if self.visits > MAX_VALUES:
+            return Comparison("uncomparable", _at(path, f"more than {MAX_VALUES:,} values to compare one by one"))
         if depth > MAX_DEPTH:
             return Comparison("uncomparable", _at(path, f"nested deeper than {MAX_DEPTH} levels"))
         try:
             return self._dispatch(e, a, path, depth)
+        except _Uncomparable as exc:
+            return Comparison("uncomparable", _at(path, str(exc)))
         except Exception as exc:  # noqa: BLE001 - never raise; name where it broke
             return Comparison("uncomparable", _at(path, f"comparison failed: {_exc(exc)}"))
 
@@ -258,13 +277,15 @@ class _Comparer:
         return Comparison("differs", _at(path, message), max_abs_diff)
 
     def _combine(self, results: Iterable[Comparison], equal_detail: str) -> Comparison:
-        """The first difference, else the first uncomparable item, else equal."""
+        """Return the first difference, else the first uncomparable item, else equal."""
         unknown = None
         for result in results:
             if result.verdict == "differs":
                 return result
             if result.verdict == "uncomparable" and unknown is None:
                 unknown = result
+            if self.visits > MAX_VALUES:  # out of budget: the rest cannot change "uncomparable"
+                break
         return unknown or Comparison("equal", equal_detail)
 
     # --- scalars ---------------------------------------------------------------------------
@@ -318,7 +339,9 @@ class _Comparer:
             for i in range(min(n, m)):
                 yield self.value(e[i], a[i], f"{path}[{i}]", depth + 1)
 
-        result = self._combine(items(), f"{n} items equal")
+        result = self._atoms(e, a, path, depth)
+        if result is None:
+            result = self._combine(items(), f"{n} items equal")
         if n == m:
             return result
         if result.verdict == "differs":
@@ -326,6 +349,25 @@ class _Comparer:
         longer, side = (e, "expected") if n > m else (a, "actual")
         extra = ", ".join(_short(x) for x in longer[min(n, m):min(n, m) + DETAIL_ROWS])
         return self._differs(path, f"length {n} vs {m}; only in {side}: {extra}")
+
+    def _atoms(self, e: Any, a: Any, path: str, depth: int) -> Comparison | None:
+        """Compare sequences of plain scalars in one loop; None when an item is something else."""
+        # long lists of ids or scores would otherwise cost one visit (and MAX_VALUES) per item
+        first = None
+        close = self._close
+        for i in range(min(len(e), len(a))):
+            x, y = e[i], a[i]
+            kind = type(x)
+            if kind is not type(y) or kind not in _ATOMS:
+                return None
+            if x == y or (kind is float and close(x, y)) or (
+                    kind is complex and close(x.real, y.real) and close(x.imag, y.imag)):
+                continue
+            if first is None:
+                first = i
+        if first is None:
+            return Comparison("equal", f"{len(e)} items equal within {self.tol.describe()}")
+        return self.value(e[first], a[first], f"{path}[{first}]", depth + 1)
 
     def _mapping(self, e: Mapping[Any, Any], a: Mapping[Any, Any], path: str, depth: int) -> Comparison:
         missing = [k for k in e if k not in a]
@@ -419,7 +461,7 @@ class _Comparer:
             return self._differs(path, f"built by {parts_e['constructor']} vs {parts_a['constructor']}")
         results = [self.value(parts_e["args"], parts_a["args"], f"{path}<args>", depth + 1)]
         se, sa = parts_e["state"], parts_a["state"]
-        if isinstance(se, tuple) and isinstance(sa, tuple) and len(se) == len(sa) == 2:  # (dict, slots)
+        if _is_dict_and_slots(se) and _is_dict_and_slots(sa):
             se, sa = {**(se[0] or {}), **(se[1] or {})}, {**(sa[0] or {}), **(sa[1] or {})}
         if isinstance(se, dict) and isinstance(sa, dict) and all(isinstance(k, str) for k in (*se, *sa)):
             if set(se) != set(sa):
@@ -434,7 +476,7 @@ class _Comparer:
     # --- numpy -----------------------------------------------------------------------------
 
     def _mask(self, np: Any, x: Any, y: Any, depth: int) -> tuple[Any, float | None]:
-        """Elements that differ (same shapes) and the largest finite absolute difference."""
+        """Mark the elements that differ (same shapes); return the largest finite absolute difference."""
         kx, ky = x.dtype.kind, y.dtype.kind
         if kx in "iub" and ky in "iub":  # exact: integers are counts, booleans flags
             return np.asarray(x != y), (_max_abs(np, x, y) if kx in "iu" and ky in "iu" else None)
@@ -460,8 +502,10 @@ class _Comparer:
     def _object_mask(self, np: Any, x: Any, y: Any, depth: int) -> Any:
         mask = np.zeros(x.shape, dtype=bool)
         for index in np.ndindex(x.shape):
-            if self.value(x[index], y[index], "", depth + 1).verdict != "equal":
-                mask[index] = True
+            result = self.value(x[index], y[index], "", depth + 1)
+            if result.verdict == "uncomparable":
+                raise _Uncomparable(f"element {list(index)}: {result.detail}")
+            mask[index] = result.verdict == "differs"
         return mask
 
     def _array(self, np: Any, e: Any, a: Any, path: str, depth: int) -> Comparison:
@@ -491,8 +535,9 @@ class _Comparer:
 
     # --- pandas ----------------------------------------------------------------------------
 
-    def _column_mask(self, np: Any, pd: Any, x: Any, y: Any, depth: int) -> tuple[Any, float | None]:
-        """Elements of two aligned Series that differ; NA equals NA."""
+    def _column_mask(self, np: Any, pd: Any, x: Any, y: Any,
+                     depth: int) -> tuple[Any, float | None, str | None]:
+        """Mark differing elements of aligned Series (NA equals NA); say why a cell was uncomparable."""
         nx, ny = np.asarray(x.isna()), np.asarray(y.isna())
         kx, ky = x.dtype.kind, y.dtype.kind
         if kx in "iufcb" and ky in "iufcb" and not isinstance(x.dtype, pd.CategoricalDtype) \
@@ -502,10 +547,10 @@ class _Comparer:
                 vx = x.to_numpy(dtype=target, na_value=np.nan)
                 vy = y.to_numpy(dtype=target, na_value=np.nan)
                 mask, max_abs = self._close_mask(np, vx, vy)
-                return mask | (nx != ny), max_abs
+                return mask | (nx != ny), max_abs, None
             vx, vy = _exact_values(np, x), _exact_values(np, y)
             mask, max_abs = self._mask(np, vx, vy, depth)
-            return (mask & ~(nx | ny)) | (nx != ny), max_abs
+            return (mask & ~(nx | ny)) | (nx != ny), max_abs, None
         vx, vy = x.to_numpy(dtype=object), y.to_numpy(dtype=object)
         try:
             unequal = np.asarray(vx != vy, dtype=bool)
@@ -514,15 +559,19 @@ class _Comparer:
         except Exception:  # noqa: BLE001 - cells holding arrays: compare each below
             unequal = np.ones(vx.shape, dtype=bool)
         unequal &= ~(nx & ny)
+        unknown = None
         for i in np.flatnonzero(unequal & ~(nx | ny)):
             if isinstance(vx[i], str) and isinstance(vy[i], str):
                 continue  # == already answered for strings
-            if self.value(vx[i], vy[i], "", depth + 1).verdict == "equal":
-                unequal[i] = False  # floats inside object columns get the tolerance too
-        return unequal | (nx != ny), None
+            result = self.value(vx[i], vy[i], "", depth + 1)  # floats in object columns get the tolerance
+            if result.verdict != "differs":
+                unequal[i] = False
+            if result.verdict == "uncomparable" and unknown is None:
+                unknown = f"row {x.index[i]!r}: {result.detail}"
+        return unequal | (nx != ny), None, unknown
 
     def _values_detail(self, pd: Any, e: Any, a: Any, masks: list[Any], labels: list[Any]) -> str:
-        """The head of the differing rows, expected and actual side by side per column."""
+        """Show the head of the differing rows, expected and actual side by side per column."""
         import numpy as np
 
         rows = np.flatnonzero(np.logical_or.reduce(masks))
@@ -573,11 +622,11 @@ class _Comparer:
         parts = []
         if self.tol.check_dtype and e.dtype != a.dtype:
             parts.append(_dtypes(pd, e.dtype, a.dtype))
-        mask, max_abs = self._column_mask(np, pd, e, a, depth)
+        mask, max_abs, unknown = self._column_mask(np, pd, e, a, depth)
         if mask.any():
             label = "values" if e.name is None else e.name
             parts.append(self._values_detail(pd, e.to_frame(), a.to_frame(), [mask], [label]))
-        if not parts:
+        if not parts and not unknown:  # pandas would count uncomparable cells as different
             try:
                 pd.testing.assert_series_equal(e, a, check_exact=False, rtol=self.tol.rtol, atol=self.tol.atol,
                                                check_dtype=self.tol.check_dtype)
@@ -585,6 +634,8 @@ class _Comparer:
                 parts.append(_assertion(exc))
         if parts:
             return self._differs(path, "; ".join(parts), max_abs)
+        if unknown:
+            return Comparison("uncomparable", _at(path, unknown))
         return Comparison("equal", f"Series of {len(e)} equal within {self.tol.describe()}", max_abs)
 
     def _frame(self, pd: Any, e: Any, a: Any, path: str, depth: int) -> Comparison:
@@ -605,20 +656,21 @@ class _Comparer:
         problem = self._index_difference(pd, e.index, a.index, "index", depth)
         if problem:
             return self._differs(path, problem)
-        parts, masks, diffs = [], [], []
+        parts, masks, diffs, unknown = [], [], [], None
         dtypes = [f"{e.columns[j]!r}: {_dtypes(pd, e.dtypes.iloc[j], a.dtypes.iloc[j]).removeprefix('dtype ')}"
                   for j in range(e.shape[1]) if e.dtypes.iloc[j] != a.dtypes.iloc[j]]
         if dtypes and self.tol.check_dtype:
             parts.append(f"dtypes differ: {', '.join(dtypes[:DETAIL_ROWS])}")
         for j in range(e.shape[1]):
-            mask, max_abs = self._column_mask(np, pd, _column(e, j), _column(a, j), depth)
+            mask, max_abs, cell = self._column_mask(np, pd, _column(e, j), _column(a, j), depth)
+            unknown = unknown or (f"column {e.columns[j]!r} {cell}" if cell else None)
             masks.append(mask)
             if max_abs is not None:
                 diffs.append(max_abs)
         max_abs_diff = max(diffs) if diffs else None
         if masks and any(m.any() for m in masks):
             parts.append(self._values_detail(pd, e, a, masks, list(e.columns)))
-        if not parts:  # names, categories, frequencies: what pandas checks beyond the values
+        if not parts and not unknown:  # names, categories, frequencies: pandas' checks beyond values
             try:
                 pd.testing.assert_frame_equal(e, a, check_exact=False, rtol=self.tol.rtol, atol=self.tol.atol,
                                               check_dtype=self.tol.check_dtype)
@@ -626,17 +678,25 @@ class _Comparer:
                 parts.append(_assertion(exc))
         if parts:
             return self._differs(path, "; ".join(parts), max_abs_diff)
+        if unknown:
+            return Comparison("uncomparable", _at(path, unknown))
         return Comparison("equal", f"DataFrame {e.shape[0]}×{e.shape[1]} equal within {self.tol.describe()}",
                           max_abs_diff)
 
 
 def _dtypes(pd: Any, x: Any, y: Any) -> str:
-    """Two dtypes that differ, with the categories when that is where they differ."""
+    """Describe two differing dtypes, with the categories when that is where they differ."""
     if isinstance(x, pd.CategoricalDtype) and isinstance(y, pd.CategoricalDtype):
         shown = [list(d.categories)[:DETAIL_ROWS * 2] for d in (x, y)]
         ordered = "" if x.ordered == y.ordered else f", ordered {x.ordered} vs {y.ordered}"
         return f"dtype category: categories {shown[0]} vs {shown[1]}{ordered}"
     return f"dtype {x} vs {y}"
+
+
+def _is_dict_and_slots(state: object) -> bool:
+    """Recognise the (__dict__, slots) state object.__reduce_ex__ gives for slotted classes."""
+    return (isinstance(state, tuple) and len(state) == 2
+            and all(part is None or isinstance(part, dict) for part in state))
 
 
 def _pickled(value: object) -> bytes | None:
@@ -651,7 +711,7 @@ def _column(frame: Any, j: int) -> Any:
 
 
 def _exact_values(np: Any, series: Any) -> Any:
-    """Integer or boolean values of a Series, NA filled (masked separately)."""
+    """Return the integer or boolean values of a Series, NA filled (masked separately)."""
     dtype = getattr(series.dtype, "numpy_dtype", series.dtype)
     fill = False if np.dtype(dtype).kind == "b" else 0
     return series.to_numpy(dtype=dtype, na_value=fill)

@@ -24,6 +24,7 @@ from nb2prod.compare import DEFAULT_TOLERANCES, Tolerances
 
 MAX_DIFFERENCES = 20  # differences listed per comparison; the rest are counted
 MAX_SHOWN = 120  # characters of a line quoted in a difference
+WARNING_LINES = 12  # lines after a warning's first line searched for the end of its message
 MAX_ALIGNED = 2000  # changed regions longer than this are compared line by line, not aligned
 
 
@@ -32,7 +33,8 @@ MAX_ALIGNED = 2000  # changed regions longer than this are compared line by line
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _TQDM_STATS = re.compile(r"\[\d+:\d\d(?::\d\d)?<(?:\d+:\d\d(?::\d\d)?|\?)(?:, *[^\]\n]*)?\]")
 _KERAS_ETA = re.compile(r"\bETA: (?:\d+:)*\d+s?\b")
-_WARNING_LINE = re.compile(r"^(?:.*?:\d+: )?\w*Warning: ")
+_SOURCE_ECHO = re.compile(r"  \S")  # formatwarning indents the source line by exactly two spaces
+_WARNING_LINE = re.compile(r"^(?:.*?:\d+: )?\w*Warning:(?:\s|$)")
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
 _UNIT = r"(?:ns|us|µs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?)"
 # (a substring the text must contain, checked case-insensitively; pattern; replacement):
@@ -41,7 +43,7 @@ _TIMINGS = (
     ("cpu times:", re.compile(r"^CPU times:.*$", re.MULTILINE), "CPU times: <timing>"),
     ("wall time:", re.compile(r"^Wall time:.*$", re.MULTILINE), "Wall time: <timing>"),
     (" per loop", re.compile(r"^.*± .* per loop .*$", re.MULTILINE), "<timeit>"),  # mean ± std. dev.
-    (" per loop", re.compile(r"^\d+ loops?, best of \d+: .* per loop$", re.MULTILINE), "<timeit>"),
+    (" per loop", re.compile(r"^\d+ loops?, best of \d+: .* per loop[ \t]*$", re.MULTILINE), "<timeit>"),
     ("the slowest run", re.compile(r"^The slowest run took .*$", re.MULTILINE), "<timeit>"),
     ("", re.compile(r"(?i)\b(took|elapsed(?: time)?|time elapsed|duration|runtime|(?:finished|completed|done) in)"
                     rf"(\s*[:=]?\s*)(?:\d+(?:\.\d+)?\s*{_UNIT}\b|\d+:\d\d(?::\d\d)?(?:\.\d+)?)"),
@@ -53,6 +55,7 @@ _TIMING_WORDS = ("took", "elapsed", "duration", "runtime", " in")
 _DAYS = ("Mon ", "Tue ", "Wed ", "Thu ", "Fri ", "Sat ", "Sun ")
 _DATETIMES = (
     re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2}\b)?"),
+    re.compile(r"\b\d{2}/\d{2}/\d{2}(?:\d{2})? \d{2}:\d{2}:\d{2}\b"),  # log4j and friends: 25/01/26 22:07:02
     re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
                r"[ \d]\d \d{2}:\d{2}:\d{2} \d{4}\b"),
 )
@@ -63,7 +66,7 @@ _TMP_PATH = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"[ \t]{2,}|\t")  # single spaces need no rewrite
-_LINE_END_SPACES = re.compile(r" \n")
+_LINE_EDGE_SPACES = re.compile(r" ?\n ?")
 # A number token; integers (no point, no exponent) compare exactly, the others with tolerance.
 _NUMBER = re.compile(r"(?<![\w.])([-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?)")
 
@@ -87,27 +90,38 @@ def _final_state(text: str) -> str:
 
 
 def _drop_warnings(text: str) -> str:
-    """Drop `...Warning: ...` lines and the source line Python echoes under them."""
-    if "Warning: " not in text:
+    """Drop `...Warning: ...` lines, their message and the source line Python echoes under them."""
+    if "Warning:" not in text:
         return text
     lines = text.split("\n")
     kept: list[str] = []
     i = 0
     while i < len(lines):
-        if not _WARNING_LINE.match(lines[i]):
+        if _WARNING_LINE.match(lines[i]):
+            i = _warning_end(lines, i)
+        else:
             kept.append(lines[i])
             i += 1
-            continue
-        # the message may span lines; warnings.formatwarning ends with the indented source line
-        end = i + 1
-        for j in range(i + 1, min(i + 11, len(lines))):
-            if _WARNING_LINE.match(lines[j]):
-                break
-            if lines[j].startswith(("  ", "\t")):
-                end = j + 1
-                break
-        i = end
     return "\n".join(kept)
+
+
+def _warning_end(lines: list[str], start: int) -> int:
+    """Find the line after the warning that starts at `start`."""
+    # warnings.formatwarning: "file:line: Category: message" (the message may span lines),
+    # then the indented source line when Python can read it
+    for j in range(start + 1, min(start + WARNING_LINES, len(lines))):
+        if _WARNING_LINE.match(lines[j]):
+            return j  # the next warning: what lies between is this one's message
+        if _SOURCE_ECHO.match(lines[j]):
+            return j + 1
+    if lines[start].rstrip().endswith(":"):  # message on the following lines: skip one paragraph
+        j = start + 1
+        while j < len(lines) and not lines[j].strip():
+            j += 1
+        while j < len(lines) and lines[j].strip():
+            j += 1
+        return j
+    return start + 1
 
 
 def _addresses(text: str) -> str:
@@ -124,11 +138,13 @@ def _timings(text: str) -> str:
 
 
 def _datetimes(text: str) -> str:
-    iso, ctime = _DATETIMES
+    iso, slashed, ctime = _DATETIMES
     if ":" not in text:
         return text
     if "-" in text:
         text = iso.sub("<datetime>", text)
+    if "/" in text:
+        text = slashed.sub("<datetime>", text)
     if any(day in text for day in _DAYS):
         text = ctime.sub("<datetime>", text)
     return text
@@ -142,7 +158,7 @@ def _tmp_paths(text: str) -> str:
 
 
 def _whitespace(text: str) -> str:
-    return _LINE_END_SPACES.sub("\n", _SPACES.sub(" ", text)).strip("\n").rstrip(" ")
+    return _LINE_EDGE_SPACES.sub("\n", _SPACES.sub(" ", text)).strip(" \n")
 
 
 Scope = Literal["text", "stderr", "compare"]
@@ -169,18 +185,20 @@ NORMALIZERS: tuple[Normalizer, ...] = (
     Normalizer("ansi_codes", "ANSI escape sequences (colours, cursor moves) are removed", "text", _strip_ansi),
     Normalizer("progress_bars", "`\\r` overwrites keep only the final state of each line; tqdm's "
                "`[00:01<00:02, 30.1it/s]` and Keras' `ETA: 3s` become placeholders", "text", _final_state),
-    Normalizer("stderr_warnings", "`...Warning: ...` lines on stderr (and the source line echoed under "
-               "them) are dropped: library versions warn differently", "stderr", _drop_warnings),
+    Normalizer("stderr_warnings", "`...Warning: ...` lines on stderr, with their message and the source line "
+               "echoed under them, are dropped: library versions warn differently", "stderr", _drop_warnings),
     Normalizer("memory_addresses", "hexadecimal addresses such as `0x7f3a2b1c4d50` become `0x<address>`",
                "text", _addresses),
-    Normalizer("timings", "`CPU times: …`, `Wall time: …`, `%timeit` lines, `took 3.2s`, `elapsed: 0:00:03` "
-               "and `12ms/step` become `<timing>`", "text", _timings),
+    Normalizer("timings", "`CPU times: …`, `Wall time: …`, `%timeit` lines, `12ms/step`, and a duration after "
+               "took, elapsed, duration, runtime or finished/completed/done in (`took 3.2s`, `elapsed: 0:00:03`) "
+               "become `<timing>`", "text", _timings),
     Normalizer("dates_and_times", "timestamps with a time of day (`2024-01-02T10:11:12Z`, "
-               "`2024-01-02 10:11:12`, `Tue Jan  2 10:11:12 2024`) become `<datetime>`", "text", _datetimes),
+               "`2024-01-02 10:11:12`, `25/01/26 22:07:02`, `Tue Jan  2 10:11:12 2024`) become `<datetime>`",
+               "text", _datetimes),
     Normalizer("temporary_paths", "paths under `/tmp`, `/var/tmp`, macOS `/var/folders/…/T` and Windows "
                "`…\\Temp` become `<tmp>`", "text", _tmp_paths),
-    Normalizer("whitespace", "runs of spaces and tabs count as one, trailing spaces and blank lines at the "
-               "ends are ignored (table padding follows number widths)", "text", _whitespace),
+    Normalizer("whitespace", "runs of spaces and tabs count as one; spaces at the start and end of lines and "
+               "blank lines at the ends are ignored (table padding follows number widths)", "text", _whitespace),
     Normalizer("float_tolerance", "numbers with a decimal point or exponent compare within the value "
                "tolerances (rtol, atol); integers compare exactly", "compare"),
     Normalizer("html_tables", "`text/html` tables (pandas DataFrames) compare cell by cell, parsed with the "
@@ -299,7 +317,7 @@ def _image(mime: str, value: Any) -> Image:
 
 
 def _raster_size(raw: bytes) -> tuple[int | None, int | None]:
-    """Width and height from a PNG, GIF or JPEG header, without decoding pixels."""
+    """Read width and height from a PNG, GIF or JPEG header, without decoding pixels."""
     if raw[:8] == b"\x89PNG\r\n\x1a\n" and raw[12:16] == b"IHDR" and len(raw) >= 24:
         width, height = struct.unpack(">II", raw[16:24])
         return int(width), int(height)
@@ -384,8 +402,8 @@ def _html(text: str) -> Html:
 
 
 def _normalize_cells(rows: list[list[str]]) -> tuple[tuple[str, ...], ...]:
-    """Normalise every cell in one pass: one cell a line (cells hold no newlines), fenced so
-    that empty cells at either end survive the whitespace rule."""
+    """Normalise every cell of a table in one pass, one cell a line."""
+    # cells hold no newlines; the fence keeps empty cells at either end from the whitespace rule
     cells = [cell for row in rows for cell in row]
     text = normalize_text("\x02\n" + "\n".join(cells) + "\n\x03")
     done = text.split("\n")[1:-1]
@@ -411,13 +429,13 @@ def _numbers_close(x: str, y: str, tol: Tolerances) -> bool:
 
 
 def _split(line: str) -> tuple[str, list[str]]:
-    """A line's skeleton (numbers replaced by `#`) and its numbers."""
+    """Split a line into its skeleton (numbers replaced by `#`) and its numbers."""
     numbers = _NUMBER.findall(line)
     return (_NUMBER.sub("#", line) if numbers else line), numbers
 
 
 def _line_difference(x: str, y: str, tol: Tolerances) -> str | None:
-    """Why two normalised lines differ beyond tolerance, or None."""
+    """Say why two normalised lines differ beyond tolerance, or return None."""
     if x == y:
         return None
     (sx, nx), (sy, ny) = _split(x), _split(y)
@@ -434,7 +452,7 @@ def _quote(line: str) -> str:
 
 
 def _text_differences(where: str, x: str, y: str, tol: Tolerances) -> list[str]:
-    """Differences between two normalised texts, line by line, aligned on their skeletons."""
+    """List the differences between two normalised texts, line by line, aligned on skeletons."""
     if x == y:
         return []
     lx, ly = x.split("\n"), y.split("\n")
@@ -525,7 +543,7 @@ def _rich_differences(where: str, x: NormalizedOutput, y: NormalizedOutput, tol:
 
 
 def _grouped(outputs: Sequence[Mapping[str, Any]]) -> tuple[dict[str, str], list[Mapping[str, Any]]]:
-    """Stream text joined per stream name, and the other outputs in order."""
+    """Join stream text per stream name; keep the other outputs in order."""
     streams: dict[str, list[str]] = {}
     rich: list[Mapping[str, Any]] = []
     for output in outputs:
@@ -543,20 +561,29 @@ def compare_outputs(stored: Sequence[Mapping[str, Any]], fresh: Sequence[Mapping
     streams_y, rich_y = _grouped(fresh)
     found: list[str] = []
     for name in sorted(set(streams_x) | set(streams_y)):
-        text_x = normalize_text(streams_x.get(name, ""), stderr=name == "stderr")
-        text_y = normalize_text(streams_y.get(name, ""), stderr=name == "stderr")
-        found += _text_differences(name, text_x, text_y, tolerances)
-    norm_x = [normalize_output(o) for o in rich_x]
-    norm_y = [normalize_output(o) for o in rich_y]
-    for i, (x, y) in enumerate(zip(norm_x, norm_y), start=1):
-        found += _rich_differences(f"output {i} ({x.kind})", x, y, tolerances)
-    for i in range(len(norm_y), len(norm_x)):
-        found.append(f"output {i + 1} ({norm_x[i].kind}) missing from the fresh run: {_summary(norm_x[i])}")
-    for i in range(len(norm_x), len(norm_y)):
-        found.append(f"output {i + 1} ({norm_y[i].kind}) new in the fresh run: {_summary(norm_y[i])}")
+        raw_x, raw_y = streams_x.get(name, ""), streams_y.get(name, "")
+        if raw_x != raw_y:  # identical text needs no normalising (most cells; some are megabytes)
+            text_x = normalize_text(raw_x, stderr=name == "stderr")
+            text_y = normalize_text(raw_y, stderr=name == "stderr")
+            found += _text_differences(name, text_x, text_y, tolerances)
+    for i, (raw_x, raw_y) in enumerate(zip(rich_x, rich_y), start=1):
+        if _essence(raw_x) != _essence(raw_y):
+            x, y = normalize_output(raw_x), normalize_output(raw_y)
+            found += _rich_differences(f"output {i} ({x.kind})", x, y, tolerances)
+    for i in range(len(rich_y), len(rich_x)):
+        x = normalize_output(rich_x[i])
+        found.append(f"output {i + 1} ({x.kind}) missing from the fresh run: {_summary(x)}")
+    for i in range(len(rich_x), len(rich_y)):
+        y = normalize_output(rich_y[i])
+        found.append(f"output {i + 1} ({y.kind}) new in the fresh run: {_summary(y)}")
     if len(found) > MAX_DIFFERENCES:
         found = found[:MAX_DIFFERENCES] + [f"… and {len(found) - MAX_DIFFERENCES} more"]
     return OutputComparison(not found, tuple(found))
+
+
+def _essence(output: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Return what of a raw output is compared at all (no counts, no metadata)."""
+    return (output.get("output_type"), output.get("data"), output.get("ename"), output.get("evalue"))
 
 
 def _summary(output: NormalizedOutput) -> str:

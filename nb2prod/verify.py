@@ -287,7 +287,7 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path, *, kernel: str | N
         wall_seconds=time.perf_counter() - wall,
         package_error=package_result.get("error"),  # type: ignore[arg-type]
         golden_tests=golden,
-        normalizers=tuple(n[0] if isinstance(n, tuple) else str(n) for n in NORMALIZERS),
+        normalizers=tuple(n.name for n in NORMALIZERS),
     )
 
 

@@ -7,11 +7,13 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from nb2prod import compare as compare_module
 from nb2prod.compare import MAX_DEPTH, Comparison, Tolerances, compare
 
 TOL = Tolerances()
@@ -199,7 +201,15 @@ CASES: list[Case] = [
     ("eq-raises-with-state", lambda: (EqRaises(1), EqRaises(1)), "equal", ()),
     ("eq-raises-state-differs", lambda: (EqRaises(1), EqRaises(2)), "differs", (".v",)),
     ("eq-raises-no-state", lambda: (EqRaisesNoState(), EqRaisesNoState()), "uncomparable", ("EqRaisesNoState",)),
-    ("hostile-getattr", lambda: (Hostile(), Hostile()), "uncomparable", ("no params",)),
+    ("hostile-getattr", lambda: (Hostile(), Hostile()), "uncomparable", ("ValueError",)),
+    ("mock", both(mock.Mock), "uncomparable", ("Mock", "invents attributes")),
+    ("frame-cell-uncomparable", both(lambda: pd.DataFrame({"f": [1, iter(())]})), "uncomparable",
+     ("column 'f'", "iterator")),
+    ("frame-difference-beside-uncomparable", lambda: (pd.DataFrame({"f": [iter(())], "g": [1]}),
+                                                      pd.DataFrame({"f": [iter(())], "g": [2]})),
+     "differs", ("'g'",)),
+    ("numpy-generator-state", lambda: (np.random.default_rng(0), np.random.default_rng(1)), "differs", ("state",)),
+    ("numpy-generator-same", both(lambda: np.random.default_rng(0)), "equal", ()),
     ("uncomparable-inside-list", lambda: ([1, len], [1, len]), "uncomparable", ("[1]",)),
     ("difference-wins-over-uncomparable", lambda: ([len, 1], [len, 2]), "differs", ("[1]", "1 vs 2")),
     # statsmodels-like results (duck-typed; the real library is tested below)
@@ -289,6 +299,26 @@ def test_deep_nesting_is_uncomparable_not_a_crash() -> None:
         deep = [deep]
     result = compare(deep, deep)
     assert result.verdict == "uncomparable" and "deeper" in result.detail
+
+
+def test_long_lists_of_scalars_compare_in_one_pass() -> None:
+    ids = list(range(1_500_000))  # more items than MAX_VALUES visits
+    changed = ids.copy()
+    changed[-1] = -1
+    assert compare(ids, list(ids)).verdict == "equal"
+    result = compare(ids, changed)
+    assert result.verdict == "differs" and "[1499999]: 1499999 vs -1" in result.detail
+    scores = [i / 7 for i in range(1000)]
+    assert compare(scores, [x * (1 + TOL.rtol / 2) for x in scores]).verdict == "equal"
+
+
+def test_work_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compare_module, "MAX_VALUES", 50)
+    nested = [[i] for i in range(100)]
+    result = compare(nested, [[i] for i in range(100)])
+    assert result.verdict == "uncomparable" and "more than 50 values" in result.detail
+    early = compare([[0], *nested[1:]], [[1], *nested[1:]])
+    assert early.verdict == "differs", "a difference found within the budget still counts"
 
 
 def test_open_file_never_raises(tmp_path: Path) -> None:

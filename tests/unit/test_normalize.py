@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from nb2prod.compare import Tolerances
+from nb2prod.compare import MAX_DEPTH, MAX_VALUES, Tolerances
 from nb2prod.normalize import (
     NORMALIZERS,
     Html,
@@ -62,6 +62,13 @@ PROGRESS_FIRST = " 10%|█         | 1/10 [00:00<00:09, 1.02it/s]\r100%|██�
 PROGRESS_AGAIN = "100%|██████████| 10/10 [00:03<00:00, 3.20it/s]\n"
 WARNING = ("/tmp/ipykernel_4242/1234.py:3: FutureWarning: The default of observed=False is deprecated\n"
            "  df.groupby('a').mean()\n")
+CONVERGENCE = ("/opt/venv/lib/python3.11/site-packages/sklearn/linear_model/_logistic.py:469: ConvergenceWarning: "
+               "lbfgs failed to converge (status=1):\nSTOP: TOTAL NO. OF ITERATIONS REACHED LIMIT.\n\n"
+               "Increase the number of iterations (max_iter) or scale the data as shown in:\n"
+               "    https://scikit-learn.org/stable/modules/preprocessing.html\n"
+               "  n_iter_i = _check_optimize_result(\n")
+MESSAGE_BELOW = ("/opt/venv/lib/python3.11/site-packages/cufflinks/plotlytools.py:808: FutureWarning:\n\n"
+                 "The pandas.np module is deprecated\n\n")
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 Case = tuple[str, str, list[Output], list[Output], bool, str]
@@ -101,6 +108,9 @@ CASES: list[Case] = [
             "stderr line 1"),
     same("stderr_warnings", "warning-dropped",
          [out("done\n"), out(WARNING, "stderr")], [out("done\n")]),
+    same("stderr_warnings", "multi-line-message", [out(CONVERGENCE + MESSAGE_BELOW * 2, "stderr")], []),
+    differs("stderr_warnings", "output-after-warning-kept",
+            [out(WARNING + "real problem\n", "stderr")], [out(WARNING, "stderr")], "real problem"),
     differs("stderr_warnings", "error-kept",
             [out("ValueError: bad input\n", "stderr")], [], "stderr line 1"),
     differs("stderr_warnings", "stdout-warning-kept",
@@ -127,6 +137,9 @@ CASES: list[Case] = [
     same("dates_and_times", "space-separated-and-ctime",
          [out("2024-01-02 10:11:12 start\nTue Jan  2 10:11:12 2024\n")],
          [out("2024-06-30 23:59:59 start\nSun Jun 30 23:59:59 2024\n")]),
+    same("dates_and_times", "log4j",
+         [out("25/01/26 22:07:02 WARN Utils: port 4040 busy\n", "stderr")],
+         [out("25/02/03 09:10:11 WARN Utils: port 4040 busy\n", "stderr")]),
     differs("dates_and_times", "count-beside-date",
             [out("rows: 10 at 2024-01-02 10:11:12\n")], [out("rows: 11 at 2024-01-05 09:00:00\n")], "10 vs 11"),
     same("temporary_paths", "tmp-dirs",
@@ -289,7 +302,8 @@ def test_normalizers_are_named_once_and_documented() -> None:
         assert f"`{normalizer.name}`" in doc, f"{normalizer.name} is not in {DOC}"
 
 
-def test_tolerances_are_documented() -> None:
+def test_tolerances_and_limits_are_documented() -> None:
     doc = DOC.read_text("utf-8")
+    assert f"deeper than {MAX_DEPTH} levels" in doc and f"{MAX_VALUES:,} values" in doc
     for field in dataclasses.fields(Tolerances):
         assert f"`{field.name}`" in doc and f"`{field.default}`" in doc
