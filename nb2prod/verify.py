@@ -149,7 +149,7 @@ def _stored_error(outputs: object) -> bool:
     return any(isinstance(o, dict) and o.get("output_type") == "error" for o in outputs or ())  # type: ignore[union-attr]
 
 
-def verify(notebook_path: str, plan: Plan, package_dir: Path, *, kernel: str | None = None,
+def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: str | None = None,
            cell_timeout: float = 600, progress: Callable[[int, int], None] | None = None,
            second_run: bool = True, golden_tests: bool = False) -> Verification:
     """Run notebook and package, compare; the verdict is "equivalent" only with evidence."""
@@ -168,7 +168,8 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path, *, kernel: str | N
         package_timeout = cell_timeout * 4 if cell_timeout else None
         worker = threading.Thread(target=_run_package, daemon=True,
                                   args=(plan, package_dir, source, pkg_dir, package_timeout, package_result))
-        worker.start()  # the package runs while the notebook runs
+        if package_dir is not None:
+            worker.start()  # the package runs while the notebook runs
         planned, inline = notebook_injections(plan, notebook)
         injections = [(i.before, i.source) for i in planned]
         run_source = source
@@ -176,11 +177,13 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path, *, kernel: str | N
             run_source = with_inline_captures(source, inline, _copy_folder(source, Path(tmp) / "inline"))
         fresh = run_notebook(run_source, kernel=kernel, cell_timeout=cell_timeout, inject=injections,
                              env={"NB2PROD_CAPTURE_DIR": str(nb_dir), "PYTHONHASHSEED": "0"}, progress=progress)
-        worker.join()
+        if package_dir is not None:
+            worker.join()
         expected, actual = read_captures(nb_dir), read_captures(pkg_dir)
         package_error = package_result.get("error")
-        same_failure = bool(fresh.failed and package_error and fresh.failed.error
-                            and fresh.failed.error.split(":")[0].strip() in str(package_error))
+        # when the notebook's own fresh run fails too, a package that fails is not evidence of a
+        # conversion error (a NameError at module level is an UnboundLocalError in a function)
+        same_failure = bool(fresh.failed and package_error)
         functions = _compare_functions(plan, expected, actual, package_error, compare, same_failure)
         if any(f.verdict == "differs" for f in functions) and fresh.failed is None:
             # a second fresh run of the notebook tells nondeterminism (e.g. an unseeded
@@ -193,7 +196,7 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path, *, kernel: str | N
             functions = _mark_nondeterministic(functions, expected, read_captures(again_dir), compare)
         golden: dict[str, str] = {}
         equivalent = {f.function for f in functions if f.verdict == "equivalent"}
-        if golden_tests and fresh.failed is None and equivalent:
+        if golden_tests and fresh.failed is None and equivalent and package_dir is not None:
             from nb2prod.fixtures import write_golden_tests
 
             with tempfile.TemporaryDirectory(prefix="nb2prod-fixtures-") as work:
@@ -226,9 +229,12 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path, *, kernel: str | N
                 cells.append(CellCheck(run.index, cell.id, "error-both", (run.error or "",)))
             else:
                 cells.append(CellCheck(run.index, cell.id, "fails-fresh", (run.error or "",)))
+                if (run.error or "").startswith(("ModuleNotFoundError", "ImportError")):
+                    why = "the environment lacks a package the notebook had (see nb2prod pin), not hidden state"
+                else:
+                    why = "the stored notebook shows it ran: hidden state"
                 findings.append(_finding("NB302", Severity.ERROR, notebook, run.index,
-                                         f"fresh run fails at this cell ({run.error}), but the stored "
-                                         "notebook shows it ran: hidden state"))
+                                         f"fresh run fails at this cell ({run.error}); {why}"))
             continue
         if cell.execution_count is None and not cell.outputs:
             cells.append(CellCheck(run.index, cell.id, "no-stored-output"))
@@ -280,7 +286,7 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path, *, kernel: str | N
     findings = [f for f in findings if not _suppressed(f, notebook)]
     findings.sort(key=lambda f: f.sort_key)
     return Verification(
-        notebook=notebook_path, package_dir=str(package_dir), verdict=overall, cells=tuple(cells),
+        notebook=notebook_path, package_dir=str(package_dir or ""), verdict=overall, cells=tuple(cells),
         functions=tuple(functions), findings=tuple(findings),
         imported_modules=expected.modules, notebook_seconds=fresh.seconds,
         package_seconds=float(package_result.get("seconds", 0.0)),  # type: ignore[arg-type]
@@ -341,7 +347,8 @@ def _compare_functions(plan: Plan, expected: Captured, actual: Captured, package
                 if same_failure:
                     # the notebook's fresh run fails the same way: the package is not to blame
                     checks.append(ValueCheck(function.name, name, "unverified",
-                                             f"the notebook and the package both fail with {package_error}"))
+                                             f"the notebook's fresh run fails too; the package failed with "
+                                             f"{package_error}"))
                     continue
                 reason = f"the package failed first ({package_error})" if package_error else "not produced by the package"
                 checks.append(ValueCheck(function.name, name, "differs", reason))

@@ -45,7 +45,12 @@ def verify_one(notebook: str, package_dir: str | None, kernel: str | None, timeo
 
     package_dir = str(Path(package_dir).resolve()) if package_dir else None
     try:
-        plan, package = build(notebook, pin=False)
+        try:
+            plan, package = build(notebook, pin=False)
+        except InputError as exc:
+            if exc.kind not in ("unparsable-cell", "unsupported-code"):
+                raise
+            return _notebook_only(notebook, exc, kernel, timeout, second_run, show_progress)
         with tempfile.TemporaryDirectory(prefix="nb2prod-verify-") as tmp:
             target = Path(package_dir) if package_dir else Path(tmp) / plan.package
             if not package_dir:
@@ -75,6 +80,26 @@ def verify_one(notebook: str, package_dir: str | None, kernel: str | None, timeo
     if package_dir:
         lines.append(f"  report: {Path(package_dir) / 'nb2prod-report.md'} (and .html)")
     return EXIT_FOR_VERDICT[result.verdict], "\n".join(lines)
+
+
+def _notebook_only(notebook: str, refusal: Exception, kernel: str | None, timeout: float, second_run: bool,
+                   show_progress: bool) -> tuple[int, str]:
+    """The notebook cannot be converted; still run it fresh and report its own hidden state."""
+    from nb2prod.errors import InputError
+    from nb2prod.plan import Plan, package_name
+    from nb2prod.verify import verify
+
+    empty = Plan(notebook, package_name(notebook), (), (), (), (), (), (), ())
+    try:
+        with _progress(show_progress, notebook) as progress:
+            result = verify(notebook, empty, None, kernel=kernel, cell_timeout=timeout, progress=progress,
+                            second_run=second_run)
+    except InputError as exc:
+        return ExitCode.USAGE, f"nb2prod: error: {exc}"
+    lines = [f"nb2prod: error: {refusal}", f"{notebook}: not converted, so no equivalence check; the notebook's "
+             "own stored outputs against a fresh run:"]
+    lines += [f"{notebook}:cell {f.cell}:line {f.line}: {f.code} {f.message}" for f in result.findings]
+    return ExitCode.USAGE, "\n".join(lines)
 
 
 def _repin(plan, package_dir: Path, imported: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]

@@ -123,3 +123,17 @@ def test_unseeded_generator_is_unverified_not_a_conversion_error(tmp_path: Path,
     assert "NB401" not in out
     assert "nondeterministic" in out and "NB402" in out
     assert status == ExitCode.UNVERIFIED
+
+
+def test_unconvertible_notebook_still_gets_its_hidden_state_verdict(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    ran = {"output_type": "stream", "name": "stdout", "text": ["12\n"]}
+    path = write(tmp_path / "old.ipynb", notebook(
+        code("print(figsize)", 1, outputs=[ran]),  # figsize came from a %pylab cell since deleted
+        code("print 'python 2 syntax'", 2),
+    ))
+    status = main(["verify", str(path), "--no-second-run"])
+    captured = capsys.readouterr()
+    assert status == ExitCode.USAGE
+    assert "cannot convert" in captured.out and "cell 1" in captured.out
+    assert ":cell 0:line 1: NB302 fresh run fails at this cell (NameError" in captured.out
