@@ -276,13 +276,15 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
                 findings.append(_finding("NB401", Severity.ERROR, notebook, cell,
                                          f"{verdict.function}() returns '{value.name}' different from the "
                                          f"notebook: {_one_line(value.detail)}", (value.name,)))
-            elif value.verdict == "unverified":
+            elif value.verdict == "unverified":  # display values are listed in the report, not findings
                 findings.append(_finding("NB402", Severity.WARNING, notebook, cell,
                                          f"{verdict.function}(): '{value.name}' unverified: "
                                          f"{_one_line(value.detail)}", (value.name,)))
-    verdicts = {f.verdict for f in functions}
+    # functions that only draw or print (verdict "not-compared") make no claim either way; the
+    # verdict rests on the functions whose values were compared, and needs at least one of them
+    verdicts = {f.verdict for f in functions} - {"not-compared"}
     overall = "differs" if "differs" in verdicts else (
-        "unverified" if "unverified" in verdicts or not functions or fresh.failed is not None else "equivalent")
+        "unverified" if "unverified" in verdicts or not verdicts or fresh.failed is not None else "equivalent")
     findings = [f for f in findings if not _suppressed(f, notebook)]
     findings.sort(key=lambda f: f.sort_key)
     return Verification(
@@ -295,6 +297,24 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
         golden_tests=golden,
         normalizers=tuple(n.name for n in NORMALIZERS),
     )
+
+
+_DISPLAY_MODULES = ("matplotlib", "IPython", "plotly", "seaborn", "bokeh", "altair", "ipywidgets")
+
+
+def _display_only(value: object, depth: int = 0) -> bool:
+    """A plot, a display object, or a container holding only those (nothing to compare)."""
+    if depth > 3:
+        return False
+    kind = type(value)
+    if kind.__module__.split(".")[0] in _DISPLAY_MODULES or kind.__name__.endswith("Display"):
+        return True
+    items: list[object] = []
+    if isinstance(value, (list, tuple)):
+        items = list(value)
+    elif hasattr(value, "dtype") and getattr(value, "dtype", None) == object and hasattr(value, "ravel"):
+        items = list(value.ravel())  # type: ignore[union-attr]
+    return bool(items) and all(_display_only(item, depth + 1) for item in items)
 
 
 def _one_line(text: str) -> str:
@@ -357,16 +377,22 @@ def _compare_functions(plan: Plan, expected: Captured, actual: Captured, package
             if missing:
                 checks.append(ValueCheck(function.name, name, "unverified", missing))
                 continue
+            if _display_only(want[name]):
+                checks.append(ValueCheck(function.name, name, "display",
+                                         f"{type(want[name]).__name__}: a plot or display object, not compared"))
+                continue
             outcome = compare(want[name], got[name])
             verdict = {"equal": "equivalent", "differs": "differs"}.get(outcome.verdict, "unverified")  # type: ignore[attr-defined]
             checks.append(ValueCheck(function.name, name, verdict, outcome.detail))  # type: ignore[attr-defined]
         if not function.returns:
-            checks_verdict = "unverified"
-            checks.append(ValueCheck(function.name, "(no return value)", "unverified",
-                                     "returns nothing: only its side effects could be compared"))
-        states = {c.verdict for c in checks}
-        checks_verdict = "differs" if "differs" in states else ("unverified" if "unverified" in states
-                                                                  else "equivalent")
+            checks.append(ValueCheck(function.name, "(no return value)", "display",
+                                     "returns nothing: its effects (plots, prints, files) are not compared"))
+        states = {c.verdict for c in checks} - {"display"}
+        if not states:
+            checks_verdict = "not-compared"  # plots only: listed in the report, no claim either way
+        else:
+            checks_verdict = "differs" if "differs" in states else ("unverified" if "unverified" in states
+                                                                      else "equivalent")
         results.append(FunctionVerdict(function.name, function.module, function.cells, checks_verdict,
                                         tuple(checks)))
     return results

@@ -12,7 +12,8 @@ from typing import Any
 from nb2prod.verify import Verification
 
 VERDICT_WORDS = {
-    "equivalent": "EQUIVALENT: every value crossing a function boundary matched the fresh notebook run",
+    "equivalent": "EQUIVALENT: every value crossing a function boundary matched the fresh notebook run "
+                  "(plots and display objects are listed as not compared)",
     "differs": "NOT EQUIVALENT: the generated package computes something different from the notebook",
     "unverified": "UNVERIFIED: some values could not be compared, so equivalence is not claimed",
 }
@@ -54,7 +55,7 @@ def to_markdown(v: Verification) -> str:
         lines += [f"The package run failed: `{v.package_error}`", ""]
     lines += ["| function | module | verdict | values |", "|---|---|---|---|"]
     for f in v.functions:
-        values = "; ".join(f"{c.name}: {c.verdict}" + (f" ({' '.join(c.detail.split())[:80]})"
+        values = "; ".join(f"{c.name}: {'not compared (display)' if c.verdict == 'display' else c.verdict}" + (f" ({' '.join(c.detail.split())[:80]})"
                                                            if c.verdict != "equivalent" and c.detail else "")
                            for c in f.values)
         lines.append(f"| `{f.function}` | {f.module} | {f.verdict} | {values.replace('|', '/')} |")

@@ -73,9 +73,11 @@ def verify_one(notebook: str, package_dir: str | None, kernel: str | None, timeo
                      f"'{value.name}': {value.detail.strip().splitlines()[0] if value.detail.strip() else ''}")
     for finding in result.findings:
         lines.append(f"{notebook}:cell {finding.cell}:line {finding.line}: {finding.code} {finding.message}")
-    counts = {v: sum(1 for f in result.functions if f.verdict == v) for v in ("equivalent", "differs", "unverified")}
+    counts = {v: sum(1 for f in result.functions if f.verdict == v)
+              for v in ("equivalent", "differs", "unverified", "not-compared")}
     lines.append(f"  functions: {counts['equivalent']} equivalent, {counts['differs']} differ, "
-                 f"{counts['unverified']} unverified; notebook {result.notebook_seconds:.1f} s, "
+                 f"{counts['unverified']} unverified, {counts['not-compared']} draw or print only (not compared); "
+                 f"notebook {result.notebook_seconds:.1f} s, "
                  f"package {result.package_seconds:.1f} s, wall {result.wall_seconds:.1f} s")
     if package_dir:
         lines.append(f"  report: {Path(package_dir) / 'nb2prod-report.md'} (and .html)")
