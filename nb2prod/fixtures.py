@@ -168,6 +168,13 @@ def write_golden_tests(plan: Plan, captured_dir: Path, package_dir: Path, workdi
         (tests / "test_golden.py").write_text(
             env.get_template("test_golden.py.j2").render(package=plan.package, cases=cases), "utf-8")
         (tests / "_nb2prod_compare.py").write_text(env.get_template("_nb2prod_compare.py.j2").render(), "utf-8")
+        # the pipeline test replays the data steps (no files needed) when all of them have fixtures
+        data_steps = [f for f in plan.functions if f.module == "data"]
+        if data_steps and all(any(c["name"] == f.name for c in cases) for f in data_steps):
+            expected = [n for f in plan.functions for n in f.returns if any(c["name"] == f.name for c in cases)]
+            (tests / "test_pipeline.py").write_text(env.get_template("test_pipeline.py.j2").render(
+                package=plan.package, replayed=[{"name": f.name, "returns": list(f.returns)} for f in data_steps],
+                expected_results=list(dict.fromkeys(expected))), "utf-8")
         contract_cases = [c for c in cases if (tests / "fixtures" / c["name"] / "contracts.json").is_file()]
         edge_cases = [c for c in cases if (tests / "fixtures" / c["name"] / "empty_input.json").is_file()]
         if contract_cases or edge_cases:

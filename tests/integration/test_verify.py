@@ -60,6 +60,7 @@ def test_generated_golden_tests_pass_and_can_fail(demo: tuple[Path, int, str], t
     package = work / "pkg"
     assert (package / "tests" / "test_golden.py").is_file()
     assert (package / "tests" / "test_contracts.py").is_file()  # data contracts and empty-input behaviour
+    assert (package / "tests" / "test_pipeline.py").is_file()  # run() with the data steps replayed
     assert (package / "tests" / "fixtures" / "build_features" / "contracts.json").is_file()
     assert any((package / "tests" / "fixtures").iterdir())
     passed = _pytest(package)
