@@ -28,7 +28,7 @@ MUTATING_METHODS = frozenset(
         "append", "extend", "insert", "remove", "pop", "popitem", "clear", "update", "add",
         "discard", "sort", "reverse", "setdefault", "difference_update", "intersection_update",
         "symmetric_difference_update", "appendleft", "extendleft", "popleft", "rotate",
-        "fill", "resize", "itemset", "put", "setflags", "set_index_inplace",
+        "fill", "resize", "itemset", "put", "setflags",
     }
 )
 # Line magics whose argument is Python code run in the user namespace.
@@ -145,6 +145,11 @@ def analyze_cell(source: str) -> CellSymbols:
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
         failure = ParseFailure(str(exc) or type(exc).__name__, 1, 1)
         return CellSymbols(defines=_guess_definitions(code), parse_error=failure)
+    return analyze_tree(tree)
+
+
+def analyze_tree(tree: ast.Module) -> CellSymbols:
+    """Collect the symbols of code already parsed (IPython syntax already translated)."""
     visitor = _CellVisitor()
     try:
         visitor.run(tree)
@@ -376,7 +381,7 @@ class _CellVisitor(ast.NodeVisitor):
             elif name in ("pinfo", "pinfo2", "psource", "pdef", "pdoc"):
                 return self._parse_payload(args.strip(), line, expression=True)
             elif name in _CODE_LINE_MAGICS and isinstance(stmt, ast.Expr):
-                return self._parse_payload(_strip_options(args), line)
+                return self._parse_payload(strip_options(args), line)
             return None
         if method == "run_cell_magic" and len(texts) >= 3:
             name, header, body = texts[0], texts[1], texts[2]
@@ -389,7 +394,7 @@ class _CellVisitor(ast.NodeVisitor):
             if name in _CODE_CELL_MAGICS:
                 if name in ("time", "timeit", "prun") and header.strip():
                     # `%%timeit setup` runs the setup line first
-                    setup = self._parse_payload(_strip_options(header), line)
+                    setup = self._parse_payload(strip_options(header), line)
                     for inner in setup or ():
                         self._statement(inner)
                 return self._parse_payload(body, line + 1 - 1, body_of_cell_magic=True)
@@ -808,7 +813,7 @@ def _as_load(node: ast.expr) -> ast.expr:
     return copy
 
 
-def _strip_options(args: str) -> str:
+def strip_options(args: str) -> str:
     """Drop `-n 10 -r 3 -q -o` style options before a magic's Python statement."""
     words = args.split(" ")
     while words and words[0].startswith("-") and len(words[0]) > 1:

@@ -116,12 +116,18 @@ def _prune_imports(code: str, package: str) -> str:
 
 def _statement_nodes(statement: Statement) -> list[cst.BaseStatement]:
     """The statement's LibCST nodes, with the comments above it attached to the first."""
-    module = cst.parse_module(statement.code + "\n")
+    return list(_parsed_statement(statement.code))
+
+
+@lru_cache(maxsize=4096)
+def _parsed_statement(code: str) -> tuple[cst.BaseStatement, ...]:
+    # LibCST nodes are immutable, so the static check's second rendering can reuse them
+    module = cst.parse_module(code + "\n")
     body = list(module.body)
     if body and module.header:
         first = body[0]
         body[0] = first.with_changes(leading_lines=[*module.header, *first.leading_lines])
-    return body
+    return tuple(body)
 
 
 def _annotation(count: int) -> str:
@@ -293,7 +299,7 @@ def _pipeline(plan: Plan, bound: Mapping[str, Sequence[tuple[str, str]]],
         args = list(f.params) + (["config"] if f.config_names else [])
         call = f"{f.name}({', '.join(args)})"
         if f.returns:
-            body.append(f"{', '.join(f.returns)}{',' if len(f.returns) == 1 and False else ''} = {call}")
+            body.append(f"{', '.join(f.returns)} = {call}")
         else:
             body.append(call)
         for module, name in bound.get(f.name, ()):

@@ -199,7 +199,7 @@ def _decide(st: Statement, notebook: Notebook, heading_of: Mapping[int, str], al
     if comment:
         return RoleDecision(Role(comment.group(1)), f"comment '# nb2prod: {comment.group(1)}'")
     cell_override = _cell_override(notebook, st.cell, overrides)
-    tree = ast.parse(st.code)
+    tree = st.tree
     body = tree.body
     if body and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in body):
         return RoleDecision(Role.IMPORT, "import: placed in every module that uses it")

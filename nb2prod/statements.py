@@ -8,9 +8,9 @@ becomes a requirement, display-only magics (`%matplotlib`, `%load_ext`, `obj?`) 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from nb2prod.dataflow import CellSymbols, analyze_cell
+from nb2prod.dataflow import CellSymbols, analyze_tree, strip_options
 from nb2prod.ipysyntax import translate
 from nb2prod.notebook import Notebook
 
@@ -33,6 +33,7 @@ class Statement:
     line: int  # 1-based line in the cell where it starts
     code: str  # Python source, leading comments included
     symbols: CellSymbols
+    tree: ast.Module = field(compare=False, repr=False)  # `code`, parsed once for every later stage
     rewrite: str | None = None  # what was done to IPython syntax, for the report
     requirement: str | None = None  # `%pip install x==1` -> "x==1"
     dropped_magic: bool = False
@@ -42,10 +43,6 @@ class Statement:
     @property
     def key(self) -> str:
         return f"{self.cell}.{self.position}"
-
-    @property
-    def tree(self) -> ast.Module:
-        return ast.parse(self.code)
 
 
 def _magic_call(node: ast.stmt) -> tuple[str, list[str], ast.Call] | None:
@@ -57,12 +54,6 @@ def _magic_call(node: ast.stmt) -> tuple[str, list[str], ast.Call] | None:
         return None
     texts = [a.value for a in value.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
     return value.func.attr, texts, value
-
-
-def _strip_magic_options(args: str) -> str:
-    from nb2prod.dataflow import _strip_options
-
-    return _strip_options(args)
 
 
 def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, ...]]:
@@ -103,12 +94,12 @@ def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, .
             for piece in _rewrite(node, text):
                 code_text, rewrite, requirement, dropped = piece
                 try:
-                    ast.parse(code_text)
+                    piece_tree = ast.parse(code_text)
                 except SyntaxError as exc:  # the Python body of a cell magic such as %%time
                     problems.append(f"cell {cell.index} does not parse (line {start + (exc.lineno or 1)}): {exc.msg}")
                     continue
-                symbols = analyze_cell(code_text) if code_text.strip() else CellSymbols()
-                statements.append(Statement(cell.index, cell.id, position, start, code_text, symbols,
+                symbols = analyze_tree(piece_tree) if code_text.strip() else CellSymbols()
+                statements.append(Statement(cell.index, cell.id, position, start, code_text, symbols, piece_tree,
                                             rewrite, requirement, dropped, node.end_lineno or start,
                                             same_lines))
                 position += 1
@@ -137,7 +128,8 @@ def _bind_displayed_values(statements: list[Statement]) -> tuple[Statement, ...]
         line = lines[node.lineno - 1]
         lines[node.lineno - 1] = line[:node.col_offset] + "_ = " + line[node.col_offset:]
         code = "\n".join(lines)
-        result[max(candidates)] = replace(shown, code=code, symbols=analyze_cell(code),
+        tree = ast.parse(code)
+        result[max(candidates)] = replace(shown, code=code, symbols=analyze_tree(tree), tree=tree,
                                           rewrite="displayed value bound to `_` (a later cell reads it)")
     return tuple(result)
 
@@ -157,9 +149,9 @@ def _rewrite(node: ast.stmt, text: str) -> list[tuple[str, str | None, str | Non
     if method == "run_line_magic" and len(texts) >= 2:
         name, args = texts[0], texts[1]
         if name in _PAYLOAD_LINE_MAGICS and assigned is None:
-            return [(_strip_magic_options(args), f"%{name} removed", None, False)]
+            return [(strip_options(args), f"%{name} removed", None, False)]
         if name == "time" and assigned is not None:
-            return [(f"{assigned} = {_strip_magic_options(args)}", "%time removed", None, False)]
+            return [(f"{assigned} = {strip_options(args)}", "%time removed", None, False)]
         if name == "cd" and args.strip():
             return [(f"os.chdir({args.strip()!r})", "%cd became os.chdir (review it)", None, False)]
         if name == "env" and "=" in args:

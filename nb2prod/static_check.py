@@ -49,7 +49,7 @@ def check_package(plan: Plan, package: Package, render: Callable[[Plan], Package
         where: dict[str, str] = {}
         kept = [s for f in plan.functions for s in f.statements] + [d.statement for d in plan.definitions]
         for statement in kept:
-            for node in ast.parse(statement.code).body:
+            for node in statement.tree.body:
                 key = _dump(node)
                 expected[key] += 1
                 where.setdefault(key, f"cell {statement.cell}: {statement.code.strip().splitlines()[0]}")
