@@ -125,10 +125,5 @@ def check_paths(paths: Iterable[str], request: CheckRequest = CheckRequest(),
             yield check_file(path, request)
         return
     # fork keeps start-up cheap: the workers inherit the imported modules
-    order = list(range(len(items)))
-    results: list[CheckResult | None] = [None] * len(items)
     with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        done = pool.map(_check_star, [(items[i], request) for i in order], chunksize=4)
-        for i, result in zip(order, done):
-            results[i] = result
-    yield from (r for r in results if r is not None)
+        yield from pool.map(_check_star, [(p, request) for p in items], chunksize=4)

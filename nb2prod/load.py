@@ -62,6 +62,7 @@ TEXT_EXTENSIONS: Mapping[str, str] = {
     ".tal": "tal",
     ".swift": "swift",
 }
+_MARKDOWN_LIKE = frozenset({".md", ".markdown", ".myst", ".mystnb", ".rmd", ".qmd"})
 PYTHON_LANGUAGES = frozenset({"python", "python3", "python2", "ipython", "ipython3", "pypy", "pypy3"})
 # Folders never worth walking into when a directory is given.
 SKIP_DIRS = frozenset(
@@ -327,10 +328,11 @@ def _load_text(data: bytes, path: str, suffix: str) -> Notebook:
     metadata = dict(nb.metadata)
     fmt = (metadata.get("jupytext") or {}).get("text_representation", {}).get("format_name")
     language, kernel_name = _language(metadata)
-    if not (isinstance(metadata.get("kernelspec"), dict) and metadata["kernelspec"].get("language")):
+    kernelspec = metadata.get("kernelspec")
+    has_language = isinstance(kernelspec, dict) and kernelspec.get("language")
+    # a script's extension names its language; a Markdown-like file with a kernelspec says it itself
+    if not has_language and not (suffix in _MARKDOWN_LIKE and kernelspec):
         language = TEXT_EXTENSIONS.get(suffix, language)
-        if suffix in (".md", ".markdown", ".myst", ".mystnb", ".rmd", ".qmd") and metadata.get("kernelspec"):
-            language, kernel_name = _language(metadata)
     cells = tuple(
         _make_cell(dict(cell), index, cell.cell_type, cell.source, path)
         for index, cell in enumerate(nb.cells)

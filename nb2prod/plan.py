@@ -252,7 +252,7 @@ def make_plan(notebook: Notebook, *, package: str | None = None,
     for d in definitions:
         placed[d.statement.key] = d.name
     planned = tuple(
-        PlannedStatement(st, d.role, d.reason if keep or d.role is Role.EXPLORATION else d.reason, keep,
+        PlannedStatement(st, d.role, d.reason, keep,
                          placed.get(st.key) or ("config.py" if d.role is Role.CONFIG and keep else None))
         for st, d, keep in zip(statements, decisions, kept)
     )
@@ -279,8 +279,8 @@ def _keep_needed(statements: Sequence[Statement], decisions: Sequence[RoleDecisi
     for index in range(len(statements) - 1, -1, -1):
         st = statements[index]
         defines = set(_defines(st))
-        if not kept[index] and not decisions[index].role is Role.IMPORT:
-            if statements[index].dropped_magic or not (defines & live):
+        if not kept[index]:
+            if st.dropped_magic or not (defines & live):
                 continue
             kept[index] = True
         live -= {r.name for r in st.symbols.defines}

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from nb2prod.cli import ExitCode
@@ -37,6 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def verify_one(notebook: str, package_dir: str | None, kernel: str | None, timeout: float,
                second_run: bool, show_progress: bool) -> tuple[int, str]:
     """Verify one notebook; return the exit code and the text to print. Never raises."""
+    import tempfile
+
     from nb2prod.convert import build
     from nb2prod.errors import InputError, InternalError
     from nb2prod.verify import verify
@@ -151,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
         paths, package_dir = [paths[0]], paths[1]
     jobs = [(p, package_dir, args.kernel, args.timeout, not args.no_second_run, len(paths) == 1) for p in paths]
     if args.jobs > 1 and len(paths) > 1:
+        from concurrent.futures import ProcessPoolExecutor  # only here: `check` imports this module too
+
         with ProcessPoolExecutor(args.jobs) as pool:
             outcomes = list(pool.map(_verify_star, jobs))
     else:
