@@ -99,7 +99,7 @@ def main() -> int:
     }
     out = ROOT / "bench" / "results" / "check_throughput.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"| tool | wall s | tool time / nb2prod time |\n|---|---|---|")
+    print("| tool | wall s | tool time / nb2prod time |\n|---|---|---|")
     for name, r in results.items():
         print(f"| {name} | {r['seconds']} | {report['ratios'][name]} |")
     print(f"\n{len(files)} notebooks, {report['megabytes']} MB; generated notebook (cells: s): {scaling}")

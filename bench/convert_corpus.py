@@ -17,28 +17,15 @@ import csv
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _process import run_group as _run  # noqa: E402
 sys.path.insert(0, str(ROOT))
-
-
-def _run(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str]) -> tuple[int, str, float]:
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # the whole group: kernels and their children
-        out, _ = proc.communicate()
-        return -9, (out or "") + "\n[timed out]", time.perf_counter() - start
-    return proc.returncode, out or "", time.perf_counter() - start
 
 
 def _last_error(text: str) -> str:

@@ -15,27 +15,15 @@ import csv
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _process import run_group as _run  # noqa: E402
 BIN = Path(sys.executable).parent
-
-
-def _run(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> tuple[int, str]:
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True, env=env, stdin=subprocess.DEVNULL)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # the whole group: nb2prod, kernels, the package run
-        out, _ = proc.communicate()
-        return -9, (out or "") + "\n[timed out]"
-    return proc.returncode, out or ""
 
 
 def main() -> int:
@@ -58,7 +46,7 @@ def main() -> int:
             work = Path(tmp) / "nb"
             shutil.copytree(notebook.parent, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
             out = Path(tmp) / "pkg"
-            code, text = _run([str(BIN / "nb2prod"), "convert", notebook.name, "--out", str(out),
+            code, text, _ = _run([str(BIN / "nb2prod"), "convert", notebook.name, "--out", str(out),
                                "--timeout", "240"], work, args.timeout)
             record["exit"] = code
             report = out / "nb2prod-report.json"
@@ -75,7 +63,7 @@ def main() -> int:
                 record["package_error"] = verification["package_error"]
                 if (out / "tests").is_dir():
                     env = {**os.environ, "PYTHONPATH": str(out / "src"), "MPLBACKEND": "Agg"}
-                    tcode, ttext = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    tcode, ttext, _ = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                                          str(out / "tests")], out, 600, env)
                     record["generated_tests_pass"] = tcode == 0
                     record["generated_tests"] = (ttext.strip().splitlines() or [""])[-1][:120]

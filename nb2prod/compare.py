@@ -30,7 +30,8 @@ MAX_VALUES = 1_000_000  # values visited one by one (arrays and columns count on
 DETAIL_ROWS = 5  # differing rows, elements or items shown in a detail
 DETAIL_COLUMNS = 5  # differing DataFrame columns shown side by side
 _ATOMS = frozenset({int, float, str, bytes, bool, complex, type(None)})
-OPAQUE_MODULES = ("matplotlib", "seaborn", "plotly.graph_objs", "bokeh", "altair", "PIL")
+# Plot and display libraries: their objects have no meaningful equality.
+DISPLAY_MODULES = ("matplotlib", "seaborn", "plotly", "bokeh", "altair", "PIL", "IPython", "ipywidgets")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +147,7 @@ def _opaque(value: object) -> str | None:
     """Say why a value has no meaningful equality, or return None when it has one."""
     if _answers_anything(value):
         return f"{_type_name(value)}: invents attributes on demand (a mock?), so its state means nothing"
-    module = type(value).__module__ or ""
-    if any(module == m or module.startswith(m + ".") for m in OPAQUE_MODULES):
+    if is_display_object(value):
         return f"{_type_name(value)}: a plot or image object has no meaningful equality"
     if isinstance(value, io.IOBase):
         return f"{_type_name(value)}: an open file or stream has no meaningful equality"
@@ -161,6 +161,27 @@ def _opaque(value: object) -> str | None:
         name = getattr(value, "__qualname__", "")
         return f"{_type_name(value)} {name}: functions are compared by what they return"
     return None
+
+
+def is_display_object(value: object) -> bool:
+    """A plot, an image or a display object (scikit-learn's `*Display` classes included)."""
+    kind = type(value)
+    module = kind.__module__ or ""
+    return any(module == m or module.startswith(m + ".") for m in DISPLAY_MODULES) or kind.__name__.endswith("Display")
+
+
+def is_display_only(value: object, depth: int = 0) -> bool:
+    """A display object, or a list, tuple or object array holding only those (nothing to compare)."""
+    if is_display_object(value):
+        return True
+    if depth >= 3:
+        return False
+    items: list[object] = []
+    if isinstance(value, (list, tuple)):
+        items = list(value)
+    elif getattr(value, "dtype", None) == object and hasattr(value, "ravel"):
+        items = list(value.ravel())  # type: ignore[attr-defined]
+    return bool(items) and all(is_display_only(item, depth + 1) for item in items)
 
 
 def _answers_anything(value: object) -> bool:

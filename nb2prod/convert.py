@@ -37,7 +37,7 @@ def build(notebook_path: str, *, package: str | None = None,
         from nb2prod.pin import plan_requirements
 
         try:
-            dependencies = list(plan_requirements(plan, python))
+            dependencies = list(plan_requirements(plan, python, notebook=notebook))
         except InputError as exc:
             plan = replace(plan, warnings=(*plan.warnings, f"dependencies left unpinned: {exc.message}"))
     rendered = render(plan, dependencies)

@@ -117,7 +117,7 @@ def run_notebook(
                 raise ValueError(f"keep_workdir {workdir} must be an empty folder or not exist")
         else:
             workdir = state / "work"
-        notes += _copy_folder(source, workdir, skip=(state,))
+        notes += copy_notebook_folder(source, workdir, skip=(state,))
         before = _snapshot(workdir)
         token = secrets.token_hex(16)
         tracker = _Tracker(
@@ -661,7 +661,7 @@ def _plain(value: Any) -> Any:
 # --- the scratch folder ---------------------------------------------------------------
 
 
-def _copy_folder(notebook: Path, workdir: Path, *, skip: Sequence[Path] = ()) -> list[str]:
+def copy_notebook_folder(notebook: Path, workdir: Path, *, skip: Sequence[Path] = ()) -> list[str]:
     """Copy the notebook's folder into `workdir`; only the notebook when the folder is huge."""
     source = notebook.parent
     skipped = {p.resolve() for p in (*skip, workdir)}

@@ -154,7 +154,7 @@ def write_golden_tests(plan: Plan, captured_dir: Path, package_dir: Path, workdi
     Only functions verified equivalent get a golden test: a test built from a function that
     differs from the notebook would lock its mistake in.
     """
-    from nb2prod.render import _environment
+    from nb2prod.render import render_template
 
     report = write_fixtures(plan, captured_dir, package_dir, workdir, only)
     cases = [
@@ -164,21 +164,23 @@ def write_golden_tests(plan: Plan, captured_dir: Path, package_dir: Path, workdi
     ]
     tests = package_dir / "tests"
     if cases:
-        env = _environment()
         (tests / "test_golden.py").write_text(
-            env.get_template("test_golden.py.j2").render(package=plan.package, cases=cases), "utf-8")
-        (tests / "_nb2prod_compare.py").write_text(env.get_template("_nb2prod_compare.py.j2").render(), "utf-8")
+            render_template("test_golden.py.j2", package=plan.package, cases=cases), "utf-8")
+        from nb2prod.compare import DISPLAY_MODULES
+
+        (tests / "_nb2prod_compare.py").write_text(
+            render_template("_nb2prod_compare.py.j2", display_modules=repr(DISPLAY_MODULES)), "utf-8")
         # the pipeline test replays the data steps (no files needed) when all of them have fixtures
         data_steps = [f for f in plan.functions if f.module == "data"]
         if data_steps and all(any(c["name"] == f.name for c in cases) for f in data_steps):
             expected = [n for f in plan.functions for n in f.returns if any(c["name"] == f.name for c in cases)]
-            (tests / "test_pipeline.py").write_text(env.get_template("test_pipeline.py.j2").render(
+            (tests / "test_pipeline.py").write_text(render_template("test_pipeline.py.j2",
                 package=plan.package, replayed=[{"name": f.name, "returns": list(f.returns)} for f in data_steps],
                 expected_results=list(dict.fromkeys(expected))), "utf-8")
         contract_cases = [c for c in cases if (tests / "fixtures" / c["name"] / "contracts.json").is_file()]
         edge_cases = [c for c in cases if (tests / "fixtures" / c["name"] / "empty_input.json").is_file()]
         if contract_cases or edge_cases:
-            (tests / "test_contracts.py").write_text(env.get_template("test_contracts.py.j2").render(
+            (tests / "test_contracts.py").write_text(render_template("test_contracts.py.j2",
                 package=plan.package, contract_cases=contract_cases, edge_cases=edge_cases), "utf-8")
     return report
 

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -46,7 +45,6 @@ VERIFY_RULES: dict[str, tuple[str, Severity]] = {
     "NB402": ("value could not be captured or compared", Severity.WARNING),
 }
 
-_SKIP_COPY = shutil.ignore_patterns(".git", ".ipynb_checkpoints", "node_modules", ".venv", "venv", "__pycache__")
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +94,10 @@ class Verification:
 
 
 def _copy_folder(notebook: Path, into: Path) -> Path:
-    shutil.copytree(notebook.parent, into, ignore=_SKIP_COPY, symlinks=True)
+    """A scratch copy of the notebook's folder, made as the fresh run makes its own."""
+    from nb2prod.execute import copy_notebook_folder
+
+    copy_notebook_folder(notebook, into)
     return into
 
 
@@ -249,9 +250,9 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
     if differing and second_run and fresh.failed is None:
         # the plain notebook, unseeded and without capture, up to the last differing cell: a cell
         # whose output changes between fresh runs is nondeterministic, not hidden state
-        again = run_notebook(_truncated(source, max(differing), Path(tmp_second := tempfile.mkdtemp())),
-                             kernel=kernel, cell_timeout=cell_timeout)
-        shutil.rmtree(tmp_second, ignore_errors=True)
+        with tempfile.TemporaryDirectory(prefix="nb2prod-rerun-") as rerun_dir:
+            again = run_notebook(_truncated(source, max(differing), Path(rerun_dir)),
+                                 kernel=kernel, cell_timeout=cell_timeout)
         rerun = {c.index: c for c in again.cells}
         first = {c.index: c for c in fresh.cells}
         for position, check in enumerate(cells):
@@ -299,24 +300,6 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
     )
 
 
-_DISPLAY_MODULES = ("matplotlib", "IPython", "plotly", "seaborn", "bokeh", "altair", "ipywidgets")
-
-
-def _display_only(value: object, depth: int = 0) -> bool:
-    """A plot, a display object, or a container holding only those (nothing to compare)."""
-    if depth > 3:
-        return False
-    kind = type(value)
-    if kind.__module__.split(".")[0] in _DISPLAY_MODULES or kind.__name__.endswith("Display"):
-        return True
-    items: list[object] = []
-    if isinstance(value, (list, tuple)):
-        items = list(value)
-    elif hasattr(value, "dtype") and getattr(value, "dtype", None) == object and hasattr(value, "ravel"):
-        items = list(value.ravel())  # type: ignore[union-attr]
-    return bool(items) and all(_display_only(item, depth + 1) for item in items)
-
-
 def _one_line(text: str) -> str:
     return " ".join(line.strip() for line in text.strip().splitlines() if line.strip())[:300]
 
@@ -353,6 +336,7 @@ def _mark_nondeterministic(functions: list[FunctionVerdict], first: Captured, se
 
 def _compare_functions(plan: Plan, expected: Captured, actual: Captured, package_error: object,
                        compare: Callable[..., object], same_failure: bool = False) -> list[FunctionVerdict]:
+    from nb2prod.compare import is_display_only
     results = []
     for function in plan.functions:
         checks = []
@@ -377,7 +361,7 @@ def _compare_functions(plan: Plan, expected: Captured, actual: Captured, package
             if missing:
                 checks.append(ValueCheck(function.name, name, "unverified", missing))
                 continue
-            if _display_only(want[name]):
+            if is_display_only(want[name]):
                 checks.append(ValueCheck(function.name, name, "display",
                                          f"{type(want[name]).__name__}: a plot or display object, not compared"))
                 continue

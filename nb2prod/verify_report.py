@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from nb2prod.verify import Verification
+from nb2prod.write import write_file_atomically
 
 VERDICT_WORDS = {
     "equivalent": "EQUIVALENT: every value crossing a function boundary matched the fresh notebook run "
@@ -106,22 +105,14 @@ table{{border-collapse:collapse}} .differs{{background:#fdd}} .unverified{{backg
 """
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
-
-
 def write_reports(v: Verification, package_dir: Path) -> None:
     """Add the verification to the package's nb2prod-report.{md,json} and write the HTML page."""
     md_path = package_dir / "nb2prod-report.md"
     base = md_path.read_text("utf-8") if md_path.is_file() else "# nb2prod report\n"
     base = base.split("\n## Verification\n")[0].rstrip("\n") + "\n\n"
-    _atomic_write(md_path, base + to_markdown(v))
+    write_file_atomically(md_path, base + to_markdown(v))
     json_path = package_dir / "nb2prod-report.json"
     data = json.loads(json_path.read_text("utf-8")) if json_path.is_file() else {}
     data["verification"] = to_json(v)
-    _atomic_write(json_path, json.dumps(data, indent=2) + "\n")
-    _atomic_write(package_dir / "nb2prod-report.html", to_html(v))
+    write_file_atomically(json_path, json.dumps(data, indent=2) + "\n")
+    write_file_atomically(package_dir / "nb2prod-report.html", to_html(v))

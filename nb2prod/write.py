@@ -15,6 +15,15 @@ from nb2prod.errors import InputError
 from nb2prod.render import MARKER, Package
 
 
+def write_file_atomically(path: Path, text: str) -> None:
+    """Replace one file so that readers see the old text or the new, never a mix."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
 def write_package(package: Package, out_dir: Path, *, notebook: Path, force: bool = False) -> Path:
     """Write every file of `package` under `out_dir`, replacing a previous nb2prod output."""
     target = out_dir.resolve()

@@ -108,14 +108,14 @@ def _repin(plan, package_dir: Path, imported: tuple[str, ...]) -> None:  # type:
     """Pin again with the modules the fresh run imported (packages used only indirectly)."""
     from nb2prod.errors import InputError
     from nb2prod.pin import plan_requirements
-    from nb2prod.render import render
-    from nb2prod.verify_report import _atomic_write
+    from nb2prod.render import render_pyproject
+    from nb2prod.write import write_file_atomically
 
     try:
         dependencies = plan_requirements(plan, imported_modules=imported)
     except InputError:
         return  # convert already wrote the best pins it could, and said why
-    _atomic_write(package_dir / "pyproject.toml", render(plan, dependencies).files["pyproject.toml"])
+    write_file_atomically(package_dir / "pyproject.toml", render_pyproject(plan, dependencies))
 
 
 class _progress:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from nb2prod.notebook import Notebook
+
 from nb2prod.pin.environment import Environment, canonical, clear_cache, environment_for
 from nb2prod.pin.fuse import pin_notebook
 from nb2prod.pin.model import (
@@ -56,7 +58,8 @@ class _PlanLike(Protocol):
 
 
 def plan_requirements(plan: _PlanLike, python: str | None = None, *,
-                      imported_modules: Iterable[str] | None = None) -> tuple[str, ...]:
+                      imported_modules: Iterable[str] | None = None,
+                      notebook: Notebook | None = None) -> tuple[str, ...]:
     """The pinned requirements a generated package needs: the distributions of the imports it
     keeps, plus what the notebook installed without importing (often an optional dependency
     used indirectly, such as openpyxl for `pandas.read_excel`).
@@ -65,7 +68,9 @@ def plan_requirements(plan: _PlanLike, python: str | None = None, *,
     """
     from nb2prod.load import load
 
-    result = pin_notebook(load(plan.notebook_path), python, imported_modules=imported_modules)
+    if notebook is None:  # convert passes the notebook it already loaded
+        notebook = load(plan.notebook_path)
+    result = pin_notebook(notebook, python, imported_modules=imported_modules)
     kept = {imp.module.split(".")[0] for st in plan.imports for imp in st.symbols.imports if not imp.level}
     return tuple(
         pin.requirement for pin in result.pins

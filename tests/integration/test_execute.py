@@ -367,7 +367,7 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
 
 
 def test_scratch_copy_skips_tooling_folders_and_keeps_links_working(tmp_path: Path) -> None:
-    from nb2prod.execute import _copy_folder
+    from nb2prod.execute import copy_notebook_folder as _copy_folder
 
     project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
     for folder in ("src/pkg", ".git", "node_modules/x", "env/bin", "sub/.ipynb_checkpoints"):
@@ -398,6 +398,6 @@ def test_scratch_copy_of_a_huge_folder_is_only_the_notebook(tmp_path: Path,
     (tmp_path / "project").mkdir()
     (tmp_path / "project" / "nb.ipynb").write_text("{}")
     (tmp_path / "project" / "data.bin").write_bytes(b"x" * 100)
-    notes = execute._copy_folder(tmp_path / "project" / "nb.ipynb", tmp_path / "copy")
+    notes = execute.copy_notebook_folder(tmp_path / "project" / "nb.ipynb", tmp_path / "copy")
     assert [p.name for p in (tmp_path / "copy").iterdir()] == ["nb.ipynb"]
     assert len(notes) == 1 and "only the notebook was copied" in notes[0]
