@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from nb2prod.cli import ExitCode
@@ -33,8 +34,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def verify_one(notebook: str, package_dir: str | None, kernel: str | None, timeout: float,
-               second_run: bool, show_progress: bool) -> tuple[int, str]:
-    """Verify one notebook; return the exit code and the text to print. Never raises."""
+               second_run: bool, show_progress: bool,
+               progress: Callable[[int, int], None] | None = None) -> tuple[int, str]:
+    """Verify one notebook; return the exit code and the text to print. Never raises.
+
+    `progress(done, total)` replaces the terminal bar (the JupyterLab server's job runner).
+    """
     import tempfile
 
     from nb2prod.convert import build
@@ -55,9 +60,10 @@ def verify_one(notebook: str, package_dir: str | None, kernel: str | None, timeo
             target = Path(package_dir) if package_dir else Path(tmp) / plan.package
             if not package_dir:
                 write_package(package, target, notebook=Path(notebook))
-            with _progress(show_progress, notebook) as progress:
+            with _progress(show_progress and progress is None, notebook) as bar:
                 result = verify(notebook, plan, target, kernel=kernel, cell_timeout=timeout,
-                                progress=progress, second_run=second_run, golden_tests=bool(package_dir))
+                                progress=progress or bar, second_run=second_run,
+                                golden_tests=bool(package_dir))
             if package_dir:
                 write_reports(result, target)
                 _repin(plan, target, result.imported_modules)
