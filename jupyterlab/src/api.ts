@@ -1,0 +1,118 @@
+// The nb2prod server API (jupyterlab/nb2prod_lab): typed requests and the JSON it returns.
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+/** One finding of `nb2prod check --format json` (document version 1). */
+export interface IFinding {
+  code: string;
+  severity: string;
+  /** 0-based index over all cells of the saved file, markdown included. */
+  cell: number | null;
+  cell_id: string | null;
+  line: number | null;
+  column: number | null;
+  names: string[];
+  message: string;
+}
+
+export interface ICheckedNotebook {
+  path: string;
+  findings: IFinding[];
+  error: { kind: string; message: string; cell: number | null } | null;
+}
+
+export interface ICheckDocument {
+  version: number;
+  notebooks: ICheckedNotebook[];
+}
+
+export type JobKind = 'convert' | 'verify';
+export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface IJobResult {
+  out_dir: string;
+  files: string[];
+  verdict: 'equivalent' | 'differs' | 'unverified' | 'not-verified' | string;
+  report: string | null;
+  functions: { function: string; module: string; verdict: string }[];
+  first_divergence: { function: string; variable: string; detail: string } | null;
+  findings: IFinding[];
+}
+
+export interface IJob {
+  id: string;
+  kind: JobKind;
+  path: string;
+  state: JobState;
+  progress: { done: number; total: number; stage: string };
+  result: IJobResult | null;
+  error: { message: string } | null;
+}
+
+/** An error answer of the server, carrying its one-line message. */
+export class ServerError extends Error {
+  constructor(
+    message: string,
+    readonly status: number
+  ) {
+    super(message);
+  }
+}
+
+/** Call `nb2prod/<endpoint>` with the server's token and XSRF cookie; return the JSON body. */
+export async function requestAPI<T>(
+  endpoint: string,
+  init: RequestInit = {}
+): Promise<T> {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, 'nb2prod', endpoint);
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, init, settings);
+  } catch (error) {
+    throw new ServerConnection.NetworkError(error as TypeError);
+  }
+  const text = await response.text();
+  let body: any = null;
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = null;
+    }
+  }
+  if (!response.ok) {
+    // The server's message names the file (and cell); fall back to the HTTP reason.
+    const message =
+      (body && typeof body.message === 'string' && body.message) ||
+      `nb2prod: ${response.status} ${response.statusText} from ${endpoint}`;
+    throw new ServerError(message, response.status);
+  }
+  return body as T;
+}
+
+function post<T>(endpoint: string, body: object): Promise<T> {
+  return requestAPI<T>(endpoint, { method: 'POST', body: JSON.stringify(body) });
+}
+
+export function check(path: string): Promise<ICheckDocument> {
+  return post<ICheckDocument>('check', { path });
+}
+
+export function startConvert(path: string): Promise<{ job: string }> {
+  return post<{ job: string }>('convert', { path, verify: true });
+}
+
+export function startVerify(path: string): Promise<{ job: string }> {
+  return post<{ job: string }>('verify', { path });
+}
+
+export function getJob(id: string): Promise<IJob> {
+  return requestAPI<IJob>(`jobs/${encodeURIComponent(id)}`);
+}
+
+export function cancelJob(id: string): Promise<{ state: string }> {
+  return requestAPI<{ state: string }>(`jobs/${encodeURIComponent(id)}`, {
+    method: 'DELETE'
+  });
+}

@@ -1,0 +1,275 @@
+// The side panel: findings of the current notebook grouped by rule, convert/verify jobs and results.
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import React from 'react';
+
+import { IFinding, IJob } from './api';
+import { Controller, INotebookState } from './controller';
+
+export interface IPanelOptions {
+  controller: Controller;
+  tracker: INotebookTracker;
+  /** Open a file of the server's root in JupyterLab. */
+  open: (path: string) => void;
+}
+
+export class Nb2prodPanel extends ReactWidget {
+  constructor(private readonly _options: IPanelOptions) {
+    super();
+    this.id = 'nb2prod-panel';
+    this.addClass('nb2prod-Panel');
+    this.node.dataset.testid = 'nb2prod-panel';
+    const update = () => this.update();
+    _options.tracker.currentChanged.connect(update);
+    _options.controller.changed.connect((_, panel) => {
+      if (panel === _options.tracker.currentWidget) {
+        this.update();
+      }
+    });
+  }
+
+  protected render(): JSX.Element {
+    const { controller, tracker, open } = this._options;
+    const panel = tracker.currentWidget;
+    if (!panel) {
+      return (
+        <div className="nb2prod-empty">
+          Open a notebook and press “Convert to production”.
+        </div>
+      );
+    }
+    const state = controller.state(panel);
+    const running = state?.job?.state === 'running';
+    return (
+      <div className="nb2prod-body">
+        <header className="nb2prod-header">
+          <div className="nb2prod-title" title={panel.context.localPath}>
+            {panel.context.localPath}
+          </div>
+          <div className="nb2prod-actions">
+            <button
+              className="jp-mod-styled"
+              data-testid="nb2prod-check"
+              disabled={state?.checking}
+              onClick={() => void controller.check(panel)}
+            >
+              Check
+            </button>
+            <button
+              className="jp-mod-styled jp-mod-accept"
+              data-testid="nb2prod-convert"
+              disabled={running}
+              onClick={() => void controller.convert(panel)}
+            >
+              Convert
+            </button>
+            <button
+              className="jp-mod-styled"
+              data-testid="nb2prod-verify"
+              disabled={running}
+              onClick={() => void controller.verify(panel)}
+            >
+              Verify
+            </button>
+          </div>
+        </header>
+        <Findings state={state} onSelect={f => void controller.select(panel, f)} />
+        {state?.job && (
+          <Job
+            job={state.job}
+            onCancel={() => void controller.cancel(panel)}
+            onOpen={open}
+            onSelect={f => void controller.select(panel, f)}
+          />
+        )}
+      </div>
+    );
+  }
+}
+
+function Findings(props: {
+  state: INotebookState | undefined;
+  onSelect: (finding: IFinding) => void;
+}): JSX.Element {
+  const { state, onSelect } = props;
+  if (!state || (state.checking && !state.check)) {
+    return (
+      <div className="nb2prod-summary" data-testid="nb2prod-summary">
+        {state?.checking ? 'Checking…' : 'Not checked yet.'}
+      </div>
+    );
+  }
+  const check = state.check;
+  if (!check) {
+    return (
+      <div className="nb2prod-summary" data-testid="nb2prod-summary">
+        The check failed; see the notification.
+      </div>
+    );
+  }
+  if (check.error) {
+    return (
+      <div className="nb2prod-summary nb2prod-error" data-testid="nb2prod-summary">
+        {check.error.message}
+      </div>
+    );
+  }
+  const n = check.findings.length;
+  return (
+    <section className="nb2prod-findings" data-testid="nb2prod-findings">
+      <div className="nb2prod-summary" data-testid="nb2prod-summary">
+        {n === 0 ? 'No findings' : `${n} finding${n === 1 ? '' : 's'}`}
+        {state.checkMs !== null && (
+          <span className="nb2prod-timing" data-testid="nb2prod-check-ms">
+            {' '}
+            · checked in {state.checkMs} ms
+          </span>
+        )}
+        {state.checking && ' · re-checking…'}
+      </div>
+      <FindingGroups findings={check.findings} onSelect={onSelect} />
+    </section>
+  );
+}
+
+function FindingGroups(props: {
+  findings: IFinding[];
+  onSelect: (finding: IFinding) => void;
+}): JSX.Element {
+  const groups = new Map<string, IFinding[]>();
+  for (const finding of props.findings) {
+    groups.set(finding.code, [...(groups.get(finding.code) ?? []), finding]);
+  }
+  const codes = [...groups.keys()].sort();
+  return (
+    <ul className="nb2prod-groups">
+      {codes.map(code => {
+        const items = groups.get(code)!;
+        return (
+          <li
+            key={code}
+            className="nb2prod-group"
+            data-testid="nb2prod-group"
+            data-code={code}
+          >
+            <div className="nb2prod-group-head">
+              <span className="nb2prod-code">{code}</span>
+              <span className="nb2prod-count" data-testid="nb2prod-count">
+                {items.length}
+              </span>
+            </div>
+            <ul>
+              {items.map((finding, i) => (
+                <li
+                  key={i}
+                  className={`nb2prod-finding nb2prod-severity-${finding.severity}`}
+                  data-testid="nb2prod-finding"
+                  data-code={finding.code}
+                  data-cell={finding.cell ?? ''}
+                  data-cell-id={finding.cell_id ?? ''}
+                  title="Show this cell"
+                  onClick={() => props.onSelect(finding)}
+                >
+                  <span className="nb2prod-where">
+                    cell {finding.cell ?? '?'}
+                    {finding.line !== null ? `:${finding.line}` : ''}
+                  </span>{' '}
+                  <span className="nb2prod-message">{finding.message}</span>
+                </li>
+              ))}
+            </ul>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function Job(props: {
+  job: IJob;
+  onCancel: () => void;
+  onOpen: (path: string) => void;
+  onSelect: (finding: IFinding) => void;
+}): JSX.Element {
+  const { job, onCancel, onOpen } = props;
+  const { done, total, stage } = job.progress;
+  const result = job.result;
+  return (
+    <section className="nb2prod-job" data-testid="nb2prod-job" data-state={job.state}>
+      <h3>
+        {job.kind === 'convert' ? 'Convert' : 'Verify'} · {job.state}
+      </h3>
+      {job.state === 'running' && (
+        <div className="nb2prod-progress-row">
+          <progress
+            data-testid="nb2prod-progress"
+            max={Math.max(total, 1)}
+            value={done}
+          />
+          <span className="nb2prod-stage">
+            {stage} {total > 0 ? `${done}/${total}` : ''}
+          </span>
+          <button
+            className="jp-mod-styled jp-mod-reject"
+            data-testid="nb2prod-cancel"
+            onClick={onCancel}
+          >
+            Cancel
+          </button>
+        </div>
+      )}
+      {job.error && <div className="nb2prod-error">{job.error.message}</div>}
+      {result && (
+        <div className="nb2prod-result">
+          <div
+            className={`nb2prod-verdict nb2prod-verdict-${result.verdict}`}
+            data-testid="nb2prod-verdict"
+            data-verdict={result.verdict}
+          >
+            Verdict: {result.verdict}
+          </div>
+          {result.first_divergence && (
+            <div className="nb2prod-divergence">
+              First difference: {result.first_divergence.function}(), variable{' '}
+              {result.first_divergence.variable}: {result.first_divergence.detail}
+            </div>
+          )}
+          {result.report && (
+            <a
+              className="nb2prod-file"
+              data-testid="nb2prod-report"
+              onClick={() => onOpen(result.report!)}
+            >
+              {result.report}
+            </a>
+          )}
+          {result.findings.length > 0 && (
+            <FindingGroups findings={result.findings} onSelect={props.onSelect} />
+          )}
+          <div className="nb2prod-files-head">
+            {result.files.length} files in {result.out_dir}
+          </div>
+          <ul className="nb2prod-files">
+            {result.files.map(path => (
+              <li key={path}>
+                <a
+                  className="nb2prod-file"
+                  data-testid="nb2prod-file"
+                  data-path={path}
+                  title={`Open ${path}`}
+                  onClick={() => onOpen(path)}
+                >
+                  {relative(path, result.out_dir)}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function relative(path: string, dir: string): string {
+  return dir && path.startsWith(dir + '/') ? path.slice(dir.length + 1) : path;
+}
