@@ -1,0 +1,95 @@
+"""The server extension: settings, the check thread pool, the job registry, shutdown."""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from jupyter_server.extension.application import ExtensionApp
+from traitlets import Float, Int
+
+from nb2prod_lab.jobs import JobRegistry
+from nb2prod_lab.paths import Resolved, Root
+
+
+class Nb2prodLab(ExtensionApp):
+    name = "nb2prod_lab"
+    load_other_extensions = True
+
+    check_workers = Int(2, config=True, help="Threads running `check` (the event loop stays free).")
+    max_running_jobs = Int(2, config=True, help="Convert/verify jobs running at once; more get 429.")
+    keep_jobs_seconds = Float(3600, config=True, help="How long a finished job stays readable.")
+    cancel_grace_seconds = Float(10, config=True,
+                                 help="After SIGTERM, how long a cancelled job may clean up before SIGKILL.")
+
+    def initialize_settings(self) -> None:
+        contents = self.serverapp.contents_manager
+        self.root = Root.of(self.serverapp.root_dir, allow_hidden=bool(getattr(contents, "allow_hidden", False)))
+        self.check_pool = ThreadPoolExecutor(self.check_workers, thread_name_prefix="nb2prod-check")
+        self.jobs = JobRegistry(self.root.path, max_running=self.max_running_jobs,
+                                keep_seconds=self.keep_jobs_seconds, grace_seconds=self.cancel_grace_seconds,
+                                log=self.log)
+
+    def initialize_handlers(self) -> None:
+        from nb2prod_lab.handlers import handlers
+
+        self.handlers.extend(handlers(self))
+
+    async def stop_extension(self) -> None:
+        await self.jobs.shutdown()
+        self.check_pool.shutdown(wait=False, cancel_futures=True)
+
+    # --- what the handlers ask of the library -------------------------------------------
+
+    def check_document(self, notebook: Resolved) -> dict[str, Any]:
+        """`nb2prod check --format json` for one notebook, its path relative to the root."""
+        from nb2prod import config
+        from nb2prod.check import check_file
+        from nb2prod.formats import to_json_document
+
+        # the CLI reads pyproject.toml afresh on every run; a long-lived server must too
+        config._config_for_dir.cache_clear()
+        result = check_file(str(notebook.absolute))
+        result = dataclasses.replace(result, path=notebook.relative)
+        if getattr(result, "message", None):
+            result = dataclasses.replace(result, message=self.root.scrub(result.message))
+        return to_json_document([result])
+
+    def default_package(self, notebook: Resolved) -> str:
+        """The CLI's default output folder, `<notebook folder>/<package name>`, root-relative."""
+        from nb2prod.plan import package_name
+
+        folder = Path(notebook.relative).parent
+        return (folder / package_name(notebook.relative)).as_posix()
+
+    def output_refusal(self, notebook: Resolved, out: Resolved, *, force: bool) -> str | None:
+        """Why convert would refuse `out` (the reasons nb2prod.write gives), or None."""
+        from nb2prod.render import MARKER
+
+        target = out.absolute
+        if target == notebook.absolute.parent or target in notebook.absolute.parents:
+            return f"{out.relative or '.'}: is the notebook's own folder (or holds it); choose another 'out'"
+        if target.exists() and not target.is_dir():
+            return f"{out.relative}: exists and is not a folder"
+        if target.is_dir() and not force and not (target / MARKER).is_file() and any(target.iterdir()):
+            return f"{out.relative}: exists and was not created by nb2prod; set 'force' to replace it"
+        return None
+
+    def relativize(self, result: dict[str, Any]) -> dict[str, Any]:
+        """A runner's result with root-relative paths (the runner's cwd is the root)."""
+        def rel(path: str) -> str:
+            return self.root.relative(self.root.path / path) or path
+
+        out = dict(result)
+        for key in ("out_dir", "report"):
+            if out.get(key):
+                out[key] = rel(out[key])
+        out["files"] = [rel(f) for f in out.get("files", [])]
+        if out.get("first_divergence"):
+            first = dict(out["first_divergence"])
+            first["detail"] = self.root.scrub(first.get("detail") or "")
+            out["first_divergence"] = first
+        out["findings"] = [{**f, "message": self.root.scrub(f.get("message", ""))} for f in out.get("findings", [])]
+        return out
