@@ -31,7 +31,7 @@ DETAIL_ROWS = 5  # differing rows, elements or items shown in a detail
 DETAIL_COLUMNS = 5  # differing DataFrame columns shown side by side
 _ATOMS = frozenset({int, float, str, bytes, bool, complex, type(None)})
 # Plot and display libraries: their objects have no meaningful equality.
-DISPLAY_MODULES = ("matplotlib", "seaborn", "plotly", "bokeh", "altair", "PIL", "IPython", "ipywidgets")
+DISPLAY_MODULES = ("matplotlib", "mpl_toolkits", "seaborn", "plotly", "bokeh", "altair", "PIL", "IPython", "ipywidgets")
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +163,38 @@ def _opaque(value: object) -> str | None:
     return None
 
 
+def _is_callable_value(value: object) -> bool:
+    return isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+                              functools.partial))
+
+
+def _bound_to(value: object) -> object | None:
+    """The object a method is bound to; None for plain functions (a builtin's module counts as none)."""
+    owner = getattr(value, "__self__", None)
+    return None if owner is None or isinstance(owner, types.ModuleType) else owner
+
+
+def _library_name(value: object) -> str | None:
+    """`module.qualname` when importing that name gives back this very function, else None.
+
+    That rules out lambdas, nested functions and whatever the notebook (`__main__`) or the
+    generated package defined; what is left is a library function, the same code in both runs.
+    """
+    owner = _bound_to(value)
+    if owner is not None:  # a method: named by its class; the object is compared separately
+        cls, name = type(owner), getattr(value, "__name__", "")
+        if not name or getattr(cls, name, None) is None or cls.__module__ == "__main__" or "<" in cls.__qualname__:
+            return None
+        return f"{cls.__module__}.{cls.__qualname__}.{name}"
+    module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+    if not module or not qualname or module == "__main__" or "<" in qualname or module not in sys.modules:
+        return None
+    found: object = sys.modules[module]
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    return f"{module}.{qualname}" if found is value else None
+
+
 def is_display_object(value: object) -> bool:
     """A plot, an image or a display object (scikit-learn's `*Display` classes included)."""
     kind = type(value)
@@ -203,9 +235,21 @@ def _is_estimator(value: object) -> bool:
 
 
 def _fitted(estimator: object) -> dict[str, Any]:
-    """Collect the fitted attributes the way scikit-learn's check_is_fitted finds them."""
+    """Collect the fitted attributes the way scikit-learn's check_is_fitted finds them.
+
+    Wall-clock timings (`refit_time_`, the `*_fit_time`/`*_score_time` columns of a search's
+    `cv_results_`) are measurements of the machine, not of the model: they are left out.
+    """
     state = getattr(estimator, "__dict__", None) or {}
-    return {k: v for k, v in state.items() if k.endswith("_") and not k.startswith("_")}
+    fitted = {k: v for k, v in state.items() if k.endswith("_") and not k.startswith("_") and not _is_timing(k)}
+    for name, value in fitted.items():
+        if isinstance(value, dict) and any(isinstance(k, str) and _is_timing(k) for k in value):
+            fitted[name] = {k: v for k, v in value.items() if not (isinstance(k, str) and _is_timing(k))}
+    return fitted
+
+
+def _is_timing(name: str) -> bool:
+    return name.rstrip("_").endswith("_time")
 
 
 class _Uncomparable(Exception):
@@ -239,6 +283,8 @@ class _Comparer:
     def _dispatch(self, e: Any, a: Any, path: str, depth: int) -> Comparison:
         if isinstance(e, type) or isinstance(a, type):
             return self._classes(e, a, path)
+        if _is_callable_value(e) and _is_callable_value(a):
+            return self._callable(e, a, path, depth)
         reason = _opaque(e) or _opaque(a)
         if reason:
             return Comparison("uncomparable", _at(path, reason))
@@ -350,6 +396,26 @@ class _Comparer:
         if isinstance(e, type) and isinstance(a, type) and e.__qualname__ == a.__qualname__:
             return Comparison("equal", f"class {e.__qualname__}")
         return self._differs(path, f"{_short(e)} vs {_short(a)}")
+
+    def _callable(self, e: Any, a: Any, path: str, depth: int) -> Comparison:
+        """A library function is the same value in both runs when it is the same named object.
+
+        Functions defined in the notebook or the package have no such evidence (their code moved
+        and their globals differ): they stay "uncomparable" and are judged by what they return.
+        """
+        if isinstance(e, functools.partial) and isinstance(a, functools.partial):
+            pairs = [("func", e.func, a.func), ("args", e.args, a.args), ("keywords", e.keywords, a.keywords)]
+            return self._attributes(pairs, path, depth)
+        ne, na = _library_name(e), _library_name(a)
+        if ne is None or na is None:
+            return Comparison("uncomparable", _at(path, _opaque(e if ne is None else a) or "not a function"))
+        if ne != na:
+            return self._differs(path, f"function {ne} vs {na}")
+        owner_e, owner_a = _bound_to(e), _bound_to(a)
+        if owner_e is None and owner_a is None:
+            return Comparison("equal", f"the same library function {ne}")
+        owner = self.value(owner_e, owner_a, f"{path}.__self__", depth + 1)
+        return owner if owner.verdict != "equal" else Comparison("equal", f"method {ne} of equal objects")
 
     # --- containers ------------------------------------------------------------------------
 

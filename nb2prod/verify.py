@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -33,7 +34,7 @@ from nb2prod.capture import (
 from nb2prod.findings import Finding, Severity
 from nb2prod.load import load
 from nb2prod.notebook import Notebook
-from nb2prod.plan import Plan
+from nb2prod.plan import Function, Plan
 
 # Execution and conversion rules (docs/rules/NB3xx.md, NB4xx.md): code -> (title, severity).
 VERIFY_RULES: dict[str, tuple[str, Severity]] = {
@@ -194,7 +195,7 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
             again_dir.mkdir()
             run_notebook(run_source, kernel=kernel, cell_timeout=cell_timeout, inject=injections,
                          env={"NB2PROD_CAPTURE_DIR": str(again_dir), "PYTHONHASHSEED": "0"})
-            functions = _mark_nondeterministic(functions, expected, read_captures(again_dir), compare)
+            functions = _mark_nondeterministic(functions, expected, read_captures(again_dir), compare, plan)
         golden: dict[str, str] = {}
         equivalent = {f.function for f in functions if f.verdict == "equivalent"}
         if golden_tests and fresh.failed is None and equivalent and package_dir is not None:
@@ -313,10 +314,52 @@ def _suppressed(finding: Finding, notebook: Notebook) -> bool:
     return codes is not None and (not codes or any(finding.code.startswith(c) for c in codes))
 
 
+# Calls that read a clock: a value computed from one is a measurement of the run, not a result.
+_CLOCKS = frozenset({"time", "perf_counter", "monotonic", "process_time", "time_ns", "perf_counter_ns",
+                     "monotonic_ns", "default_timer", "now", "utcnow", "today"})
+
+
+def _clock_names(function: Function) -> frozenset[str]:
+    """Names the function assigns from a clock reading, directly or through other such names."""
+    tainted: set[str] = set()
+    assignments = [node for s in function.statements for node in ast.walk(s.tree)
+                   if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None]
+    changed = True
+    while changed:
+        changed = False
+        for node in assignments:
+            reads_clock = any(
+                (isinstance(sub, ast.Call) and _called_name(sub.func) in _CLOCKS)
+                or (isinstance(sub, ast.Name) and sub.id in tainted)
+                for sub in ast.walk(node.value))  # type: ignore[arg-type]
+            if not reads_clock:
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for name in (n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)):
+                if name not in tainted:
+                    tainted.add(name)
+                    changed = True
+    return frozenset(tainted)
+
+
+def _called_name(func: ast.expr) -> str:
+    return func.attr if isinstance(func, ast.Attribute) else (func.id if isinstance(func, ast.Name) else "")
+
+
+def _is_duration(value: object) -> bool:
+    import datetime
+    import numbers
+
+    return (isinstance(value, (numbers.Real, datetime.timedelta, datetime.datetime))
+            and not isinstance(value, bool))
+
+
 def _mark_nondeterministic(functions: list[FunctionVerdict], first: Captured, second: Captured,
-                           compare: Callable[..., object]) -> list[FunctionVerdict]:
+                           compare: Callable[..., object], plan: Plan) -> list[FunctionVerdict]:
+    by_name = {f.name: f for f in plan.functions}
     marked = []
     for f in functions:
+        clocks = _clock_names(by_name[f.function]) if f.function in by_name else frozenset()
         values = []
         for check in f.values:
             if check.verdict == "differs":
@@ -324,14 +367,24 @@ def _mark_nondeterministic(functions: list[FunctionVerdict], first: Captured, se
                 b = second.values.get(f.function, {}).get(check.name)
                 outcome = compare(a, b) if b is not None else None
                 if outcome is not None and getattr(outcome, "verdict", "") != "equal":
-                    check = ValueCheck(f.function, check.name, "unverified",
-                                       "nondeterministic: it differs between two fresh runs of the notebook "
-                                       "itself (NB109 lists unseeded randomness)")
+                    if check.name in clocks and _is_duration(a) and _is_duration(b):
+                        check = ValueCheck(f.function, check.name, "display",
+                                           "a clock reading: computed from the time of day or a timer, it "
+                                           "differs between two fresh runs of the notebook itself; not compared")
+                    else:
+                        check = ValueCheck(f.function, check.name, "unverified",
+                                           "nondeterministic: it differs between two fresh runs of the notebook "
+                                           "itself (NB109 lists unseeded randomness)")
             values.append(check)
-        states = {c.verdict for c in values}
-        verdict = "differs" if "differs" in states else ("unverified" if "unverified" in states else "equivalent")
-        marked.append(FunctionVerdict(f.function, f.module, f.cells, verdict, tuple(values)))
+        marked.append(FunctionVerdict(f.function, f.module, f.cells, _function_verdict(values), tuple(values)))
     return marked
+
+
+def _function_verdict(checks: list[ValueCheck]) -> str:
+    states = {c.verdict for c in checks} - {"display"}
+    if not states:
+        return "not-compared"  # plots only: listed in the report, no claim either way
+    return "differs" if "differs" in states else ("unverified" if "unverified" in states else "equivalent")
 
 
 def _compare_functions(plan: Plan, expected: Captured, actual: Captured, package_error: object,
@@ -371,12 +424,6 @@ def _compare_functions(plan: Plan, expected: Captured, actual: Captured, package
         if not function.returns:
             checks.append(ValueCheck(function.name, "(no return value)", "display",
                                      "returns nothing: its effects (plots, prints, files) are not compared"))
-        states = {c.verdict for c in checks} - {"display"}
-        if not states:
-            checks_verdict = "not-compared"  # plots only: listed in the report, no claim either way
-        else:
-            checks_verdict = "differs" if "differs" in states else ("unverified" if "unverified" in states
-                                                                      else "equivalent")
-        results.append(FunctionVerdict(function.name, function.module, function.cells, checks_verdict,
+        results.append(FunctionVerdict(function.name, function.module, function.cells, _function_verdict(checks),
                                         tuple(checks)))
     return results

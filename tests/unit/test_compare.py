@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -70,6 +72,18 @@ class FakeResults:
 
 class OLSLike:
     pass
+
+
+def in_main(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A function as the notebook defines it: in `__main__`, under a plain name."""
+    func.__module__, func.__qualname__ = "__main__", "helper"
+    return func
+
+
+def nested_function() -> Callable[[int], int]:
+    def inner(x: int) -> int:
+        return x
+    return inner
 
 
 def frame(**changes: Any) -> pd.DataFrame:
@@ -195,8 +209,20 @@ CASES: list[Case] = [
      ("['features']", "'id'")),
     # opaque values
     ("generator", both(lambda: (i for i in range(2))), "uncomparable", ("generator", "iterator")),
-    ("function", lambda: (len, len), "uncomparable", ("function",)),
     ("lambda", lambda: (lambda: 1, lambda: 1), "uncomparable", ("function",)),
+    ("notebook-function", lambda: (in_main(lambda x: x), in_main(lambda x: x)), "uncomparable", ("function",)),
+    ("nested-function", both(nested_function), "uncomparable", ("function",)),
+    # library functions: the same named object in both runs
+    ("builtin-function", lambda: (len, len), "equal", ("builtins.len",)),
+    ("library-function", lambda: (math.sqrt, math.sqrt), "equal", ("math.sqrt",)),
+    ("library-function-differs", lambda: (math.sqrt, math.exp), "differs", ("math.sqrt vs math.exp",)),
+    ("python-library-function", lambda: (json.dumps, json.dumps), "equal", ("json.dumps",)),
+    ("library-vs-lambda", lambda: (math.sqrt, lambda x: x), "uncomparable", ("function",)),
+    ("partial-equal", both(lambda: functools.partial(round, ndigits=2)), "equal", ()),
+    ("partial-keyword-differs", lambda: (functools.partial(round, ndigits=2), functools.partial(round, ndigits=3)),
+     "differs", (".keywords", "2 vs 3")),
+    ("bound-method-equal", both(lambda: [1, 2].count), "equal", ("count",)),
+    ("bound-method-owner-differs", lambda: ([1, 2].count, [1, 3].count), "differs", (".__self__", "2 vs 3")),
     ("module", lambda: (math, math), "uncomparable", ("module math",)),
     ("eq-raises-with-state", lambda: (EqRaises(1), EqRaises(1)), "equal", ()),
     ("eq-raises-state-differs", lambda: (EqRaises(1), EqRaises(2)), "differs", (".v",)),
@@ -210,8 +236,8 @@ CASES: list[Case] = [
      "differs", ("'g'",)),
     ("numpy-generator-state", lambda: (np.random.default_rng(0), np.random.default_rng(1)), "differs", ("state",)),
     ("numpy-generator-same", both(lambda: np.random.default_rng(0)), "equal", ()),
-    ("uncomparable-inside-list", lambda: ([1, len], [1, len]), "uncomparable", ("[1]",)),
-    ("difference-wins-over-uncomparable", lambda: ([len, 1], [len, 2]), "differs", ("[1]", "1 vs 2")),
+    ("uncomparable-inside-list", lambda: ([1, iter(())], [1, iter(())]), "uncomparable", ("[1]",)),
+    ("difference-wins-over-uncomparable", lambda: ([iter(()), 1], [iter(()), 2]), "differs", ("[1]", "1 vs 2")),
     # statsmodels-like results (duck-typed; the real library is tested below)
     ("results-equal", lambda: (FakeResults(pd.Series({"x": 1.5}), pd.Series({"x": 0.1}), OLSLike()),
                                FakeResults(pd.Series({"x": 1.5}), pd.Series({"x": 0.1}), OLSLike())), "equal", ()),
@@ -383,6 +409,22 @@ def test_estimators(xy: tuple[np.ndarray, np.ndarray]) -> None:
     nested = compare(make_pipeline(StandardScaler(), Ridge(alpha=1.0)),
                      make_pipeline(StandardScaler(), Ridge(alpha=3.0)))
     assert nested.verdict == "differs" and ".steps[1][1].alpha" in nested.detail
+
+
+def test_search_timings_are_not_compared_but_scores_are(xy: tuple[np.ndarray, np.ndarray]) -> None:
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV
+
+    x, y = xy
+    first = GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=3).fit(x, y)
+    second = GridSearchCV(Ridge(), {"alpha": [0.1, 1.0]}, cv=3).fit(x, y)
+    second.refit_time_ += 1.0  # another machine, another clock
+    second.cv_results_["mean_fit_time"] = second.cv_results_["mean_fit_time"] + 1.0
+    assert compare(first, second).verdict == "equal"
+
+    second.cv_results_["mean_test_score"] = second.cv_results_["mean_test_score"] + 0.5
+    scores = compare(first, second)
+    assert scores.verdict == "differs" and "mean_test_score" in scores.detail
 
 
 def test_tree_ensembles_compare_by_state(xy: tuple[np.ndarray, np.ndarray]) -> None:
