@@ -23,6 +23,7 @@ import libcst as cst
 from nb2prod import __version__
 from nb2prod.errors import InternalError
 from nb2prod.plan import Definition, Function, Plan
+from nb2prod.rules.imports import bind_imports
 from nb2prod.statements import Statement
 
 _BLACK_MODE = black.Mode()  # 88 columns: what black, isort and ruff agree on by default
@@ -139,8 +140,44 @@ def _annotation(count: int) -> str:
     return "tuple[" + ", ".join(["Any"] * count) + "]"
 
 
+def _figure_closes(plan: Plan) -> tuple[str, frozenset[str]]:
+    """The pyplot alias, and the statements after which the notebook's figures were closed.
+
+    Jupyter's inline backend shows and closes every figure at the end of each cell, so the
+    next cell draws on a fresh figure. A package has no cells: without a close, a later
+    `plt.text(...)` lands on whatever axes an earlier step left current (a 3-D one, say).
+    The close goes after the last statement of each cell that draws, directly or through one
+    of the notebook's own functions.
+    """
+    aliases: dict[str, str] = {}
+    for st in plan.imports:
+        bind_imports(aliases, st.symbols.imports)
+    pyplot = next((name for name, target in aliases.items() if target == "matplotlib.pyplot"), None)
+    if pyplot is None:
+        return "", frozenset()
+    drawing = {pyplot}
+    changed = True
+    while changed:  # the notebook's functions that draw, through each other too
+        changed = False
+        for d in plan.definitions:
+            reads = {r.name for r in (*d.statement.symbols.uses, *d.statement.symbols.deferred_uses)}
+            if d.name not in drawing and reads & drawing:
+                drawing.add(d.name)
+                changed = True
+    closes = set()
+    for function in plan.functions:
+        statements = function.statements
+        for i, st in enumerate(statements):
+            last_of_cell = i + 1 == len(statements) or statements[i + 1].cell != st.cell
+            cell_draws = any({r.name for r in s.symbols.uses} & drawing for s in statements
+                             if s.cell == st.cell)
+            if last_of_cell and cell_draws:
+                closes.add(st.key)
+    return pyplot, frozenset(closes)
+
+
 def _function_code(function: Function, config_fields: Mapping[str, Any],
-                   module_globals: Sequence[str] = ()) -> str:
+                   module_globals: Sequence[str] = (), figures: tuple[str, frozenset[str]] = ("", frozenset())) -> str:
     params = [f"{p}: Any" for p in function.params]
     if function.config_names:
         params.append("config: Config")
@@ -161,8 +198,11 @@ def _function_code(function: Function, config_fields: Mapping[str, Any],
     assert isinstance(fn, cst.FunctionDef) and isinstance(fn.body, cst.IndentedBlock)
     head = list(fn.body.body[:-1])  # docstring and prelude, without the `pass`
     body: list[cst.BaseStatement] = head
+    pyplot, closes = figures
     for statement in function.statements:
         body.extend(_statement_nodes(statement))
+        if statement.key in closes:
+            body.append(cst.parse_statement(f'{pyplot}.close("all")  # the notebook closed its figures after cell {statement.cell}\n'))
     if function.returns:
         value = ", ".join(function.returns)
         body.append(cst.parse_statement(f"return {value}\n"))
@@ -195,6 +235,7 @@ def render(plan: Plan, dependencies: Sequence[str] | None = None) -> Package:
         for node in d.statement.tree.body:
             definition_module[node.name] = d.module  # type: ignore[attr-defined]
     produced_by = {name: f for f in plan.functions for name in f.returns}
+    figures = _figure_closes(plan)
 
     files: dict[str, str] = {}
     provenance: dict[str, tuple[int, ...]] = {}
@@ -235,7 +276,7 @@ def render(plan: Plan, dependencies: Sequence[str] | None = None) -> Package:
             title=title, description=description, notebook_name=notebook_name,
             imports="\n".join(lines), module_constants=constants,
             definitions=[_definition_code(d) for d in definitions],
-            functions=[_function_code(f, config_fields, _globals_for(f, definitions)) for f in functions],
+            functions=[_function_code(f, config_fields, _globals_for(f, definitions), figures) for f in functions],
         )
         path = f"src/{package}/{module}.py"
         files[path] = _format(_prune_imports(text, package), path)

@@ -17,6 +17,7 @@ from enum import Enum
 
 from nb2prod.notebook import Notebook
 from nb2prod.rules.imports import bind_imports, qualify
+from nb2prod.rules.randomness import is_global_draw
 from nb2prod.statements import Statement
 
 
@@ -217,7 +218,14 @@ def _decide(st: Statement, notebook: Notebook, heading_of: Mapping[int, str], al
         role = hinted if hinted not in (None, Role.EXPLORATION) else Role.FEATURES
         return RoleDecision(role, f"definition under heading '{heading}'" if hinted else "definition")
     if _is_exploration(body, calls, aliases):
-        return RoleDecision(Role.EXPLORATION, "display, print or plot only")
+        draws = next((q for q, _ in calls if is_global_draw(q)), None)
+        if draws is None:
+            return RoleDecision(Role.EXPLORATION, "display, print or plot only")
+        # leaving it out would shift every later draw from the shared generator
+        hinted = _heading_role(heading)
+        return RoleDecision(hinted if hinted not in (None, Role.EXPLORATION) else Role.FEATURES,
+                            f"shows a value but draws from the global random generator ({draws}()): kept so "
+                            "later draws match the notebook")
     for qualified, last in calls:
         if _READERS.match(qualified) or last.startswith("read_"):
             return RoleDecision(Role.DATA, f"reads data with {qualified}()")

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nb2prod.capture import (
     Captured,
@@ -35,6 +36,9 @@ from nb2prod.findings import Finding, Severity
 from nb2prod.load import load
 from nb2prod.notebook import Notebook
 from nb2prod.plan import Function, Plan
+
+if TYPE_CHECKING:
+    from nb2prod.execute import NotebookRun
 
 # Execution and conversion rules (docs/rules/NB3xx.md, NB4xx.md): code -> (title, severity).
 VERIFY_RULES: dict[str, tuple[str, Severity]] = {
@@ -141,6 +145,38 @@ def _truncated(source: Path, last: int, folder: Path) -> Path:
     return target
 
 
+def _rerun_plain(source: Path, last: int, kernel: str | None, cell_timeout: float) -> NotebookRun:
+    """The notebook as it is (no seeds, no capture), up to cell `last`."""
+    from nb2prod.execute import run_notebook
+
+    with tempfile.TemporaryDirectory(prefix="nb2prod-rerun-") as rerun_dir:
+        return run_notebook(_truncated(source, last, Path(rerun_dir)), kernel=kernel, cell_timeout=cell_timeout)
+
+
+class _Background:
+    """A call on its own thread; `result()` waits and returns it, or re-raises what it raised."""
+
+    def __init__(self, func: Callable[..., NotebookRun], *args: object) -> None:
+        self._value: NotebookRun | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(func, args), daemon=True)
+        self._thread.start()
+
+    def _run(self, func: Callable[..., NotebookRun], args: tuple[object, ...]) -> None:
+        try:
+            self._value = func(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller in result()
+            self._error = exc
+
+    def outcome(self) -> NotebookRun | None:
+        """The run, or None when it failed (whoever needs it then runs it again and sees why)."""
+        self._thread.join()
+        return self._value
+
+    def wait(self) -> None:
+        self._thread.join()
+
+
 def _finding(code: str, severity: Severity, notebook: Notebook, cell: int, message: str,
              names: tuple[str, ...] = ()) -> Finding:
     cell_id = notebook.cells[cell].id if 0 <= cell < len(notebook.cells) else ""
@@ -162,98 +198,107 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
     wall = time.perf_counter()
     notebook = load(notebook_path)
     source = Path(notebook_path).resolve()
-    with tempfile.TemporaryDirectory(prefix="nb2prod-capture-") as tmp:
-        nb_dir, pkg_dir = Path(tmp) / "notebook", Path(tmp) / "package"
-        nb_dir.mkdir()
-        pkg_dir.mkdir()
-        package_result: dict[str, object] = {}
-        package_timeout = cell_timeout * 4 if cell_timeout else None
-        worker = threading.Thread(target=_run_package, daemon=True,
-                                  args=(plan, package_dir, source, pkg_dir, package_timeout, package_result))
-        if package_dir is not None:
-            worker.start()  # the package runs while the notebook runs
-        planned, inline = notebook_injections(plan, notebook)
-        injections = [(i.before, i.source) for i in planned]
-        run_source = source
-        if inline:
-            run_source = with_inline_captures(source, inline, _copy_folder(source, Path(tmp) / "inline"))
-        fresh = run_notebook(run_source, kernel=kernel, cell_timeout=cell_timeout, inject=injections,
-                             env={"NB2PROD_CAPTURE_DIR": str(nb_dir), "PYTHONHASHSEED": "0"}, progress=progress)
-        if package_dir is not None:
-            worker.join()
-        expected, actual = read_captures(nb_dir), read_captures(pkg_dir)
-        package_error = package_result.get("error")
-        # when the notebook's own fresh run fails too, a package that fails is not evidence of a
-        # conversion error (a NameError at module level is an UnboundLocalError in a function)
-        same_failure = bool(fresh.failed and package_error)
-        functions = _compare_functions(plan, expected, actual, package_error, compare, same_failure)
-        if any(f.verdict == "differs" for f in functions) and fresh.failed is None:
-            # a second fresh run of the notebook tells nondeterminism (e.g. an unseeded
-            # default_rng()) from a conversion error: values that differ between two runs of the
-            # notebook itself are unverified, never passed and never blamed on the package
-            again_dir = Path(tmp) / "notebook-again"
-            again_dir.mkdir()
-            run_notebook(run_source, kernel=kernel, cell_timeout=cell_timeout, inject=injections,
-                         env={"NB2PROD_CAPTURE_DIR": str(again_dir), "PYTHONHASHSEED": "0"})
-            functions = _mark_nondeterministic(functions, expected, read_captures(again_dir), compare, plan)
-        golden: dict[str, str] = {}
-        equivalent = {f.function for f in functions if f.verdict == "equivalent"}
-        if golden_tests and fresh.failed is None and equivalent and package_dir is not None:
-            from nb2prod.fixtures import write_golden_tests
+    # The unseeded second run that tells nondeterministic cells from hidden state starts now,
+    # beside the first, when there are stored outputs to compare and a second core to run it
+    stored = [i for i, c in enumerate(notebook.cells) if c.is_code and (c.outputs or c.execution_count)]
+    rerun = _Background(_rerun_plain, source, max(stored), kernel, cell_timeout) \
+        if second_run and stored and (os.cpu_count() or 1) > 1 else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="nb2prod-capture-") as tmp:
+            nb_dir, pkg_dir = Path(tmp) / "notebook", Path(tmp) / "package"
+            nb_dir.mkdir()
+            pkg_dir.mkdir()
+            package_result: dict[str, object] = {}
+            package_timeout = cell_timeout * 4 if cell_timeout else None
+            worker = threading.Thread(target=_run_package, daemon=True,
+                                      args=(plan, package_dir, source, pkg_dir, package_timeout, package_result))
+            if package_dir is not None:
+                worker.start()  # the package runs while the notebook runs
+            planned, inline = notebook_injections(plan, notebook)
+            injections = [(i.before, i.source) for i in planned]
+            run_source = source
+            if inline:
+                run_source = with_inline_captures(source, inline, _copy_folder(source, Path(tmp) / "inline"))
+            fresh = run_notebook(run_source, kernel=kernel, cell_timeout=cell_timeout, inject=injections,
+                                 env={"NB2PROD_CAPTURE_DIR": str(nb_dir), "PYTHONHASHSEED": "0"}, progress=progress)
+            if package_dir is not None:
+                worker.join()
+            expected, actual = read_captures(nb_dir), read_captures(pkg_dir)
+            package_error = package_result.get("error")
+            # when the notebook's own fresh run fails too, a package that fails is not evidence of a
+            # conversion error (a NameError at module level is an UnboundLocalError in a function)
+            same_failure = bool(fresh.failed and package_error)
+            functions = _compare_functions(plan, expected, actual, package_error, compare, same_failure)
+            if any(f.verdict == "differs" for f in functions) and fresh.failed is None:
+                # a second fresh run of the notebook tells nondeterminism (e.g. an unseeded
+                # default_rng()) from a conversion error: values that differ between two runs of the
+                # notebook itself are unverified, never passed and never blamed on the package
+                again_dir = Path(tmp) / "notebook-again"
+                again_dir.mkdir()
+                run_notebook(run_source, kernel=kernel, cell_timeout=cell_timeout, inject=injections,
+                             env={"NB2PROD_CAPTURE_DIR": str(again_dir), "PYTHONHASHSEED": "0"})
+                functions = _mark_nondeterministic(functions, expected, read_captures(again_dir), compare, plan)
+            golden: dict[str, str] = {}
+            equivalent = {f.function for f in functions if f.verdict == "equivalent"}
+            if golden_tests and fresh.failed is None and equivalent and package_dir is not None:
+                from nb2prod.fixtures import write_golden_tests
 
-            with tempfile.TemporaryDirectory(prefix="nb2prod-fixtures-") as work:
-                golden = write_golden_tests(plan, nb_dir, package_dir, _copy_folder(source, Path(work) / "w"),
-                                            only=equivalent)
+                with tempfile.TemporaryDirectory(prefix="nb2prod-fixtures-") as work:
+                    golden = write_golden_tests(plan, nb_dir, package_dir, _copy_folder(source, Path(work) / "w"),
+                                                only=equivalent)
 
-    findings: list[Finding] = []
-    cells: list[CellCheck] = []
-    differing: list[int] = []
-    for run in fresh.cells:
-        cell = notebook.cells[run.index]
-        if not cell.is_code:
-            continue
-        if run.status == "not-run":
-            cells.append(CellCheck(run.index, cell.id, "not-run"))
-            continue
-        if run.status in ("error", "timeout"):
-            if run.status == "timeout":
-                findings.append(_finding("NB304", Severity.ERROR, notebook, run.index,
-                                         f"cell timed out after {cell_timeout:g} s in the fresh run"))
-                cells.append(CellCheck(run.index, cell.id, "timeout", (run.error or "",)))
+        findings: list[Finding] = []
+        cells: list[CellCheck] = []
+        differing: list[int] = []
+        for run in fresh.cells:
+            cell = notebook.cells[run.index]
+            if not cell.is_code:
+                continue
+            if run.status == "not-run":
+                cells.append(CellCheck(run.index, cell.id, "not-run"))
+                continue
+            if run.status in ("error", "timeout"):
+                if run.status == "timeout":
+                    findings.append(_finding("NB304", Severity.ERROR, notebook, run.index,
+                                             f"cell timed out after {cell_timeout:g} s in the fresh run"))
+                    cells.append(CellCheck(run.index, cell.id, "timeout", (run.error or "",)))
+                    continue
+                if cell.execution_count is None and not cell.outputs:
+                    cells.append(CellCheck(run.index, cell.id, "fails-fresh", (run.error or "",)))
+                    findings.append(_finding("NB302", Severity.ERROR, notebook, run.index,
+                                             f"fresh run fails at this cell ({run.error}); the stored notebook "
+                                             "never ran it"))
+                    continue
+                if _stored_error(cell.outputs):
+                    cells.append(CellCheck(run.index, cell.id, "error-both", (run.error or "",)))
+                else:
+                    cells.append(CellCheck(run.index, cell.id, "fails-fresh", (run.error or "",)))
+                    if (run.error or "").startswith(("ModuleNotFoundError", "ImportError")):
+                        why = "the environment lacks a package the notebook had (see nb2prod pin), not hidden state"
+                    else:
+                        why = "the stored notebook shows it ran: hidden state"
+                    findings.append(_finding("NB302", Severity.ERROR, notebook, run.index,
+                                             f"fresh run fails at this cell ({run.error}); {why}"))
                 continue
             if cell.execution_count is None and not cell.outputs:
-                cells.append(CellCheck(run.index, cell.id, "fails-fresh", (run.error or "",)))
-                findings.append(_finding("NB302", Severity.ERROR, notebook, run.index,
-                                         f"fresh run fails at this cell ({run.error}); the stored notebook "
-                                         "never ran it"))
+                cells.append(CellCheck(run.index, cell.id, "no-stored-output"))
                 continue
-            if _stored_error(cell.outputs):
-                cells.append(CellCheck(run.index, cell.id, "error-both", (run.error or "",)))
+            outcome = compare_outputs(cell.outputs, run.outputs)
+            if outcome.same:
+                cells.append(CellCheck(run.index, cell.id, "same"))
             else:
-                cells.append(CellCheck(run.index, cell.id, "fails-fresh", (run.error or "",)))
-                if (run.error or "").startswith(("ModuleNotFoundError", "ImportError")):
-                    why = "the environment lacks a package the notebook had (see nb2prod pin), not hidden state"
-                else:
-                    why = "the stored notebook shows it ran: hidden state"
-                findings.append(_finding("NB302", Severity.ERROR, notebook, run.index,
-                                         f"fresh run fails at this cell ({run.error}); {why}"))
-            continue
-        if cell.execution_count is None and not cell.outputs:
-            cells.append(CellCheck(run.index, cell.id, "no-stored-output"))
-            continue
-        outcome = compare_outputs(cell.outputs, run.outputs)
-        if outcome.same:
-            cells.append(CellCheck(run.index, cell.id, "same"))
-        else:
-            differing.append(run.index)
-            cells.append(CellCheck(run.index, cell.id, "differs", tuple(outcome.differences)))
-
+                differing.append(run.index)
+                cells.append(CellCheck(run.index, cell.id, "differs", tuple(outcome.differences)))
+    except BaseException:
+        if rerun is not None:  # no kernel outlives verify, even on an error or Ctrl-C
+            rerun.wait()
+        raise
+    again = rerun.outcome() if rerun is not None else None  # also waits for it when nothing differs
     if differing and second_run and fresh.failed is None:
         # the plain notebook, unseeded and without capture, up to the last differing cell: a cell
         # whose output changes between fresh runs is nondeterministic, not hidden state
-        with tempfile.TemporaryDirectory(prefix="nb2prod-rerun-") as rerun_dir:
-            again = run_notebook(_truncated(source, max(differing), Path(rerun_dir)),
-                                 kernel=kernel, cell_timeout=cell_timeout)
+        if again is None:
+            again = _rerun_plain(source, max(differing), kernel, cell_timeout)
         rerun = {c.index: c for c in again.cells}
         first = {c.index: c for c in fresh.cells}
         for position, check in enumerate(cells):

@@ -35,6 +35,14 @@ _TF_SEEDS = frozenset({"tensorflow.random.set_seed", "tensorflow.set_random_seed
                        "tensorflow.keras.utils.set_random_seed"})
 
 
+def is_global_draw(name: str) -> bool:
+    """`name` (qualified) draws from the process-wide generator of `random` or `numpy.random`."""
+    module, _, attr = name.rpartition(".")
+    if module == "random":
+        return attr in _STDLIB_RANDOM
+    return module == "numpy.random" and attr not in _NUMPY_NOT_DRAWS
+
+
 @lru_cache(maxsize=1)
 def sklearn_random_state_names() -> frozenset[str]:
     """Public scikit-learn names taking `random_state` (generated from scikit-learn itself)."""
