@@ -342,7 +342,10 @@ def _functions(groups: list[list[Statement]], roles: list[Role], heading_of: Map
                 elif name in definition_names:
                     if name not in defs_used:
                         defs_used.append(name)
+            rebinds = {r.name for r in st.symbols.defines}
             for name in _defines(st):
+                if name in import_names and name not in rebinds:
+                    continue  # `np.add(a, b)` or `pd.options.x = 1`: module state, not a value to pass on
                 bound.add(name)
                 if name not in defines:
                     defines.append(name)
