@@ -61,6 +61,8 @@ def sample(value):
     return value
 
 
+EDGE_HELPERS
+
 report = {}
 for fn in SPEC["functions"]:
     name, module, params, returns, producers = fn["name"], fn["module"], fn["params"], fn["returns"], fn["producers"]
@@ -99,7 +101,7 @@ for fn in SPEC["functions"]:
     label, inputs, outputs = outcome
     folder = os.path.join(OUT, name)
     os.makedirs(folder, exist_ok=True)
-    contracts, edges = {}, {}
+    contracts, edges = {}, []
     if fn["role"] in ("data", "features"):
         try:
             import pandas as pd
@@ -123,20 +125,21 @@ for fn in SPEC["functions"]:
                         contract["ratio"].append(str(c))
             contracts[p] = contract
             if fn["role"] == "features":
-                call = pickle.loads(frozen)
-                call[p] = call[p].iloc[0:0]
-                try:
-                    result = func(*[call[q] for q in params], *([config_module.Config()] if uses_config else []))
-                    got = dict(zip(returns, result if len(returns) > 1 else (result,)))
-                    edges[p] = {"returns_columns": {k: [str(c) for c in v.columns] for k, v in got.items()
-                                                    if isinstance(v, pd.DataFrame)}}
-                except Exception as exc:
-                    edges[p] = {"raises": type(exc).__name__}
+                for case, column in edge_cases_for(func, value, contract):
+                    call = pickle.loads(frozen)
+                    call[p] = apply_edge(call[p], case, column)
+                    try:
+                        result = func(*[call[q] for q in params], *([config_module.Config()] if uses_config else []))
+                        edges.append({"param": p, "case": case, "column": column,
+                                      "outcome": describe(dict(zip(returns, result if len(returns) > 1 else (result,))))})
+                    except Exception as exc:
+                        edges.append({"param": p, "case": case, "column": column,
+                                      "outcome": {"raises": type(exc).__name__}})
     if contracts:
         with open(os.path.join(folder, "contracts.json"), "w") as handle:
             json.dump(contracts, handle, indent=1)
     if edges:
-        with open(os.path.join(folder, "empty_input.json"), "w") as handle:
+        with open(os.path.join(folder, "edge_cases.json"), "w") as handle:
             json.dump(edges, handle, indent=1)
     with open(os.path.join(folder, "inputs.pkl"), "wb") as handle:
         handle.write(inputs)
@@ -145,6 +148,87 @@ for fn in SPEC["functions"]:
     report[name] = "golden test on " + label + " inputs"
 print(json.dumps(report))
 '''
+
+
+# Edge cases, shared by the script that records them and the generated test that replays them:
+# an empty frame; a NaN in a numeric column the function names; zeros in a column it divides by.
+EDGE_HELPERS = r'''
+def edge_cases_for(function, frame, contract):
+    """(case, column) pairs worth recording for `frame`, judged from the function's own code."""
+    import ast
+    import inspect
+    import pandas as pd
+    cases = [("empty", None)]
+    package = function.__module__.split(".")[0]
+    trees, todo, seen = [], [function], set()
+    while todo and len(seen) < 20:  # the function, and the package's own functions it calls
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            tree = ast.parse(inspect.getsource(current).strip())
+        except (OSError, TypeError, SyntaxError):
+            continue
+        trees.append(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                callee = getattr(current, "__globals__", {}).get(node.func.id)
+                if inspect.isfunction(callee) and callee.__module__.split(".")[0] == package:
+                    todo.append(callee)
+    nodes = [n for tree in trees for n in ast.walk(tree)]
+    named = {n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    divisors = set()
+    for node in nodes:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod)):
+            right = node.right
+            if isinstance(right, ast.Subscript) and isinstance(right.slice, ast.Constant):
+                divisors.add(right.slice.value)
+            elif isinstance(right, ast.Attribute):
+                divisors.add(right.attr)
+    numeric = [str(c) for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
+               and not pd.api.types.is_bool_dtype(frame[c])]
+    for column in numeric:
+        if column in named and column in contract["non_null"]:
+            cases.append(("nan", column))
+            break
+    for column in numeric:
+        if column in divisors:
+            cases.append(("zero_denominator", column))
+            break
+    return cases
+
+
+def apply_edge(frame, case, column):
+    """The input for one edge case: a copy, never the recorded frame itself."""
+    if case == "empty":
+        return frame.iloc[0:0]
+    changed = frame.copy()
+    position = [str(c) for c in changed.columns].index(column)
+    if case == "nan":
+        changed[changed.columns[position]] = changed.iloc[:, position].astype("float64")
+        changed.iloc[0, position] = float("nan")
+    else:
+        changed.iloc[:, position] = 0
+    return changed
+
+
+def describe(outputs):
+    """What an edge case is checked for: each returned frame's columns, and which hold non-finite values."""
+    import numpy as np
+    import pandas as pd
+    described = {}
+    for name, value in outputs.items():
+        if isinstance(value, pd.Series):
+            value = value.to_frame()
+        if isinstance(value, pd.DataFrame):
+            numbers = value.select_dtypes("number")
+            described[name] = {"columns": [str(c) for c in value.columns],
+                               "non_finite": [str(c) for c in numbers.columns
+                                              if not np.isfinite(numbers[c].to_numpy(dtype="float64")).all()]}
+    return {"returns": described}
+'''
+_SCRIPT = _SCRIPT.replace("EDGE_HELPERS", EDGE_HELPERS)
 
 
 def write_golden_tests(plan: Plan, captured_dir: Path, package_dir: Path, workdir: Path,
@@ -178,10 +262,11 @@ def write_golden_tests(plan: Plan, captured_dir: Path, package_dir: Path, workdi
                 package=plan.package, replayed=[{"name": f.name, "returns": list(f.returns)} for f in data_steps],
                 expected_results=list(dict.fromkeys(expected))), "utf-8")
         contract_cases = [c for c in cases if (tests / "fixtures" / c["name"] / "contracts.json").is_file()]
-        edge_cases = [c for c in cases if (tests / "fixtures" / c["name"] / "empty_input.json").is_file()]
+        edge_cases = [c for c in cases if (tests / "fixtures" / c["name"] / "edge_cases.json").is_file()]
         if contract_cases or edge_cases:
             (tests / "test_contracts.py").write_text(render_template("test_contracts.py.j2",
-                package=plan.package, contract_cases=contract_cases, edge_cases=edge_cases), "utf-8")
+                package=plan.package, contract_cases=contract_cases, edge_cases=edge_cases,
+                edge_helpers=EDGE_HELPERS.strip() + "\n"), "utf-8")
     return report
 
 

@@ -77,6 +77,31 @@ def test_generated_golden_tests_pass_and_can_fail(demo: tuple[Path, int, str], t
     assert "test_golden.py::test_golden[build_quick_look]" in failed.stdout
 
 
+def test_edge_cases_are_recorded_from_the_code_and_catch_a_change_the_data_never_shows(
+        demo: tuple[Path, int, str], tmp_path: Path) -> None:
+    work, _, _ = demo
+    package = work / "pkg"
+    edges = json.loads((package / "tests" / "fixtures" / "build_features" / "edge_cases.json").read_text())
+    cases = {(e["case"], e["column"]): e["outcome"] for e in edges}
+    # income is named by the code and divided by (in add_ratios, which build_features calls)
+    assert set(cases) == {("empty", None), ("nan", "income"), ("zero_denominator", "income")}
+    assert "debt_to_income" in cases[("zero_denominator", "income")]["returns"]["df_feat"]["non_finite"]
+    assert cases[("empty", None)]["returns"]["X"]["non_finite"] == []
+    # guarding the division changes nothing on the real data (no zero income), so the golden
+    # test still passes; the recorded zero-denominator case tells
+    mutant = tmp_path / "mutant"
+    shutil.copytree(package, mutant)
+    features = mutant / "src" / "credit_approval" / "features.py"
+    text = features.read_text()
+    assert 'df["debt_to_income"] = df["debt"] / df["income"]' in text
+    features.write_text(text.replace('df["debt_to_income"] = df["debt"] / df["income"]',
+                                     'df["debt_to_income"] = df["debt"] / df["income"].clip(lower=1e-9)'))
+    failed = _pytest(mutant)
+    assert failed.returncode != 0
+    assert "test_edge_case_behaves_as_recorded[build_features-df-zero_denominator]" in failed.stdout
+    assert "test_golden[build_features]" not in failed.stdout  # only the edge case saw it
+
+
 def test_altered_package_is_caught_by_verify(demo: tuple[Path, int, str], tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     work, _, _ = demo
