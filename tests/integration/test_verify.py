@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from nb2prod.cli import ExitCode, main
+from nb2prod.load import load
 from tests.helpers import code, md, notebook, write
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,6 +135,29 @@ def test_hidden_state_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "NB301" in out and ":cell 2:" in out
     assert "NB302" in out and ":cell 3:" in out
     assert status != ExitCode.OK
+
+
+@pytest.mark.parametrize("cores", [1, 2], ids=["after-the-first-run", "beside-the-first-run"])
+def test_second_run_tells_nondeterministic_cells_from_hidden_state(tmp_path: Path, cores: int,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("nb2prod.verify.os.cpu_count", lambda: cores)
+    def printed(text: str) -> dict[str, object]:
+        return {"output_type": "stream", "name": "stdout", "text": [text]}
+
+    path = write(tmp_path / "mixed.ipynb", notebook(
+        code("import time\nx = 40", 1, outputs=[]),
+        code("print(x + 1)", 2, outputs=[printed("42\n")]),  # stale: x was 41 when it ran
+        code("print(time.perf_counter_ns())", 3, outputs=[printed("12345\n")]),  # changes every run
+        code("print(x * 2)", 4, outputs=[printed("80\n")]),  # reproduces
+    ))
+    from nb2prod.plan import make_plan
+    from nb2prod.verify import verify
+
+    result = verify(str(path), make_plan(load(str(path))), None)
+    statuses = {c.cell: c.status for c in result.cells}
+    assert statuses == {0: "same", 1: "differs", 2: "nondeterministic", 3: "same"}
+    codes = {(f.code, f.cell) for f in result.findings}
+    assert ("NB301", 1) in codes and ("NB303", 2) in codes and ("NB301", 2) not in codes
 
 
 def test_unseeded_generator_is_unverified_not_a_conversion_error(tmp_path: Path,
