@@ -28,6 +28,7 @@ class Nb2prodLab(ExtensionApp):
         contents = self.serverapp.contents_manager
         self.root = Root.of(self.serverapp.root_dir, allow_hidden=bool(getattr(contents, "allow_hidden", False)))
         self.check_pool = ThreadPoolExecutor(self.check_workers, thread_name_prefix="nb2prod-check")
+        self.check_pool.submit(_import_check)  # the first click should not pay for the imports
         self.jobs = JobRegistry(self.root.path, max_running=self.max_running_jobs,
                                 keep_seconds=self.keep_jobs_seconds, grace_seconds=self.cancel_grace_seconds,
                                 log=self.log)
@@ -93,3 +94,9 @@ class Nb2prodLab(ExtensionApp):
             out["first_divergence"] = first
         out["findings"] = [{**f, "message": self.root.scrub(f.get("message", ""))} for f in out.get("findings", [])]
         return out
+
+
+def _import_check() -> None:
+    import nb2prod.check
+    import nb2prod.formats
+    import nb2prod.rules  # noqa: F401
