@@ -6,7 +6,18 @@ STAMP  := $(VENV)/.nb2prod-installed
 DEMO   := sample_notebooks/demo/credit_approval.ipynb
 OUT    := demo-output
 
-.PHONY: demo test venv bench clean
+.PHONY: demo test venv bench clean lab chromium
+
+# The JupyterLab extension (jupyterlab/): Node packages from the committed lockfile, a prebuilt
+# labextension, then the Python package with its server extension installed into the venv.
+LAB        := jupyterlab
+LAB_TOOLS  := $(VENV)/.nb2prod-lab-tools
+LAB_NODE   := $(LAB)/node_modules/.nb2prod-installed
+LAB_BUILT  := $(LAB)/nb2prod_lab/labextension/package.json
+LAB_STAMP  := $(VENV)/.nb2prod-lab-installed
+CHROMIUM   := /usr/bin/chromium
+# make test runs the browser tests for real: a missing chromium or extension fails instead of skipping.
+NB2PROD_REQUIRE_BROWSER ?= 1
 
 venv: $(STAMP)
 
@@ -37,12 +48,52 @@ demo: $(STAMP)
 	@echo "nb2prod: results in $(OUT)/: check.json (findings), credit_approval/ (the package),"
 	@echo "         credit_approval/nb2prod-report.md (where every statement went and why)"
 
-# pytest exits 5 when it collects nothing; make treats any non-zero exit as failure.
-test: $(STAMP)
-	$(PY) -m pytest tests -q
+# Three pytest runs (pytest-jupyter's fixtures and a browser clash in one process); every one
+# runs, and any non-zero exit (5 = nothing collected included) fails make at the end.
+test: $(STAMP) $(LAB_STAMP) chromium
+	@rc=0; \
+	$(PY) -m pytest tests -q || rc=1; \
+	$(PY) -m pytest $(LAB)/tests -q || rc=1; \
+	NB2PROD_REQUIRE_BROWSER=$(NB2PROD_REQUIRE_BROWSER) $(PY) -m pytest $(LAB)/ui-tests -q -s || rc=1; \
+	exit $$rc
+
+lab: $(LAB_STAMP)
+
+# jlpm (yarn 3) comes with jupyterlab; jupyter-builder drives @jupyter/builder (rspack).
+$(LAB_TOOLS): $(STAMP)
+	$(PY) -m pip install --quiet 'jupyterlab>=4.6,<5' 'jupyter-builder==1.3.0' 'playwright>=1.40'
+	touch $@
+
+$(LAB_NODE): $(LAB)/package.json $(LAB)/yarn.lock $(LAB)/.yarnrc.yml | $(LAB_TOOLS)
+	cd $(LAB) && ../$(VENV)/bin/jlpm install --immutable
+	touch $@
+
+$(LAB_BUILT): $(LAB_NODE) $(LAB)/tsconfig.json $(wildcard $(LAB)/src/*) $(wildcard $(LAB)/style/*)
+	cd $(LAB) && PATH="$(abspath $(VENV))/bin:$$PATH" ../$(VENV)/bin/jlpm build
+	touch $@
+
+# Not editable: the wheel puts the labextension and the server-extension config into the venv.
+$(LAB_STAMP): $(LAB_BUILT) $(LAB)/pyproject.toml $(wildcard $(LAB)/nb2prod_lab/*.py) | $(LAB_TOOLS)
+	$(PY) -m pip install --quiet --force-reinstall --no-deps ./$(LAB)
+	$(PY) -m pip install --quiet './$(LAB)[test]'
+	$(VENV)/bin/jupyter labextension list 2>&1 | grep -q 'nb2prod-lab.*enabled'
+	$(VENV)/bin/jupyter server extension list 2>&1 | grep -q 'nb2prod_lab.*enabled'
+	touch $@
+
+# Debian's chromium for the browser tests; installed only when root (CI), quietly.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing chromium (apt-get)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "$(CHROMIUM) missing and not root: install chromium, or run make test NB2PROD_REQUIRE_BROWSER=0"; \
+	  fi; \
+	fi
 
 bench: $(STAMP)
 	$(PY) bench/check_throughput.py
 
 clean:
-	rm -rf $(VENV) $(OUT) build *.egg-info
+	rm -rf $(VENV) $(OUT) build *.egg-info test-artifacts
+	rm -rf $(LAB)/node_modules $(LAB)/lib $(LAB)/nb2prod_lab/labextension $(LAB)/tsconfig.tsbuildinfo

@@ -15,6 +15,8 @@ export interface INotebookState {
   check: api.ICheckedNotebook | null;
   /** Round trip of the last check request, in milliseconds. */
   checkMs: number | null;
+  /** Checks finished so far (lets a test tell a fresh answer from the last one). */
+  checks: number;
   /** The running or last finished convert/verify job. */
   job: api.IJob | null;
 }
@@ -39,12 +41,13 @@ export class Controller {
       state.check = doc.notebooks[0] ?? null;
       state.checkMs = Math.round(performance.now() - start);
       if (state.check?.error) {
-        Notification.error(state.check.error.message);
+        notify(state.check.error.message);
       }
     } catch (error) {
       notifyError(error);
     } finally {
       state.checking = false;
+      state.checks += 1;
     }
     this.remark(panel);
     this._changed.emit(panel);
@@ -76,7 +79,8 @@ export class Controller {
     const index = cellIndex(notebook, finding);
     if (index < 0) {
       Notification.warning(
-        `nb2prod: cell ${finding.cell} of the saved file is not in the open notebook; save and check again`
+        `nb2prod: cell ${finding.cell} of the saved file is not in the open notebook; save and check again`,
+        { autoClose: 5000 }
       );
       return;
     }
@@ -108,6 +112,7 @@ export class Controller {
       checking: false,
       check: null,
       checkMs: null,
+      checks: 0,
       job: null
     };
     this._states.set(panel, state);
@@ -145,7 +150,7 @@ export class Controller {
         this._changed.emit(panel);
       }
       if (job.state === 'failed') {
-        Notification.error(job.error?.message ?? `nb2prod ${job.kind} failed`);
+        notify(job.error?.message ?? `nb2prod ${job.kind} failed`);
       }
     } catch (error) {
       notifyError(error);
@@ -157,7 +162,11 @@ export class Controller {
   private _changed = new Signal<this, NotebookPanel>(this);
 }
 
+/** An error toast that stays until dismissed (JupyterLab's default only lights the bell). */
+function notify(message: string): void {
+  Notification.error(message, { autoClose: false });
+}
+
 function notifyError(error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
-  Notification.error(message);
+  notify(error instanceof Error ? error.message : String(error));
 }

@@ -60,8 +60,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       if (!panel) {
         return Promise.resolve();
       }
+      // Send the request first: it runs while the sidebar opens and the notebook re-lays out.
+      const done = controller[action](panel);
       app.shell.activateById(sidePanel.id);
-      return controller[action](panel);
+      return done;
     };
 
     for (const action of Object.keys(COMMANDS) as Action[]) {

@@ -73,7 +73,6 @@ export class Nb2prodPanel extends ReactWidget {
             </button>
           </div>
         </header>
-        <Findings state={state} onSelect={f => void controller.select(panel, f)} />
         {state?.job && (
           <Job
             job={state.job}
@@ -82,6 +81,7 @@ export class Nb2prodPanel extends ReactWidget {
             onSelect={f => void controller.select(panel, f)}
           />
         )}
+        <Findings state={state} onSelect={f => void controller.select(panel, f)} />
       </div>
     );
   }
@@ -116,7 +116,11 @@ function Findings(props: {
   }
   const n = check.findings.length;
   return (
-    <section className="nb2prod-findings" data-testid="nb2prod-findings">
+    <section
+      className="nb2prod-findings"
+      data-testid="nb2prod-findings"
+      data-checks={state.checks}
+    >
       <div className="nb2prod-summary" data-testid="nb2prod-summary">
         {n === 0 ? 'No findings' : `${n} finding${n === 1 ? '' : 's'}`}
         {state.checkMs !== null && (
@@ -195,7 +199,12 @@ function Job(props: {
   const { done, total, stage } = job.progress;
   const result = job.result;
   return (
-    <section className="nb2prod-job" data-testid="nb2prod-job" data-state={job.state}>
+    <section
+      className="nb2prod-job"
+      data-testid="nb2prod-job"
+      data-state={job.state}
+      data-job-id={job.id}
+    >
       <h3>
         {job.kind === 'convert' ? 'Convert' : 'Verify'} · {job.state}
       </h3>
@@ -235,16 +244,25 @@ function Job(props: {
             </div>
           )}
           {result.report && (
-            <a
-              className="nb2prod-file"
-              data-testid="nb2prod-report"
-              onClick={() => onOpen(result.report!)}
-            >
-              {result.report}
-            </a>
+            <div>
+              Report:{' '}
+              <a
+                className="nb2prod-file"
+                data-testid="nb2prod-report"
+                onClick={() => onOpen(result.report!)}
+              >
+                {result.report}
+              </a>
+            </div>
           )}
           {result.findings.length > 0 && (
-            <FindingGroups findings={result.findings} onSelect={props.onSelect} />
+            <details className="nb2prod-verify-findings">
+              <summary>
+                {result.findings.length} finding
+                {result.findings.length === 1 ? '' : 's'} from the verification run
+              </summary>
+              <FindingGroups findings={result.findings} onSelect={props.onSelect} />
+            </details>
           )}
           <div className="nb2prod-files-head">
             {result.files.length} files in {result.out_dir}

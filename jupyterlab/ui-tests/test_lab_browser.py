@@ -1,0 +1,224 @@
+"""The nb2prod panel in a real JupyterLab and a real browser, against the real server extension.
+
+The tests share one page and run in file order: check, select, an error, convert, verify + cancel,
+re-check on save.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, Lab
+
+CLICK_TO_FINDINGS_LIMIT_S = 3.0  # goal 1 s on the demo; the limit leaves room for a loaded CI machine
+CONVERT_TIMEOUT_MS = 300_000
+DOCS_SCREENSHOT = REPO / "docs" / "images" / "jupyterlab-panel.png"
+
+
+# All cells stay in the DOM in JupyterLab 4's default windowing mode (content-visibility).
+ACTIVE_INDEX_JS = """(() => {
+  const cells = [...document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')];
+  return cells.findIndex(c => c.classList.contains('jp-mod-active'));
+})()"""
+
+
+def active_index(page) -> int:
+    return int(page.evaluate(ACTIVE_INDEX_JS))
+
+
+def expected_findings(path: Path) -> list[dict]:
+    """What `nb2prod check --format json` says about the file, computed now."""
+    out = subprocess.run(
+        [sys.executable, "-m", "nb2prod", "check", str(path), "--format", "json", "--exit-zero"],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    (notebook,) = json.loads(out.stdout)["notebooks"]
+    assert notebook["error"] is None
+    assert notebook["findings"], "the demo notebook is meant to have findings"
+    return notebook["findings"]
+
+
+def shown_findings(page) -> list[tuple[str, str, str]]:
+    return [
+        (
+            item.get_attribute("data-code"),
+            item.get_attribute("data-cell"),
+            item.locator(".nb2prod-message").inner_text(),
+        )
+        for item in page.locator(
+            "[data-testid=nb2prod-findings] [data-testid=nb2prod-finding]"
+        ).all()
+    ]
+
+
+def checks_done(page) -> int:
+    section = page.locator("[data-testid=nb2prod-findings]")
+    return int(section.get_attribute("data-checks")) if section.count() else 0
+
+
+def click_and_wait_for_check(page) -> float:
+    """Click the toolbar button; seconds until a new check's findings are on screen."""
+    before = checks_done(page)
+    start = time.perf_counter()
+    page.locator(".nb2prod-toolbar-button").first.click()
+    page.wait_for_function(
+        """n => {
+          const s = document.querySelector('[data-testid=nb2prod-findings]');
+          return s && Number(s.dataset.checks) > n
+            && s.querySelector('[data-testid=nb2prod-finding]') !== null;
+        }""",
+        arg=before,
+    )
+    return time.perf_counter() - start
+
+
+def test_button_lists_the_findings_of_check(page, lab: Lab, artifacts: Path) -> None:
+    expected = expected_findings(lab.root / lab.notebook)
+    times = [click_and_wait_for_check(page) for _ in range(3)]
+    print(
+        f"\nclick to findings shown: first {times[0] * 1000:.0f} ms, "
+        f"then {', '.join(f'{t * 1000:.0f}' for t in times[1:])} ms"
+    )
+    assert min(times) < CLICK_TO_FINDINGS_LIMIT_S, times
+
+    want = Counter((f["code"], str(f["cell"]), f["message"]) for f in expected)
+    assert Counter(shown_findings(page)) == want
+    # grouped by rule code, each group with its count
+    groups = {
+        g.get_attribute("data-code"): int(g.locator("[data-testid=nb2prod-count]").inner_text())
+        for g in page.locator("[data-testid=nb2prod-findings] [data-testid=nb2prod-group]").all()
+    }
+    assert groups == Counter(f["code"] for f in expected)
+    # every cell with a finding carries the marker and a badge naming its codes
+    marked = page.locator(".jp-Notebook .jp-Cell.nb2prod-has-finding")
+    assert marked.count() == len({f["cell"] for f in expected})
+    badges = page.locator(".jp-Notebook [data-testid=nb2prod-cell-badge]").all()
+    by_cell: dict[int, set[str]] = {}
+    for f in expected:
+        by_cell.setdefault(f["cell"], set()).add(f["code"])
+    assert sorted(sorted((b.text_content() or "").split()) for b in badges) == sorted(
+        sorted(codes) for codes in by_cell.values()
+    )
+    page.screenshot(path=str(artifacts / "jupyterlab-findings.png"))
+    assert not page.errors, page.errors
+
+
+def test_clicking_a_finding_selects_its_cell(page, lab: Lab) -> None:
+    findings = page.locator("[data-testid=nb2prod-findings] [data-testid=nb2prod-finding]")
+    # the last finding: its cell is far down, so the notebook has to scroll to it
+    target = findings.last
+    cell = int(target.get_attribute("data-cell"))
+    assert cell > 0
+    target.click()
+    active = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell.jp-mod-active")
+    page.wait_for_function(f"({ACTIVE_INDEX_JS}) === {cell}")
+    assert active.count() == 1
+    assert "nb2prod-has-finding" in active.get_attribute("class")
+    # its source is the one the saved file has at that index
+    source = "".join(json.loads((lab.root / lab.notebook).read_text())["cells"][cell]["source"])
+    first_line = source.strip().splitlines()[0]
+    assert first_line in active.locator(".jp-InputArea").inner_text()
+    # scrolled into view inside the notebook
+    box, view = active.bounding_box(), page.locator(".jp-NotebookPanel .jp-WindowedPanel-outer").first.bounding_box()
+    assert box is not None and view is not None
+    assert view["y"] <= box["y"] < view["y"] + view["height"], (box, view)
+
+
+def test_server_errors_show_as_notifications(page, lab: Lab) -> None:
+    # A folder nb2prod did not create where the package would go: the server refuses (409).
+    foreign = lab.root / Path(lab.notebook).stem
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine\n")
+    try:
+        page.locator("[data-testid=nb2prod-convert]").click()
+        toast = page.locator(".jp-toastContainer .Toastify__toast", has_text=foreign.name)
+        toast.first.wait_for(timeout=10_000)
+        page.wait_for_timeout(600)  # let the toast finish sliding in
+        page.screenshot(path=str(page.artifacts / "jupyterlab-error.png"))
+        assert (foreign / "notes.txt").read_text() == "mine\n"
+        assert sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]
+        toast.first.get_by_title("Hide notification").click()
+        toast.first.wait_for(state="detached")
+    finally:
+        (foreign / "notes.txt").unlink()
+        foreign.rmdir()
+
+
+def test_convert_writes_the_package_and_shows_the_verdict(page, lab: Lab, artifacts: Path) -> None:
+    page.locator("[data-testid=nb2prod-convert]").click()
+    page.wait_for_selector("[data-testid=nb2prod-job][data-state=running]", timeout=10_000)
+    page.wait_for_selector("[data-testid=nb2prod-progress]")
+    job = page.locator("[data-testid=nb2prod-job]")
+    page.wait_for_selector("[data-testid=nb2prod-job]:not([data-state=running])", timeout=CONVERT_TIMEOUT_MS)
+    assert job.get_attribute("data-state") == "done", job.inner_text()
+
+    files = [a.get_attribute("data-path") for a in page.locator("[data-testid=nb2prod-file]").all()]
+    assert files, "no generated files listed"
+    for path in files:
+        assert (lab.root / path).is_file(), path
+    package = Path(files[0]).parts[0]
+    assert any(p.endswith("/pipeline.py") for p in files), files
+    report = json.loads((lab.root / package / "nb2prod-report.json").read_text())
+    verdict = page.locator("[data-testid=nb2prod-verdict]")
+    assert verdict.get_attribute("data-verdict") == report["verification"]["verdict"]
+    assert report["verification"]["verdict"] in verdict.inner_text()
+
+    # a generated file opens in JupyterLab
+    pipeline = next(p for p in files if p.endswith("/pipeline.py"))
+    page.locator(f"[data-testid=nb2prod-file][data-path='{pipeline}']").click()
+    page.wait_for_selector(".lm-TabBar-tab.jp-mod-current:has-text('pipeline.py')")
+
+    # back to the notebook, finding selected, for the picture in the docs
+    page.locator(".lm-TabBar-tab:has-text('credit_approval.ipynb')").first.click()
+    page.wait_for_selector(".lm-TabBar-tab.jp-mod-current:has-text('credit_approval.ipynb')")
+    page.wait_for_timeout(300)  # the tab restores its editor focus asynchronously
+    page.locator("[data-testid=nb2prod-findings] [data-testid=nb2prod-finding][data-code=NB101]").first.click()
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(artifacts / "jupyterlab-panel.png"))
+    if os.environ.get("NB2PROD_UPDATE_DOCS_SCREENSHOT") == "1":
+        DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS_SCREENSHOT))
+    assert not page.errors, page.errors
+
+
+def test_verify_shows_progress_and_can_be_cancelled(page, lab: Lab) -> None:
+    page.locator("[data-testid=nb2prod-verify]").click()
+    page.wait_for_selector("[data-testid=nb2prod-job][data-state=running] [data-testid=nb2prod-progress]")
+    page.locator("[data-testid=nb2prod-cancel]").click()
+    job = page.locator("[data-testid=nb2prod-job][data-state=cancelled]")
+    job.wait_for(timeout=30_000)
+    assert "Verify" in job.inner_text()
+    # the server agrees: the job it ran is cancelled, not still running
+    state = lab.api("GET", f"/nb2prod/jobs/{job.get_attribute('data-job-id')}")
+    assert isinstance(state, dict) and state["state"] == "cancelled", state
+
+
+def test_saving_checks_again_and_moves_the_markers(page, lab: Lab) -> None:
+    before = {(c, int(i)) for c, i, _ in shown_findings(page)}
+    active = page.locator(".jp-Notebook .jp-Cell.jp-mod-active")
+    index = active_index(page)
+    assert active.count() == 1 and index >= 0
+    checks = checks_done(page)
+    page.locator(".jp-NotebookPanel-toolbar [data-command='notebook:insert-cell-below']").click()
+    page.locator(".jp-NotebookPanel-toolbar [data-command='docmanager:save']").click()
+    page.wait_for_function(
+        "n => Number(document.querySelector('[data-testid=nb2prod-findings]').dataset.checks) > n",
+        arg=checks,
+    )
+    expected = expected_findings(lab.root / lab.notebook)
+    want = Counter((f["code"], str(f["cell"]), f["message"]) for f in expected)
+    assert Counter(shown_findings(page)) == want
+    after = {(c, int(i)) for c, i, _ in shown_findings(page)}
+    # one empty cell below the active one: findings of later cells moved down by one
+    assert after == {(c, i + 1 if i > index else i) for c, i in before}
+    assert any(i > index for _, i in before)
+    marked = page.locator(".jp-Notebook .jp-Cell.nb2prod-has-finding")
+    assert marked.count() == len({f["cell"] for f in expected})
