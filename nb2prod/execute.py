@@ -9,13 +9,20 @@ Kernels are always stopped, and so is everything they started: the kernel runs i
 own session (jupyter_client starts it with `start_new_session`), carries a per-run marker
 in its environment that its children inherit, and after the run every process still
 carrying the marker is killed, including children that left the kernel's process group
-or were orphaned when the kernel died.
+or were orphaned when the kernel died. `contained_session()` does the same for a whole
+command (the package run, pinning queries): nothing it started outlives it.
+
+What a run keeps is bounded: the kernel's temporary files go to the run's own folder
+(TMPDIR), and each cell keeps at most `STREAM_LIMIT` characters per stream and
+`RICH_LIMIT` characters of rich outputs; the rest is counted, not kept (`cap_outputs`
+applies the same limits to stored outputs, so both sides compare alike).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -52,6 +59,11 @@ SKIP_DIRS = frozenset({
     ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
 })
 STATUSES = ("ok", "error", "timeout", "not-run")
+# Per cell, what a run keeps of its outputs (a cell printing 50 MB must not take 500 MB here).
+STREAM_LIMIT = 1_000_000  # characters per stream name (stdout, stderr)
+RICH_LIMIT = 10_000_000  # characters of display_data / execute_result payloads
+# Every process started under `contained_session()` carries `NB2PROD_SESSION=<token>`.
+SESSION_VARIABLE = "NB2PROD_SESSION"
 _STDIN_HINT = (" (input() and getpass() cannot be answered in a non-interactive run: "
                "make the value a parameter)")
 
@@ -120,10 +132,14 @@ def run_notebook(
         notes += copy_notebook_folder(source, workdir, skip=(state,))
         before = _snapshot(workdir)
         token = secrets.token_hex(16)
+        kernel_tmp = state / "tmp"
+        kernel_tmp.mkdir()
         tracker = _Tracker(
             total=len(notebook.cells), progress=progress, cell_timeout=cell_timeout or None,
             workdir=str(workdir), token=token, kernel_log=state / "kernel.log",
-            kernel_env={**os.environ, "MPLBACKEND": "Agg", **(env or {}), MARKER_VARIABLE: token},
+            # tempfile.* in the notebook writes inside this run's folder, removed with it
+            kernel_env={**os.environ, "MPLBACKEND": "Agg", "TMPDIR": str(kernel_tmp), **(env or {}),
+                        MARKER_VARIABLE: token},
         )
         exec_nb = _execution_notebook(notebook, inject, kernel_name, tracker)
         input_path, output_path = state / "input.ipynb", state / "output.ipynb"
@@ -191,6 +207,129 @@ class _Outcome:
 
 
 @dataclass(slots=True)
+class _Budget:
+    """What one cell may still keep of its outputs (`STREAM_LIMIT`, `RICH_LIMIT`); the rest is counted."""
+
+    kept: dict[str, int] = field(default_factory=dict)  # stream name -> characters kept
+    rich: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)  # stream name -> characters not kept
+    dropped_rich: int = 0  # display outputs not kept
+    dropped_rich_chars: int = 0
+
+    def admit(self, output: Mapping[str, Any]) -> bool | str:
+        """True: keep the output; False: drop it; a string: keep this head of a stream's text."""
+        kind = output.get("output_type")
+        if kind == "stream":
+            name = str(output.get("name", "stdout"))
+            text = _text_of(output.get("text"))
+            used = self.kept.get(name, 0)
+            room = STREAM_LIMIT - used
+            if len(text) <= room:
+                self.kept[name] = used + len(text)
+                return True
+            self.kept[name] = STREAM_LIMIT
+            self.dropped[name] = self.dropped.get(name, 0) + len(text) - max(room, 0)
+            return text[:room] if room > 0 else False
+        if kind in ("display_data", "execute_result"):
+            data = output.get("data")
+            size = sum(len(_text_of(v)) for v in data.values()) if isinstance(data, Mapping) else 0
+            if self.rich + size <= RICH_LIMIT:
+                self.rich += size
+                return True
+            self.dropped_rich += 1
+            self.dropped_rich_chars += size
+            return False
+        return True  # errors are always kept whole
+
+    def markers(self) -> list[dict[str, Any]]:
+        """Stream outputs saying what was not kept, appended after the kept outputs."""
+        notes = [{"output_type": "stream", "name": name,
+                  "text": f"\n[nb2prod: {count:,} more characters of {name} not kept "
+                          f"(limit {STREAM_LIMIT:,} per cell)]\n"}
+                 for name, count in sorted(self.dropped.items())]
+        if self.dropped_rich:
+            notes.append({"output_type": "stream", "name": "stdout",
+                          "text": f"\n[nb2prod: {self.dropped_rich:,} more display outputs "
+                                  f"({self.dropped_rich_chars:,} characters) not kept "
+                                  f"(limit {RICH_LIMIT:,} per cell)]\n"})
+        return notes
+
+
+def cap_outputs(outputs: Sequence[Any]) -> list[Any]:
+    """Stored outputs with the limits a fresh run applies, so the two compare alike."""
+    budget = _Budget()
+    kept = []
+    for output in outputs:
+        verdict = budget.admit(output) if isinstance(output, Mapping) else True
+        if verdict is True:
+            kept.append(output)
+        elif verdict is not False:
+            kept.append({**output, "text": verdict})
+    return kept + budget.markers()
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(v for v in value if isinstance(v, str))
+    return "" if value is None else json.dumps(value, default=str)
+
+
+@functools.cache
+def _engine_name() -> str:
+    """Register (once) papermill's nbclient engine with a client that bounds each cell's outputs."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+    from papermill.utils import merge_kwargs, remove_args
+    from traitlets import Any as AnyTrait
+
+    class _Client(PapermillNotebookClient):  # type: ignore[misc]
+        nb2prod_tracker = AnyTrait(None)
+
+        def output(self, outs: list[Any], msg: dict[str, Any], display_id: str | None,
+                   cell_index: int) -> Any:
+            tracker, exec_id = self.nb2prod_tracker, self.nb.cells[cell_index].id
+            if tracker is not None and self.clear_before_next_output:
+                tracker.budget(exec_id, reset=True)  # clear_output(wait=True): what was kept goes
+            out = super().output(outs, msg, display_id, cell_index)
+            # outputs that a display id may update later are kept (and counted) as they are
+            if tracker is None or out is None or display_id or not outs or outs[-1] is not out:
+                return out
+            verdict = tracker.budget(exec_id).admit(out)
+            if verdict is False:
+                outs.pop()
+                return None
+            if verdict is not True:
+                out["text"] = verdict
+            return out
+
+        def clear_output(self, outs: list[Any], msg: dict[str, Any], cell_index: int) -> None:
+            super().clear_output(outs, msg, cell_index)
+            if self.nb2prod_tracker is not None and not outs:
+                self.nb2prod_tracker.budget(self.nb.cells[cell_index].id, reset=True)
+
+    class _Engine(NBClientEngine):  # type: ignore[misc]
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
+                                     stdout_file: Any = None, stderr_file: Any = None, start_timeout: int = 60,
+                                     execution_timeout: int | None = None, **kwargs: Any) -> Any:
+            # papermill's NBClientEngine.execute_managed_notebook, with the client above
+            kwargs = remove_args(["input_path"], **kwargs)
+            safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
+            final_kwargs = merge_kwargs(
+                safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout, kernel_name=kernel_name, log=logger, log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file,
+            )
+            return _Client(nb_man, **final_kwargs).execute()
+
+    papermill_engines.register("nb2prod", _Engine)
+    return "nb2prod"
+
+
+@dataclass(slots=True)
 class _Tracker:
     """Mutable state of one run, shared by the nbclient hooks and the kernel manager."""
 
@@ -210,9 +349,16 @@ class _Tracker:
     running: str | None = None
     running_since: float = 0.0
     interrupted: int | None = None  # the signal that stopped the run
+    signals: tuple[int, ...] = ()  # the signals this run handles (main thread, not ignored)
     process: subprocess.Popen[bytes] | None = None
     manager: Any = None
     done: int = 0
+    budgets: dict[str, _Budget] = field(default_factory=dict)  # exec id -> what its outputs kept
+
+    def budget(self, exec_id: str, *, reset: bool = False) -> _Budget:
+        if reset or exec_id not in self.budgets:
+            self.budgets[exec_id] = _Budget()
+        return self.budgets[exec_id]
 
     def report(self, done: int) -> None:
         if self.progress is not None and done > self.done:
@@ -240,6 +386,32 @@ class _Tracker:
         self.interrupted = signum
         if self.manager is not None:
             asyncio.ensure_future(self.manager.shutdown_kernel(now=True))
+        if os.environ.get(SESSION_VARIABLE):  # in a session, no new run may start either
+            _STOPPING.set()
+        _interrupt_runs(signum, besides=self)  # runs on other threads stop too
+
+
+# Runs in progress in this process (any thread), so that Ctrl-C stops them all: a run on a
+# worker thread gets no signal of its own. Keyed by id(): trackers are mutable, unhashable.
+_RUNS: dict[int, _Tracker] = {}
+_RUNS_LOCK = threading.Lock()
+_STOPPING = threading.Event()  # set by a session's signal handler: no new run may start
+
+
+def _interrupt_runs(signum: int, besides: _Tracker | None = None) -> None:
+    """Mark every other run interrupted and kill its kernel's process group; they unwind and raise."""
+    with _RUNS_LOCK:
+        others = [t for t in _RUNS.values() if t is not besides]
+        for tracker in others:
+            tracker.interrupted = signum
+    for tracker in others:
+        _kill_kernel_group(tracker.process)
+
+
+def _kill_kernel_group(process: subprocess.Popen[bytes] | None) -> None:
+    if process is not None and process.poll() is None:
+        with contextlib.suppress(OSError):
+            os.killpg(os.getpgid(process.pid), signal.SIGKILL)  # alive, so the group is ours
 
 
 def _manager_class(tracker: _Tracker) -> type:
@@ -257,13 +429,15 @@ def _manager_class(tracker: _Tracker) -> type:
             await super().start_kernel(**kw)
             provisioner = self.provisioner
             tracker.process = getattr(provisioner, "process", None)
+            if tracker.interrupted is not None:  # interrupted while the kernel was starting
+                _kill_kernel_group(tracker.process)
             # papermill drives nbclient's synchronous API, where Ctrl-C raises wherever the
             # event loop happens to be and SIGTERM ends this process at once (the kernel's
             # children surviving). On the loop instead: kill the kernel, let the run unwind
             # and clean up, then re-raise (`_execute`).
             with contextlib.suppress(RuntimeError, ValueError, NotImplementedError):
                 loop = asyncio.get_running_loop()
-                for signum in (signal.SIGINT, signal.SIGTERM):
+                for signum in tracker.signals:
                     loop.add_signal_handler(signum, tracker.on_signal, signum)
 
         async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
@@ -295,11 +469,17 @@ def _execute(notebook_path: str, input_path: Path, output_path: Path, kernel_nam
         papermill_log.addHandler(logging.NullHandler())
     in_main = threading.current_thread() is threading.main_thread()
     saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)} if in_main else {}
+    tracker.signals = tuple(s for s, handler in saved.items() if handler != signal.SIG_IGN)
     outcome = _Outcome()
+    with _RUNS_LOCK:
+        if _STOPPING.is_set():
+            raise KeyboardInterrupt
+        _RUNS[id(tracker)] = tracker
     tracker.kernel_log_handle = open(tracker.kernel_log, "ab")  # noqa: SIM115 (closed below)
     try:
         papermill.execute_notebook(
-            _literal(input_path), _literal(output_path), kernel_name=kernel_name, engine_name="nbclient",
+            _literal(input_path), _literal(output_path), kernel_name=kernel_name, engine_name=_engine_name(),
+            nb2prod_tracker=tracker,
             progress_bar=False, log_output=False, request_save_on_cell_execute=False,
             # The kernel's cwd is set by the kernel manager: papermill's `cwd=` would chdir
             # this whole process, under every other thread (the caller runs one).
@@ -333,13 +513,15 @@ def _execute(notebook_path: str, input_path: Path, output_path: Path, kernel_nam
         if tracker.interrupted is None:
             raise
     finally:
+        with _RUNS_LOCK:
+            _RUNS.pop(id(tracker), None)
         _stop_everything(tracker)
         _cancel_leftover_tasks()
         tracker.kernel_log_handle.close()
         if in_main:
             _restore_signals(saved)
     if tracker.interrupted is not None:
-        if tracker.interrupted != signal.SIGINT:
+        if tracker.interrupted != signal.SIGINT and in_main:
             signal.raise_signal(tracker.interrupted)  # now the caller's own handling applies
         raise KeyboardInterrupt
     if outcome.failure is None:
@@ -414,8 +596,7 @@ def _stop_everything(tracker: _Tracker) -> None:
     """Kill the kernel if nbclient left it running, then every process of this run."""
     process = tracker.process
     if process is not None and process.poll() is None:
-        with contextlib.suppress(OSError):
-            os.killpg(os.getpgid(process.pid), signal.SIGKILL)  # alive, so the group is ours
+        _kill_kernel_group(process)
         with contextlib.suppress(OSError):
             process.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -423,9 +604,9 @@ def _stop_everything(tracker: _Tracker) -> None:
     _kill_marked(tracker.token)
 
 
-def _kill_marked(token: str) -> None:
-    """Kill every process whose environment carries this run's marker, and wait for them."""
-    pids = _marked_processes(token)
+def _kill_marked(token: str, variable: str = MARKER_VARIABLE) -> None:
+    """Kill every process whose environment carries this marker, and wait for them."""
+    pids = _marked_processes(token, variable)
     for pid in pids:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
@@ -436,28 +617,31 @@ def _kill_marked(token: str) -> None:
             time.sleep(0.02)
 
 
-def _marked_processes(token: str) -> list[int]:
-    """Processes of this user carrying the marker: psutil (an ipykernel dependency), else /proc."""
+def _marked_processes(token: str, variable: str = MARKER_VARIABLE) -> list[int]:
+    """Processes of this user whose `variable` holds `token` (a comma-separated list of tokens).
+
+    psutil (an ipykernel dependency), else /proc.
+    """
     me = os.getpid()
     try:
         import psutil
     except ImportError:
-        return _marked_processes_from_proc(token, me)
+        return _marked_processes_from_proc(token, variable, me)
     found = []
     uid = os.getuid() if hasattr(os, "getuid") else None
     for proc in psutil.process_iter(["uids"]):
         try:
             if uid is not None and proc.info["uids"] is not None and proc.info["uids"].real != uid:
                 continue
-            if proc.pid != me and proc.environ().get(MARKER_VARIABLE) == token:
+            if proc.pid != me and token in proc.environ().get(variable, "").split(","):
                 found.append(proc.pid)
         except (psutil.Error, OSError):
             continue
     return found
 
 
-def _marked_processes_from_proc(token: str, me: int) -> list[int]:
-    wanted = f"{MARKER_VARIABLE}={token}".encode()
+def _marked_processes_from_proc(token: str, variable: str, me: int) -> list[int]:
+    prefix = f"{variable}=".encode()
     if not os.path.isdir("/proc"):
         return []
     found = []
@@ -466,11 +650,69 @@ def _marked_processes_from_proc(token: str, me: int) -> list[int]:
             continue
         try:
             with open(f"/proc/{entry}/environ", "rb") as handle:
-                if wanted in handle.read().split(b"\0"):
-                    found.append(int(entry))
+                values = [v[len(prefix):] for v in handle.read().split(b"\0") if v.startswith(prefix)]
         except OSError:
             continue
+        if values and token.encode() in values[0].split(b","):
+            found.append(int(entry))
     return found
+
+
+@contextlib.contextmanager
+def contained_session() -> Iterator[None]:
+    """Let nothing started inside outlive it: kernels, the package run, pinning queries.
+
+    Every process started inside inherits `NB2PROD_SESSION` (a nested session adds its own
+    token to the list); on the way out, however it goes (error, Ctrl-C, SIGTERM), those
+    still alive are killed. Ctrl-C and SIGTERM (unless the caller handles them) first stop
+    the runs on every thread, then raise KeyboardInterrupt in the main thread. Temporary
+    files of the processes started inside go to one folder, removed at the end; this
+    process keeps its own temporary folder (its messages name files there).
+    """
+    token = secrets.token_hex(16)
+    in_main = threading.current_thread() is threading.main_thread()
+    ours = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+    saved_signals = {s: signal.getsignal(s) for s in ours} if in_main else {}
+    replaced = [s for s, handler in saved_signals.items() if handler == ours[s]]
+    saved_env = {name: os.environ.get(name) for name in (SESSION_VARIABLE, "TMPDIR")}
+    saved_tempdir = tempfile.tempdir
+    threads = set(threading.enumerate())
+    children_tmp = None
+    try:
+        own_tmp = tempfile.gettempdir()
+        children_tmp = tempfile.mkdtemp(prefix="nb2prod-session-")
+        tempfile.tempdir = own_tmp  # fixed before TMPDIR changes below
+        outer = saved_env[SESSION_VARIABLE]
+        os.environ.update({SESSION_VARIABLE: f"{outer},{token}" if outer else token, "TMPDIR": children_tmp})
+        _STOPPING.clear()
+        for signum in replaced:
+            signal.signal(signum, _stop_and_raise)
+        yield
+    finally:
+        for signum in replaced:
+            signal.signal(signum, saved_signals[signum])
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        _kill_marked(token, SESSION_VARIABLE)
+        # threads that were waiting on those processes (verify's package run) now finish and
+        # remove their temporary folders; a daemon thread would be cut short at exit
+        deadline = time.monotonic() + 10
+        for thread in set(threading.enumerate()) - threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        if children_tmp is not None:
+            shutil.rmtree(children_tmp, ignore_errors=True)
+        tempfile.tempdir = saved_tempdir
+        _STOPPING.clear()
+
+
+def _stop_and_raise(signum: int, frame: object) -> None:
+    with _RUNS_LOCK:
+        _STOPPING.set()
+    _interrupt_runs(signum)
+    raise KeyboardInterrupt
 
 
 def _children(pid: int) -> list[int]:
@@ -595,7 +837,10 @@ def _cell_runs(notebook: Notebook, tracker: _Tracker, outcome: _Outcome,
         exec_id = by_index.get(cell.index)
         node = tracker.cells.get(exec_id) if exec_id is not None else None
         executed = exec_id in tracker.seconds or (exec_id is not None and exec_id == outcome.exec_id)
-        outputs = tuple(_plain(o) for o in node.get("outputs", ())) if node is not None and executed else ()
+        outputs: tuple[Any, ...] = ()
+        if node is not None and executed:
+            budget = tracker.budgets.get(exec_id) if exec_id is not None else None
+            outputs = tuple(_plain(o) for o in node.get("outputs", ())) + tuple(budget.markers() if budget else ())
         seconds = tracker.seconds.get(exec_id) if exec_id is not None else None
         if stop_at is not None and cell.index == stop_at:
             runs.append(CellRun(cell.index, cell.id, status or "error", outputs,

@@ -115,7 +115,7 @@ def _run_package(plan: Plan, package_dir: Path, notebook: Path, capture_dir: Pat
         env = {**os.environ, "PYTHONPATH": str(package_dir / "src"), "NB2PROD_CAPTURE_DIR": str(capture_dir),
                "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
         proc = subprocess.Popen([sys.executable, "-c", package_runner(plan)], cwd=scratch, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,  # a print flood is not kept
                                 start_new_session=True, stdin=subprocess.DEVNULL)
         try:
             _, err = proc.communicate(timeout=timeout)
@@ -192,7 +192,7 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
            second_run: bool = True, golden_tests: bool = False) -> Verification:
     """Run notebook and package, compare; the verdict is "equivalent" only with evidence."""
     from nb2prod.compare import compare
-    from nb2prod.execute import run_notebook
+    from nb2prod.execute import cap_outputs, run_notebook
     from nb2prod.normalize import NORMALIZERS, compare_outputs
 
     wall = time.perf_counter()
@@ -283,7 +283,7 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
             if cell.execution_count is None and not cell.outputs:
                 cells.append(CellCheck(run.index, cell.id, "no-stored-output"))
                 continue
-            outcome = compare_outputs(cell.outputs, run.outputs)
+            outcome = compare_outputs(cap_outputs(cell.outputs), run.outputs)  # the fresh run's output limits
             if outcome.same:
                 cells.append(CellCheck(run.index, cell.id, "same"))
             else:

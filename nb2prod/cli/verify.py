@@ -9,6 +9,8 @@ from pathlib import Path
 
 from nb2prod.cli import ExitCode
 
+# Cell statuses of a fresh run that ended there (verify.CellCheck.status).
+STOPPED = ("timeout", "fails-fresh", "error-both")
 EXIT_FOR_VERDICT = {"equivalent": ExitCode.OK, "differs": ExitCode.FINDINGS, "unverified": ExitCode.UNVERIFIED}
 
 
@@ -26,6 +28,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         description="Run the notebook top to bottom (papermill) and the generated package side by side, "
         "compare every value crossing a function boundary, and report equivalent / differs / unverified. "
         "Exit 0 equivalent, 1 differs (NB401), 4 unverified, 2 bad input.",
+        epilog="A fresh run that stops early (a cell raises, calls sys.exit(), waits on input(), kills its "
+        "kernel, or exceeds --timeout) is named by cell index and id ('the fresh run stopped at cell N "
+        "(id ...)') and exits 4 (unverified), or 1 if a value compared before that cell differs. The run "
+        "happens in a scratch copy of the notebook's folder with its own TMPDIR; the kernel and everything "
+        "it started are killed and the copy removed, also on Ctrl-C (message, exit 130). Each cell keeps "
+        "at most 1,000,000 characters per stream and 10,000,000 of display outputs.",
     )
     p.add_argument("paths", nargs="+", metavar="NOTEBOOK [PACKAGE_DIR]",
                    help="notebooks; or one notebook and the folder of its generated package")
@@ -72,6 +80,10 @@ def verify_one(notebook: str, package_dir: str | None, kernel: str | None, timeo
     except InternalError as exc:
         return ExitCode.INTERNAL, f"nb2prod: {exc}"
     lines = [f"{notebook}: {VERDICT_WORDS[result.verdict]}"]
+    stopped = next((c for c in result.cells if c.status in STOPPED), None)
+    if stopped is not None:
+        why = stopped.differences[0] if stopped.differences and stopped.differences[0] else "it failed"
+        lines.append(f"  the fresh run stopped at cell {stopped.cell} (id {stopped.cell_id!r}): {why}")
     first = result.first_divergence
     if first is not None:
         value = next(c for c in first.values if c.verdict == "differs")
@@ -151,6 +163,13 @@ def _verify_star(args: tuple[str, None, str | None, float, bool, bool]) -> tuple
 
 
 def run(args: argparse.Namespace) -> int:
+    from nb2prod.execute import contained_session
+
+    with contained_session():  # no kernel nor package run outlives the command
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     paths = list(args.paths)
     package_dir = None
     if len(paths) == 2 and Path(paths[1]).is_dir() and not paths[1].endswith(".ipynb"):
