@@ -76,7 +76,6 @@ class StatusHandler(Nb2prodHandler):
     @tornado.web.authenticated
     def get(self) -> None:
         import nb2prod
-
         import nb2prod_lab
 
         self.finish(json.dumps({"nb2prod": nb2prod.__version__, "lab": nb2prod_lab.__version__}))

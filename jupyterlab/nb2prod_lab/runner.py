@@ -10,9 +10,9 @@ then exactly one of `{"event": "result", "result": {...}}` or `{"event": "error"
 Anything else the libraries print goes to standard error, so it cannot corrupt that stream.
 
 It calls what the CLI calls (`nb2prod.convert.convert`, `nb2prod.cli.verify.verify_one`) and
-reads the verification back from the reports verify_one wrote. SIGTERM unwinds the run (the
-kernel is stopped and temporary folders removed by the library's own cleanup); when the server
-that started it goes away, it stops itself.
+reads the verification back from the reports verify_one wrote. SIGTERM unwinds the run
+(`nb2prod.execute.contained_session`: kernels stopped, temporary folders removed); when the
+server that started it goes away, it stops itself.
 """
 
 from __future__ import annotations
@@ -124,23 +124,23 @@ def _watch_parent(parent: int) -> None:
     os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)  # unwinds: `finally` and `with` blocks clean up
-
-
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     # The protocol gets a private copy of stdout; fd 1 becomes stderr for everything else.
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     emit = _emitter(protocol)
-    signal.signal(signal.SIGTERM, _terminate)
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     from nb2prod.errors import InputError, InternalError
+    from nb2prod.execute import contained_session
 
     try:
         spec = json.loads(args[0])
-        emit({"event": "result", "result": run(spec, emit)})
+        # as the CLI runs convert/verify: SIGTERM stops the runs and unwinds, and no process
+        # started inside (kernel, package run, pinning query) outlives it
+        with contained_session():
+            result = run(spec, emit)
+        emit({"event": "result", "result": result})
         return 0
     except (InputError, _Refused) as exc:
         emit({"event": "error", "message": str(exc)})
@@ -148,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     except InternalError as exc:
         emit({"event": "error", "message": str(exc)})
         return 3
+    except KeyboardInterrupt:
+        emit({"event": "error", "message": "cancelled"})
+        return 130
 
 
 if __name__ == "__main__":

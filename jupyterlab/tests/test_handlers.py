@@ -8,15 +8,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import nb2prod_lab
 import nbformat
 import psutil
 import pytest
 from conftest import Api, cli_check_document, wait_for_job
+from nb2prod_lab.jobs import MARKER_VARIABLE, marked_processes
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import nb2prod
-import nb2prod_lab
-from nb2prod_lab.jobs import MARKER_VARIABLE, marked_processes
 
 
 def small_notebook(path: Path) -> None:

@@ -29,7 +29,6 @@ from typing import Any
 
 import pytest
 from conftest import DEMO, cli_check_document
-
 from nb2prod_lab.jobs import marked_processes
 
 REQUESTS = 100

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from conftest import DEMO
-
 from nb2prod_lab.jobs import MARKER_VARIABLE, marked_processes
 
 
