@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.nb2prod-installed
 DEMO   := sample_notebooks/demo/credit_approval.ipynb
 OUT    := demo-output
 
-.PHONY: demo test venv bench clean lab chromium
+.PHONY: demo test venv bench clean lab chromium docs-screenshot
 
 # The JupyterLab extension (jupyterlab/): Node packages from the committed lockfile, a prebuilt
 # labextension, then the Python package with its server extension installed into the venv.
@@ -79,6 +79,10 @@ $(LAB_STAMP): $(LAB_BUILT) $(LAB)/pyproject.toml $(wildcard $(LAB)/nb2prod_lab/*
 	$(VENV)/bin/jupyter labextension list 2>&1 | grep -q 'nb2prod-lab.*enabled'
 	$(VENV)/bin/jupyter server extension list 2>&1 | grep -q 'nb2prod_lab.*enabled'
 	touch $@
+
+# Re-take docs/images/jupyterlab-panel.png: the browser test writes it only when asked.
+docs-screenshot: $(LAB_STAMP) chromium
+	NB2PROD_UPDATE_DOCS_SCREENSHOT=1 $(PY) -m pytest $(LAB)/ui-tests -q
 
 # Debian's chromium for the browser tests; installed only when root (CI), quietly.
 chromium:

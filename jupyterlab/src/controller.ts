@@ -22,6 +22,9 @@ export interface INotebookState {
 }
 
 export class Controller {
+  /** @param activate brings a notebook's tab to the front and focuses it (the shell's job). */
+  constructor(private readonly _activate: (panel: NotebookPanel) => void) {}
+
   get changed(): ISignal<this, NotebookPanel> {
     return this._changed;
   }
@@ -84,11 +87,13 @@ export class Controller {
       );
       return;
     }
+    // The activation is processed later and then focuses the notebook in the mode set here.
+    this._activate(panel);
     notebook.deselectAll();
     notebook.activeCellIndex = index;
     notebook.mode = 'command';
-    await notebook.scrollToCell(notebook.widgets[index], 'center');
-    notebook.activate();
+    // scrollToItem, not scrollToCell: the latter activates the cell, which focuses its editor.
+    await notebook.scrollToItem(index, 'center');
   }
 
   /** Redraw the cell markers of the last check (cells were added, moved or removed). */

@@ -46,7 +46,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     tracker: INotebookTracker,
     palette: ICommandPalette | null
   ) => {
-    const controller = new Controller();
+    const controller = new Controller(panel => app.shell.activateById(panel.id));
     const sidePanel = new Nb2prodPanel({
       controller,
       tracker,

@@ -203,5 +203,6 @@ def page(lab: Lab, browser_context: object, artifacts: Path) -> Iterator[object]
     page.wait_for_selector(".nb2prod-toolbar-button")
     # as a user would find it: kernel started and idle, nothing loading
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status=idle]", timeout=60_000)
+    page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()  # file browser away
     yield page
     page.screenshot(path=str(artifacts / "jupyterlab-last.png"))

@@ -122,6 +122,7 @@ def test_clicking_a_finding_selects_its_cell(page, lab: Lab) -> None:
     page.wait_for_function(f"({ACTIVE_INDEX_JS}) === {cell}")
     assert active.count() == 1
     assert "nb2prod-has-finding" in active.get_attribute("class")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook.jp-mod-commandMode")
     # its source is the one the saved file has at that index
     source = "".join(json.loads((lab.root / lab.notebook).read_text())["cells"][cell]["source"])
     first_line = source.strip().splitlines()[0]
@@ -176,12 +177,16 @@ def test_convert_writes_the_package_and_shows_the_verdict(page, lab: Lab, artifa
     page.locator(f"[data-testid=nb2prod-file][data-path='{pipeline}']").click()
     page.wait_for_selector(".lm-TabBar-tab.jp-mod-current:has-text('pipeline.py')")
 
-    # back to the notebook, finding selected, for the picture in the docs
-    page.locator(".lm-TabBar-tab:has-text('credit_approval.ipynb')").first.click()
+    # with the generated file in front, clicking a finding brings its notebook back, cell selected
+    finding = page.locator(
+        "[data-testid=nb2prod-findings] [data-testid=nb2prod-finding][data-code=NB101]"
+    ).first
+    cell = int(finding.get_attribute("data-cell"))
+    finding.click()
     page.wait_for_selector(".lm-TabBar-tab.jp-mod-current:has-text('credit_approval.ipynb')")
-    page.wait_for_timeout(300)  # the tab restores its editor focus asynchronously
-    page.locator("[data-testid=nb2prod-findings] [data-testid=nb2prod-finding][data-code=NB101]").first.click()
-    page.wait_for_timeout(300)
+    page.wait_for_function(f"({ACTIVE_INDEX_JS}) === {cell}")
+    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook.jp-mod-commandMode")
+    page.wait_for_timeout(300)  # scrolling settles before the picture for the docs
     page.screenshot(path=str(artifacts / "jupyterlab-panel.png"))
     if os.environ.get("NB2PROD_UPDATE_DOCS_SCREENSHOT") == "1":
         DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
