@@ -36,6 +36,10 @@ _LEADING_VERBS = frozenset(
      "calculate", "estimate", "select", "tune", "validate", "test", "generate", "preprocess", "encode"}
 )
 _PATHLIKE = re.compile(r"(path|dir|folder|file|root)", re.I)
+# black's time grows with the square of a module's length (4,000 statements: ~30 s of convert);
+# the largest notebook of ../shared/corpora has 279 code cells.
+MAX_STATEMENTS = 5_000
+_TOO_MANY = f"convert handles at most {MAX_STATEMENTS:,} (split the notebook)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +155,13 @@ def _defines(st: Statement) -> list[str]:
 def make_plan(notebook: Notebook, *, package: str | None = None,
               role_overrides: Mapping[str, str] | None = None) -> Plan:
     """Plan the package for a notebook; raise `InputError` when a cell cannot be converted."""
+    cells = sum(1 for c in notebook.code_cells if not c.is_blank)
+    if cells > MAX_STATEMENTS:  # checked before parsing: 50,000 cells would take ~20 s to split
+        raise InputError(notebook.path, f"has {cells:,} code cells; {_TOO_MANY}", kind="too-large")
     statements, problems = split_cells(notebook)
+    if len(statements) > MAX_STATEMENTS:
+        raise InputError(notebook.path, f"has {len(statements):,} top-level statements; {_TOO_MANY}",
+                         kind="too-large")
     if problems:
         first = problems[0]
         cell = int(first.split()[1])
@@ -364,9 +374,10 @@ def _functions(groups: list[list[Statement]], roles: list[Role], heading_of: Map
         for later in params_of[index + 1:]:
             later_uses |= set(later)
         is_last = index == len(groups) - 1
+        scaffolding = _scaffolding(group) if is_last else set()
         returns = [n for n in defines_of[index]
                    if (n in later_uses and _last_producer_before(n, index, defines_of, params_of))
-                   or n in definition_reads or (is_last and not n.startswith("_"))]
+                   or n in definition_reads or (is_last and not n.startswith("_") and n not in scaffolding)]
         # a value assigned and never read again is a result, not something to throw away;
         # so is a fitted model
         for name in _unread_assignments(group) + _fitted(group):
@@ -378,6 +389,30 @@ def _functions(groups: list[list[Statement]], roles: list[Role], heading_of: Map
                                   tuple(returns), tuple(config_of[index]), tuple(group),
                                   heading_of.get(group[0].cell, ""), tuple(defs_of[index])))
     return functions
+
+
+def _scaffolding(group: Sequence[Statement]) -> set[str]:
+    """Names bound only as a `for` loop variable or a `with ... as` target: not results of the run.
+
+    (A file handle from `with open(...) as f` is closed by then; a loop variable holds the last item.)
+    """
+    scaffold: set[str] = set()
+    other: set[str] = set()
+    for st in group:
+        for node in ast.walk(st.tree):
+            if isinstance(node, (ast.For, ast.AsyncFor)):
+                targets = [node.target]
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
+            elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    other |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+                continue
+            else:
+                continue
+            for target in targets:
+                scaffold |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return scaffold - other
 
 
 def _unread_assignments(group: Sequence[Statement]) -> list[str]:

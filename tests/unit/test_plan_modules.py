@@ -24,3 +24,14 @@ def test_a_rebound_module_name_is_a_value_again(tmp_path: Path) -> None:
                   code("# nb2prod: business\nc = np['x']", 3))
     functions = make_plan(load(str(write(tmp_path / "rebound.ipynb", nb)))).functions
     assert functions[-1].params == ("np",)
+
+
+def test_the_last_step_does_not_return_loop_variables_or_closed_file_handles(tmp_path: Path) -> None:
+    nb = notebook(code("import json", 1),
+                  code("with open('a.json') as f:\n    data = json.load(f)\n"
+                       "total = sum([])\nfor item in data:\n    total += item\nrow = data[0]\nfor row in data:\n    pass", 2))
+    functions = make_plan(load(str(write(tmp_path / "last.ipynb", nb)))).functions
+    returned = {name for f in functions for name in f.returns}
+    assert not returned & {"f", "item"}
+    # `row` is assigned outside a loop header too: a value the notebook kept
+    assert {"total", "row"} <= set(functions[-1].returns)

@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 
-def build_n() -> tuple[Any, Any]:
+def build_items() -> Any:
     """Features step from notebook cells 0."""
     items = []
     items.append(1)
     for n in range(2, 4):
         items.append(n)
-    return items, n
+    return items

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nb106_clean_init_and_append.config import Config
-from nb106_clean_init_and_append.features import build_n
+from nb106_clean_init_and_append.features import build_items
 
 
 @dataclass
@@ -18,11 +18,10 @@ class Results:
     """Values computed by the pipeline (the ones that cross function boundaries)."""
 
     items: Any = None
-    n: Any = None
 
 
 def run(config: Config | None = None) -> Results:
     """Run the pipeline with `config` (the notebook's values by default)."""
     config = config if config is not None else Config()
-    items, n = build_n()
-    return Results(items=items, n=n)
+    items = build_items()
+    return Results(items=items)

@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 
-def build_amount() -> tuple[Any, Any]:
+def build_total_sales() -> Any:
     """Features step from notebook cells 0, 1."""
     total_sales = 0.0
     for amount in [12.5, 40.0, 7.25]:
         total_sales += amount
-    return total_sales, amount
+    return total_sales

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nb106_fires_augmented.config import Config
-from nb106_fires_augmented.features import build_amount
+from nb106_fires_augmented.features import build_total_sales
 
 
 @dataclass
@@ -18,11 +18,10 @@ class Results:
     """Values computed by the pipeline (the ones that cross function boundaries)."""
 
     total_sales: Any = None
-    amount: Any = None
 
 
 def run(config: Config | None = None) -> Results:
     """Run the pipeline with `config` (the notebook's values by default)."""
     config = config if config is not None else Config()
-    total_sales, amount = build_amount()
-    return Results(total_sales=total_sales, amount=amount)
+    total_sales = build_total_sales()
+    return Results(total_sales=total_sales)

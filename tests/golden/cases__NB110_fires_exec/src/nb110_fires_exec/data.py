@@ -5,11 +5,8 @@ Reading (and writing) the data the notebook works on.
 
 from __future__ import annotations
 
-from typing import Any
 
-
-def load_fh() -> Any:
+def load_fh() -> None:
     """Data step from notebook cells 0."""
     with open("config.py") as fh:
         exec(fh.read())
-    return fh

@@ -7,7 +7,6 @@ field of `Results`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from nb110_fires_exec.config import Config
 from nb110_fires_exec.data import load_fh
@@ -17,11 +16,11 @@ from nb110_fires_exec.data import load_fh
 class Results:
     """Values computed by the pipeline (the ones that cross function boundaries)."""
 
-    fh: Any = None
+    pass
 
 
 def run(config: Config | None = None) -> Results:
     """Run the pipeline with `config` (the notebook's values by default)."""
     config = config if config is not None else Config()
-    fh = load_fh()
-    return Results(fh=fh)
+    load_fh()
+    return Results()

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 
-def load_header() -> tuple[Any, Any]:
+def load_header() -> Any:
     """Data step from notebook cells 1."""
     with open(r"C:\Users\alice\churn\labels.csv") as fh:
         header = fh.readline()
-    return fh, header
+    return header

@@ -17,12 +17,11 @@ from nb111_fires_home_and_windows.data import load_header
 class Results:
     """Values computed by the pipeline (the ones that cross function boundaries)."""
 
-    fh: Any = None
     header: Any = None
 
 
 def run(config: Config | None = None) -> Results:
     """Run the pipeline with `config` (the notebook's values by default)."""
     config = config if config is not None else Config()
-    fh, header = load_header()
-    return Results(fh=fh, header=header)
+    header = load_header()
+    return Results(header=header)
