@@ -82,10 +82,14 @@ def click_and_wait_for_check(page) -> float:
 
 def test_button_lists_the_findings_of_check(page, lab: Lab, artifacts: Path) -> None:
     expected = expected_findings(lab.root / lab.notebook)
-    times = [click_and_wait_for_check(page) for _ in range(3)]
+    times, round_trips = [], []
+    for _ in range(3):
+        times.append(click_and_wait_for_check(page))
+        round_trips.append(page.locator("[data-testid=nb2prod-check-ms]").inner_text().split()[-2])
     print(
-        f"\nclick to findings shown: first {times[0] * 1000:.0f} ms, "
-        f"then {', '.join(f'{t * 1000:.0f}' for t in times[1:])} ms"
+        f"\nclick to findings shown: first {times[0] * 1000:.0f} ms (sidebar opens), "
+        f"then {', '.join(f'{t * 1000:.0f}' for t in times[1:])} ms; "
+        f"check request round trips {', '.join(round_trips)} ms"
     )
     assert min(times) < CLICK_TO_FINDINGS_LIMIT_S, times
 
