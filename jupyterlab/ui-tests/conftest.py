@@ -106,9 +106,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[L
     # Fresh per-run settings: no news/update toasts covering the page, no restored workspace.
     settings = base / "settings"
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
-    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
+    (
+        settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    ).write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(base / "config"),
@@ -142,7 +142,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[L
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    pytest.fail(f"jupyter lab did not answer in {SERVER_START_TIMEOUT} s; log: {log_path}")
+                    pytest.fail(
+                        f"jupyter lab did not answer in {SERVER_START_TIMEOUT} s; log: {log_path}"
+                    )
                 time.sleep(0.3)
         assert isinstance(status, dict) and "nb2prod" in status, status
         yield lab
@@ -203,6 +205,8 @@ def page(lab: Lab, browser_context: object, artifacts: Path) -> Iterator[object]
     page.wait_for_selector(".nb2prod-toolbar-button")
     # as a user would find it: kernel started and idle, nothing loading
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status=idle]", timeout=60_000)
-    page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()  # file browser away
+    page.locator(
+        ".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current"
+    ).click()  # file browser away
     yield page
     page.screenshot(path=str(artifacts / "jupyterlab-last.png"))

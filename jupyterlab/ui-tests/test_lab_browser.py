@@ -14,11 +14,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from conftest import REPO, Lab
 
-CLICK_TO_FINDINGS_LIMIT_S = 3.0  # goal 1 s on the demo; the limit leaves room for a loaded CI machine
+CLICK_TO_FINDINGS_LIMIT_S = (
+    3.0  # goal 1 s on the demo; the limit leaves room for a loaded CI machine
+)
 CONVERT_TIMEOUT_MS = 300_000
 DOCS_SCREENSHOT = REPO / "docs" / "images" / "jupyterlab-panel.png"
 
@@ -122,7 +122,9 @@ def test_clicking_a_finding_selects_its_cell(page, lab: Lab) -> None:
     cell = int(target.get_attribute("data-cell"))
     assert cell > 0
     target.click()
-    active = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell.jp-mod-active")
+    active = page.locator(
+        ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell.jp-mod-active"
+    )
     page.wait_for_function(f"({ACTIVE_INDEX_JS}) === {cell}")
     assert active.count() == 1
     assert "nb2prod-has-finding" in active.get_attribute("class")
@@ -132,7 +134,10 @@ def test_clicking_a_finding_selects_its_cell(page, lab: Lab) -> None:
     first_line = source.strip().splitlines()[0]
     assert first_line in active.locator(".jp-InputArea").inner_text()
     # scrolled into view inside the notebook
-    box, view = active.bounding_box(), page.locator(".jp-NotebookPanel .jp-WindowedPanel-outer").first.bounding_box()
+    box, view = (
+        active.bounding_box(),
+        page.locator(".jp-NotebookPanel .jp-WindowedPanel-outer").first.bounding_box(),
+    )
     assert box is not None and view is not None
     assert view["y"] <= box["y"] < view["y"] + view["height"], (box, view)
 
@@ -162,7 +167,9 @@ def test_convert_writes_the_package_and_shows_the_verdict(page, lab: Lab, artifa
     page.wait_for_selector("[data-testid=nb2prod-job][data-state=running]", timeout=10_000)
     page.wait_for_selector("[data-testid=nb2prod-progress]")
     job = page.locator("[data-testid=nb2prod-job]")
-    page.wait_for_selector("[data-testid=nb2prod-job]:not([data-state=running])", timeout=CONVERT_TIMEOUT_MS)
+    page.wait_for_selector(
+        "[data-testid=nb2prod-job]:not([data-state=running])", timeout=CONVERT_TIMEOUT_MS
+    )
     assert job.get_attribute("data-state") == "done", job.inner_text()
 
     files = [a.get_attribute("data-path") for a in page.locator("[data-testid=nb2prod-file]").all()]
@@ -200,7 +207,9 @@ def test_convert_writes_the_package_and_shows_the_verdict(page, lab: Lab, artifa
 
 def test_verify_shows_progress_and_can_be_cancelled(page, lab: Lab) -> None:
     page.locator("[data-testid=nb2prod-verify]").click()
-    page.wait_for_selector("[data-testid=nb2prod-job][data-state=running] [data-testid=nb2prod-progress]")
+    page.wait_for_selector(
+        "[data-testid=nb2prod-job][data-state=running] [data-testid=nb2prod-progress]"
+    )
     page.locator("[data-testid=nb2prod-cancel]").click()
     job = page.locator("[data-testid=nb2prod-job][data-state=cancelled]")
     job.wait_for(timeout=30_000)
