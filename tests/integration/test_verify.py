@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -187,3 +188,24 @@ def test_unconvertible_notebook_still_gets_its_hidden_state_verdict(tmp_path: Pa
     assert status == ExitCode.USAGE
     assert "cannot convert" in captured.out and "cell 1" in captured.out
     assert ":cell 0:line 1: NB302 fresh run fails at this cell (NameError" in captured.out
+
+
+def test_many_notebooks_in_worker_processes_match_one_at_a_time(tmp_path: Path) -> None:
+    paths = []
+    for name, body in (("good", "x = 2\ny = x * 21"), ("broken", "x = 2\ny = x * undefined_name"),
+                       ("third", "import math\nz = math.sqrt(16)")):
+        paths.append(str(write(tmp_path / f"{name}.ipynb", notebook(md("## Step"), code(body, None)))))
+
+    def verify_all(jobs: str) -> tuple[int, list[str]]:
+        done = subprocess.run([sys.executable, "-m", "nb2prod", "verify", "-j", jobs, "--no-second-run", *paths],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=900, check=False)
+        timings = re.compile(r"notebook [\d.]+ s, package [\d.]+ s, wall [\d.]+ s")
+        return done.returncode, sorted(timings.sub("", line) for line in done.stdout.splitlines() if line.strip())
+
+    parallel, serial = verify_all("2"), verify_all("1")
+    assert parallel == serial
+    status, lines = parallel
+    assert f"{paths[0]}: EQUIVALENT: every value" in "\n".join(lines)
+    assert f"{paths[1]}: UNVERIFIED" in "\n".join(lines) and f"{paths[1]}:cell 1:line 1: NB302" in "\n".join(lines)
+    assert f"{paths[2]}: EQUIVALENT: every value" in "\n".join(lines)
+    assert status == ExitCode.UNVERIFIED  # the worst of the three
