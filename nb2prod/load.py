@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -77,10 +78,12 @@ def is_notebook_path(path: Path) -> bool:
     """Say whether a file found while walking a folder should be checked."""
     suffix = path.suffix.lower()
     if suffix == ".ipynb":
-        return True
+        return True  # named like a notebook: a broken one gets its own error from `load`
     if suffix not in TEXT_EXTENSIONS:
         return False
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return False  # opening a named pipe would block until someone writes to it
         with open(path, "rb") as handle:
             head = handle.read(4096).decode("utf-8", "replace")
     except OSError:
@@ -95,7 +98,11 @@ def iter_notebook_paths(paths: list[str]) -> Iterator[str]:
     """
     for raw in paths:
         path = Path(raw)
-        if path.is_dir() and path.suffix.lower() != ".ipynb":
+        try:
+            is_dir = path.is_dir()
+        except OSError:  # a name too long for the system: `load` reports it for this file alone
+            is_dir = False
+        if is_dir and path.suffix.lower() != ".ipynb":
             found: list[str] = []
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
@@ -112,14 +119,7 @@ def load(path: str | os.PathLike[str], *, require_python: bool = True) -> Notebo
     """Read a notebook file without modifying it; raise `InputError` if it cannot be used."""
     name = os.fspath(path)
     p = Path(name)
-    if p.is_dir():
-        raise InputError(name, "is a directory, not a notebook file", kind="not-a-file")
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(name, "no such file", kind="not-found") from None
-    except OSError as exc:
-        raise InputError(name, f"cannot be read: {exc.strerror or exc}", kind="unreadable") from None
+    data = _read(p, name)
     if p.suffix.lower() == ".ipynb" or p.suffix.lower() not in TEXT_EXTENSIONS:
         notebook = loads_ipynb(data, name)
     else:
@@ -127,6 +127,27 @@ def load(path: str | os.PathLike[str], *, require_python: bool = True) -> Notebo
     if require_python and notebook.language.lower() not in PYTHON_LANGUAGES:
         raise UnsupportedLanguage(name, notebook.language)
     return notebook
+
+
+def _read(p: Path, name: str) -> bytes:
+    """The file's bytes; anything but a readable regular file is the user's to fix."""
+    try:
+        mode = p.stat().st_mode  # follows symlinks
+    except FileNotFoundError:
+        if p.is_symlink():
+            raise InputError(name, f"is a broken symbolic link (to {os.readlink(p)})", kind="not-found") from None
+        raise InputError(name, "no such file", kind="not-found") from None
+    except OSError as exc:  # a symlink loop, a path through a file, a name too long
+        raise InputError(name, f"cannot be read: {exc.strerror or exc}", kind="unreadable") from None
+    if stat.S_ISDIR(mode):
+        raise InputError(name, "is a directory, not a notebook file", kind="not-a-file")
+    if not stat.S_ISREG(mode):
+        # a named pipe would block the read forever; a device could stream without end
+        raise InputError(name, "is not a regular file (a pipe, socket or device)", kind="not-a-file")
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise InputError(name, f"cannot be read: {exc.strerror or exc}", kind="unreadable") from None
 
 
 def loads_ipynb(data: bytes, path: str) -> Notebook:
@@ -160,6 +181,8 @@ def loads_ipynb(data: bytes, path: str) -> Notebook:
 
 
 def _loads_slow(data: bytes, path: str) -> Any:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(path, "is UTF-16 text; notebook files are UTF-8 (re-save it as UTF-8)", kind="not-utf8")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -167,7 +190,7 @@ def _loads_slow(data: bytes, path: str) -> Any:
             path, f"is not UTF-8 text (byte {exc.start} cannot be decoded)", kind="not-utf8"
         ) from None
     try:
-        return json.loads(text)
+        raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             path, f"is not valid notebook JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
@@ -175,6 +198,29 @@ def _loads_slow(data: bytes, path: str) -> Any:
         ) from None
     except RecursionError:
         raise InputError(path, "is nested too deeply to be a notebook", kind="invalid-json") from None
+    _reject_lone_surrogates(raw, path)
+    return raw
+
+
+def _reject_lone_surrogates(raw: Any, path: str) -> None:
+    """Refuse `\\ud800`-style escapes that decode to no character: no later stage could write them.
+
+    Only reached when orjson refused the file, so the extra encode costs nothing on good files.
+    """
+    try:
+        json.dumps(raw, ensure_ascii=False).encode("utf-8")
+        return
+    except UnicodeEncodeError:
+        pass
+    cells = raw.get("cells") if isinstance(raw, dict) else None
+    for index, cell in enumerate(cells if isinstance(cells, list) else []):
+        try:
+            json.dumps(cell, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError(path, f"cell {index} holds an unpaired surrogate escape (such as \\ud800), "
+                             "which is not a character", kind="invalid-json", cell=index) from None
+    raise InputError(path, "holds an unpaired surrogate escape (such as \\ud800), which is not a character",
+                     kind="invalid-json")
 
 
 def _upgrade_with_nbformat(raw: dict[str, Any], path: str) -> dict[str, Any]:
@@ -184,8 +230,16 @@ def _upgrade_with_nbformat(raw: dict[str, Any], path: str) -> dict[str, Any]:
         node = nbformat.from_dict(raw)
         upgraded = nbformat.convert(node, 4)
     except Exception as exc:  # nbformat raises many types on malformed old files
-        raise InputError(path, f"old nbformat {raw.get('nbformat')} could not be upgraded: {exc}") from None
+        raise InputError(path, f"old nbformat {raw.get('nbformat')} could not be upgraded: {_one_line(exc)}",
+                         kind="unsupported-version") from None
     return dict(upgraded)
+
+
+def _one_line(exc: Exception) -> str:
+    """A third-party error as one line: YAML errors, for one, draw a caret under the bad column."""
+    text = " ".join(part.strip() for part in str(exc).splitlines() if part.strip() and part.strip() != "^")
+    text = text or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _text(value: Any, path: str, index: int, key: str) -> str:
@@ -195,8 +249,13 @@ def _text(value: Any, path: str, index: int, key: str) -> str:
     if isinstance(value, list) and all(isinstance(part, str) for part in value):
         return "".join(value)
     kind = "null" if value is None else type(value).__name__
+    detail = ""
+    if isinstance(value, list):
+        item = next(i for i, part in enumerate(value) if not isinstance(part, str))
+        detail = f" (item {item} is {'null' if value[item] is None else type(value[item]).__name__})"
+    article = "an" if kind[0] in "aeiou" else "a"
     raise InputError(
-        path, f"cell {index} has a {kind} '{key}' where text was expected",
+        path, f"cell {index} has {article} {kind} '{key}' where text was expected{detail}",
         kind="invalid-cell", cell=index,
     )
 
@@ -282,8 +341,10 @@ def _from_v3(raw: Mapping[str, Any], path: str) -> Notebook:
         raise InputError(path, "is not an nbformat 3 notebook: 'worksheets' is missing")
     cells: list[Cell] = []
     code_language = None
-    for sheet in worksheets:
-        for cell in _cell_list((sheet or {}).get("cells", []), path):
+    for number, sheet in enumerate(worksheets):
+        if not isinstance(sheet, dict):
+            raise InputError(path, f"is not an nbformat 3 notebook: worksheet {number} is not an object")
+        for cell in _cell_list(sheet.get("cells", []), path):
             index = len(cells)
             if not isinstance(cell, dict):
                 raise InputError(path, f"cell {index} is not an object", kind="invalid-cell", cell=index)
@@ -324,7 +385,8 @@ def _load_text(data: bytes, path: str, suffix: str) -> Notebook:
     try:
         nb = jupytext.reads(text, fmt=ext)
     except Exception as exc:  # jupytext surfaces parser errors of many kinds
-        raise InputError(path, f"could not be read as a jupytext notebook: {exc}", kind="invalid-text") from None
+        raise InputError(path, f"could not be read as a jupytext notebook: {_one_line(exc)}",
+                         kind="invalid-text") from None
     metadata = dict(nb.metadata)
     fmt = (metadata.get("jupytext") or {}).get("text_representation", {}).get("format_name")
     language, kernel_name = _language(metadata)

@@ -56,6 +56,42 @@ def _magic_call(node: ast.stmt) -> tuple[str, list[str], ast.Call] | None:
     return value.func.attr, texts, value
 
 
+# Past these, rendering fails on the input's shape, not on a bug: measured, 250 chained `elif`s
+# overflow the stack in libcst's code generation, 250 nested ternaries make black write more than
+# CPython's 200 nested parentheses, and 99 nested blocks plus the generated function's own level
+# pass CPython's 100 indentation levels. Hand-written code stays far below (tests/hostile).
+MAX_AST_DEPTH = 150
+MAX_BLOCK_DEPTH = 90
+
+
+def _too_deep(tree: ast.Module) -> str | None:
+    """Why a parsed cell is too deep for the generated package, or None (walked without recursion)."""
+    deepest = 0
+    nodes: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while nodes:
+        node, depth = nodes.pop()
+        deepest = max(deepest, depth)
+        nodes.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    blocks = 0
+    statements: list[tuple[ast.AST, int]] = [(st, 0) for st in tree.body]
+    while statements:
+        node, level = statements.pop()
+        blocks = max(blocks, level)
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, name, None)
+            if not isinstance(children, list) or not children or not isinstance(children[0], ast.AST):
+                continue
+            first = children[0]
+            same_line = (name == "handlers" or (name == "orelse" and isinstance(node, ast.If) and len(children) == 1
+                         and isinstance(first, ast.If) and first.col_offset == node.col_offset))  # elif
+            statements.extend((child, level if same_line else level + 1) for child in children)
+    if blocks > MAX_BLOCK_DEPTH:
+        return f"nests blocks {blocks} deep (at most {MAX_BLOCK_DEPTH}: Python allows 100 indentation levels)"
+    if deepest > MAX_AST_DEPTH:
+        return f"nests code {deepest} levels deep (at most {MAX_AST_DEPTH} can be converted)"
+    return None
+
+
 def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, ...]]:
     """All statements of all code cells in page order, and the problems met (cells that do not parse)."""
     statements: list[Statement] = []
@@ -65,7 +101,14 @@ def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, .
         try:
             tree = ast.parse(code)
         except SyntaxError as exc:
-            problems.append(f"cell {cell.index} does not parse (line {exc.lineno}): {exc.msg}")
+            problems.append(f"cell {cell.index} does not parse (line {exc.lineno or 1}): {exc.msg}")
+            continue
+        except (RecursionError, MemoryError):  # CPython's parser gives up on very deep expressions
+            problems.append(f"cell {cell.index} does not parse: nested too deeply for Python's parser")
+            continue
+        too_deep = _too_deep(tree)
+        if too_deep:
+            problems.append(f"cell {cell.index} {too_deep}")
             continue
         lines = code.splitlines()
         same_lines = len(lines) == len(cell.source.splitlines())
@@ -97,6 +140,9 @@ def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, .
                     piece_tree = ast.parse(code_text)
                 except SyntaxError as exc:  # the Python body of a cell magic such as %%time
                     problems.append(f"cell {cell.index} does not parse (line {start + (exc.lineno or 1)}): {exc.msg}")
+                    continue
+                except (RecursionError, MemoryError):
+                    problems.append(f"cell {cell.index} does not parse: nested too deeply for Python's parser")
                     continue
                 symbols = analyze_tree(piece_tree) if code_text.strip() else CellSymbols()
                 statements.append(Statement(cell.index, cell.id, position, start, code_text, symbols, piece_tree,

@@ -1,0 +1,9 @@
+# ---
+# jupyter:
+#   kernelspec: 5
+#   jupytext:
+#     formats: 7
+# ---
+
+# %%
+x = 1

@@ -1,0 +1,7 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     name: python3
+
+# %%
+x = 1
