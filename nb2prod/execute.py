@@ -680,7 +680,8 @@ def contained_session() -> Iterator[None]:
     children_tmp = None
     try:
         own_tmp = tempfile.gettempdir()
-        children_tmp = tempfile.mkdtemp(prefix="nb2prod-session-")
+        _remove_dead_sessions(own_tmp)
+        children_tmp = tempfile.mkdtemp(prefix=f"{_SESSION_PREFIX}{os.getpid()}-")
         tempfile.tempdir = own_tmp  # fixed before TMPDIR changes below
         outer = saved_env[SESSION_VARIABLE]
         os.environ.update({SESSION_VARIABLE: f"{outer},{token}" if outer else token, "TMPDIR": children_tmp})
@@ -706,6 +707,20 @@ def contained_session() -> Iterator[None]:
             shutil.rmtree(children_tmp, ignore_errors=True)
         tempfile.tempdir = saved_tempdir
         _STOPPING.clear()
+
+
+_SESSION_PREFIX = "nb2prod-session-"
+
+
+def _remove_dead_sessions(folder: str) -> None:
+    """Session folders of nb2prod processes that were killed (SIGKILL) before removing them."""
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if not entry.name.startswith(_SESSION_PREFIX) or not entry.is_dir(follow_symlinks=False):
+                continue
+            pid = entry.name[len(_SESSION_PREFIX):].split("-", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _stop_and_raise(signum: int, frame: object) -> None:

@@ -42,8 +42,8 @@ from nb2prod.render import MARKER, Package
 _SIBLINGS = ("nb2prod-tmp-", "nb2prod-new-", "nb2prod-old-")
 # How long a writer waits for another one writing to the same folder before refusing.
 LOCK_TIMEOUT = 120.0
-# Test hook, inert unless set: append each step's name to this file and pause after it, so a
-# test can send a signal at a chosen step (tests/faults/test_interrupted_writes.py).
+# Test hook, inert unless set: append "<pid> <step>" to this file and pause after each step,
+# so a test can send a signal at a chosen step (tests/faults/test_interrupted_writes.py).
 TRACE_VARIABLE = "NB2PROD_WRITE_TRACE"
 TRACE_PAUSE = 0.3
 
@@ -73,6 +73,7 @@ def write_package(package: Package, out_dir: Path, *, notebook: Path, force: boo
                          kind="output-unsafe")
     _refuse_foreign(target, out_dir, force)  # early, before any folder is made
     target.parent.mkdir(parents=True, exist_ok=True)
+    _trace("waiting")
     with _locked(target.parent, out_dir), _HeldSignals() as held:
         _trace("locked")
         _remove_stale_siblings(target)
@@ -235,5 +236,5 @@ def _trace(step: str) -> None:
     path = os.environ.get(TRACE_VARIABLE)
     if path:
         with open(path, "a", encoding="utf-8") as handle:
-            handle.write(step + "\n")
+            handle.write(f"{os.getpid()} {step}\n")
         time.sleep(TRACE_PAUSE)

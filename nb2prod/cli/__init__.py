@@ -79,4 +79,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    try:
+        code = main()
+    except KeyboardInterrupt:  # Ctrl-C while the command was still being loaded
+        print("nb2prod: interrupted", file=sys.stderr)
+        code = 130
+    sys.exit(code)
