@@ -7,6 +7,8 @@ Each sub-command lives in its own module with `add_parser(subparsers)` and
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from enum import IntEnum
 from importlib import import_module
@@ -84,4 +86,13 @@ def run() -> None:
     except KeyboardInterrupt:  # Ctrl-C while the command was still being loaded
         print("nb2prod: interrupted", file=sys.stderr)
         code = 130
+    # The command is done (its cleanup ran): a Ctrl-C from now on cannot stop anything, and
+    # must not turn the exit status into "killed by SIGINT" while the interpreter shuts down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if code == 130:
+        # CPython exits by SIGINT whenever a KeyboardInterrupt ever escaped code run through
+        # PyRun_String (as extension modules do while importing), even one caught later
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     sys.exit(code)
