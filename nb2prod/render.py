@@ -93,6 +93,12 @@ def _prune_imports(code: str, package: str) -> str:
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             used.add(node.id)
+    head = 0  # last line of the module's docstring and leading imports
+    for node in tree.body:
+        if not (isinstance(node, (ast.Import, ast.ImportFrom))
+                or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))):
+            break
+        head = node.end_lineno or node.lineno
     lines = code.splitlines(keepends=True)
     edits: list[tuple[int, int, str]] = []
     for node in tree.body:
@@ -113,7 +119,15 @@ def _prune_imports(code: str, package: str) -> str:
         edits.append((node.lineno, node.end_lineno or node.lineno, text))
     for start, end, text in reversed(edits):
         lines[start - 1:end] = [text]
-    return isort.code("".join(lines), profile="black", known_first_party=[package])
+        if end <= head:
+            head -= end - start  # those lines became one
+    # isort gets the leading block and the line after it (its blank-line rule looks there): given
+    # the whole module it would also sort and de-duplicate imports inside function bodies, which
+    # are the notebook's own statements and must stay as written (the static check counts them)
+    while head < len(lines) and not lines[head].strip():
+        head += 1
+    head = min(head + 1, len(lines))
+    return isort.code("".join(lines[:head]), profile="black", known_first_party=[package]) + "".join(lines[head:])
 
 
 def _statement_nodes(statement: Statement) -> list[cst.BaseStatement]:

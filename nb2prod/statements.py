@@ -11,7 +11,7 @@ import ast
 from dataclasses import dataclass, field, replace
 
 from nb2prod.dataflow import CellSymbols, analyze_tree, strip_options
-from nb2prod.ipysyntax import translate
+from nb2prod.ipysyntax import may_have_ipython_syntax, translate
 from nb2prod.notebook import Notebook
 
 _PAYLOAD_LINE_MAGICS = frozenset({"time", "timeit", "prun"})
@@ -185,6 +185,25 @@ def _is_shown_expression(st: Statement) -> bool:
     return bool(body) and isinstance(body[-1], ast.Expr) and not st.code.rstrip().endswith(";")
 
 
+def _rewrite_body(body: str, note: str) -> list[tuple[str, str | None, str | None, bool]]:
+    """A `%%time`/`%%capture` body holding IPython syntax: IPython transforms it before running
+    it, so its magics and shell escapes are rewritten one statement at a time, like a cell's."""
+    code = translate(body)
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return [(code.rstrip("\n"), note, None, False)]  # the caller reports why it does not parse
+    lines = code.splitlines()
+    pieces: list[tuple[str, str | None, str | None, bool]] = []
+    for node in tree.body:
+        decorators = getattr(node, "decorator_list", None) or []
+        first = min([node.lineno] + [d.lineno for d in decorators])
+        text = "\n".join(lines[first - 1:node.end_lineno or node.lineno])
+        for piece, rewrite, requirement, dropped in _rewrite(node, text):
+            pieces.append((piece, f"{note}; {rewrite}" if rewrite else note, requirement, dropped))
+    return pieces
+
+
 def _rewrite(node: ast.stmt, text: str) -> list[tuple[str, str | None, str | None, bool]]:
     """The statement's code, or what an IPython magic turns into."""
     magic = _magic_call(node)
@@ -212,6 +231,8 @@ def _rewrite(node: ast.stmt, text: str) -> list[tuple[str, str | None, str | Non
         name, header, body = texts
         if name in _PAYLOAD_CELL_MAGICS:
             note = f"%%{name} removed" + (" (its captured output is not kept)" if name == "capture" else "")
+            if may_have_ipython_syntax(body):
+                return _rewrite_body(body, note)
             return [(body.rstrip("\n"), note, None, False)]
         if name in ("bash", "sh") or (name == "script" and header.split()[:1] in (["bash"], ["sh"])):
             command = f"subprocess.run(['bash', '-c', {body!r}], check=True)"
