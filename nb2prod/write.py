@@ -42,9 +42,11 @@ from nb2prod.render import MARKER, Package
 _SIBLINGS = ("nb2prod-tmp-", "nb2prod-new-", "nb2prod-old-")
 # How long a writer waits for another one writing to the same folder before refusing.
 LOCK_TIMEOUT = 120.0
-# Test hook, inert unless set: append "<pid> <step>" to this file and pause after each step,
-# so a test can send a signal at a chosen step (tests/faults/test_interrupted_writes.py).
+# Test hook, inert unless set: append "<pid> <step>" to this file after each step, then pause
+# (so that concurrent writers overlap), or with NB2PROD_WRITE_TRACE_STOP=1 stop the process
+# (SIGSTOP) until the test has sent its signal and SIGCONT (tests/faults/).
 TRACE_VARIABLE = "NB2PROD_WRITE_TRACE"
+TRACE_STOP_VARIABLE = "NB2PROD_WRITE_TRACE_STOP"
 TRACE_PAUSE = 0.3
 
 
@@ -237,4 +239,7 @@ def _trace(step: str) -> None:
     if path:
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(f"{os.getpid()} {step}\n")
-        time.sleep(TRACE_PAUSE)
+        if os.environ.get(TRACE_STOP_VARIABLE) == "1":
+            os.kill(os.getpid(), signal.SIGSTOP)
+        else:
+            time.sleep(TRACE_PAUSE)

@@ -10,6 +10,7 @@ file takes about as long as its slowest runs.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -211,7 +212,7 @@ def test_ctrl_c_during_verify_stops_kernel_and_package_at_once(tmp_path: Path) -
 
             time.sleep(2)  # into the endless cell
             sent.append(time.monotonic())
-            proc.send_signal(signal.SIGINT)
+            os.kill(proc.pid, signal.SIGINT)  # not proc.send_signal: that polls, and the harness reaps
 
     run = run_cli(["verify", str(project / "fault.ipynb"), "--timeout", "120"], cwd=cwd,
                   tmpdir=tmp_path / "tmp", act=interrupt, timeout=200)

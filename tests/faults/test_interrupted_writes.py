@@ -14,11 +14,12 @@ next convert removes what the killed one left.
 
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.write import TRACE_VARIABLE
+from nb2prod.write import TRACE_STOP_VARIABLE, TRACE_VARIABLE
 from tests.faults.harness import CliRun, run_cli, tree_bytes, wait_for
 from tests.helpers import code, md, notebook, write
 
@@ -102,20 +103,36 @@ def _lay_down(tree: dict[str, bytes], out: Path) -> None:
             path.write_bytes(content)
 
 
+def _state(pid: int) -> str:
+    """The process's state letter (R, S, T stopped, Z zombie), or "" when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0].decode()
+    except (OSError, IndexError):
+        return ""
+
+
 def _interrupted_at(trees: Trees, root: Path, step: int, signum: int) -> tuple[CliRun, Path]:
-    """Lay the previous package down, convert B, send `signum` while the write pauses after `step`."""
+    """Lay the previous package down, convert B, send `signum` right after the write's step `step`.
+
+    The hook stops the writer (SIGSTOP) after each step; this resumes it step by step and
+    sends the signal at the chosen one, so where it lands does not depend on the machine's load.
+    """
     out = root / "out"
     _lay_down(trees.previous, out)
     trace = root / "trace.txt"
 
     def at_step(proc: subprocess.Popen[str], token: str) -> None:
-        def reached() -> bool:
-            return trace.exists() and len(_steps(trace)) > step
+        # os.kill, not proc.send_signal: that polls, and the harness alone reaps the process
+        while wait_for(lambda: _state(proc.pid) in ("T", "Z", ""), 60, step=0.005):
+            if _state(proc.pid) != "T":
+                return
+            if len(_steps(trace)) == step + 1:
+                os.kill(proc.pid, signum)  # pending until the writer continues (SIGKILL: at once)
+            os.kill(proc.pid, signal.SIGCONT)
+            wait_for(lambda: _state(proc.pid) != "T", 10, step=0.005)
 
-        if wait_for(reached, 60, step=0.01):
-            proc.send_signal(signum)
-
-    run = _convert("b", out, trees.project, root / "tmp", env={TRACE_VARIABLE: str(trace)}, act=at_step)
+    run = _convert("b", out, trees.project, root / "tmp",
+                   env={TRACE_VARIABLE: str(trace), TRACE_STOP_VARIABLE: "1"}, act=at_step)
     return run, out
 
 
@@ -177,7 +194,8 @@ def test_signals_at_random_moments_of_a_whole_run(trees: Trees, tmp_path: Path) 
 
         def later(proc: subprocess.Popen[str], token: str) -> None:
             time.sleep(delay)
-            proc.send_signal(signum)
+            with contextlib.suppress(ProcessLookupError):  # the run may be over already
+                os.kill(proc.pid, signum)  # not proc.send_signal: that polls, and the harness reaps
 
         return _convert("b", out, trees.project, root / "tmp", act=later), out
 
@@ -202,31 +220,45 @@ def test_concurrent_converts_to_one_folder_take_turns(trees: Trees, tmp_path: Pa
     _lay_down(trees.previous, out)
     trace = tmp_path / "trace.txt"  # shared: appends from the three writers interleave by time
     which = ["b", "a", "b"]
+    all_waiting = threading.Barrier(3, timeout=120)
+
+    def together(proc: subprocess.Popen[str], token: str) -> None:
+        # hold each writer at its first step ("waiting", before the lock) until all three are
+        # there, then let them all go at once and keep resuming whoever stops after a step
+        first = True
+        while wait_for(lambda: _state(proc.pid) in ("T", "Z", ""), 120, step=0.005):
+            if _state(proc.pid) != "T":
+                return
+            if first:
+                all_waiting.wait()
+                first = False
+            os.kill(proc.pid, signal.SIGCONT)
+            wait_for(lambda: _state(proc.pid) != "T", 10, step=0.005)
+
     with ThreadPoolExecutor(3) as pool:
-        runs = list(pool.map(lambda i: _convert(which[i], out, trees.project, tmp_path / f"tmp-{i}",
-                                                env={TRACE_VARIABLE: str(trace)}), range(3)))
+        runs = list(pool.map(lambda i: _convert(which[i], out, trees.project, tmp_path / f"tmp-{i}", act=together,
+                                                env={TRACE_VARIABLE: str(trace), TRACE_STOP_VARIABLE: "1"}),
+                             range(3)))
     for run in runs:
         assert run.code == 0, run.describe()
         assert run.survivors == [] and run.leftovers == [], run.describe()
     assert _siblings(out) == []
     lines = _trace_lines(trace)
-    # each writer's steps from "locked" to "done" form one block: others only wait meanwhile
+    first_done = next(i for i, (_, step) in enumerate(lines) if step == "done")
+    assert sum(step == "waiting" for _, step in lines[:first_done]) == 3  # all three wanted the folder at once
+    # each writer's steps from "locked" to "done" form one block: the others only wait meanwhile
     holder = None
-    waited_meanwhile = 0
     order = []
     for pid, step in lines:
         if step == "locked":
             assert holder is None, lines
             holder = pid
             order.append(pid)
-        elif step == "waiting":
-            waited_meanwhile += holder is not None and pid != holder
-        else:
+        elif step != "waiting":
             assert pid == holder, lines
             if step == "done":
                 holder = None
     assert len(order) == 3 and holder is None
-    assert waited_meanwhile >= 1, "the writers never overlapped, so the lock was not exercised"
     # the folder holds the last writer's package, whole (its trace names the files it wrote)
     last_files = {step[5:] for pid, step in lines if pid == order[-1] and step.startswith("file ")}
     expected = trees.new if last_files == _files(trees.new) else trees.previous
