@@ -17,6 +17,8 @@ export interface INotebookState {
   checkMs: number | null;
   /** Checks finished so far (lets a test tell a fresh answer from the last one). */
   checks: number;
+  /** Check requests sent; only the latest one's answer is shown. */
+  requests: number;
   /** The running or last finished convert/verify job. */
   job: api.IJob | null;
 }
@@ -36,11 +38,15 @@ export class Controller {
   /** Check the saved notebook and mark its cells; re-checks on every save from now on. */
   async check(panel: NotebookPanel): Promise<void> {
     const state = this._track(panel);
+    const request = ++state.requests;
     state.checking = true;
     this._changed.emit(panel);
     const start = performance.now();
     try {
       const doc = await api.check(state.path);
+      if (request !== state.requests) {
+        return; // a later check (a save, another click) answers instead
+      }
       state.check = doc.notebooks[0] ?? null;
       state.checkMs = Math.round(performance.now() - start);
       if (state.check?.error) {
@@ -49,11 +55,13 @@ export class Controller {
     } catch (error) {
       notifyError(error);
     } finally {
-      state.checking = false;
-      state.checks += 1;
+      if (request === state.requests) {
+        state.checking = false;
+        state.checks += 1;
+        this.remark(panel);
+        this._changed.emit(panel);
+      }
     }
-    this.remark(panel);
-    this._changed.emit(panel);
   }
 
   convert(panel: NotebookPanel): Promise<void> {
@@ -118,6 +126,7 @@ export class Controller {
       check: null,
       checkMs: null,
       checks: 0,
+      requests: 0,
       job: null
     };
     this._states.set(panel, state);
@@ -159,6 +168,10 @@ export class Controller {
       }
     } catch (error) {
       notifyError(error);
+      if (state.job?.state === 'running') {
+        // Lost track of it (server gone?): stop showing it as running.
+        state.job = { ...state.job, state: 'failed', error: { message: messageOf(error) } };
+      }
     }
     this._changed.emit(panel);
   }
@@ -172,6 +185,10 @@ function notify(message: string): void {
   Notification.error(message, { autoClose: false });
 }
 
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 function notifyError(error: unknown): void {
-  notify(error instanceof Error ? error.message : String(error));
+  notify(messageOf(error));
 }
