@@ -22,6 +22,8 @@ from nb2prod.plan import Function, Plan
 # Markers stored in place of a value that could not be captured.
 UNCAPTURABLE = "__nb2prod_uncapturable__"
 NOT_AT_BOUNDARY = "__nb2prod_not_at_boundary__"
+# Key of the stand-in stored for an unpicklable mapping: {SURROGATE: "module.Type", "items": {...}}.
+SURROGATE = "__nb2prod_surrogate__"
 
 # Seeding both runs the same way keeps unseeded randomness from hiding conversion errors
 # (NB109 reports the notebook's missing seeds); both runs start from the same global state.
@@ -48,10 +50,19 @@ def __nb2prod_capture__(function, values, skip=()):
         if name in skip:
             stored[name] = "''' + NOT_AT_BOUNDARY + '''"
             continue
+        value = None
         try:
-            stored[name] = pickle.dumps(getter())  # one by one: a bad value spoils only itself
+            value = getter()
+            stored[name] = pickle.dumps(value)  # one by one: a bad value spoils only itself
         except Exception as exc:
             stored[name] = "''' + UNCAPTURABLE + ''': " + type(exc).__name__ + ": " + str(exc)[:200]
+            try:  # a mapping holding a file (numpy's NpzFile): its type and items are what it holds
+                import collections.abc
+                if isinstance(value, collections.abc.Mapping):
+                    kind = type(value).__module__ + "." + type(value).__qualname__
+                    stored[name] = pickle.dumps({"''' + SURROGATE + '''": kind, "items": dict(value)})
+            except Exception:
+                pass
     with open(os.path.join(folder, function + ".pkl"), "wb") as handle:
         pickle.dump(stored, handle)
 

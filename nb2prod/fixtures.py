@@ -74,7 +74,8 @@ for fn in SPEC["functions"]:
     except KeyError as exc:
         report[name] = f"input {exc} was not captured"
         continue
-    if any(isinstance(v, str) and v.startswith("__nb2prod_") for v in args.values()):
+    if any((isinstance(v, str) and v.startswith("__nb2prod_")) or (isinstance(v, dict) and "__nb2prod_surrogate__" in v)
+           for v in args.values()):
         report[name] = "an input could not be captured"
         continue
     func = getattr(importlib.import_module(f"{package}.{module}"), name)
