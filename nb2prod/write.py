@@ -33,7 +33,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from nb2prod.errors import InputError
 from nb2prod.render import MARKER, Package
@@ -205,7 +205,7 @@ class _HeldSignals:
         self.saved: dict[int, Any] = {}
         self.pending: list[int] = []
 
-    def __enter__(self) -> _HeldSignals:
+    def __enter__(self) -> Self:
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGINT, signal.SIGTERM):
                 handler = signal.getsignal(signum)

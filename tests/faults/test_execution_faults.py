@@ -50,13 +50,13 @@ FAULTS = {
                            command="convert"),
     "writes-files": Fault((
         "import os, tempfile\nx = 1",
-        "with open('out.txt', 'w') as f:\n    f.write('relative')\n"
-        "os.makedirs('sub/dir', exist_ok=True)\n"
-        "with open('sub/dir/deep.txt', 'w') as f:\n    f.write('deep')\n"
-        "with open('data.csv', 'a') as f:\n    f.write('3\\n')",
+        ("with open('out.txt', 'w') as f:\n    f.write('relative')\n"
+         "os.makedirs('sub/dir', exist_ok=True)\n"
+         "with open('sub/dir/deep.txt', 'w') as f:\n    f.write('deep')\n"
+         "with open('data.csv', 'a') as f:\n    f.write('3\\n')"),
         "with open('../beside-the-copy.txt', 'w') as f:\n    f.write('parent')",
-        "scratch = tempfile.mkdtemp(prefix='notebook-made-')\n"
-        "with open(os.path.join(scratch, 't.txt'), 'w') as f:\n    f.write('tmp')",
+        ("scratch = tempfile.mkdtemp(prefix='notebook-made-')\n"
+         "with open(os.path.join(scratch, 't.txt'), 'w') as f:\n    f.write('tmp')"),
         "with open(LITERAL, 'w') as f:\n    f.write('absolute')",
         "y = x + 1",
     )),
@@ -222,3 +222,12 @@ def test_ctrl_c_during_verify_stops_kernel_and_package_at_once(tmp_path: Path) -
     assert run.seconds < 60, run.describe()  # not the 120 s timeout
     assert run.survivors == [] and run.leftovers == [], run.describe()
     assert sorted(p.name for p in cwd.iterdir()) == []
+
+
+def test_verify_help_documents_the_fault_verdict_and_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    from nb2prod.cli import main
+
+    assert main(["verify", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "('the fresh run stopped at cell N (id ...)') and exits 4 (unverified)" in text
+    assert "also on Ctrl-C (message, exit 130)" in text
