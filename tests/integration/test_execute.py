@@ -401,3 +401,42 @@ def test_scratch_copy_of_a_huge_folder_is_only_the_notebook(tmp_path: Path,
     notes = execute.copy_notebook_folder(tmp_path / "project" / "nb.ipynb", tmp_path / "copy")
     assert [p.name for p in (tmp_path / "copy").iterdir()] == ["nb.ipynb"]
     assert len(notes) == 1 and "only the notebook was copied" in notes[0]
+
+
+# --- what a run keeps ---------------------------------------------------------------------
+
+
+def test_a_flooding_cell_keeps_a_bounded_head_and_counts_the_rest(tmp_path: Path) -> None:
+    from nb2prod.execute import STREAM_LIMIT, cap_outputs
+    from nb2prod.normalize import compare_outputs
+    from tests.helpers import code, notebook, write
+
+    lines = 30_000  # 3 MB of stdout, 3 times the limit; a little stderr beside it
+    source = f"import sys\nfor i in range({lines}):\n    print(f'{{i:08d}}', 'x' * 90)\nprint('end', file=sys.stderr)"
+    run = run_notebook(write(tmp_path / "flood.ipynb", notebook(code(source))))
+    outputs = run.cells[0].outputs
+    stdout = "".join(o["text"] for o in outputs if o["output_type"] == "stream" and o["name"] == "stdout")
+    full = "".join(f"{i:08d} {'x' * 90}\n" for i in range(lines))
+    assert stdout.startswith(full[:STREAM_LIMIT])
+    dropped = len(full) - STREAM_LIMIT
+    assert stdout[STREAM_LIMIT:] == (f"\n[nb2prod: {dropped:,} more characters of stdout not kept "
+                                     f"(limit {STREAM_LIMIT:,} per cell)]\n")
+    assert any(o["output_type"] == "stream" and o["name"] == "stderr" and o["text"] == "end\n" for o in outputs)
+    # a stored notebook holding the whole output compares alike once capped the same way
+    stored = [{"output_type": "stream", "name": "stdout", "text": full},
+              {"output_type": "stream", "name": "stderr", "text": "end\n"}]
+    assert compare_outputs(cap_outputs(stored), outputs).same
+    assert not compare_outputs(stored, outputs).same
+    assert cap_outputs(stored[1:]) == stored[1:]  # under the limit: unchanged
+
+
+def test_temporary_files_of_the_notebook_stay_in_the_run(tmp_path: Path) -> None:
+    from tests.helpers import code, notebook, write
+
+    source = ("import tempfile, os\nfolder = tempfile.mkdtemp(prefix='nb-made-')\n"
+              "open(os.path.join(folder, 'x'), 'w').write('x')\nprint(folder)")
+    run = run_notebook(write(tmp_path / "tmp.ipynb", notebook(code(source))))
+    made = Path(_text(run.cells[0].outputs).strip())
+    assert made.name.startswith("nb-made-") and made.parent.name == "tmp"
+    assert made.parent.parent.name.startswith("nb2prod-run-")  # the run's own folder
+    assert not made.exists() and not made.parent.parent.exists()
