@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from nb2prod.plan import Plan
@@ -233,7 +234,8 @@ _SCRIPT = _SCRIPT.replace("EDGE_HELPERS", EDGE_HELPERS)
 
 
 def write_golden_tests(plan: Plan, captured_dir: Path, package_dir: Path, workdir: Path,
-                       only: set[str] | None = None) -> dict[str, str]:
+                       only: set[str] | None = None,
+                       not_compared: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
     """Write fixtures and tests/test_golden.py into the package; return, per function, what was done.
 
     Only functions verified equivalent get a golden test: a test built from a function that
@@ -244,7 +246,7 @@ def write_golden_tests(plan: Plan, captured_dir: Path, package_dir: Path, workdi
     report = write_fixtures(plan, captured_dir, package_dir, workdir, only)
     cases = [
         {"module": f.module, "name": f.name, "params": list(f.params), "returns": list(f.returns),
-         "config": bool(f.config_names)}
+         "config": bool(f.config_names), "not_compared": list((not_compared or {}).get(f.name, ()))}
         for f in plan.functions if (package_dir / "tests" / "fixtures" / f.name / "outputs.pkl").is_file()
     ]
     tests = package_dir / "tests"
@@ -258,10 +260,13 @@ def write_golden_tests(plan: Plan, captured_dir: Path, package_dir: Path, workdi
         # the pipeline test replays the data steps (no files needed) when all of them have fixtures
         data_steps = [f for f in plan.functions if f.module == "data"]
         if data_steps and all(any(c["name"] == f.name for c in cases) for f in data_steps):
-            expected = [n for f in plan.functions for n in f.returns if any(c["name"] == f.name for c in cases)]
+            # each result as its last producer left it, when that producer has a fixture
+            last_producer = {n: f.name for f in plan.functions for n in f.returns}
+            with_fixture = {c["name"] for c in cases}
+            expected = [{"name": n, "producer": p} for n, p in last_producer.items() if p in with_fixture]
             (tests / "test_pipeline.py").write_text(render_template("test_pipeline.py.j2",
                 package=plan.package, replayed=[{"name": f.name, "returns": list(f.returns)} for f in data_steps],
-                expected_results=list(dict.fromkeys(expected))), "utf-8")
+                expected_results=expected), "utf-8")
         contract_cases = [c for c in cases if (tests / "fixtures" / c["name"] / "contracts.json").is_file()]
         edge_cases = [c for c in cases if (tests / "fixtures" / c["name"] / "edge_cases.json").is_file()]
         if contract_cases or edge_cases:

@@ -243,9 +243,13 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
             if golden_tests and fresh.failed is None and equivalent and package_dir is not None:
                 from nb2prod.fixtures import write_golden_tests
 
+                # values verify did not compare (plots, clock readings) are not compared there either
+                not_compared = {f.function: [v.name for v in f.values if v.verdict == "display"]
+                                for f in functions}
+
                 with tempfile.TemporaryDirectory(prefix="nb2prod-fixtures-") as work:
                     golden = write_golden_tests(plan, nb_dir, package_dir, _copy_folder(source, Path(work) / "w"),
-                                                only=equivalent)
+                                                only=equivalent, not_compared=not_compared)
 
         findings: list[Finding] = []
         cells: list[CellCheck] = []

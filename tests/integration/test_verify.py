@@ -209,3 +209,26 @@ def test_many_notebooks_in_worker_processes_match_one_at_a_time(tmp_path: Path) 
     assert f"{paths[1]}: UNVERIFIED" in "\n".join(lines) and f"{paths[1]}:cell 1:line 1: NB302" in "\n".join(lines)
     assert f"{paths[2]}: EQUIVALENT: every value" in "\n".join(lines)
     assert status == ExitCode.UNVERIFIED  # the worst of the three
+
+
+def test_clock_readings_are_not_compared_and_do_not_break_the_generated_tests(tmp_path: Path) -> None:
+    path = write(tmp_path / "timed.ipynb", notebook(
+        code("import time\nimport numpy as np", 1, outputs=[]),
+        md("## Features"),
+        code("start = time.perf_counter()\nvalues = np.arange(1000.0)\nsquares = values ** 2\n"
+             "elapsed = time.perf_counter() - start", 2, outputs=[]),
+        md("## Model"),
+        code("# nb2prod: model\ntotal = squares.sum() + 0 * elapsed", 3, outputs=[]),
+    ))
+    status = main(["convert", str(path), "--out", str(tmp_path / "pkg")])
+    report = json.loads((tmp_path / "pkg" / "nb2prod-report.json").read_text())["verification"]
+    assert status == ExitCode.OK and report["verdict"] == "equivalent", report
+    values = {(f["function"], v["name"]): v for f in report["functions"] for v in f["values"]}
+    clocks = [v for v in values.values() if "clock reading" in v["detail"]]
+    assert {v["name"] for v in clocks} >= {"elapsed"}
+    assert all(v["verdict"] == "display" for v in clocks)
+    assert any(v["name"] == "squares" and v["verdict"] == "equivalent" for v in values.values())
+    golden = (tmp_path / "pkg" / "tests" / "test_golden.py").read_text()
+    assert '"elapsed"' in golden  # listed as not compared for its function
+    passed = _pytest(tmp_path / "pkg")
+    assert passed.returncode == 0, passed.stdout[-3000:]
