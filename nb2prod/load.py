@@ -118,14 +118,18 @@ def iter_notebook_paths(paths: list[str]) -> Iterator[str]:
 def load(path: str | os.PathLike[str], *, require_python: bool = True) -> Notebook:
     """Read a notebook file without modifying it; raise `InputError` if it cannot be used."""
     name = os.fspath(path)
-    p = Path(name)
-    data = _read(p, name)
-    if p.suffix.lower() == ".ipynb" or p.suffix.lower() not in TEXT_EXTENSIONS:
-        notebook = loads_ipynb(data, name)
+    return loads(_read(Path(name), name), name, require_python=require_python)
+
+
+def loads(data: bytes, path: str, *, require_python: bool = True) -> Notebook:
+    """Parse a notebook's bytes; `path` names it in errors and its suffix picks the format."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".ipynb" or suffix not in TEXT_EXTENSIONS:
+        notebook = loads_ipynb(data, path)
     else:
-        notebook = _load_text(data, name, p.suffix.lower())
+        notebook = _load_text(data, path, suffix)
     if require_python and notebook.language.lower() not in PYTHON_LANGUAGES:
-        raise UnsupportedLanguage(name, notebook.language)
+        raise UnsupportedLanguage(path, notebook.language)
     return notebook
 
 
