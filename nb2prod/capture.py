@@ -151,11 +151,22 @@ def with_inline_captures(source: Path, inline: Sequence[InlineCapture], into: Pa
     return target
 
 
+# The package run ends with the nb2prod process that started it, even when that one is SIGKILLed
+# (Linux's PR_SET_PDEATHSIG; elsewhere nothing happens and the caller's clean-up is all there is).
+_PARENT_DEATH = """
+try:
+    import ctypes as __nb2prod_ctypes, signal as __nb2prod_signal
+    __nb2prod_ctypes.CDLL(None).prctl(1, __nb2prod_signal.SIGKILL)
+except Exception:
+    pass
+"""
+
+
 def package_runner(plan: Plan) -> str:
     """A script that runs the generated pipeline with every generated function wrapped for capture."""
     functions = {f.name: list(f.returns) for f in plan.functions if f.returns}
     return (
-        _SEED + _HELPER + f"""
+        _PARENT_DEATH + _SEED + _HELPER + f"""
 import importlib
 pipeline = importlib.import_module({plan.package + '.pipeline'!r})
 FUNCTIONS = {json.dumps(functions)}

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import subprocess
 import sys
@@ -114,18 +115,23 @@ def _run_package(plan: Plan, package_dir: Path, notebook: Path, capture_dir: Pat
         scratch = _copy_folder(notebook, Path(tmp) / "work")
         env = {**os.environ, "PYTHONPATH": str(package_dir / "src"), "NB2PROD_CAPTURE_DIR": str(capture_dir),
                "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
-        proc = subprocess.Popen([sys.executable, "-c", package_runner(plan)], cwd=scratch, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,  # a print flood is not kept
-                                start_new_session=True, stdin=subprocess.DEVNULL)
-        try:
-            _, err = proc.communicate(timeout=timeout)
-            if proc.returncode:
-                lines = [line for line in err.strip().splitlines() if line.strip()]
-                result["error"] = lines[-1] if lines else f"exit code {proc.returncode}"
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.communicate()
-            result["error"] = f"timed out after {timeout:g} s"
+        # output goes to files, and only the end of stderr is read back: a flood is not kept
+        with open(Path(tmp) / "stderr", "w+b") as err:
+            proc = subprocess.Popen([sys.executable, "-c", package_runner(plan)], cwd=scratch, env=env,
+                                    stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
+                                    stdin=subprocess.DEVNULL)
+            result["process"] = proc  # verify() kills it if it stops early
+            try:
+                proc.wait(timeout=timeout)
+                if proc.returncode:
+                    err.seek(max(0, err.seek(0, os.SEEK_END) - 65536))
+                    tail = err.read().decode("utf-8", "replace")
+                    lines = [line for line in tail.strip().splitlines() if line.strip()]
+                    result["error"] = lines[-1] if lines else f"exit code {proc.returncode}"
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+                proc.wait()
+                result["error"] = f"timed out after {timeout:g} s"
     result["seconds"] = time.perf_counter() - start
 
 
@@ -203,17 +209,18 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
     stored = [i for i, c in enumerate(notebook.cells) if c.is_code and (c.outputs or c.execution_count)]
     rerun = _Background(_rerun_plain, source, max(stored), kernel, cell_timeout) \
         if second_run and stored and (os.cpu_count() or 1) > 1 else None
+    package_result: dict[str, object] = {}
     try:
         with tempfile.TemporaryDirectory(prefix="nb2prod-capture-") as tmp:
             nb_dir, pkg_dir = Path(tmp) / "notebook", Path(tmp) / "package"
             nb_dir.mkdir()
             pkg_dir.mkdir()
-            package_result: dict[str, object] = {}
             package_timeout = cell_timeout * 4 if cell_timeout else None
             worker = threading.Thread(target=_run_package, daemon=True,
                                       args=(plan, package_dir, source, pkg_dir, package_timeout, package_result))
             if package_dir is not None:
                 worker.start()  # the package runs while the notebook runs
+                package_result["thread"] = worker
             planned, inline = notebook_injections(plan, notebook)
             injections = [(i.before, i.source) for i in planned]
             run_source = source
@@ -294,7 +301,15 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
                 differing.append(run.index)
                 cells.append(CellCheck(run.index, cell.id, "differs", tuple(outcome.differences)))
     except BaseException:
-        if rerun is not None:  # no kernel outlives verify, even on an error or Ctrl-C
+        # nothing verify started outlives it, even on an error or Ctrl-C
+        process = package_result.get("process")
+        if isinstance(process, subprocess.Popen) and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, 9)
+        thread = package_result.get("thread")
+        if isinstance(thread, threading.Thread):
+            thread.join(timeout=30)  # it removes its scratch folder as it ends
+        if rerun is not None:
             rerun.wait()
         raise
     again = rerun.outcome() if rerun is not None else None  # also waits for it when nothing differs
