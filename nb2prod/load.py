@@ -216,6 +216,8 @@ def _reject_lone_surrogates(raw: Any, path: str) -> None:
         return
     except UnicodeEncodeError:
         pass
+    except RecursionError:
+        raise InputError(path, "is nested too deeply to be a notebook", kind="invalid-json") from None
     cells = raw.get("cells") if isinstance(raw, dict) else None
     for index, cell in enumerate(cells if isinstance(cells, list) else []):
         try:

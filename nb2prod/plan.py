@@ -179,6 +179,13 @@ def make_plan(notebook: Notebook, *, package: str | None = None,
             raise InputError(notebook.path, f"cannot convert: cell {st.cell} uses top-level await, which "
                              "a plain function cannot run", kind="unsupported-code", cell=st.cell,
                              cell_id=st.cell_id)
+    for st, d, keep in zip(statements, decisions, kept):
+        # `from m import *` inside a loop or `if` is fine at module level, a SyntaxError in a function
+        if keep and d.role is not Role.IMPORT and any(
+                isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in ast.walk(st.tree)):
+            raise InputError(notebook.path, f"cannot convert: cell {st.cell} has a star import inside a block, "
+                             "which Python allows only at module level (import the names it uses)",
+                             kind="unsupported-code", cell=st.cell, cell_id=st.cell_id)
 
     imports = tuple(st for st, d in zip(statements, decisions) if d.role is Role.IMPORT)
     config: list[ConfigField] = []

@@ -8,6 +8,7 @@ becomes a requirement, display-only magics (`%matplotlib`, `%load_ext`, `obj?`) 
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass, field, replace
 
 from nb2prod.dataflow import CellSymbols, analyze_tree, strip_options
@@ -92,6 +93,25 @@ def _too_deep(tree: ast.Module) -> str | None:
     return None
 
 
+def _compile_error(tree: ast.Module) -> str | None:
+    """What the kernel would refuse when compiling the cell (`return` or `yield` outside a function,
+    `nonlocal` at module level, 20 nested loops), though it parses: converted, such code would run.
+
+    Each statement is compiled alone, as IPython runs them (a `from __future__` import after a
+    magic is fine there)."""
+    for node in tree.body:
+        try:
+            with warnings.catch_warnings():  # `x is 1` and the like: the notebook's business
+                warnings.simplefilter("ignore", SyntaxWarning)
+                compile(ast.Module([node], []), "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+                        dont_inherit=True)
+        except SyntaxError as exc:
+            return f"does not compile (line {exc.lineno or 1}): {exc.msg}"
+        except (RecursionError, MemoryError):
+            return "does not compile: nested too deeply for Python's compiler"
+    return None
+
+
 def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, ...]]:
     """All statements of all code cells in page order, and the problems met (cells that do not parse)."""
     statements: list[Statement] = []
@@ -106,7 +126,7 @@ def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, .
         except (RecursionError, MemoryError):  # CPython's parser gives up on very deep expressions
             problems.append(f"cell {cell.index} does not parse: nested too deeply for Python's parser")
             continue
-        too_deep = _too_deep(tree)
+        too_deep = _too_deep(tree) or _compile_error(tree)
         if too_deep:
             problems.append(f"cell {cell.index} {too_deep}")
             continue
@@ -143,6 +163,10 @@ def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, .
                     continue
                 except (RecursionError, MemoryError):
                     problems.append(f"cell {cell.index} does not parse: nested too deeply for Python's parser")
+                    continue
+                error = _compile_error(piece_tree)
+                if error:
+                    problems.append(f"cell {cell.index} {error}")
                     continue
                 symbols = analyze_tree(piece_tree) if code_text.strip() else CellSymbols()
                 statements.append(Statement(cell.index, cell.id, position, start, code_text, symbols, piece_tree,

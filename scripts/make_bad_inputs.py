@@ -238,6 +238,11 @@ def small_files() -> dict[str, bytes]:
         "elif_chain_140.ipynb": _dump(_v4(_code("x = 1\n", 1), _code(
             "if x == 0:\n    y = 0\n" + "".join(f"elif x == {i}:\n    y = {i}\n" for i in range(1, 140)), 2))),
         "deep_lambdas.ipynb": _dump(_v4(_code("x = 1\n", 1), _code("f = " + "lambda: " * 500 + "x\n", 2))),
+        # parses, but the kernel would not compile it; moved into a function it would run
+        "return_outside_function.ipynb": _dump(_v4(_code("x = 1\n", 1), _code("if x:\n    return x\n", 2))),
+        # fine at module level, a SyntaxError once the loop is inside a generated function
+        "star_import_in_loop.ipynb": _dump(_v4(_code("x = 1\n", 1), _code("for _ in range(x):\n"
+                                                                           "    from math import *\n", 2))),
         "bad_magic.ipynb": _dump(_v4(_code("%%\n", 1), _code("%%time\n", 2), _code("!\n", 3),
                                      _code("%pip install\n", 4), _code("x = 1 ?? 2\n", 5))),
     }

@@ -139,3 +139,15 @@ def test_regression_magics_inside_a_capture_body(scratch: Path) -> None:
     code = "\n".join(s.code for f in plan.functions for s in f.statements)
     assert "b = subprocess.run('ls'" in code  # print(a, b) is exploration, left out
     assert "not-a-package" in plan.requirements
+
+
+@pytest.mark.parametrize(("source", "reason"), [
+    # found by this test: the loop went into a generated function, where `import *` does not compile
+    ("%%time\nfor a in range(3):\n    from math import *", "star import inside a block"),
+    # parses, but the kernel would not compile it; inside a generated function it would run
+    ("x = 1\nif x:\n    return x", "'return' outside function"),
+])
+def test_regression_code_that_cannot_move_into_a_function(scratch: Path, source: str, reason: str) -> None:
+    with pytest.raises(InputError, match=reason) as info:
+        build(_write(scratch, _nb("x = 0", source)), pin=False)
+    assert info.value.cell == 1
