@@ -63,9 +63,9 @@ def _set_subreaper(on: bool) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)
 
 
-def carrying(token: str) -> list[int]:
-    """Live (non-zombie) processes whose environment holds TOKEN_VARIABLE=token."""
-    wanted = f"{TOKEN_VARIABLE}={token}".encode()
+def carrying(token: str, variable: str = TOKEN_VARIABLE) -> list[int]:
+    """Live (non-zombie) processes whose environment holds `variable`=token."""
+    wanted = f"{variable}={token}".encode()
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():

@@ -22,6 +22,7 @@ import pytest
 
 from nb2prod.errors import InputError
 from nb2prod.execute import INJECTED_TAG, NotebookRun, run_notebook
+from tests.faults.harness import carrying
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "execute"
 TOKEN_VARIABLE = "NB2PROD_TEST_TOKEN"
@@ -72,19 +73,7 @@ def _descendants_from_proc() -> set[int]:
 
 def _carrying(token: str) -> set[int]:
     """Live processes of this user whose environment holds `NB2PROD_TEST_TOKEN=<token>`."""
-    wanted = f"{TOKEN_VARIABLE}={token}".encode()
-    found = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            if Path(f"/proc/{entry}/stat").read_bytes().rsplit(b")", 1)[1].split()[0] == b"Z":
-                continue
-            if wanted in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
-                found.add(int(entry))
-        except (OSError, IndexError):
-            continue
-    return found
+    return set(carrying(token, TOKEN_VARIABLE))
 
 
 class Orphans:
