@@ -132,6 +132,9 @@ def _run_package(plan: Plan, package_dir: Path, notebook: Path, capture_dir: Pat
                 os.killpg(proc.pid, 9)
                 proc.wait()
                 result["error"] = f"timed out after {timeout:g} s"
+    # read back now, while the notebook still runs: unpickling imports pandas, scikit-learn...
+    # here, off the critical path, instead of after both runs
+    result["captured"] = read_captures(capture_dir)
     result["seconds"] = time.perf_counter() - start
 
 
@@ -149,6 +152,15 @@ def _truncated(source: Path, last: int, folder: Path) -> Path:
     target = copy / source.name
     target.write_text(json.dumps(data), encoding="utf-8")
     return target
+
+
+def _draws_unseeded(notebook: Notebook) -> bool:
+    from nb2prod.analysis import analyze
+
+    try:
+        return any(f.code == "NB109" for f in analyze(notebook, frozenset({"NB109"})).findings)
+    except Exception:  # noqa: BLE001 - only a guess about speed; the runs decide the verdict
+        return False
 
 
 def _rerun_plain(source: Path, last: int, kernel: str | None, cell_timeout: float) -> NotebookRun:
@@ -204,11 +216,12 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
     wall = time.perf_counter()
     notebook = load(notebook_path)
     source = Path(notebook_path).resolve()
-    # The unseeded second run that tells nondeterministic cells from hidden state starts now,
-    # beside the first, when there are stored outputs to compare and a second core to run it
+    # The unseeded second run tells nondeterministic cells from hidden state. When the notebook
+    # draws unseeded random numbers (NB109), stored outputs will likely differ: it starts now,
+    # beside the first run, on the second core. Otherwise it runs only if some cell differs.
     stored = [i for i, c in enumerate(notebook.cells) if c.is_code and (c.outputs or c.execution_count)]
     rerun = _Background(_rerun_plain, source, max(stored), kernel, cell_timeout) \
-        if second_run and stored and (os.cpu_count() or 1) > 1 else None
+        if second_run and stored and (os.cpu_count() or 1) > 1 and _draws_unseeded(notebook) else None
     package_result: dict[str, object] = {}
     try:
         with tempfile.TemporaryDirectory(prefix="nb2prod-capture-") as tmp:
@@ -230,7 +243,9 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
                                  env={"NB2PROD_CAPTURE_DIR": str(nb_dir), "PYTHONHASHSEED": "0"}, progress=progress)
             if package_dir is not None:
                 worker.join()
-            expected, actual = read_captures(nb_dir), read_captures(pkg_dir)
+            captured = package_result.get("captured")
+            expected = read_captures(nb_dir)
+            actual = captured if isinstance(captured, Captured) else read_captures(pkg_dir)
             package_error = package_result.get("error")
             # when the notebook's own fresh run fails too, a package that fails is not evidence of a
             # conversion error (a NameError at module level is an UnboundLocalError in a function)
