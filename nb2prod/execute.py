@@ -117,6 +117,7 @@ def run_notebook(
     cannot be read or no kernel can run it.
     """
     name = os.fspath(path)
+    _import_papermill()
     notebook = load(name, require_python=False)
     _check_injections(inject, len(notebook.cells))
     kernel_name, notes = _resolve_kernel(notebook, kernel)
@@ -452,6 +453,34 @@ def _manager_class(tracker: _Tracker) -> type:
             await super().shutdown_kernel(now=now, restart=restart)
 
     return _Manager
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def _import_papermill() -> None:
+    """Import papermill and nbformat once, without jsonschema's IRI grammar.
+
+    jsonschema imports every optional format checker it finds at import time; with
+    rfc3987-syntax installed (jupyter_server brings it) that builds ~40 Lark grammars, about
+    1.5 s of CPU before the first kernel can start, for an "iri" format that nbformat's schema
+    never uses. The module is hidden only while jsonschema is first imported, and only when
+    nothing in this process imported either yet (a Jupyter server keeps its own checkers).
+    """
+    import sys
+
+    with _IMPORT_LOCK:
+        if "papermill" in sys.modules:
+            return
+        if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+            sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # import raises ImportError
+            try:
+                import jsonschema  # noqa: F401
+            finally:
+                if "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is None:
+                    del sys.modules["rfc3987_syntax"]
+        import nbformat  # noqa: F401
+        import papermill  # noqa: F401
 
 
 def _execute(notebook_path: str, input_path: Path, output_path: Path, kernel_name: str,
