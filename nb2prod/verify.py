@@ -259,7 +259,7 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
                 again_dir.mkdir()
                 run_notebook(run_source, kernel=kernel, cell_timeout=cell_timeout, inject=injections,
                              env={"NB2PROD_CAPTURE_DIR": str(again_dir), "PYTHONHASHSEED": "0"})
-                functions = _mark_nondeterministic(functions, expected, read_captures(again_dir), compare, plan)
+                functions = _mark_nondeterministic(functions, expected, read_captures(again_dir), compare)
             golden: dict[str, str] = {}
             equivalent = {f.function for f in functions if f.verdict == "equivalent"}
             if golden_tests and fresh.failed is None and equivalent and package_dir is not None:
@@ -393,6 +393,8 @@ def _suppressed(finding: Finding, notebook: Notebook) -> bool:
     return codes is not None and (not codes or any(finding.code.startswith(c) for c in codes))
 
 
+CLOCK_READING = ("a clock reading: computed from the time of day or a timer (the code says so), it is a "
+                 "measurement of the run, not a result; not compared")
 # Calls that read a clock: a value computed from one is a measurement of the run, not a result.
 _CLOCKS = frozenset({"time", "perf_counter", "monotonic", "process_time", "time_ns", "perf_counter_ns",
                      "monotonic_ns", "default_timer", "now", "utcnow", "today"})
@@ -434,11 +436,9 @@ def _is_duration(value: object) -> bool:
 
 
 def _mark_nondeterministic(functions: list[FunctionVerdict], first: Captured, second: Captured,
-                           compare: Callable[..., object], plan: Plan) -> list[FunctionVerdict]:
-    by_name = {f.name: f for f in plan.functions}
+                           compare: Callable[..., object]) -> list[FunctionVerdict]:
     marked = []
     for f in functions:
-        clocks = _clock_names(by_name[f.function]) if f.function in by_name else frozenset()
         values = []
         for check in f.values:
             if check.verdict == "differs":
@@ -446,14 +446,9 @@ def _mark_nondeterministic(functions: list[FunctionVerdict], first: Captured, se
                 b = second.values.get(f.function, {}).get(check.name)
                 outcome = compare(a, b) if b is not None else None
                 if outcome is not None and getattr(outcome, "verdict", "") != "equal":
-                    if check.name in clocks and _is_duration(a) and _is_duration(b):
-                        check = ValueCheck(f.function, check.name, "display",
-                                           "a clock reading: computed from the time of day or a timer, it "
-                                           "differs between two fresh runs of the notebook itself; not compared")
-                    else:
-                        check = ValueCheck(f.function, check.name, "unverified",
-                                           "nondeterministic: it differs between two fresh runs of the notebook "
-                                           "itself (NB109 lists unseeded randomness)")
+                    check = ValueCheck(f.function, check.name, "unverified",
+                                       "nondeterministic: it differs between two fresh runs of the notebook "
+                                       "itself (NB109 lists unseeded randomness)")
             values.append(check)
         marked.append(FunctionVerdict(f.function, f.module, f.cells, _function_verdict(values), tuple(values)))
     return marked
@@ -472,6 +467,7 @@ def _compare_functions(plan: Plan, expected: Captured, actual: Captured, package
     results = []
     for function in plan.functions:
         checks = []
+        clocks = _clock_names(function)
         for name in function.returns:
             want = expected.values.get(function.name, {})
             got = actual.values.get(function.name, {})
@@ -499,6 +495,9 @@ def _compare_functions(plan: Plan, expected: Captured, actual: Captured, package
                 continue
             outcome = compare(want[name], got[name])
             verdict = {"equal": "equivalent", "differs": "differs"}.get(outcome.verdict, "unverified")  # type: ignore[attr-defined]
+            if verdict == "differs" and name in clocks and _is_duration(want[name]) and _is_duration(got[name]):
+                checks.append(ValueCheck(function.name, name, "display", CLOCK_READING))
+                continue
             checks.append(ValueCheck(function.name, name, verdict, outcome.detail))  # type: ignore[attr-defined]
         if not function.returns:
             checks.append(ValueCheck(function.name, "(no return value)", "display",

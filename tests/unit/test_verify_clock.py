@@ -6,7 +6,7 @@ from pathlib import Path
 
 from nb2prod.load import load
 from nb2prod.plan import make_plan
-from nb2prod.verify import FunctionVerdict, ValueCheck, _clock_names, _mark_nondeterministic
+from nb2prod.verify import _clock_names, _compare_functions
 from tests.helpers import code, notebook, write
 
 SOURCE = """\
@@ -39,24 +39,28 @@ def test_names_computed_from_a_clock_are_found_through_assignments(tmp_path: Pat
 
 
 def test_a_differing_clock_reading_is_not_compared_but_other_values_are(tmp_path: Path) -> None:
-    plan = _plan(tmp_path)
-    function = next(f for f in plan.functions if "minutes" in f.returns)
-    other = next(n for n in function.returns if n != "minutes")
-    verdict = FunctionVerdict(function.name, function.module, function.cells, "differs",
-                              (ValueCheck(function.name, "minutes", "differs", "0.01 vs 0.02"),
-                               ValueCheck(function.name, other, "differs", "1 vs 2")))
-    first = _Captured({function.name: {"minutes": 0.01, other: 1.0}})
-    second = _Captured({function.name: {"minutes": 0.02, other: 1.0}})
     from nb2prod.compare import compare
 
-    (marked,) = _mark_nondeterministic([verdict], first, second, compare, plan)  # type: ignore[arg-type]
-    by_name = {c.name: c for c in marked.values}
+    plan = _plan(tmp_path)
+    function = next(f for f in plan.functions if "minutes" in f.returns)
+    want = {n: 1.0 for n in function.returns}
+    got = {**want, "minutes": 2.0}
+    (verdict,) = [v for v in _compare_functions(plan, _Captured({function.name: want}),  # type: ignore[arg-type]
+                                                _Captured({function.name: got}), None, compare)
+                  if v.function == function.name]
+    by_name = {c.name: c for c in verdict.values}
     assert by_name["minutes"].verdict == "display" and "clock reading" in by_name["minutes"].detail
-    # the other value is the same in both notebook runs: a real difference the package made
-    assert by_name[other].verdict == "differs" and marked.verdict == "differs"
+    assert verdict.verdict == "equivalent"
+
+    # a value computed without a clock that differs is a real difference the package made
+    other = next(n for n in function.returns if n not in _clock_names(function))
+    (verdict,) = [v for v in _compare_functions(plan, _Captured({function.name: want}),  # type: ignore[arg-type]
+                                                _Captured({function.name: {**got, other: 3.0}}), None, compare)
+                  if v.function == function.name]
+    assert {c.name: c for c in verdict.values}[other].verdict == "differs" and verdict.verdict == "differs"
 
     # a value that is not a number is never excused as a clock reading
-    first.values[function.name]["minutes"] = "a"
-    second.values[function.name]["minutes"] = "b"
-    (again,) = _mark_nondeterministic([verdict], first, second, compare, plan)  # type: ignore[arg-type]
-    assert {c.name: c for c in again.values}["minutes"].verdict == "unverified"
+    (verdict,) = [v for v in _compare_functions(plan, _Captured({function.name: {**want, "minutes": "a"}}),  # type: ignore[arg-type]
+                                                _Captured({function.name: {**want, "minutes": "b"}}), None, compare)
+                  if v.function == function.name]
+    assert {c.name: c for c in verdict.values}["minutes"].verdict == "differs"
