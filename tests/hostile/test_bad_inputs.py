@@ -203,7 +203,8 @@ def test_check_walks_a_folder_of_special_files(special_dir: dict[str, Path]) -> 
 # is a new failure to look at. `check` over the corpora is tested in tests/corpus/.
 CORPUS_REFUSALS = re.compile(
     r"kernel language .+ is not supported|could not be read as a jupytext notebook: The \w+( Markdown)? "
-    r"format requires|:cell \d+: cannot convert: cell \d+ does not parse|is not an nbformat 3 notebook"
+    r"format requires|:cell \d+: cannot convert: cell \d+ (does not parse|does not compile|has a star import)"
+    r"|is not an nbformat 3 notebook"
 )
 
 
