@@ -134,7 +134,7 @@ def test_regression_duplicate_imports_in_a_time_cell(scratch: Path) -> None:
 
 def test_regression_magics_inside_a_capture_body(scratch: Path) -> None:
     """IPython transforms a %%capture body before running it; convert used to refuse it."""
-    plan, package = build(_write(scratch, _nb("%%capture\na = %pwd\n%pip install not-a-package\nb = !ls\nprint(a, b)")),
+    plan, _ = build(_write(scratch, _nb("%%capture\na = %pwd\n%pip install not-a-package\nb = !ls\nprint(a, b)")),
                           pin=False)
     code = "\n".join(s.code for f in plan.functions for s in f.statements)
     assert "b = subprocess.run('ls'" in code  # print(a, b) is exploration, left out
