@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import csv
+import signal
 from pathlib import Path
 
 import pytest
+
+# A script that starts a job in the background (`cmd &` without job control) starts it with
+# SIGINT ignored, and a child inherits that; nb2prod then rightly leaves Ctrl-C alone. The
+# tests stand for a user at a terminal, so SIGINT is handled again here and every nb2prod
+# process a test starts gets it at its default (a handled signal is reset on exec).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPORA = ROOT.parent / "shared" / "corpora"
