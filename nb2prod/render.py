@@ -181,11 +181,9 @@ def _figure_closes(plan: Plan) -> tuple[str, frozenset[str]]:
     closes = set()
     for function in plan.functions:
         statements = function.statements
-        for i, st in enumerate(statements):
-            last_of_cell = i + 1 == len(statements) or statements[i + 1].cell != st.cell
-            cell_draws = any({r.name for r in s.symbols.uses} & drawing for s in statements
-                             if s.cell == st.cell)
-            if last_of_cell and cell_draws:
+        drawing_cells = {s.cell for s in statements if any(r.name in drawing for r in s.symbols.uses)}
+        for st, following in zip(statements, (*statements[1:], None)):
+            if st.cell in drawing_cells and (following is None or following.cell != st.cell):
                 closes.add(st.key)
     return pyplot, frozenset(closes)
 

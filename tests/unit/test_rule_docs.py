@@ -188,26 +188,34 @@ def finding_lines(lines: list[str], code: str) -> list[str]:
 # -- (a) every rule has a complete page, listed in the index
 
 
-@pytest.mark.parametrize("code", list(RULES))
-def test_rule_has_a_page_with_the_required_sections(code: str) -> None:
+def assert_complete_page(code: str, first_line: str, severity: str) -> None:
+    """docs/rules/<code>.md exists, starts with `first_line`, has every required section and the severity."""
     page = RULE_DOCS / f"{code}.md"
-    assert page.is_file(), f"{RULES[code].doc_path} is missing"
+    assert page.is_file(), f"docs/rules/{code}.md is missing"
     text = page.read_text("utf-8")
     headings = {line.rstrip() for line in text.splitlines() if line.startswith("## ")}
     missing = [h for h in REQUIRED_HEADINGS if h not in headings]
     assert not missing, f"{page.name} lacks {missing}"
-    assert text.startswith(f"# {code} "), f"{page.name} should start with '# {code} — title'"
-    severity = RULES[code].severity.value
+    assert text.startswith(first_line), f"{page.name} should start with '{first_line.strip()}'"
     assert f"**Severity:** {severity}" in text, f"{page.name} should say its severity is {severity}"
+
+
+def index_cells(code: str) -> list[str]:
+    """The cells of the one index.md row that lists `code`."""
+    rows = [line for line in INDEX.read_text("utf-8").splitlines()
+            if line.startswith(f"| [{code}]({code}.md) |")]
+    assert len(rows) == 1, f"index.md should list {code} once, as | [{code}]({code}.md) | ... |"
+    return [c.strip() for c in rows[0].strip("|").split("|")]
+
+
+@pytest.mark.parametrize("code", list(RULES))
+def test_rule_has_a_page_with_the_required_sections(code: str) -> None:
+    assert_complete_page(code, f"# {code} ", RULES[code].severity.value)
 
 
 @pytest.mark.parametrize("code", list(RULES))
 def test_rule_is_listed_in_the_index(code: str) -> None:
-    rows = [line for line in INDEX.read_text("utf-8").splitlines()
-            if line.startswith(f"| [{code}]({code}.md) |")]
-    assert len(rows) == 1, f"index.md should list {code} once, as | [{code}]({code}.md) | ... |"
-    cells = [c.strip() for c in rows[0].strip("|").split("|")]
-    assert cells[-1] == RULES[code].severity.value, f"index.md gives {code} the wrong severity"
+    assert index_cells(code)[-1] == RULES[code].severity.value, f"index.md gives {code} the wrong severity"
 
 
 def test_no_page_for_an_unknown_rule() -> None:
@@ -229,24 +237,12 @@ def verify_title(code: str) -> str:
 
 @pytest.mark.parametrize("code", list(VERIFY_RULES))
 def test_verify_rule_has_a_page_with_the_required_sections(code: str) -> None:
-    page = RULE_DOCS / f"{code}.md"
-    assert page.is_file(), f"docs/rules/{code}.md is missing"
-    text = page.read_text("utf-8")
-    headings = {line.rstrip() for line in text.splitlines() if line.startswith("## ")}
-    missing = [h for h in REQUIRED_HEADINGS if h not in headings]
-    assert not missing, f"{page.name} lacks {missing}"
-    assert text.startswith(f"# {code} — {verify_title(code)}\n"), \
-        f"{page.name} should start with '# {code} — {verify_title(code)}'"
-    severity = VERIFY_RULES[code][1].value
-    assert f"**Severity:** {severity}" in text, f"{page.name} should say its severity is {severity}"
+    assert_complete_page(code, f"# {code} — {verify_title(code)}\n", VERIFY_RULES[code][1].value)
 
 
 @pytest.mark.parametrize("code", list(VERIFY_RULES))
 def test_verify_rule_is_listed_in_the_index(code: str) -> None:
-    rows = [line for line in INDEX.read_text("utf-8").splitlines()
-            if line.startswith(f"| [{code}]({code}.md) |")]
-    assert len(rows) == 1, f"index.md should list {code} once, as | [{code}]({code}.md) | ... |"
-    cells = [c.strip() for c in rows[0].strip("|").split("|")]
+    cells = index_cells(code)
     assert cells[1] == verify_title(code), f"index.md gives {code} the wrong title"
     assert cells[-1] == VERIFY_RULES[code][1].value, f"index.md gives {code} the wrong severity"
 
