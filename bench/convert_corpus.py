@@ -42,9 +42,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--only", default="")
     args = parser.parse_args()
-    from nb2prod.convert import build
-    from nb2prod.errors import InputError, InternalError
-    from nb2prod.write import write_package
+    from nb2prod.convert.build import build
+    from nb2prod.core.errors import InputError, InternalError
+    from nb2prod.convert.write import write_package
 
     with open(args.corpus / "MANIFEST.tsv", newline="", encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle, delimiter="\t") if args.only in r["file"]]

@@ -26,10 +26,10 @@ def main() -> int:
     import libcst
     from libcst.metadata import MetadataWrapper, ScopeProvider
 
-    from nb2prod.analysis import collect_symbols  # noqa: F401  (warm imports)
-    from nb2prod.dataflow import analyze_cell
-    from nb2prod.ipysyntax import translate
-    from nb2prod.load import iter_notebook_paths, load
+    from nb2prod.analysis.symbols import collect_symbols  # noqa: F401  (warm imports)
+    from nb2prod.analysis.dataflow import analyze_cell
+    from nb2prod.notebook.ipysyntax import translate
+    from nb2prod.notebook.load import iter_notebook_paths, load
 
     warnings.simplefilter("ignore")
     sources: list[str] = []

@@ -46,9 +46,9 @@ class Nb2prodLab(ExtensionApp):
 
     def check_document(self, notebook: Resolved) -> dict[str, Any]:
         """`nb2prod check --format json` for one notebook, its path relative to the root."""
-        from nb2prod import config
-        from nb2prod.check import check_file
-        from nb2prod.formats import to_json_document
+        from nb2prod.core import config
+        from nb2prod.lint.check import check_file
+        from nb2prod.lint.formats import to_json_document
 
         # the CLI reads pyproject.toml afresh on every run; a long-lived server must too
         config._config_for_dir.cache_clear()
@@ -60,14 +60,14 @@ class Nb2prodLab(ExtensionApp):
 
     def default_package(self, notebook: Resolved) -> str:
         """The CLI's default output folder, `<notebook folder>/<package name>`, root-relative."""
-        from nb2prod.plan import package_name
+        from nb2prod.convert.plan import package_name
 
         folder = Path(notebook.relative).parent
         return (folder / package_name(notebook.relative)).as_posix()
 
     def output_refusal(self, notebook: Resolved, out: Resolved, *, force: bool) -> str | None:
-        """Why convert would refuse `out` (the reasons nb2prod.write gives), or None."""
-        from nb2prod.render import MARKER
+        """Why convert would refuse `out` (the reasons nb2prod.convert.write gives), or None."""
+        from nb2prod.convert.render import MARKER
 
         target = out.absolute
         if target == notebook.absolute.parent or target in notebook.absolute.parents:
@@ -97,6 +97,6 @@ class Nb2prodLab(ExtensionApp):
 
 
 def _import_check() -> None:
-    import nb2prod.check
-    import nb2prod.formats
-    import nb2prod.rules  # noqa: F401
+    import nb2prod.lint.check
+    import nb2prod.lint.formats
+    import nb2prod.lint.rules  # noqa: F401

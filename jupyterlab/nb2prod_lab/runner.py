@@ -9,9 +9,9 @@ standard output, one JSON object a line: `{"event": "progress", "done", "total",
 then exactly one of `{"event": "result", "result": {...}}` or `{"event": "error", "message"}`.
 Anything else the libraries print goes to standard error, so it cannot corrupt that stream.
 
-It calls what the CLI calls (`nb2prod.convert.convert`, `nb2prod.cli.verify.verify_one`) and
+It calls what the CLI calls (`nb2prod.convert.build.convert`, `nb2prod.cli.verify.verify_one`) and
 reads the verification back from the reports verify_one wrote. SIGTERM unwinds the run
-(`nb2prod.execute.contained_session`: kernels stopped, temporary folders removed); when the
+(`nb2prod.verify.execute.contained_session`: kernels stopped, temporary folders removed); when the
 server that started it goes away, it stops itself.
 """
 
@@ -100,8 +100,8 @@ def run(spec: dict[str, Any], emit: Emit) -> dict[str, Any]:
         emit({"event": "progress", "done": 0, "total": 0, "stage": "starting"})
         return _verify(notebook, Path(spec["package"]).resolve(), timeout, emit)
 
-    from nb2prod.config import config_for
-    from nb2prod.convert import convert
+    from nb2prod.core.config import config_for
+    from nb2prod.convert.build import convert
 
     emit({"event": "progress", "done": 0, "total": 0, "stage": "converting"})
     converted = convert(notebook, spec.get("out"), force=bool(spec.get("force")),
@@ -131,8 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)
     emit = _emitter(protocol)
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
-    from nb2prod.errors import InputError, InternalError
-    from nb2prod.execute import contained_session
+    from nb2prod.core.errors import InputError, InternalError
+    from nb2prod.verify.execute import contained_session
 
     try:
         spec = json.loads(args[0])

@@ -32,7 +32,8 @@ export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
 export interface IJobResult {
   out_dir: string;
   files: string[];
-  verdict: 'equivalent' | 'differs' | 'unverified' | 'not-verified' | string;
+  /** 'equivalent', 'differs', 'unverified' or 'not-verified' (a newer server may add others). */
+  verdict: string;
   report: string | null;
   functions: { function: string; module: string; verdict: string }[];
   first_divergence: { function: string; variable: string; detail: string } | null;
@@ -73,7 +74,7 @@ export async function requestAPI<T>(
     throw new ServerConnection.NetworkError(error as TypeError);
   }
   const text = await response.text();
-  let body: any = null;
+  let body: unknown = null;
   if (text) {
     try {
       body = JSON.parse(text);
@@ -84,11 +85,21 @@ export async function requestAPI<T>(
   if (!response.ok) {
     // The server's message names the file (and cell); fall back to the HTTP reason.
     const message =
-      (body && typeof body.message === 'string' && body.message) ||
+      messageOf(body) ||
       `nb2prod: ${response.status} ${response.statusText} from ${endpoint}`;
     throw new ServerError(message, response.status);
   }
   return body as T;
+}
+
+/** The `message` string of an error body, or '' when there is none. */
+function messageOf(body: unknown): string {
+  return typeof body === 'object' &&
+    body !== null &&
+    'message' in body &&
+    typeof body.message === 'string'
+    ? body.message
+    : '';
 }
 
 function post<T>(endpoint: string, body: object): Promise<T> {

@@ -25,11 +25,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from nb2prod.check import CheckRequest, Failed, check_paths
-    from nb2prod.config import config_for, parse_codes
-    from nb2prod.errors import ConfigError
-    from nb2prod.formats import RENDERERS
-    from nb2prod.load import iter_notebook_paths
+    from nb2prod.lint.check import CheckRequest, Failed, check_paths
+    from nb2prod.core.config import config_for, parse_codes
+    from nb2prod.core.errors import ConfigError
+    from nb2prod.lint.formats import RENDERERS
+    from nb2prod.notebook.load import iter_notebook_paths
 
     try:
         select = parse_codes(args.select, "--select", "--select") if args.select else None

@@ -30,16 +30,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from nb2prod.execute import contained_session
+    from nb2prod.verify.execute import contained_session
 
     with contained_session():  # no kernel, package run nor pinning query outlives the command
         return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from nb2prod.config import config_for
-    from nb2prod.convert import convert
-    from nb2prod.errors import InputError, InternalError
+    from nb2prod.core.config import config_for
+    from nb2prod.convert.build import convert
+    from nb2prod.core.errors import InputError, InternalError
 
     try:
         roles = config_for(args.notebook).roles

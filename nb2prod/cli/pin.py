@@ -35,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from nb2prod.errors import InputError
+    from nb2prod.core.errors import InputError
     from nb2prod.pin import pin_file
     from nb2prod.pin.render import RENDERERS
 

@@ -50,11 +50,11 @@ def verify_one(notebook: str, package_dir: str | None, kernel: str | None, timeo
     """
     import tempfile
 
-    from nb2prod.convert import build
-    from nb2prod.errors import InputError, InternalError
-    from nb2prod.verify import verify
-    from nb2prod.verify_report import VERDICT_WORDS, write_reports
-    from nb2prod.write import write_package
+    from nb2prod.convert.build import build
+    from nb2prod.core.errors import InputError, InternalError
+    from nb2prod.verify.verification import verify
+    from nb2prod.verify.report import VERDICT_WORDS, write_reports
+    from nb2prod.convert.write import write_package
 
     package_dir = str(Path(package_dir).resolve()) if package_dir else None
     try:
@@ -105,9 +105,9 @@ def verify_one(notebook: str, package_dir: str | None, kernel: str | None, timeo
 def _notebook_only(notebook: str, refusal: Exception, kernel: str | None, timeout: float, second_run: bool,
                    show_progress: bool) -> tuple[int, str]:
     """The notebook cannot be converted; still run it fresh and report its own hidden state."""
-    from nb2prod.errors import InputError
-    from nb2prod.plan import Plan, package_name
-    from nb2prod.verify import verify
+    from nb2prod.core.errors import InputError
+    from nb2prod.convert.plan import Plan, package_name
+    from nb2prod.verify.verification import verify
 
     empty = Plan(notebook, package_name(notebook), (), (), (), (), (), (), ())
     try:
@@ -124,10 +124,10 @@ def _notebook_only(notebook: str, refusal: Exception, kernel: str | None, timeou
 
 def _repin(plan, package_dir: Path, imported: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
     """Pin again with the modules the fresh run imported (packages used only indirectly)."""
-    from nb2prod.errors import InputError
+    from nb2prod.core.errors import InputError
     from nb2prod.pin import plan_requirements
-    from nb2prod.render import render_pyproject
-    from nb2prod.write import write_file_atomically
+    from nb2prod.convert.render import render_pyproject
+    from nb2prod.convert.write import write_file_atomically
 
     try:
         dependencies = plan_requirements(plan, imported_modules=imported)
@@ -163,7 +163,7 @@ def _verify_star(args: tuple[str, None, str | None, float, bool, bool]) -> tuple
 
 
 def run(args: argparse.Namespace) -> int:
-    from nb2prod.execute import contained_session
+    from nb2prod.verify.execute import contained_session
 
     with contained_session():  # no kernel nor package run outlives the command
         return _run(args)

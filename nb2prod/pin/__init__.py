@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from nb2prod.notebook import Notebook
+from nb2prod.notebook.model import Notebook
 
 from nb2prod.pin.environment import Environment, canonical, clear_cache, environment_for
 from nb2prod.pin.fuse import pin_notebook
@@ -40,8 +40,8 @@ def pin_file(path: str, python: str | None = None, *, imported_modules: Iterable
     """
     from dataclasses import replace
 
-    from nb2prod.config import config_for
-    from nb2prod.load import load
+    from nb2prod.core.config import config_for
+    from nb2prod.notebook.load import load
 
     options = config_for(path).options  # read first: a broken pyproject.toml is the user's to fix
     result = pin_notebook(load(path), python, imported_modules=imported_modules)
@@ -66,7 +66,7 @@ def plan_requirements(plan: _PlanLike, python: str | None = None, *,
 
     Raises `InputError` when the notebook or its interpreter cannot be used.
     """
-    from nb2prod.load import load
+    from nb2prod.notebook.load import load
 
     if notebook is None:  # convert passes the notebook it already loaded
         notebook = load(plan.notebook_path)

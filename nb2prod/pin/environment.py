@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
-from nb2prod.errors import InputError
+from nb2prod.core.errors import InputError
 
 QUERY_TIMEOUT = 60.0  # seconds; a cold conda env on a network disk can be slow
 

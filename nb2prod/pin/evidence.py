@@ -15,8 +15,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from nb2prod.dataflow import CellSymbols, analyze_cell
-from nb2prod.notebook import Cell, Notebook
+from nb2prod.analysis.dataflow import CellSymbols, analyze_cell
+from nb2prod.notebook.model import Cell, Notebook
 from nb2prod.pin.model import Evidence, EvidenceKind, ImportUse
 
 

@@ -12,8 +12,9 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from nb2prod.findings import Finding
-from nb2prod.notebook import Notebook
+from nb2prod.analysis.suppressions import is_suppressed
+from nb2prod.core.findings import Finding
+from nb2prod.notebook.model import Notebook
 from nb2prod.pin.environment import Environment, canonical, environment_for
 from nb2prod.pin.evidence import InstallCommand, NotebookEvidence, collect
 from nb2prod.pin.mapping import LocalModules, Resolution, resolve, table
@@ -224,8 +225,6 @@ def _satisfies(version: str | None, specifier: str | None) -> bool:
 
 def _findings(notebook: Notebook, pins: list[Pin], builders: dict[str, _Builder], found: NotebookEvidence,
               env: Environment, unresolved: list[Unresolved]) -> list[Finding]:
-    from nb2prod.check import suppressed_codes  # the same `# nb2prod: ignore[...]` rules as check
-
     out: list[Finding] = []
     python = env.python
     for pin in pins:
@@ -265,14 +264,7 @@ def _findings(notebook: Notebook, pins: list[Pin], builders: dict[str, _Builder]
                f"'{u.module}' is not installed in {python} and not in nb2prod's table of import names")
         out.append(_finding("NB201", u.cell, u.cell_id or "", u.line, (u.module,),
                             f"import maps to no known distribution: {why}"))
-    kept = []
-    cells = notebook.cells
-    for f in sorted(out, key=lambda f: f.sort_key):
-        codes = suppressed_codes(cells[f.cell])
-        if codes is not None and (not codes or any(f.code.startswith(c) for c in codes)):
-            continue
-        kept.append(f)
-    return kept
+    return [f for f in sorted(out, key=lambda f: f.sort_key) if not is_suppressed(f, notebook.cells)]
 
 
 def _install_finding(command: InstallCommand) -> Finding:

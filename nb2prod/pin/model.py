@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from nb2prod.findings import Finding
+from nb2prod.core.findings import Finding
 
 
 class EvidenceKind(str, Enum):

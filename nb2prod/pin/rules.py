@@ -1,6 +1,6 @@
 """The environment rules `pin` reports. Codes are a public contract (JSON, suppressions, docs).
 
-Kept apart from `nb2prod.rules.RULES`: those run inside `check` on the saved notebook
+Kept apart from `nb2prod.lint.rules.RULES`: those run inside `check` on the saved notebook
 alone, these need the notebook's environment (a subprocess), which `check` must not pay for.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nb2prod.findings import Severity
+from nb2prod.core.findings import Severity
 
 
 @dataclass(frozen=True, slots=True)

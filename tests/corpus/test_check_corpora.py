@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.check import Checked, Failed, check_file, check_paths
+from nb2prod.lint.check import Checked, Failed, check_file, check_paths
 from tests.conftest import CORPORA, corpus_files, manifest_rows
 
 EXPECTED_FAILURE_KINDS = {

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.errors import InputError
-from nb2prod.load import load
+from nb2prod.core.errors import InputError
+from nb2prod.notebook.load import load
 from nb2prod.pin import PinResult, canonical, pin_notebook
 from nb2prod.pin.environment import Environment, environment_for
 from nb2prod.pin.evidence import collect

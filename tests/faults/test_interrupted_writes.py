@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.write import TRACE_STOP_VARIABLE, TRACE_VARIABLE
+from nb2prod.convert.write import TRACE_STOP_VARIABLE, TRACE_VARIABLE
 from tests.faults.harness import CliRun, run_cli, tree_bytes, wait_for
 from tests.helpers import code, md, notebook, write
 

@@ -2,7 +2,7 @@
 
 One input is one notebook file: its first byte picks the file name's suffix (the format:
 `.ipynb` JSON or a jupytext text format), the rest are the file's bytes, given to
-`nb2prod.load.loads` exactly as `load` gives a file it has read. nb2prod, jupytext and
+`nb2prod.notebook.load.loads` exactly as `load` gives a file it has read. nb2prod, jupytext and
 nbformat (which upgrades nbformat 1-2) are instrumented for coverage.
 
     .venv/bin/python tests/hostile/fuzz_load.py --write-seeds SEEDS   # from ../shared/corpora/parsing
@@ -63,8 +63,8 @@ def main(argv: list[str]) -> None:
         import jupytext  # noqa: F401 - imported lazily by the loader: instrument it now
         import nbformat  # noqa: F401
 
-        from nb2prod.errors import InputError
-        from nb2prod.load import loads
+        from nb2prod.core.errors import InputError
+        from nb2prod.notebook.load import loads
     _loads, _input_error = loads, InputError
     atheris.Setup(argv, one_input)
     atheris.Fuzz()

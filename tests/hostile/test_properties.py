@@ -17,10 +17,10 @@ import jsonschema
 import pytest
 from hypothesis import event, example, given, settings
 
-from nb2prod.check import Checked, Failed, check_file
-from nb2prod.convert import build
-from nb2prod.errors import InputError
-from nb2prod.formats import render_json, to_json_document
+from nb2prod.lint.check import Checked, Failed, check_file
+from nb2prod.convert.build import build
+from nb2prod.core.errors import InputError
+from nb2prod.lint.formats import render_json, to_json_document
 from tests.hostile.strategies import notebook
 
 _FINDING = {

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from nb2prod.cli import ExitCode, main
-from nb2prod.convert import build
-from nb2prod.load import load
-from nb2prod.plan import make_plan
-from nb2prod.render import MARKER
+from nb2prod.convert.build import build
+from nb2prod.notebook.load import load
+from nb2prod.convert.plan import make_plan
+from nb2prod.convert.render import MARKER
 from tests.helpers import code, md, notebook, write
 
 ROOT = Path(__file__).resolve().parents[2]

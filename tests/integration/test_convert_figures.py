@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nb2prod.convert import convert
+from nb2prod.convert.build import convert
 from tests.helpers import code, notebook, write
 
 CELLS = (

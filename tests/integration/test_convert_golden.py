@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.convert import build
-from nb2prod.errors import InputError
+from nb2prod.convert.build import build
+from nb2prod.core.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-import nb2prod.convert as convert_module
+import nb2prod.convert.build as convert_module
 from nb2prod.cli import ExitCode, main
-from nb2prod.errors import InternalError
-from nb2prod.load import load
-from nb2prod.plan import make_plan
-from nb2prod.render import Package, render
+from nb2prod.core.errors import InternalError
+from nb2prod.notebook.load import load
+from nb2prod.convert.plan import make_plan
+from nb2prod.convert.render import Package, render
 from tests.helpers import code, md, notebook, write
 
 BASE = [

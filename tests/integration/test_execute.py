@@ -1,4 +1,4 @@
-"""`nb2prod.execute.run_notebook` against real kernels (no mocks).
+"""`nb2prod.verify.execute.run_notebook` against real kernels (no mocks).
 
 Orphans are counted two ways: the processes under this test process, and every process
 of this user whose environment carries a token the test passes to the kernel (children
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.errors import InputError
-from nb2prod.execute import INJECTED_TAG, NotebookRun, run_notebook
+from nb2prod.core.errors import InputError
+from nb2prod.verify.execute import INJECTED_TAG, NotebookRun, run_notebook
 from tests.faults.harness import carrying
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "execute"
@@ -311,7 +311,7 @@ def test_ctrl_c_during_a_cell_stops_the_kernel_and_raises_keyboard_interrupt(tmp
     script = tmp_path / "interrupt.py"
     script.write_text(textwrap.dedent(f"""
         import os, signal, threading
-        from nb2prod.execute import run_notebook
+        from nb2prod.verify.execute import run_notebook
 
         def progress(done, total):
             if done == 1:  # the endless cell starts: interrupt it a moment later
@@ -356,7 +356,7 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
 
 
 def test_scratch_copy_skips_tooling_folders_and_keeps_links_working(tmp_path: Path) -> None:
-    from nb2prod.execute import copy_notebook_folder as _copy_folder
+    from nb2prod.verify.execute import copy_notebook_folder as _copy_folder
 
     project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
     for folder in ("src/pkg", ".git", "node_modules/x", "env/bin", "sub/.ipynb_checkpoints"):
@@ -381,7 +381,7 @@ def test_scratch_copy_skips_tooling_folders_and_keeps_links_working(tmp_path: Pa
 
 def test_scratch_copy_of_a_huge_folder_is_only_the_notebook(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from nb2prod import execute
+    from nb2prod.verify import execute
 
     monkeypatch.setattr(execute, "COPY_LIMIT_BYTES", 10)
     (tmp_path / "project").mkdir()
@@ -396,8 +396,8 @@ def test_scratch_copy_of_a_huge_folder_is_only_the_notebook(tmp_path: Path,
 
 
 def test_a_flooding_cell_keeps_a_bounded_head_and_counts_the_rest(tmp_path: Path) -> None:
-    from nb2prod.execute import STREAM_LIMIT, cap_outputs
-    from nb2prod.normalize import compare_outputs
+    from nb2prod.verify.execute import STREAM_LIMIT, cap_outputs
+    from nb2prod.verify.normalize import compare_outputs
     from tests.helpers import code, notebook, write
 
     lines = 30_000  # 3 MB of stdout, 3 times the limit; a little stderr beside it

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from nb2prod.cli import ExitCode, main
-from nb2prod.load import load
+from nb2prod.notebook.load import load
 from tests.helpers import code, md, notebook, write
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,7 +141,7 @@ def test_hidden_state_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[
 @pytest.mark.parametrize("cores", [1, 2], ids=["after-the-first-run", "beside-the-first-run"])
 def test_second_run_tells_nondeterministic_cells_from_hidden_state(tmp_path: Path, cores: int,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("nb2prod.verify.os.cpu_count", lambda: cores)
+    monkeypatch.setattr("nb2prod.verify.verification.os.cpu_count", lambda: cores)
     def printed(text: str) -> dict[str, object]:
         return {"output_type": "stream", "name": "stdout", "text": [text]}
 
@@ -152,8 +152,8 @@ def test_second_run_tells_nondeterministic_cells_from_hidden_state(tmp_path: Pat
         code("print(random.random())", 3, outputs=[printed("0.5\n")]),
         code("print(x * 2)", 4, outputs=[printed("80\n")]),  # reproduces
     ))
-    from nb2prod.plan import make_plan
-    from nb2prod.verify import verify
+    from nb2prod.convert.plan import make_plan
+    from nb2prod.verify.verification import verify
 
     result = verify(str(path), make_plan(load(str(path))), None)
     statuses = {c.cell: c.status for c in result.cells}

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nb2prod import capture
-from nb2prod.compare import compare
+from nb2prod.verify import capture
+from nb2prod.verify.compare import compare
 
 
 def _capture(folder: Path, values: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:

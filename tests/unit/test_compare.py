@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nb2prod import compare as compare_module
-from nb2prod.compare import MAX_DEPTH, Comparison, Tolerances, compare
+from nb2prod.verify import compare as compare_module
+from nb2prod.verify.compare import MAX_DEPTH, Comparison, Tolerances, compare
 
 TOL = Tolerances()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.dataflow import CellSymbols, analyze_cell
+from nb2prod.analysis.dataflow import CellSymbols, analyze_cell
 
 CASES = sorted((Path(__file__).parents[1] / "cases" / "dataflow").glob("*.py"))
 

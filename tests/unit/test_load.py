@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.errors import InputError, UnsupportedLanguage
-from nb2prod.load import iter_notebook_paths, load
+from nb2prod.core.errors import InputError, UnsupportedLanguage
+from nb2prod.notebook.load import iter_notebook_paths, load
 from tests.helpers import code, md, notebook, write
 
 

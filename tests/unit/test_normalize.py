@@ -12,8 +12,8 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from nb2prod.compare import MAX_DEPTH, MAX_VALUES, Tolerances
-from nb2prod.normalize import (
+from nb2prod.verify.compare import MAX_DEPTH, MAX_VALUES, Tolerances
+from nb2prod.verify.normalize import (
     NORMALIZERS,
     Html,
     Image,

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from nb2prod.load import load
+from nb2prod.notebook.load import load
 from nb2prod.pin import PinResult, canonical, pin_notebook
 from nb2prod.pin.environment import Environment, environment_for
 

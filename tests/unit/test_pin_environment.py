@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.errors import InputError
+from nb2prod.core.errors import InputError
 from nb2prod.pin import environment as envmod
 from nb2prod.pin.environment import (
     environment_for,

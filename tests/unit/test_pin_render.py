@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.load import load
+from nb2prod.notebook.load import load
 from nb2prod.pin import PinResult, pin_notebook
 from nb2prod.pin.environment import environment_for
 from nb2prod.pin.render import json_text, pyproject_fragment, requirements_txt

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nb2prod.cli import main
-from nb2prod.load import load
+from nb2prod.notebook.load import load
 from nb2prod.pin import pin_notebook
 from nb2prod.pin.environment import environment_for
 from nb2prod.pin.venv_check import check_in_clean_venv, checked_imports

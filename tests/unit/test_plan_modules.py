@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.load import load
-from nb2prod.plan import make_plan
+from nb2prod.notebook.load import load
+from nb2prod.convert.plan import make_plan
 from tests.helpers import code, notebook, write
 
 

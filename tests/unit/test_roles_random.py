@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.load import load
-from nb2prod.plan import make_plan
-from nb2prod.roles import Role
+from nb2prod.notebook.load import load
+from nb2prod.convert.plan import make_plan
+from nb2prod.convert.roles import Role
 from tests.helpers import code, notebook, write
 
 

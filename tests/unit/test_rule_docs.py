@@ -14,7 +14,7 @@ prints for it. These tests build the notebook, run the check in-process and comp
 Under `## Example` the output must contain at least one finding of the page's rule;
 under `## Look-alike that is not reported` it must contain none.
 
-The execution and conversion rules of `nb2prod verify` (`nb2prod.verify.VERIFY_RULES`,
+The execution and conversion rules of `nb2prod verify` (`nb2prod.verify.verification.VERIFY_RULES`,
 NB3xx/NB4xx) need real kernel runs, so their pages show the output of `nb2prod verify`
 instead of machine-checked notebooks; for them these tests check the page's sections and
 severity, its listing in the index, and that its example shows a finding of its own code.
@@ -31,8 +31,8 @@ from typing import Any
 import pytest
 
 from nb2prod.cli import main
-from nb2prod.rules import RULES
-from nb2prod.verify import VERIFY_RULES
+from nb2prod.lint.rules import RULES
+from nb2prod.verify.verification import VERIFY_RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 RULE_DOCS = ROOT / "docs" / "rules"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.check import Checked, check_file
-from nb2prod.rules import RULES
+from nb2prod.lint.check import Checked, check_file
+from nb2prod.lint.rules import RULES
 
 CASES = sorted((Path(__file__).parents[2] / "sample_notebooks" / "cases").glob("*.ipynb"))
 

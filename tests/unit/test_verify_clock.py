@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nb2prod.load import load
-from nb2prod.plan import make_plan
-from nb2prod.verify import _clock_names, _compare_functions
+from nb2prod.notebook.load import load
+from nb2prod.convert.plan import make_plan
+from nb2prod.verify.verification import _clock_names, _compare_functions
 from tests.helpers import code, notebook, write
 
 SOURCE = """\
@@ -39,7 +39,7 @@ def test_names_computed_from_a_clock_are_found_through_assignments(tmp_path: Pat
 
 
 def test_a_differing_clock_reading_is_not_compared_but_other_values_are(tmp_path: Path) -> None:
-    from nb2prod.compare import compare
+    from nb2prod.verify.compare import compare
 
     plan = _plan(tmp_path)
     function = next(f for f in plan.functions if "minutes" in f.returns)

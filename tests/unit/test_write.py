@@ -1,4 +1,4 @@
-"""`nb2prod.write`: the atomic package write, in-process (signals, lock, fallback, leftovers).
+"""`nb2prod.convert.write`: the atomic package write, in-process (signals, lock, fallback, leftovers).
 
 The subprocess versions, with SIGKILL and concurrent commands, are in tests/faults/.
 """
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod import write
-from nb2prod.errors import InputError
-from nb2prod.render import MARKER, Package
-from nb2prod.write import TRACE_VARIABLE, write_file_atomically, write_package
+from nb2prod.convert import write
+from nb2prod.core.errors import InputError
+from nb2prod.convert.render import MARKER, Package
+from nb2prod.convert.write import TRACE_VARIABLE, write_file_atomically, write_package
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 and flock")
 

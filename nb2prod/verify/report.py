@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nb2prod.verify import Verification
-from nb2prod.write import write_file_atomically
+from nb2prod.verify.verification import Verification
+from nb2prod.convert.write import write_file_atomically
 
 VERDICT_WORDS = {
     "equivalent": "EQUIVALENT: every value crossing a function boundary matched the fresh notebook run "

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from nb2prod.load import load
-from nb2prod.plan import Plan, make_plan
-from nb2prod.render import Package, render
-from nb2prod.static_check import check_package
-from nb2prod.write import write_package
+from nb2prod.notebook.load import load
+from nb2prod.convert.plan import Plan, make_plan
+from nb2prod.convert.render import Package, render
+from nb2prod.convert.static_check import check_package
+from nb2prod.convert.write import write_package
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,7 @@ def build(notebook_path: str, *, package: str | None = None,
     plan = make_plan(notebook, package=package, role_overrides=role_overrides)
     dependencies = None
     if pin:
-        from nb2prod.errors import InputError
+        from nb2prod.core.errors import InputError
         from nb2prod.pin import plan_requirements
 
         try:

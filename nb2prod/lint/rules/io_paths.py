@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from nb2prod.analysis import Analysis
-from nb2prod.findings import Finding, Severity
+from nb2prod.analysis.symbols import Analysis
+from nb2prod.core.findings import Finding, Severity
 
 # Callee names (last dotted part) that read, write or navigate files.
 _IO_CALL = re.compile(

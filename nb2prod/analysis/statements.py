@@ -11,9 +11,9 @@ import ast
 import warnings
 from dataclasses import dataclass, field, replace
 
-from nb2prod.dataflow import CellSymbols, analyze_tree, strip_options
-from nb2prod.ipysyntax import may_have_ipython_syntax, translate
-from nb2prod.notebook import Notebook
+from nb2prod.analysis.dataflow import CellSymbols, analyze_tree, strip_options
+from nb2prod.notebook.ipysyntax import may_have_ipython_syntax, translate
+from nb2prod.notebook.model import Notebook
 
 _PAYLOAD_LINE_MAGICS = frozenset({"time", "timeit", "prun"})
 _PAYLOAD_CELL_MAGICS = frozenset({"time", "timeit", "prun", "capture"})

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from nb2prod.plan import Plan
+from nb2prod.convert.plan import Plan
 
 MAX_ROWS = 200
 MAX_FULL_BYTES = 2_000_000
@@ -241,7 +241,7 @@ def write_golden_tests(plan: Plan, captured_dir: Path, package_dir: Path, workdi
     Only functions verified equivalent get a golden test: a test built from a function that
     differs from the notebook would lock its mistake in.
     """
-    from nb2prod.render import render_template
+    from nb2prod.convert.render import render_template
 
     report = write_fixtures(plan, captured_dir, package_dir, workdir, only)
     cases = [
@@ -253,7 +253,7 @@ def write_golden_tests(plan: Plan, captured_dir: Path, package_dir: Path, workdi
     if cases:
         (tests / "test_golden.py").write_text(
             render_template("test_golden.py.j2", package=plan.package, cases=cases), "utf-8")
-        from nb2prod.compare import DISPLAY_MODULES
+        from nb2prod.verify.compare import DISPLAY_MODULES
 
         (tests / "_nb2prod_compare.py").write_text(
             render_template("_nb2prod_compare.py.j2", display_modules=repr(DISPLAY_MODULES)), "utf-8")

@@ -35,8 +35,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Self
 
-from nb2prod.errors import InputError
-from nb2prod.render import MARKER, Package
+from nb2prod.core.errors import InputError
+from nb2prod.convert.render import MARKER, Package
 
 # Prefix of the hidden siblings a write uses; older versions used -new- and -old-.
 _SIBLINGS = ("nb2prod-tmp-", "nb2prod-new-", "nb2prod-old-")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from nb2prod.analysis import Analysis, is_known_name
-from nb2prod.findings import Finding, Severity
-from nb2prod.notebook import Cell
+from nb2prod.analysis.symbols import Analysis, is_known_name
+from nb2prod.core.findings import Finding, Severity
+from nb2prod.notebook.model import Cell
 
 
 def _finding(

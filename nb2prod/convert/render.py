@@ -21,10 +21,10 @@ import jinja2
 import libcst as cst
 
 from nb2prod import __version__
-from nb2prod.errors import InternalError
-from nb2prod.plan import Definition, Function, Plan
-from nb2prod.rules.imports import bind_imports
-from nb2prod.statements import Statement
+from nb2prod.core.errors import InternalError
+from nb2prod.convert.plan import Definition, Function, Plan
+from nb2prod.analysis.imports import bind_imports
+from nb2prod.analysis.statements import Statement
 
 _BLACK_MODE = black.Mode()  # 88 columns: what black, isort and ruff agree on by default
 MODULE_TITLES = {

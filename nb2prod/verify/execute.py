@@ -39,9 +39,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nb2prod.errors import InputError, InternalError
-from nb2prod.load import PYTHON_LANGUAGES, load
-from nb2prod.notebook import Notebook
+from nb2prod.core.errors import InputError, InternalError
+from nb2prod.notebook.load import PYTHON_LANGUAGES, load
+from nb2prod.notebook.model import Notebook
 
 INJECTED_TAG = "nb2prod-injected"
 # Every process of one run carries `NB2PROD_KERNEL_RUN=<token>`; the sweep kills by it.

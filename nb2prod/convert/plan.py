@@ -12,11 +12,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from nb2prod.analysis import is_known_name
-from nb2prod.errors import InputError
-from nb2prod.notebook import Notebook
-from nb2prod.roles import Role, RoleDecision, classify, config_assignment, headings
-from nb2prod.statements import Statement, split_cells
+from nb2prod.analysis.symbols import is_known_name
+from nb2prod.core.errors import InputError
+from nb2prod.notebook.model import Notebook
+from nb2prod.convert.roles import Role, RoleDecision, classify, config_assignment, headings
+from nb2prod.analysis.statements import Statement, split_cells
 
 MODULE_OF_ROLE = {
     Role.DATA: "data",

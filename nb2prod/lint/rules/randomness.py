@@ -7,21 +7,11 @@ from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 
-from nb2prod.analysis import Analysis
-from nb2prod.findings import Finding, Severity
-from nb2prod.rules.imports import bind_imports, qualify
+from nb2prod.analysis.symbols import Analysis
+from nb2prod.core.findings import Finding, Severity
+from nb2prod.analysis.imports import bind_imports, qualify
+from nb2prod.analysis.randomness import NUMPY_NOT_DRAWS, STDLIB_RANDOM, is_global_draw
 
-_STDLIB_RANDOM = frozenset(
-    {"random", "randint", "randrange", "choice", "choices", "shuffle", "sample", "uniform",
-     "gauss", "normalvariate", "lognormvariate", "expovariate", "vonmisesvariate",
-     "gammavariate", "betavariate", "paretovariate", "weibullvariate", "triangular",
-     "getrandbits", "randbytes", "binomialvariate"}
-)
-# numpy.random attributes that are not draws from the global generator.
-_NUMPY_NOT_DRAWS = frozenset(
-    {"seed", "get_state", "set_state", "default_rng", "RandomState", "Generator", "PCG64",
-     "PCG64DXSM", "MT19937", "Philox", "SFC64", "SeedSequence", "BitGenerator"}
-)
 _NUMPY_CONSTRUCTORS = frozenset({"default_rng", "RandomState", "PCG64", "MT19937", "Philox", "SFC64"})
 _TORCH_DRAWS = frozenset(
     {"rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "rand_like",
@@ -33,14 +23,6 @@ _TORCH_SEEDS = frozenset({"torch.manual_seed", "torch.random.manual_seed", "torc
 _TF_SEEDS = frozenset({"tensorflow.random.set_seed", "tensorflow.set_random_seed",
                        "tensorflow.compat.v1.set_random_seed", "keras.utils.set_random_seed",
                        "tensorflow.keras.utils.set_random_seed"})
-
-
-def is_global_draw(name: str) -> bool:
-    """`name` (qualified) draws from the process-wide generator of `random` or `numpy.random`."""
-    module, _, attr = name.rpartition(".")
-    if module == "random":
-        return attr in _STDLIB_RANDOM
-    return module == "numpy.random" and attr not in _NUMPY_NOT_DRAWS
 
 
 @lru_cache(maxsize=1)
@@ -70,7 +52,7 @@ def unseeded(analysis: Analysis) -> Iterator[Finding]:
                 seeded["torch"] = True
             elif name in _TF_SEEDS:
                 seeded["tensorflow"] = True
-            elif module == "random" and attr in _STDLIB_RANDOM:
+            elif module == "random" and attr in STDLIB_RANDOM:
                 if not seeded["random"]:
                     hits.append((call.name, call.line, call.column))
             elif module == "random" and attr == "Random" and not (call.n_args or call.keywords):
@@ -79,7 +61,7 @@ def unseeded(analysis: Analysis) -> Iterator[Finding]:
                 if attr in _NUMPY_CONSTRUCTORS:
                     if not (call.n_args or call.keywords or call.has_star_kwargs):
                         hits.append((call.name, call.line, call.column))
-                elif attr not in _NUMPY_NOT_DRAWS and not seeded["numpy"]:
+                elif attr not in NUMPY_NOT_DRAWS and not seeded["numpy"]:
                     hits.append((call.name, call.line, call.column))
             elif name.startswith("sklearn.") and attr in sklearn_names:
                 if "shuffle" in call.false_keywords or (attr in _SHUFFLE_ONLY and "shuffle" not in call.keywords):

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nb2prod.notebook import Notebook
-from nb2prod.plan import Function, Plan
+from nb2prod.notebook.model import Notebook
+from nb2prod.convert.plan import Function, Plan
 
 # Markers stored in place of a value that could not be captured.
 UNCAPTURABLE = "__nb2prod_uncapturable__"

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any, Literal
 
-from nb2prod.compare import DEFAULT_TOLERANCES, Tolerances
+from nb2prod.verify.compare import DEFAULT_TOLERANCES, Tolerances
 
 MAX_DIFFERENCES = 20  # differences listed per comparison; the rest are counted
 MAX_SHOWN = 120  # characters of a line quoted in a difference

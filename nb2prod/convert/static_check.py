@@ -12,9 +12,9 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 
-from nb2prod.errors import InternalError
-from nb2prod.plan import Plan
-from nb2prod.render import Package
+from nb2prod.core.errors import InternalError
+from nb2prod.convert.plan import Plan
+from nb2prod.convert.render import Package
 
 
 def _dump(node: ast.AST) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from nb2prod.analysis import Analysis
-from nb2prod.findings import Finding, Severity
+from nb2prod.analysis.symbols import Analysis
+from nb2prod.core.findings import Finding, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,7 @@ class Rule:
 
 
 def _catalogue() -> dict[str, Rule]:
-    from nb2prod.rules import hidden_state, io_paths, randomness
+    from nb2prod.lint.rules import hidden_state, io_paths, randomness
 
     rules = [
         Rule("NB101", "out-of-order execution", Severity.WARNING, hidden_state.out_of_order),

@@ -16,7 +16,7 @@ from pathlib import Path
 from collections.abc import Mapping
 from typing import Any
 
-from nb2prod.errors import ConfigError
+from nb2prod.core.errors import ConfigError
 
 # Keys of [tool.nb2prod] the tool knows; anything else is warned about.
 KNOWN_KEYS = frozenset({"select", "ignore", "per-file-ignores", "roles"})

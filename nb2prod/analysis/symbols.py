@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from nb2prod.dataflow import CellSymbols, analyze_cell
-from nb2prod.findings import Finding
-from nb2prod.notebook import Cell, Notebook
+from nb2prod.analysis.dataflow import CellSymbols, analyze_cell
+from nb2prod.core.findings import Finding
+from nb2prod.notebook.model import Cell, Notebook
 
 # Names IPython puts in the user namespace, beyond Python's builtins.
 IPYTHON_NAMES = frozenset(
@@ -76,16 +76,3 @@ def collect_symbols(notebook: Notebook) -> tuple[CellSymbols | None, ...]:
         warnings.simplefilter("ignore", SyntaxWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
         return tuple(analyze_cell(c.source) if c.is_code else None for c in notebook.cells)
-
-
-def analyze(notebook: Notebook, codes: frozenset[str] | None = None) -> Analysis:
-    """Run the rules in `codes` (all NB1xx rules when None) and return the sorted findings."""
-    from nb2prod.rules import RULES  # the rules import this module's helpers
-
-    base = Analysis(notebook, collect_symbols(notebook))
-    findings: list[Finding] = []
-    for code, rule in RULES.items():
-        if codes is None or code in codes:
-            findings.extend(rule.check(base))
-    findings.sort(key=lambda f: f.sort_key)
-    return Analysis(notebook, base.symbols, tuple(findings))

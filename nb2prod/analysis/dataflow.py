@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from nb2prod.ipysyntax import translate
+from nb2prod.notebook.ipysyntax import translate
 
 # Methods that change their receiver in place (list, dict, set, deque, DataFrame).
 MUTATING_METHODS = frozenset(

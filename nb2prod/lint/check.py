@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import os
-import re
 import traceback
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 
-from nb2prod.analysis import analyze
-from nb2prod.config import CheckOptions, config_for, merge_cli
-from nb2prod.errors import InputError
-from nb2prod.findings import Finding
-from nb2prod.load import load
-from nb2prod.notebook import Cell
-
-_IGNORE_COMMENT = re.compile(r"#\s*nb2prod:\s*ignore(?:\[([A-Za-z0-9,\s]*)\])?")
-_IGNORE_TAG = re.compile(r"^nb2prod:ignore(?:\[([A-Za-z0-9,\s]*)\])?$")
+from nb2prod.analysis.suppressions import is_suppressed
+from nb2prod.analysis.symbols import Analysis, collect_symbols
+from nb2prod.core.config import CheckOptions, config_for, merge_cli
+from nb2prod.core.errors import InputError
+from nb2prod.core.findings import Finding
+from nb2prod.lint.rules import RULES
+from nb2prod.notebook.load import load
+from nb2prod.notebook.model import Notebook
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,30 +55,15 @@ class CheckRequest:
     ignore: tuple[str, ...] = ()
 
 
-def suppressed_codes(cell: Cell) -> frozenset[str] | None:
-    """Codes silenced in this cell; an empty set silences every code; None silences nothing."""
-    codes: set[str] = set()
-    found = False
-    for match in _IGNORE_COMMENT.finditer(cell.source):
-        found = True
-        if match.group(1) is None:
-            return frozenset()
-        codes.update(c.strip().upper() for c in match.group(1).split(",") if c.strip())
-    for tag in cell.tags:
-        match = _IGNORE_TAG.match(tag.strip())
-        if match:
-            found = True
-            if match.group(1) is None:
-                return frozenset()
-            codes.update(c.strip().upper() for c in match.group(1).split(",") if c.strip())
-    return frozenset(codes) if found else None
-
-
-def _is_suppressed(finding: Finding, cells: tuple[Cell, ...]) -> bool:
-    codes = suppressed_codes(cells[finding.cell])
-    if codes is None:
-        return False
-    return not codes or any(finding.code.startswith(c) for c in codes)
+def analyze(notebook: Notebook, codes: frozenset[str] | None = None) -> Analysis:
+    """Run the rules in `codes` (all NB1xx rules when None) and return the sorted findings."""
+    base = Analysis(notebook, collect_symbols(notebook))
+    findings: list[Finding] = []
+    for code, rule in RULES.items():
+        if codes is None or code in codes:
+            findings.extend(rule.check(base))
+    findings.sort(key=lambda f: f.sort_key)
+    return Analysis(notebook, base.symbols, tuple(findings))
 
 
 def options_for(path: str, request: CheckRequest) -> CheckOptions:
@@ -92,12 +75,10 @@ def check_file(path: str, request: CheckRequest = CheckRequest()) -> CheckResult
     try:
         options = options_for(path, request)
         notebook = load(path)
-        from nb2prod.rules import RULES
-
         relative = options.relative(path)
         codes = frozenset(code for code in RULES if options.enabled(code, relative))
         analysis = analyze(notebook, codes)
-        kept = tuple(f for f in analysis.findings if not _is_suppressed(f, notebook.cells))
+        kept = tuple(f for f in analysis.findings if not is_suppressed(f, notebook.cells))
         return Checked(path, kept)
     except InputError as exc:
         message = exc.message if exc.path == path else f"{exc.path}: {exc.message}"

@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from nb2prod.notebook import Notebook
-from nb2prod.rules.imports import bind_imports, qualify
-from nb2prod.rules.randomness import is_global_draw
-from nb2prod.statements import Statement
+from nb2prod.notebook.model import Notebook
+from nb2prod.analysis.imports import bind_imports, qualify
+from nb2prod.analysis.randomness import is_global_draw
+from nb2prod.analysis.statements import Statement
 
 
 class Role(str, Enum):

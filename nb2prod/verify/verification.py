@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nb2prod.capture import (
+from nb2prod.verify.capture import (
     Captured,
     marker,
     notebook_injections,
@@ -33,13 +33,14 @@ from nb2prod.capture import (
     read_captures,
     with_inline_captures,
 )
-from nb2prod.findings import Finding, Severity
-from nb2prod.load import load
-from nb2prod.notebook import Notebook
-from nb2prod.plan import Function, Plan
+from nb2prod.analysis.suppressions import is_suppressed
+from nb2prod.core.findings import Finding, Severity
+from nb2prod.notebook.load import load
+from nb2prod.notebook.model import Notebook
+from nb2prod.convert.plan import Function, Plan
 
 if TYPE_CHECKING:
-    from nb2prod.execute import NotebookRun
+    from nb2prod.verify.execute import NotebookRun
 
 # Execution and conversion rules (docs/rules/NB3xx.md, NB4xx.md): code -> (title, severity).
 VERIFY_RULES: dict[str, tuple[str, Severity]] = {
@@ -101,7 +102,7 @@ class Verification:
 
 def _copy_folder(notebook: Path, into: Path) -> Path:
     """A scratch copy of the notebook's folder, made as the fresh run makes its own."""
-    from nb2prod.execute import copy_notebook_folder
+    from nb2prod.verify.execute import copy_notebook_folder
 
     copy_notebook_folder(notebook, into)
     return into
@@ -155,7 +156,7 @@ def _truncated(source: Path, last: int, folder: Path) -> Path:
 
 
 def _draws_unseeded(notebook: Notebook) -> bool:
-    from nb2prod.analysis import analyze
+    from nb2prod.lint.check import analyze
 
     try:
         return any(f.code == "NB109" for f in analyze(notebook, frozenset({"NB109"})).findings)
@@ -165,7 +166,7 @@ def _draws_unseeded(notebook: Notebook) -> bool:
 
 def _rerun_plain(source: Path, last: int, kernel: str | None, cell_timeout: float) -> NotebookRun:
     """The notebook as it is (no seeds, no capture), up to cell `last`."""
-    from nb2prod.execute import run_notebook
+    from nb2prod.verify.execute import run_notebook
 
     with tempfile.TemporaryDirectory(prefix="nb2prod-rerun-") as rerun_dir:
         return run_notebook(_truncated(source, last, Path(rerun_dir)), kernel=kernel, cell_timeout=cell_timeout)
@@ -209,9 +210,9 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
            cell_timeout: float = 600, progress: Callable[[int, int], None] | None = None,
            second_run: bool = True, golden_tests: bool = False) -> Verification:
     """Run notebook and package, compare; the verdict is "equivalent" only with evidence."""
-    from nb2prod.compare import compare
-    from nb2prod.execute import cap_outputs, run_notebook
-    from nb2prod.normalize import NORMALIZERS, compare_outputs
+    from nb2prod.verify.compare import compare
+    from nb2prod.verify.execute import cap_outputs, run_notebook
+    from nb2prod.verify.normalize import NORMALIZERS, compare_outputs
 
     wall = time.perf_counter()
     notebook = load(notebook_path)
@@ -263,7 +264,7 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
             golden: dict[str, str] = {}
             equivalent = {f.function for f in functions if f.verdict == "equivalent"}
             if golden_tests and fresh.failed is None and equivalent and package_dir is not None:
-                from nb2prod.fixtures import write_golden_tests
+                from nb2prod.verify.fixtures import write_golden_tests
 
                 # values verify did not compare (plots, clock readings) are not compared there either
                 not_compared = {f.function: [v.name for v in f.values if v.verdict == "display"]
@@ -366,7 +367,7 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
     verdicts = {f.verdict for f in functions} - {"not-compared"}
     overall = "differs" if "differs" in verdicts else (
         "unverified" if "unverified" in verdicts or not verdicts or fresh.failed is not None else "equivalent")
-    findings = [f for f in findings if not _suppressed(f, notebook)]
+    findings = [f for f in findings if not is_suppressed(f, notebook.cells)]
     findings.sort(key=lambda f: f.sort_key)
     return Verification(
         notebook=notebook_path, package_dir=str(package_dir or ""), verdict=overall, cells=tuple(cells),
@@ -382,15 +383,6 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
 
 def _one_line(text: str) -> str:
     return " ".join(line.strip() for line in text.strip().splitlines() if line.strip())[:300]
-
-
-def _suppressed(finding: Finding, notebook: Notebook) -> bool:
-    from nb2prod.check import suppressed_codes
-
-    if not 0 <= finding.cell < len(notebook.cells):
-        return False
-    codes = suppressed_codes(notebook.cells[finding.cell])
-    return codes is not None and (not codes or any(finding.code.startswith(c) for c in codes))
 
 
 CLOCK_READING = ("a clock reading: computed from the time of day or a timer (the code says so), it is a "
@@ -463,7 +455,7 @@ def _function_verdict(checks: list[ValueCheck]) -> str:
 
 def _compare_functions(plan: Plan, expected: Captured, actual: Captured, package_error: object,
                        compare: Callable[..., object], same_failure: bool = False) -> list[FunctionVerdict]:
-    from nb2prod.compare import is_display_only
+    from nb2prod.verify.compare import is_display_only
     results = []
     for function in plan.functions:
         checks = []

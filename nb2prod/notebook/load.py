@@ -17,8 +17,8 @@ from typing import Any
 
 import orjson
 
-from nb2prod.errors import InputError, UnsupportedLanguage
-from nb2prod.notebook import Cell, Notebook
+from nb2prod.core.errors import InputError, UnsupportedLanguage
+from nb2prod.notebook.model import Cell, Notebook
 
 # Extensions jupytext reads as notebooks, and the language each implies.
 TEXT_EXTENSIONS: Mapping[str, str] = {

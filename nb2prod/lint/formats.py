@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nb2prod import __version__
-from nb2prod.check import Checked, CheckResult, Failed
-from nb2prod.findings import Severity
+from nb2prod.lint.check import Checked, CheckResult, Failed
+from nb2prod.core.findings import Severity
 
 JSON_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -73,7 +73,7 @@ def _uri(path: str) -> str:
 
 
 def to_sarif(results: Sequence[CheckResult]) -> dict[str, object]:
-    from nb2prod.rules import RULES
+    from nb2prod.lint.rules import RULES
 
     rule_ids = list(RULES)
     rules = [
