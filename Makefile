@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.nb2prod-installed
 DEMO   := sample_notebooks/demo/credit_approval.ipynb
 OUT    := demo-output
 
-.PHONY: demo test venv bench clean lab chromium docs-screenshot
+.PHONY: demo test lint venv bench clean lab chromium docs-screenshot
 
 # The JupyterLab extension (jupyterlab/): Node packages from the committed lockfile, a prebuilt
 # labextension, then the Python package with its server extension installed into the venv.
@@ -48,9 +48,18 @@ demo: $(STAMP)
 	@echo "nb2prod: results in $(OUT)/: check.json (findings), credit_approval/ (the package),"
 	@echo "         credit_approval/nb2prod-report.md (where every statement went and why)"
 
+# Every checker, each failing make: ruff (rules and format), mypy --strict, import-linter's layer
+# contracts, and tsc + eslint over the JupyterLab frontend (config in pyproject.toml, jupyterlab/).
+lint: $(STAMP) $(LAB_NODE)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+	cd $(LAB) && ../$(VENV)/bin/jlpm lint
+
 # Three pytest runs (pytest-jupyter's fixtures and a browser clash in one process); every one
 # runs, and any non-zero exit (5 = nothing collected included) fails make at the end.
-test: $(STAMP) $(LAB_STAMP) chromium
+test: lint $(STAMP) $(LAB_STAMP) chromium
 	@rc=0; \
 	$(PY) -m pytest tests -q || rc=1; \
 	$(PY) -m pytest $(LAB)/tests -q || rc=1; \

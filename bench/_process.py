@@ -10,13 +10,21 @@ from collections.abc import Mapping
 from pathlib import Path
 
 
-def run_group(cmd: list[str], cwd: Path, timeout: float,
-              env: Mapping[str, str] | None = None) -> tuple[int, str, float]:
+def run_group(
+    cmd: list[str], cwd: Path, timeout: float, env: Mapping[str, str] | None = None
+) -> tuple[int, str, float]:
     """Exit code (-9 on timeout), combined output and wall seconds."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=dict(env) if env is not None else None, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                            stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+    )
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

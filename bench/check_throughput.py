@@ -33,7 +33,9 @@ def _time(cmd: list[str], repeat: int) -> tuple[float, int]:
     code = 0
     for _ in range(repeat):
         start = time.perf_counter()
-        done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        done = subprocess.run(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+        )
         times.append(time.perf_counter() - start)
         code = done.returncode
     return statistics.median(times), code
@@ -49,11 +51,24 @@ def _generated(cells: int, folder: Path) -> Path:
             else f"def step_{i}(x):\n    return [v * {i} for v in x]\n\nvalues_{i} = step_{i}(values_{i - 1})\n"
             f"total_{i} = sum(values_{i})\nprint(total_{i})\n"
         )
-        body.append({"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": i + 1,
-                     "outputs": [{"output_type": "stream", "name": "stdout", "text": [f"{i}\n"]}],
-                     "source": source})
-    nb = {"nbformat": 4, "nbformat_minor": 5, "cells": body,
-          "metadata": {"kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}}}
+        body.append(
+            {
+                "cell_type": "code",
+                "id": f"c{i}",
+                "metadata": {},
+                "execution_count": i + 1,
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": [f"{i}\n"]}],
+                "source": source,
+            }
+        )
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "cells": body,
+        "metadata": {
+            "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}
+        },
+    }
     path = folder / f"generated_{cells}.ipynb"
     path.write_text(json.dumps(nb))
     return path
@@ -74,7 +89,15 @@ def main() -> int:
         listing.write("\n".join(files))
     tools = {
         "nb2prod check": [str(BIN / "nb2prod"), "check", "--exit-zero", *files],
-        "ruff check --select F": [str(BIN / "ruff"), "check", "--no-cache", "--select", "F", "--exit-zero", *files],
+        "ruff check --select F": [
+            str(BIN / "ruff"),
+            "check",
+            "--no-cache",
+            "--select",
+            "F",
+            "--exit-zero",
+            *files,
+        ],
     }
     if not args.skip_nbqa:
         tools["nbqa pyflakes"] = [str(BIN / "nbqa"), "pyflakes", *files]
@@ -89,11 +112,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for cells in (500, 1000, 2000, 5000):
             path = _generated(cells, Path(tmp))
-            seconds, _ = _time([str(BIN / "nb2prod"), "check", "--exit-zero", str(path)], args.repeat)
+            seconds, _ = _time(
+                [str(BIN / "nb2prod"), "check", "--exit-zero", str(path)], args.repeat
+            )
             scaling[cells] = round(seconds, 3)
     report = {
-        "corpus": str(args.corpus), "notebooks": len(files), "megabytes": round(size / 1e6, 1),
-        "cpus": os.cpu_count(), "tools": results,
+        "corpus": str(args.corpus),
+        "notebooks": len(files),
+        "megabytes": round(size / 1e6, 1),
+        "cpus": os.cpu_count(),
+        "tools": results,
         "ratios": {name: round(float(r["seconds"]) / ours, 2) for name, r in results.items()},
         "generated_notebook_seconds": scaling,
     }
@@ -102,7 +130,9 @@ def main() -> int:
     print("| tool | wall s | tool time / nb2prod time |\n|---|---|---|")
     for name, r in results.items():
         print(f"| {name} | {r['seconds']} | {report['ratios'][name]} |")
-    print(f"\n{len(files)} notebooks, {report['megabytes']} MB; generated notebook (cells: s): {scaling}")
+    print(
+        f"\n{len(files)} notebooks, {report['megabytes']} MB; generated notebook (cells: s): {scaling}"
+    )
     print(f"written to {out.relative_to(ROOT)}")
     return 0
 

@@ -26,8 +26,8 @@ def main() -> int:
     import libcst
     from libcst.metadata import MetadataWrapper, ScopeProvider
 
-    from nb2prod.analysis.symbols import collect_symbols  # noqa: F401  (warm imports)
     from nb2prod.analysis.dataflow import analyze_cell
+    from nb2prod.analysis.symbols import collect_symbols  # noqa: F401  (warm imports)
     from nb2prod.notebook.ipysyntax import translate
     from nb2prod.notebook.load import iter_notebook_paths, load
 
@@ -57,8 +57,10 @@ def main() -> int:
     for code in sources:
         MetadataWrapper(libcst.parse_module(code)).resolve(ScopeProvider)
     theirs = (time.perf_counter() - start) / len(sources)
-    print(f"{len(sources)} cells: ast + nb2prod visitor {ours * 1000:.3f} ms/cell; "
-          f"libcst + ScopeProvider {theirs * 1000:.3f} ms/cell; ratio {theirs / ours:.1f}x")
+    print(
+        f"{len(sources)} cells: ast + nb2prod visitor {ours * 1000:.3f} ms/cell; "
+        f"libcst + ScopeProvider {theirs * 1000:.3f} ms/cell; ratio {theirs / ours:.1f}x"
+    )
     return 0
 
 

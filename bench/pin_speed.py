@@ -37,15 +37,25 @@ def _summary(name: str, times: list[float]) -> str:
     ordered = sorted(times)
     p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
     over = sum(t > GOAL_SECONDS for t in ordered)
-    return (f"{name:8} n={len(ordered):4}  median={statistics.median(ordered):.3f}s  p95={p95:.3f}s  "
-            f"max={ordered[-1]:.3f}s  over {GOAL_SECONDS:.0f}s: {over}")
+    return (
+        f"{name:8} n={len(ordered):4}  median={statistics.median(ordered):.3f}s  p95={p95:.3f}s  "
+        f"max={ordered[-1]:.3f}s  over {GOAL_SECONDS:.0f}s: {over}"
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--limit", type=int, default=None, help="only N notebooks, spread over the corpus")
-    parser.add_argument("--python", default=None, help="interpreter to pin against (default: each kernelspec)")
-    parser.add_argument("--skip-cli", action="store_true", help="only the in-process library timing")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--limit", type=int, default=None, help="only N notebooks, spread over the corpus"
+    )
+    parser.add_argument(
+        "--python", default=None, help="interpreter to pin against (default: each kernelspec)"
+    )
+    parser.add_argument(
+        "--skip-cli", action="store_true", help="only the in-process library timing"
+    )
     args = parser.parse_args()
     if not CORPUS.is_dir():
         print(f"skipped: corpus {CORPUS} is absent", file=sys.stderr)
@@ -59,8 +69,12 @@ def main() -> int:
     if not args.skip_cli:
         for path in files:
             started = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "nb2prod", "pin", str(path), "--exit-zero", *extra],
-                                  capture_output=True, text=True, check=False)
+            done = subprocess.run(
+                [sys.executable, "-m", "nb2prod", "pin", str(path), "--exit-zero", *extra],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             elapsed = time.perf_counter() - started
             cli.append(elapsed)
             if elapsed > slowest[1]:
@@ -75,7 +89,7 @@ def main() -> int:
         started = time.perf_counter()
         try:
             pin_file(str(path), args.python)
-        except Exception as exc:  # noqa: BLE001 - reported, not raised: the point is to see all
+        except Exception as exc:
             crashes.append(f"{path}: {type(exc).__name__}: {exc}")
         library.append(time.perf_counter() - started)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _process import run_group as _run  # noqa: E402
+
 BIN = Path(sys.executable).parent
 
 
@@ -40,31 +41,65 @@ def main() -> int:
     results = []
     for row in rows:
         notebook = corpus / row["file"]
-        record: dict[str, object] = {"file": row["file"], "runs_top_to_bottom": row["run_status"] == "pass"}
+        record: dict[str, object] = {
+            "file": row["file"],
+            "runs_top_to_bottom": row["run_status"] == "pass",
+        }
         start = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="nb2prod-vcorpus-") as tmp:
             work = Path(tmp) / "nb"
-            shutil.copytree(notebook.parent, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+            shutil.copytree(
+                notebook.parent, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+            )
             out = Path(tmp) / "pkg"
-            code, text, _ = _run([str(BIN / "nb2prod"), "convert", notebook.name, "--out", str(out),
-                               "--timeout", "240"], work, args.timeout)
+            code, text, _ = _run(
+                [
+                    str(BIN / "nb2prod"),
+                    "convert",
+                    notebook.name,
+                    "--out",
+                    str(out),
+                    "--timeout",
+                    "240",
+                ],
+                work,
+                args.timeout,
+            )
             record["exit"] = code
             report = out / "nb2prod-report.json"
-            verification = json.loads(report.read_text())["verification"] if report.is_file() and \
-                "verification" in json.loads(report.read_text()) else None
+            verification = (
+                json.loads(report.read_text())["verification"]
+                if report.is_file() and "verification" in json.loads(report.read_text())
+                else None
+            )
             if verification:
                 record["verdict"] = verification["verdict"]
-                record["functions"] = {v: sum(1 for f in verification["functions"] if f["verdict"] == v)
-                                       for v in ("equivalent", "differs", "unverified")}
+                record["functions"] = {
+                    v: sum(1 for f in verification["functions"] if f["verdict"] == v)
+                    for v in ("equivalent", "differs", "unverified")
+                }
                 codes = [f["code"] for f in verification["findings"]]
-                record["hidden_state"] = {c: codes.count(c) for c in ("NB301", "NB302", "NB303", "NB304")
-                                          if c in codes}
+                record["hidden_state"] = {
+                    c: codes.count(c) for c in ("NB301", "NB302", "NB303", "NB304") if c in codes
+                }
                 record["first_divergence"] = verification["first_divergence"]
                 record["package_error"] = verification["package_error"]
                 if (out / "tests").is_dir():
                     env = {**os.environ, "PYTHONPATH": str(out / "src"), "MPLBACKEND": "Agg"}
-                    tcode, ttext, _ = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                                         str(out / "tests")], out, 600, env)
+                    tcode, ttext, _ = _run(
+                        [
+                            sys.executable,
+                            "-m",
+                            "pytest",
+                            "-q",
+                            "-p",
+                            "no:cacheprovider",
+                            str(out / "tests"),
+                        ],
+                        out,
+                        600,
+                        env,
+                    )
                     record["generated_tests_pass"] = tcode == 0
                     record["generated_tests"] = (ttext.strip().splitlines() or [""])[-1][:120]
             else:
@@ -73,20 +108,30 @@ def main() -> int:
         record["seconds"] = round(time.perf_counter() - start, 1)
         results.append(record)
         print(json.dumps(record), file=sys.stderr, flush=True)
-    (ROOT / "bench" / "results" / f"verify_{args.corpus}.json").write_text(json.dumps(results, indent=2) + "\n")
-    print("| notebook | runs as notebook | verdict | functions eq/differ/unverified | hidden state | generated tests |")
+    (ROOT / "bench" / "results" / f"verify_{args.corpus}.json").write_text(
+        json.dumps(results, indent=2) + "\n"
+    )
+    print(
+        "| notebook | runs as notebook | verdict | functions eq/differ/unverified | hidden state | generated tests |"
+    )
     print("|---|---|---|---|---|---|")
     for r in results:
         f = r.get("functions") or {}
-        fn = f"{f.get('equivalent', 0)}/{f.get('differs', 0)}/{f.get('unverified', 0)}" if f else "—"
+        fn = (
+            f"{f.get('equivalent', 0)}/{f.get('differs', 0)}/{f.get('unverified', 0)}" if f else "—"
+        )
         hs = ", ".join(f"{k}×{v}" for k, v in (r.get("hidden_state") or {}).items()) or "—"
         tests = {True: "pass", False: "FAIL", None: "—"}[r.get("generated_tests_pass")]  # type: ignore[index]
-        print(f"| {r['file']} | {'yes' if r['runs_top_to_bottom'] else 'no'} | {r['verdict']} | {fn} | {hs} | {tests} |")
+        print(
+            f"| {r['file']} | {'yes' if r['runs_top_to_bottom'] else 'no'} | {r['verdict']} | {fn} | {hs} | {tests} |"
+        )
     ok = [r for r in results if r["runs_top_to_bottom"]]
-    print(f"\nof {len(ok)} notebooks that run top to bottom: "
-          f"{sum(1 for r in ok if r['verdict'] == 'equivalent')} equivalent, "
-          f"{sum(1 for r in ok if r['verdict'] == 'equivalent' and r.get('generated_tests_pass'))} equivalent "
-          f"with generated tests passing, {sum(1 for r in ok if r['verdict'] == 'differs')} differ")
+    print(
+        f"\nof {len(ok)} notebooks that run top to bottom: "
+        f"{sum(1 for r in ok if r['verdict'] == 'equivalent')} equivalent, "
+        f"{sum(1 for r in ok if r['verdict'] == 'equivalent' and r.get('generated_tests_pass'))} equivalent "
+        f"with generated tests passing, {sum(1 for r in ok if r['verdict'] == 'differs')} differ"
+    )
     return 0
 
 

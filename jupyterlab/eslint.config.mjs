@@ -1,22 +1,23 @@
-// ESLint for the extension's TypeScript (`jlpm lint` runs `tsc --noEmit` first).
+// ESLint for the extension's TypeScript; `jlpm lint` runs `tsc --noEmit` first.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
-export default tseslint.config(
+export default defineConfig(
   { ignores: ['lib/', 'node_modules/', 'nb2prod_lab/', 'ui-tests/', '.yarn/'] },
   {
     files: ['src/**/*.{ts,tsx}'],
-    extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
+    extends: [
+      js.configs.recommended,
+      tseslint.configs.recommendedTypeChecked,
+      reactHooks.configs['recommended-latest']
+    ],
     languageOptions: {
       parserOptions: {
         projectService: true,
         tsconfigRootDir: import.meta.dirname
       }
-    },
-    plugins: { 'react-hooks': reactHooks },
-    rules: {
-      ...reactHooks.configs.recommended.rules
     }
   }
 );

@@ -28,13 +28,20 @@ ROOT = Path(__file__).resolve().parents[1]
 SMALL_DIR = ROOT / "tests" / "bad_inputs"
 MANIFEST = SMALL_DIR / "manifest.toml"
 
-_KERNEL = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-           "language_info": {"name": "python"}}
+_KERNEL = {
+    "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+    "language_info": {"name": "python"},
+}
 
 
 def _code(source: Any, count: Any = None, outputs: Any = None, **extra: Any) -> dict[str, Any]:
-    cell = {"cell_type": "code", "execution_count": count, "metadata": {},
-            "outputs": [] if outputs is None else outputs, "source": source}
+    cell = {
+        "cell_type": "code",
+        "execution_count": count,
+        "metadata": {},
+        "outputs": [] if outputs is None else outputs,
+        "source": source,
+    }
     cell.update(extra)
     return cell
 
@@ -50,8 +57,12 @@ def _v4(*cells: dict[str, Any], minor: int = 5, metadata: Any = None, **top: Any
             cell = dict(cell)
             cell["id"] = f"c{index}"
         numbered.append(cell)
-    nb = {"cells": numbered, "metadata": _KERNEL if metadata is None else metadata,
-          "nbformat": 4, "nbformat_minor": minor}
+    nb = {
+        "cells": numbered,
+        "metadata": _KERNEL if metadata is None else metadata,
+        "nbformat": 4,
+        "nbformat_minor": minor,
+    }
     nb.update(top)
     return nb
 
@@ -64,19 +75,25 @@ def _dump(nb: Any) -> bytes:
 _GOOD = _v4(
     _md("# Scores\n"),
     _code("import math\n\nvalues = [1.0, 4.0, 9.0]\n", 1),
-    _code("roots = [math.sqrt(v) for v in values]\nprint(roots)\n", 2,
-          [{"output_type": "stream", "name": "stdout", "text": ["[1.0, 2.0, 3.0]\n"]}]),
+    _code(
+        "roots = [math.sqrt(v) for v in values]\nprint(roots)\n",
+        2,
+        [{"output_type": "stream", "name": "stdout", "text": ["[1.0, 2.0, 3.0]\n"]}],
+    ),
 )
 _TWO_CELLS = "x = 1\n", "y = x + 1\n"
 
 
 def _v1() -> dict[str, Any]:
     # nbformat 1 (2011): a flat list of `code` and `text` cells
-    return {"nbformat": 1, "cells": [
-        {"cell_type": "code", "code": "x = 1", "prompt_number": 1},
-        {"cell_type": "text", "text": "Some text"},
-        {"cell_type": "code", "code": "y = x + 1", "prompt_number": 2},
-    ]}
+    return {
+        "nbformat": 1,
+        "cells": [
+            {"cell_type": "code", "code": "x = 1", "prompt_number": 1},
+            {"cell_type": "text", "text": "Some text"},
+            {"cell_type": "code", "code": "y = x + 1", "prompt_number": 2},
+        ],
+    }
 
 
 def _v1_with_worksheets() -> dict[str, Any]:
@@ -85,19 +102,55 @@ def _v1_with_worksheets() -> dict[str, Any]:
 
 
 def _v2() -> dict[str, Any]:
-    return {"nbformat": 2, "metadata": {"name": "old"}, "worksheets": [{"cells": [
-        {"cell_type": "code", "input": "x = 1", "language": "python", "outputs": [], "prompt_number": 1},
-        {"cell_type": "markdown", "source": "Text"},
-        {"cell_type": "code", "input": "y = x + 1", "language": "python", "outputs": [], "prompt_number": 2},
-    ]}]}
+    return {
+        "nbformat": 2,
+        "metadata": {"name": "old"},
+        "worksheets": [
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "input": "x = 1",
+                        "language": "python",
+                        "outputs": [],
+                        "prompt_number": 1,
+                    },
+                    {"cell_type": "markdown", "source": "Text"},
+                    {
+                        "cell_type": "code",
+                        "input": "y = x + 1",
+                        "language": "python",
+                        "outputs": [],
+                        "prompt_number": 2,
+                    },
+                ]
+            }
+        ],
+    }
 
 
 def _v3() -> dict[str, Any]:
-    return {"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": "old"}, "worksheets": [{"cells": [
-        {"cell_type": "heading", "level": 1, "metadata": {}, "source": "Title"},
-        {"cell_type": "code", "collapsed": False, "input": ["x = 1\n", "y = x + 1"], "language": "python",
-         "metadata": {}, "outputs": [], "prompt_number": 1},
-    ]}]}
+    return {
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {"name": "old"},
+        "worksheets": [
+            {
+                "cells": [
+                    {"cell_type": "heading", "level": 1, "metadata": {}, "source": "Title"},
+                    {
+                        "cell_type": "code",
+                        "collapsed": False,
+                        "input": ["x = 1\n", "y = x + 1"],
+                        "language": "python",
+                        "metadata": {},
+                        "outputs": [],
+                        "prompt_number": 1,
+                    },
+                ]
+            }
+        ],
+    }
 
 
 def _with_version(major: Any, minor: Any = 0) -> dict[str, Any]:
@@ -120,8 +173,12 @@ def _cell_without(key: str) -> dict[str, Any]:
 
 def _deep_json(depth: int) -> bytes:
     # metadata nested far beyond any parser's recursion limit
-    return (b'{"nbformat": 4, "nbformat_minor": 5, "cells": [], "metadata": {"x": '
-            + b"[" * depth + b"]" * depth + b"}}")
+    return (
+        b'{"nbformat": 4, "nbformat_minor": 5, "cells": [], "metadata": {"x": '
+        + b"[" * depth
+        + b"]" * depth
+        + b"}}"
+    )
 
 
 def _junk(size: int, seed: int) -> bytes:
@@ -133,16 +190,20 @@ def _text_notebooks() -> dict[str, bytes]:
     return {
         "bad_yaml_header.md": b"---\njupyter:\n  kernelspec: [unclosed\n---\n\n```python\nx = 1\n```\n",
         "header_not_mapping.md": b"---\n- just\n- a list\n---\n\n```python\nx = 1\n```\n",
-        "kernelspec_is_number.py": (b"# ---\n# jupyter:\n#   kernelspec: 5\n#   jupytext:\n"
-                                    b"#     formats: 7\n# ---\n\n# %%\nx = 1\n"),
+        "kernelspec_is_number.py": (
+            b"# ---\n# jupyter:\n#   kernelspec: 5\n#   jupytext:\n"
+            b"#     formats: 7\n# ---\n\n# %%\nx = 1\n"
+        ),
         "unclosed_header.py": b"# ---\n# jupyter:\n#   kernelspec:\n#     name: python3\n\n# %%\nx = 1\n",
         "unclosed_fence.md": b"---\njupyter:\n  jupytext: {}\n---\n\n```python\nx = 1\n",
         "percent_syntax_error.py": b"# %%\nx = 1\n\n# %%\ndef f(:\n    pass\n",
         "percent_not_utf8.py": b"# %%\nname = '\xe9t\xe9'\n",
         "percent_bom_crlf.py": b"\xef\xbb\xbf# %%\r\nx = 1\r\n\r\n# %%\r\ny = x + 1\r\n",
-        "myst_bad_directive.md": (b"---\njupytext:\n  text_representation:\n    format_name: myst\n"
-                                  b"kernelspec:\n  name: python3\n  language: python\n---\n\n"
-                                  b"```{code-cell} ipython3\n:tags: [\n\nx = 1\n```\n"),
+        "myst_bad_directive.md": (
+            b"---\njupytext:\n  text_representation:\n    format_name: myst\n"
+            b"kernelspec:\n  name: python3\n  language: python\n---\n\n"
+            b"```{code-cell} ipython3\n:tags: [\n\nx = 1\n```\n"
+        ),
     }
 
 
@@ -168,7 +229,9 @@ def small_files() -> dict[str, bytes]:
         "utf16.ipynb": json.dumps(_GOOD).encode("utf-16"),
         "bom.ipynb": b"\xef\xbb\xbf" + good,
         "crlf.ipynb": good.replace(b"\n", b"\r\n"),
-        "crlf_in_source.ipynb": _dump(_v4(_code("x = 1\r\ny = x + 1\r\n", 1), _code("z = y\r\n", 2))),
+        "crlf_in_source.ipynb": _dump(
+            _v4(_code("x = 1\r\ny = x + 1\r\n", 1), _code("z = y\r\n", 2))
+        ),
         "cr_only_source.ipynb": _dump(_v4(_code("x = 1\ry = x + 1\r", 1))),
         "lone_surrogate.ipynb": _dump(_v4(_code("s = 'ok'\n", 1))).replace(b"ok", b"\\ud800"),
         "nul_in_source.ipynb": _dump(_v4(_code("x = 1\n", 1), _code("y = 2\x00\n", 2))),
@@ -177,8 +240,12 @@ def small_files() -> dict[str, bytes]:
         "nbformat1_worksheets.ipynb": _dump(_v1_with_worksheets()),
         "nbformat2.ipynb": _dump(_v2()),
         "nbformat3.ipynb": _dump(_v3()),
-        **{f"nbformat4_{minor}.ipynb": _dump(_v4(_code(_TWO_CELLS[0], 1), _code(_TWO_CELLS[1], 2), minor=minor))
-           for minor in range(6)},
+        **{
+            f"nbformat4_{minor}.ipynb": _dump(
+                _v4(_code(_TWO_CELLS[0], 1), _code(_TWO_CELLS[1], 2), minor=minor)
+            )
+            for minor in range(6)
+        },
         "nbformat4_99.ipynb": _dump(_with_version(4, 99)),
         "nbformat5.ipynb": _dump(_with_version(5)),
         "nbformat99.ipynb": _dump(_with_version(99)),
@@ -192,7 +259,7 @@ def small_files() -> dict[str, bytes]:
         "nbformat_minor_string.ipynb": _dump(_with_version(4, "five")),
         "nbformat3_no_worksheets.ipynb": b'{"nbformat": 3, "nbformat_minor": 0, "metadata": {}}\n',
         "nbformat3_worksheet_null.ipynb": b'{"nbformat": 3, "nbformat_minor": 0, "metadata": {}, '
-                                          b'"worksheets": [null, 5]}\n',
+        b'"worksheets": [null, 5]}\n',
         "nbformat2_broken.ipynb": b'{"nbformat": 2, "worksheets": 7}\n',
         # missing or wrong keys
         "missing_nbformat.ipynb": _dump(_without("nbformat")),
@@ -203,48 +270,108 @@ def small_files() -> dict[str, bytes]:
         "cell_is_string.ipynb": _dump(_v4(_code("x = 1\n", 1), "y = 2")),
         "cell_missing_type.ipynb": _dump(_cell_without("cell_type")),
         "cell_missing_source.ipynb": _dump(_cell_without("source")),
-        "cell_unknown_type.ipynb": _dump(_v4(_code("x = 1\n", 1), {"cell_type": "sql", "source": "SELECT 1",
-                                                                    "metadata": {}})),
+        "cell_unknown_type.ipynb": _dump(
+            _v4(_code("x = 1\n", 1), {"cell_type": "sql", "source": "SELECT 1", "metadata": {}})
+        ),
         "metadata_null.ipynb": _dump(_v4(_code("x = 1\n", 1), metadata=None) | {"metadata": None}),
         "metadata_is_list.ipynb": _dump(_v4(_code("x = 1\n", 1), metadata=[1, 2])),
-        "kernelspec_is_string.ipynb": _dump(_v4(_code("x = 1\n", 1), metadata={"kernelspec": "python3"})),
-        "language_info_is_list.ipynb": _dump(_v4(_code("x = 1\n", 1),
-                                                 metadata={"language_info": [1], "kernelspec": {"name": 3}})),
-        "cell_metadata_junk.ipynb": _dump(_v4(_code("x = 1\n", 1, metadata=[1], id=5),
-                                              _code("y = x\n", 2, metadata={"tags": "nb2prod:ignore"}))),
+        "kernelspec_is_string.ipynb": _dump(
+            _v4(_code("x = 1\n", 1), metadata={"kernelspec": "python3"})
+        ),
+        "language_info_is_list.ipynb": _dump(
+            _v4(_code("x = 1\n", 1), metadata={"language_info": [1], "kernelspec": {"name": 3}})
+        ),
+        "cell_metadata_junk.ipynb": _dump(
+            _v4(
+                _code("x = 1\n", 1, metadata=[1], id=5),
+                _code("y = x\n", 2, metadata={"tags": "nb2prod:ignore"}),
+            )
+        ),
         # sources and outputs of the wrong type
         "null_source.ipynb": _dump(_v4(_code("x = 1\n", 1), _code(None, 2))),
-        "source_list_of_ints.ipynb": _dump(_v4(_md("# t\n"), _code("x = 1\n", 1), _code(["y = 2\n", 3], 2))),
+        "source_list_of_ints.ipynb": _dump(
+            _v4(_md("# t\n"), _code("x = 1\n", 1), _code(["y = 2\n", 3], 2))
+        ),
         "source_nested_list.ipynb": _dump(_v4(_code([["x = 1\n"]], 1))),
         "source_is_number.ipynb": _dump(_v4(_code(42, 1))),
         "markdown_source_null.ipynb": _dump(_v4(_code("x = 1\n", 1), _md(None))),
         "outputs_not_list.ipynb": _dump(_v4(_code("x = 1\n", 1, {"output_type": "stream"}))),
-        "outputs_junk.ipynb": _dump(_v4(_code("x = 1\nx\n", 1, [None, 5, {"output_type": 3, "data": []},
-                                                                {"output_type": "stream", "text": 7},
-                                                                {"output_type": "execute_result",
-                                                                 "data": {"text/plain": 5}, "metadata": 3,
-                                                                 "execution_count": "x"}]))),
-        "execution_count_junk.ipynb": _dump(_v4(_code("x = 1\n", "3"), _code("y = x\n", -1),
-                                                _code("z = y\n", 1.5), _code("w = z\n", True),
-                                                _code("v = w\n", 10**30))),
+        "outputs_junk.ipynb": _dump(
+            _v4(
+                _code(
+                    "x = 1\nx\n",
+                    1,
+                    [
+                        None,
+                        5,
+                        {"output_type": 3, "data": []},
+                        {"output_type": "stream", "text": 7},
+                        {
+                            "output_type": "execute_result",
+                            "data": {"text/plain": 5},
+                            "metadata": 3,
+                            "execution_count": "x",
+                        },
+                    ],
+                )
+            )
+        ),
+        "execution_count_junk.ipynb": _dump(
+            _v4(
+                _code("x = 1\n", "3"),
+                _code("y = x\n", -1),
+                _code("z = y\n", 1.5),
+                _code("w = z\n", True),
+                _code("v = w\n", 10**30),
+            )
+        ),
         # code that does not parse, or parses into something very deep
-        "syntax_error.ipynb": _dump(_v4(_md("# t\n"), _code("x = 1\n", 1), _code("def f(:\n    pass\n", 2))),
-        "deep_parens.ipynb": _dump(_v4(_code("x = 1\n", 1), _code("y = " + "(" * 1000 + "x" + ")" * 1000 + "\n", 2))),
-        "deep_parens_150.ipynb": _dump(_v4(_code("x = 1\n", 1),
-                                           _code("y = " + "(" * 150 + "x" + ")" * 150 + "\n", 2))),
-        "deep_ifs_99.ipynb": _dump(_v4(_code("x = 1\n", 1), _code(
-            "".join(" " * i + "if x:\n" for i in range(99)) + " " * 99 + "y = x\n", 2))),
+        "syntax_error.ipynb": _dump(
+            _v4(_md("# t\n"), _code("x = 1\n", 1), _code("def f(:\n    pass\n", 2))
+        ),
+        "deep_parens.ipynb": _dump(
+            _v4(_code("x = 1\n", 1), _code("y = " + "(" * 1000 + "x" + ")" * 1000 + "\n", 2))
+        ),
+        "deep_parens_150.ipynb": _dump(
+            _v4(_code("x = 1\n", 1), _code("y = " + "(" * 150 + "x" + ")" * 150 + "\n", 2))
+        ),
+        "deep_ifs_99.ipynb": _dump(
+            _v4(
+                _code("x = 1\n", 1),
+                _code("".join(" " * i + "if x:\n" for i in range(99)) + " " * 99 + "y = x\n", 2),
+            )
+        ),
         # 140 chained elifs: deep, but under the limit convert accepts
-        "elif_chain_140.ipynb": _dump(_v4(_code("x = 1\n", 1), _code(
-            "if x == 0:\n    y = 0\n" + "".join(f"elif x == {i}:\n    y = {i}\n" for i in range(1, 140)), 2))),
-        "deep_lambdas.ipynb": _dump(_v4(_code("x = 1\n", 1), _code("f = " + "lambda: " * 500 + "x\n", 2))),
+        "elif_chain_140.ipynb": _dump(
+            _v4(
+                _code("x = 1\n", 1),
+                _code(
+                    "if x == 0:\n    y = 0\n"
+                    + "".join(f"elif x == {i}:\n    y = {i}\n" for i in range(1, 140)),
+                    2,
+                ),
+            )
+        ),
+        "deep_lambdas.ipynb": _dump(
+            _v4(_code("x = 1\n", 1), _code("f = " + "lambda: " * 500 + "x\n", 2))
+        ),
         # parses, but the kernel would not compile it; moved into a function it would run
-        "return_outside_function.ipynb": _dump(_v4(_code("x = 1\n", 1), _code("if x:\n    return x\n", 2))),
+        "return_outside_function.ipynb": _dump(
+            _v4(_code("x = 1\n", 1), _code("if x:\n    return x\n", 2))
+        ),
         # fine at module level, a SyntaxError once the loop is inside a generated function
-        "star_import_in_loop.ipynb": _dump(_v4(_code("x = 1\n", 1), _code("for _ in range(x):\n"
-                                                                           "    from math import *\n", 2))),
-        "bad_magic.ipynb": _dump(_v4(_code("%%\n", 1), _code("%%time\n", 2), _code("!\n", 3),
-                                     _code("%pip install\n", 4), _code("x = 1 ?? 2\n", 5))),
+        "star_import_in_loop.ipynb": _dump(
+            _v4(_code("x = 1\n", 1), _code("for _ in range(x):\n    from math import *\n", 2))
+        ),
+        "bad_magic.ipynb": _dump(
+            _v4(
+                _code("%%\n", 1),
+                _code("%%time\n", 2),
+                _code("!\n", 3),
+                _code("%pip install\n", 4),
+                _code("x = 1 ?? 2\n", 5),
+            )
+        ),
     }
     for name, data in _text_notebooks().items():
         files[name] = data
@@ -253,21 +380,36 @@ def small_files() -> dict[str, bytes]:
 
 # Large files, written into a temporary folder at test time (never committed).
 
+
 def huge_outputs(path: Path, megabytes: int = 200) -> Path:
     """A valid notebook whose outputs weigh `megabytes` MB: half base64 images, half text lines."""
     line = "0123456789" * 7 + "abcdefghi\n"  # 80 characters, as stream output is usually stored
     png = "iVBORw0KGgo" + "A" * (1024 * 1024 - 11)  # 1 MB of base64 per image
     half = megabytes // 2
     with open(path, "w", encoding="utf-8") as out:
-        out.write('{"nbformat": 4, "nbformat_minor": 5, "metadata": ' + json.dumps(_KERNEL) + ', "cells": [\n')
+        out.write(
+            '{"nbformat": 4, "nbformat_minor": 5, "metadata": '
+            + json.dumps(_KERNEL)
+            + ', "cells": [\n'
+        )
         out.write(json.dumps(_code("import math\nx = 1\n", 1)) + ",\n")
         for index in range(half):
-            image = {"output_type": "display_data", "metadata": {},
-                     "data": {"image/png": png, "text/plain": ["<Figure>"]}}
-            lines = {"output_type": "stream", "name": "stdout",
-                     "text": [line] * (1024 * 1024 // len(line))}
-            cell = _code(f"y{index} = x + {index}\nprint(y{index})\n", index + 2, [image, lines],
-                         id=f"big{index}")
+            image = {
+                "output_type": "display_data",
+                "metadata": {},
+                "data": {"image/png": png, "text/plain": ["<Figure>"]},
+            }
+            lines = {
+                "output_type": "stream",
+                "name": "stdout",
+                "text": [line] * (1024 * 1024 // len(line)),
+            }
+            cell = _code(
+                f"y{index} = x + {index}\nprint(y{index})\n",
+                index + 2,
+                [image, lines],
+                id=f"big{index}",
+            )
             out.write(json.dumps(cell) + (",\n" if index < half - 1 else "\n"))
         out.write("]}\n")
     return path
@@ -277,7 +419,9 @@ def many_cells(path: Path, count: int = 50_000) -> Path:
     """A valid notebook with `count` small code cells, each using the one above."""
     cells = [_code("x0 = 0\n", 1, id="m0")]
     cells += [_code(f"x{i} = x{i - 1} + 1\n", i + 1, id=f"m{i}") for i in range(1, count)]
-    path.write_bytes(_dump({"cells": cells, "metadata": _KERNEL, "nbformat": 4, "nbformat_minor": 5}))
+    path.write_bytes(
+        _dump({"cells": cells, "metadata": _KERNEL, "nbformat": 4, "nbformat_minor": 5})
+    )
     return path
 
 
@@ -290,9 +434,11 @@ def huge_line(path: Path, megabytes: int = 4) -> Path:
 
 def _deep(source: str) -> Callable[[Path], Path]:
     """A notebook whose second cell is `source` (code too deep for Python's parser or our walkers)."""
+
     def build(path: Path) -> Path:
         path.write_bytes(_dump(_v4(_code("x = 1\n", 1), _code(source, 2))))
         return path
+
     return build
 
 
@@ -300,13 +446,18 @@ def _bytes(data: bytes) -> Callable[[Path], Path]:
     def build(path: Path) -> Path:
         path.write_bytes(data)
         return path
+
     return build
 
 
 LARGE: dict[str, Callable[[Path], Path]] = {
     # 1,000 nested ifs, one space per level (Python stops at 100 levels of indentation)
-    "deep_ifs.ipynb": _deep("".join(" " * i + "if x:\n" for i in range(1000)) + " " * 1000 + "pass\n"),
-    "long_sum.ipynb": _deep("y = " + "x + " * 20_000 + "x\n"),  # a left-deep tree 20,000 levels down
+    "deep_ifs.ipynb": _deep(
+        "".join(" " * i + "if x:\n" for i in range(1000)) + " " * 1000 + "pass\n"
+    ),
+    "long_sum.ipynb": _deep(
+        "y = " + "x + " * 20_000 + "x\n"
+    ),  # a left-deep tree 20,000 levels down
     "long_attribute_chain.ipynb": _deep("y = x" + ".real" * 20_000 + "\n"),
     "many_nots.ipynb": _deep("y = " + "not " * 50_000 + "x\n"),
     "deep_json.ipynb": _bytes(_deep_json(100_000)),
@@ -319,7 +470,11 @@ LARGE: dict[str, Callable[[Path], Path]] = {
 def write_large(folder: Path, names: list[str] | None = None) -> dict[str, Path]:
     """Write the large files (all, or those named) into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    return {name: build(folder / name) for name, build in LARGE.items() if names is None or name in names}
+    return {
+        name: build(folder / name)
+        for name, build in LARGE.items()
+        if names is None or name in names
+    }
 
 
 def write_special(folder: Path) -> dict[str, Path]:
@@ -333,10 +488,15 @@ def write_special(folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     good = folder / "target_good.ipynb"
     good.write_bytes(_dump(_GOOD))
-    made = {"x.ipynb": folder / "x.ipynb", "dir_link.ipynb": folder / "dir_link.ipynb",
-            "dangling_link.ipynb": folder / "dangling_link.ipynb", "loop_link.ipynb": folder / "loop_link.ipynb",
-            "good_link.ipynb": folder / "good_link.ipynb", "unreadable.ipynb": folder / "unreadable.ipynb",
-            "fifo.ipynb": folder / "fifo.ipynb"}
+    made = {
+        "x.ipynb": folder / "x.ipynb",
+        "dir_link.ipynb": folder / "dir_link.ipynb",
+        "dangling_link.ipynb": folder / "dangling_link.ipynb",
+        "loop_link.ipynb": folder / "loop_link.ipynb",
+        "good_link.ipynb": folder / "good_link.ipynb",
+        "unreadable.ipynb": folder / "unreadable.ipynb",
+        "fifo.ipynb": folder / "fifo.ipynb",
+    }
     made["x.ipynb"].mkdir()
     (made["x.ipynb"] / "inside.ipynb").write_bytes(_dump(_GOOD))
     (folder / "a_dir").mkdir()
@@ -359,15 +519,24 @@ def write_special(folder: Path) -> dict[str, Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if tests/bad_inputs/ differs from this script")
-    parser.add_argument("--large", metavar="DIR", help="also write the large and special files into DIR")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if tests/bad_inputs/ differs from this script"
+    )
+    parser.add_argument(
+        "--large", metavar="DIR", help="also write the large and special files into DIR"
+    )
     args = parser.parse_args(argv)
     files = small_files()
     if args.check:
-        stale = [name for name, data in files.items()
-                 if not (SMALL_DIR / name).is_file() or (SMALL_DIR / name).read_bytes() != data]
+        stale = [
+            name
+            for name, data in files.items()
+            if not (SMALL_DIR / name).is_file() or (SMALL_DIR / name).read_bytes() != data
+        ]
         for name in stale:
-            print(f"tests/bad_inputs/{name} differs from scripts/make_bad_inputs.py", file=sys.stderr)
+            print(
+                f"tests/bad_inputs/{name} differs from scripts/make_bad_inputs.py", file=sys.stderr
+            )
         return 1 if stale else 0
     SMALL_DIR.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():

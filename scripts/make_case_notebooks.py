@@ -53,11 +53,26 @@ def md(text: str) -> Cell:
     return Cell("markdown", dedent(text).strip("\n"))
 
 
-def code(count: int | None, source: str, *, out: str | None = None, result: str | None = None,
-         html: str | None = None, error: tuple[str, str] | None = None,
-         tags: list[str] | None = None) -> Cell:
-    return Cell("code", dedent(source).strip("\n") if source.strip() else source, count, out, result,
-                html, error, list(tags or []))
+def code(
+    count: int | None,
+    source: str,
+    *,
+    out: str | None = None,
+    result: str | None = None,
+    html: str | None = None,
+    error: tuple[str, str] | None = None,
+    tags: list[str] | None = None,
+) -> Cell:
+    return Cell(
+        "code",
+        dedent(source).strip("\n") if source.strip() else source,
+        count,
+        out,
+        result,
+        html,
+        error,
+        list(tags or []),
+    )
 
 
 @dataclass
@@ -160,10 +175,13 @@ case(
     "is a use before definition.",
     ["NB103@0"],
     [
-        code(None, """
+        code(
+            None,
+            """
             def scale(values, factor=FACTOR):
                 return [v * factor for v in values]
-        """),
+        """,
+        ),
         code(None, "FACTOR = 2"),
         code(None, "scale([1, 2, 3])"),
     ],
@@ -175,10 +193,13 @@ case(
     "that defines `price`.",
     [],
     [
-        code(1, """
+        code(
+            1,
+            """
             def total(qty):
                 return price * qty
-        """),
+        """,
+        ),
         code(2, "price = 10"),
         code(3, "total(3)", result="30"),
     ],
@@ -203,10 +224,13 @@ case(
     ["NB104@1"],
     [
         code(1, "import pandas as pd"),
-        code(2, """
+        code(
+            2,
+            """
             def load_sales(path):
                 return normalise_columns(pd.read_csv(path))
-        """),
+        """,
+        ),
         code(3, 'sales = load_sales("sales.csv")'),
     ],
 )
@@ -216,14 +240,20 @@ case(
     "The body of a %%time cell is Python and is analysed: `build_features` is defined nowhere.",
     ["NB104@1"],
     [
-        code(1, """
+        code(
+            1,
+            """
             import numpy as np
             raw = np.arange(10)
-        """),
-        code(2, """
+        """,
+        ),
+        code(
+            2,
+            """
             %%time
             features = build_features(raw)
-        """),
+        """,
+        ),
     ],
 )
 
@@ -233,15 +263,23 @@ case(
     [],
     [
         code(1, "import pandas as pd"),
-        code(2, """
+        code(
+            2,
+            """
             df = pd.DataFrame({"amount": [120.0, 80.5, 99.9]})
             df.shape
-        """, result="(3, 1)"),
-        code(3, """
+        """,
+            result="(3, 1)",
+        ),
+        code(
+            3,
+            """
             n_rows, n_cols = _
             display(df.head())
             print(len(df))
-        """, out="3\n"),
+        """,
+            out="3\n",
+        ),
     ],
 )
 
@@ -251,9 +289,12 @@ case(
     [],
     [
         code(1, "import pandas as pd"),
-        code(2, """
+        code(
+            2,
+            """
             df = clean(pd.read_csv("sales.csv"))  # nb2prod: ignore[NB104]
-        """),
+        """,
+        ),
     ],
 )
 
@@ -272,12 +313,18 @@ case(
     "`%time result = train()` runs the assignment, so `result` is defined for the next cell.",
     [],
     [
-        code(1, """
+        code(
+            1,
+            """
             def train():
                 return sum(i * i for i in range(10_000))
-        """),
-        code(2, "%time result = train()", out="CPU times: user 1.2 ms, sys: 0 ns, total: 1.2 ms\n"
-                                              "Wall time: 1.2 ms\n"),
+        """,
+        ),
+        code(
+            2,
+            "%time result = train()",
+            out="CPU times: user 1.2 ms, sys: 0 ns, total: 1.2 ms\nWall time: 1.2 ms\n",
+        ),
         code(3, "print(result)", out="333283335000\n"),
     ],
 )
@@ -288,10 +335,14 @@ case(
     [],
     [
         code(1, "files = !ls data"),
-        code(2, """
+        code(
+            2,
+            """
             csv_files = [f for f in files if f.endswith(".csv")]
             print(len(csv_files))
-        """, out="2\n"),
+        """,
+            out="2\n",
+        ),
     ],
 )
 
@@ -301,10 +352,14 @@ case(
     [],
     [
         code(1, "import numpy as np"),
-        code(2, """
+        code(
+            2,
+            """
             %%time
             squares = np.arange(1_000_000) ** 2
-        """, out="CPU times: user 3.1 ms, sys: 1.9 ms, total: 5 ms\nWall time: 4.8 ms\n"),
+        """,
+            out="CPU times: user 3.1 ms, sys: 1.9 ms, total: 5 ms\nWall time: 4.8 ms\n",
+        ),
         code(3, "print(squares[:3])", out="[0 1 4]\n"),
     ],
 )
@@ -328,10 +383,14 @@ case(
     ["NB107@0", "NB101@1", "NB105@1"],
     [
         code(3, "rate = 0.25"),
-        code(2, """
+        code(
+            2,
+            """
             price = 100 * (1 + rate)
             price
-        """, result="120.0"),
+        """,
+            result="120.0",
+        ),
     ],
 )
 
@@ -365,10 +424,14 @@ case(
     [],
     [
         code(1, "rate = 0.2"),
-        code(2, """
+        code(
+            2,
+            """
             price = 100 * (1 + rate)
             print(price)
-        """, out="120.0\n"),
+        """,
+            out="120.0\n",
+        ),
         code(3, "rate = 0.25"),
     ],
 )
@@ -382,10 +445,13 @@ case(
     ["NB106@1"],
     [
         code(1, "total_sales = 0.0"),
-        code(2, """
+        code(
+            2,
+            """
             for amount in [12.5, 40.0, 7.25]:
                 total_sales += amount
-        """),
+        """,
+        ),
         code(3, "print(total_sales)", out="59.75\n"),
     ],
 )
@@ -395,10 +461,13 @@ case(
     "`df['a'] = df['a'] * 2` stores an item computed from the same item of a frame bound elsewhere.",
     ["NB106@1"],
     [
-        code(1, """
+        code(
+            1,
+            """
             import pandas as pd
             df = pd.DataFrame({"a": [1, 2], "b": [3, 4]})
-        """),
+        """,
+        ),
         code(2, 'df["a"] = df["a"] * 2'),
     ],
 )
@@ -408,10 +477,13 @@ case(
     "`df.dropna(inplace=True)` changes a frame bound in another cell in place.",
     ["NB106@1"],
     [
-        code(1, """
+        code(
+            1,
+            """
             import pandas as pd
             df = pd.DataFrame({"amount": [120.0, None, 99.9]})
-        """),
+        """,
+        ),
         code(2, "df.dropna(inplace=True)"),
         code(3, "print(len(df))", out="2\n"),
     ],
@@ -422,10 +494,13 @@ case(
     "`df = df.drop(columns=['notes'])` rebinds `df` from itself; a second run raises KeyError.",
     ["NB106@1"],
     [
-        code(1, """
+        code(
+            1,
+            """
             import pandas as pd
             df = pd.DataFrame({"amount": [120.0, 80.5], "notes": ["ok", "late"]})
-        """),
+        """,
+        ),
         code(2, 'df = df.drop(columns=["notes"])'),
     ],
 )
@@ -447,10 +522,13 @@ case(
     "same result.",
     [],
     [
-        code(1, """
+        code(
+            1,
+            """
             import pandas as pd
             df = pd.DataFrame({"a": [1, 2], "b": [3, 4]})
-        """),
+        """,
+        ),
         code(2, 'df["c"] = df["a"] + df["b"]'),
     ],
 )
@@ -460,12 +538,15 @@ case(
     "The cell binds `items` before appending to it, so every run starts from an empty list.",
     [],
     [
-        code(1, """
+        code(
+            1,
+            """
             items = []
             items.append(1)
             for n in range(2, 4):
                 items.append(n)
-        """),
+        """,
+        ),
         code(2, "print(items)", out="[1, 2, 3]\n"),
     ],
 )
@@ -539,10 +620,14 @@ case(
     ["NB109@1"],
     [
         code(1, "import random"),
-        code(2, """
+        code(
+            2,
+            """
             dice = [random.randint(1, 6) for _ in range(5)]
             print(dice)
-        """, out="[3, 6, 1, 1, 4]\n"),
+        """,
+            out="[3, 6, 1, 1, 4]\n",
+        ),
     ],
 )
 
@@ -551,14 +636,21 @@ case(
     "`random.seed(42)` runs above the draw, so the results are reproducible.",
     [],
     [
-        code(1, """
+        code(
+            1,
+            """
             import random
             random.seed(42)
-        """),
-        code(2, """
+        """,
+        ),
+        code(
+            2,
+            """
             dice = [random.randint(1, 6) for _ in range(5)]
             print(dice)
-        """, out="[6, 1, 1, 6, 3]\n"),
+        """,
+            out="[6, 1, 1, 6, 3]\n",
+        ),
     ],
 )
 
@@ -568,10 +660,14 @@ case(
     ["NB109@1"],
     [
         code(1, "import numpy as np"),
-        code(2, """
+        code(
+            2,
+            """
             noise = np.random.normal(0, 1, size=100)
             print(noise.mean().round(3))
-        """, out="-0.042\n"),
+        """,
+            out="-0.042\n",
+        ),
     ],
 )
 
@@ -580,18 +676,28 @@ case(
     "`np.random.seed(0)` precedes the legacy draw, and `default_rng(42)` is given a seed.",
     [],
     [
-        code(1, """
+        code(
+            1,
+            """
             import numpy as np
             np.random.seed(0)
-        """),
-        code(2, """
+        """,
+        ),
+        code(
+            2,
+            """
             noise = np.random.normal(0, 1, size=100)
             print(noise.mean().round(3))
-        """, out="0.06\n"),
-        code(3, """
+        """,
+            out="0.06\n",
+        ),
+        code(
+            3,
+            """
             rng = np.random.default_rng(42)
             sample = rng.choice(10, size=3)
-        """),
+        """,
+        ),
     ],
 )
 
@@ -601,14 +707,20 @@ case(
     "only seeds the legacy global generator.",
     ["NB109@1"],
     [
-        code(1, """
+        code(
+            1,
+            """
             import numpy as np
             np.random.seed(0)
-        """),
-        code(2, """
+        """,
+        ),
+        code(
+            2,
+            """
             rng = np.random.default_rng()
             sample = rng.integers(0, 10, size=3)
-        """),
+        """,
+        ),
     ],
 )
 
@@ -617,16 +729,23 @@ case(
     "`RF` is `RandomForestClassifier` imported under an alias, constructed without random_state.",
     ["NB109@2"],
     [
-        code(1, """
+        code(
+            1,
+            """
             from sklearn.datasets import make_classification
             from sklearn.ensemble import RandomForestClassifier as RF
-        """),
+        """,
+        ),
         code(2, "X, y = make_classification(n_samples=200, n_features=8, random_state=0)"),
-        code(3, """
+        code(
+            3,
+            """
             model = RF(n_estimators=100)
             model.fit(X, y)
             print(model.score(X, y))
-        """, out="1.0\n"),
+        """,
+            out="1.0\n",
+        ),
     ],
 )
 
@@ -635,15 +754,22 @@ case(
     "`train_test_split(X, y)` shuffles without random_state and no global seed.",
     ["NB109@2"],
     [
-        code(1, """
+        code(
+            1,
+            """
             from sklearn.datasets import make_classification
             from sklearn.model_selection import train_test_split
-        """),
+        """,
+        ),
         code(2, "X, y = make_classification(n_samples=200, random_state=0)"),
-        code(3, """
+        code(
+            3,
+            """
             X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25)
             print(len(X_train))
-        """, out="150\n"),
+        """,
+            out="150\n",
+        ),
     ],
 )
 
@@ -652,21 +778,31 @@ case(
     "Every scikit-learn call that takes random_state gets one; LinearRegression takes none.",
     [],
     [
-        code(1, """
+        code(
+            1,
+            """
             from sklearn.datasets import make_regression
             from sklearn.ensemble import RandomForestRegressor
             from sklearn.linear_model import LinearRegression
             from sklearn.model_selection import train_test_split
-        """),
-        code(2, """
+        """,
+        ),
+        code(
+            2,
+            """
             X, y = make_regression(n_samples=200, n_features=5, random_state=0)
             X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
-        """),
-        code(3, """
+        """,
+        ),
+        code(
+            3,
+            """
             linear = LinearRegression().fit(X_train, y_train)
             forest = RandomForestRegressor(n_estimators=50, random_state=0).fit(X_train, y_train)
             print(round(linear.score(X_test, y_test), 3))
-        """, out="1.0\n"),
+        """,
+            out="1.0\n",
+        ),
     ],
 )
 
@@ -676,16 +812,23 @@ case(
     "random_state.",
     [],
     [
-        code(1, """
+        code(
+            1,
+            """
             import numpy as np
             from sklearn.cluster import KMeans
             np.random.seed(0)
-        """),
+        """,
+        ),
         code(2, "X = np.random.rand(100, 2)"),
-        code(3, """
+        code(
+            3,
+            """
             km = KMeans(3, n_init=10).fit(X)
             print(sorted(np.bincount(km.labels_)))
-        """, out="[30, 33, 37]\n"),
+        """,
+            out="[30, 33, 37]\n",
+        ),
     ],
 )
 
@@ -695,10 +838,14 @@ case(
     ["NB109@1"],
     [
         code(1, "import torch"),
-        code(2, """
+        code(
+            2,
+            """
             weights = torch.randn(3, 4)
             print(weights.shape)
-        """, out="torch.Size([3, 4])\n"),
+        """,
+            out="torch.Size([3, 4])\n",
+        ),
     ],
 )
 
@@ -707,14 +854,21 @@ case(
     "`torch.manual_seed(0)` runs before `torch.randn`.",
     [],
     [
-        code(1, """
+        code(
+            1,
+            """
             import torch
             torch.manual_seed(0)
-        """),
-        code(2, """
+        """,
+        ),
+        code(
+            2,
+            """
             weights = torch.randn(3, 4)
             print(weights.shape)
-        """, out="torch.Size([3, 4])\n"),
+        """,
+            out="torch.Size([3, 4])\n",
+        ),
     ],
 )
 
@@ -755,10 +909,13 @@ case(
     "`exec` of a config file may define `LEARNING_RATE`; no visible cell does.",
     ["NB110@1"],
     [
-        code(1, """
+        code(
+            1,
+            """
             with open("config.py") as fh:
                 exec(fh.read())
-        """),
+        """,
+        ),
         code(2, "print(LEARNING_RATE)", out="0.01\n"),
     ],
 )
@@ -771,10 +928,14 @@ case(
     [
         code(1, "from math import *"),
         code(2, "radius = 2.0"),
-        code(3, """
+        code(
+            3,
+            """
             area = round(radius ** 2 * 3.14159, 2)
             print(area)
-        """, out="12.57\n"),
+        """,
+            out="12.57\n",
+        ),
     ],
 )
 
@@ -796,10 +957,13 @@ case(
     ["NB111@0", "NB111@1"],
     [
         code(1, 'DATA_DIR = "~/projects/churn/data"'),
-        code(2, """
+        code(
+            2,
+            """
             with open(r"C:\\Users\\alice\\churn\\labels.csv") as fh:
                 header = fh.readline()
-        """),
+        """,
+        ),
         code(3, "print(header)", out="customer_id,churned\n"),
     ],
 )
@@ -811,14 +975,20 @@ case(
     [],
     [
         code(1, "import pandas as pd"),
-        code(2, """
+        code(
+            2,
+            """
             sales = pd.read_csv("data/sales.csv")
             tips = pd.read_csv("https://raw.githubusercontent.com/mwaskom/seaborn-data/master/tips.csv")
-        """),
-        code(3, """
+        """,
+        ),
+        code(
+            3,
+            """
             endpoint = "/api/v1/orders"
             sales.to_csv("output/sales_clean.csv", index=False)
-        """),
+        """,
+        ),
     ],
 )
 
@@ -830,10 +1000,14 @@ case(
     ["NB112@1"],
     [
         code(1, "prices = [10, 12, 9]"),
-        code(2, """
+        code(
+            2,
+            """
             for p in prices
                 print(p)
-        """, error=("SyntaxError", "expected ':'")),
+        """,
+            error=("SyntaxError", "expected ':'"),
+        ),
     ],
 )
 
@@ -843,10 +1017,14 @@ case(
     "not parse.",
     ["NB112@0"],
     [
-        code(1, """
+        code(
+            1,
+            """
             %%time
             total = sum(range(10)
-        """, error=("SyntaxError", "'(' was never closed")),
+        """,
+            error=("SyntaxError", "'(' was never closed"),
+        ),
     ],
 )
 
@@ -855,21 +1033,33 @@ case(
     "Cell magics with a non-Python body (%%bash, %%html, %%writefile) are not syntax errors.",
     [],
     [
-        code(1, """
+        code(
+            1,
+            """
             %%bash
             for f in data/*.csv; do
               wc -l "$f"
             done
-        """, out="42 data/sales.csv\n"),
-        code(2, """
+        """,
+            out="42 data/sales.csv\n",
+        ),
+        code(
+            2,
+            """
             %%html
             <b>Quarterly report</b>
-        """, html="<b>Quarterly report</b>\n"),
-        code(3, """
+        """,
+            html="<b>Quarterly report</b>\n",
+        ),
+        code(
+            3,
+            """
             %%writefile helpers.py
             def double(x):
                 return 2 * x
-        """, out="Writing helpers.py\n"),
+        """,
+            out="Writing helpers.py\n",
+        ),
     ],
 )
 
@@ -878,15 +1068,21 @@ case(
     "Line magics and shell escapes are translated by IPython and parse fine.",
     [],
     [
-        code(1, """
+        code(
+            1,
+            """
             %matplotlib inline
             import matplotlib.pyplot as plt
-        """),
+        """,
+        ),
         code(2, "!pip install -q seaborn"),
-        code(3, """
+        code(
+            3,
+            """
             plt.plot([1, 2, 3], [2, 4, 1])
             plt.show()
-        """),
+        """,
+        ),
     ],
 )
 
@@ -899,15 +1095,25 @@ def _outputs(cell: Cell) -> list[Any]:
     if cell.out is not None:
         outputs.append(nbformat.v4.new_output("stream", name="stdout", text=cell.out))
     if cell.result is not None:
-        outputs.append(nbformat.v4.new_output("execute_result", data={"text/plain": cell.result},
-                                              execution_count=cell.count))
+        outputs.append(
+            nbformat.v4.new_output(
+                "execute_result", data={"text/plain": cell.result}, execution_count=cell.count
+            )
+        )
     if cell.html is not None:
-        outputs.append(nbformat.v4.new_output("display_data", data={"text/html": cell.html,
-                                                                    "text/plain": "<IPython.core.display.HTML object>"}))
+        outputs.append(
+            nbformat.v4.new_output(
+                "display_data",
+                data={"text/html": cell.html, "text/plain": "<IPython.core.display.HTML object>"},
+            )
+        )
     if cell.error is not None:
         ename, evalue = cell.error
-        outputs.append(nbformat.v4.new_output("error", ename=ename, evalue=evalue,
-                                              traceback=[f"{ename}: {evalue}"]))
+        outputs.append(
+            nbformat.v4.new_output(
+                "error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]
+            )
+        )
     return outputs
 
 
@@ -915,7 +1121,11 @@ def build(spec: Case) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.nbformat, nb.nbformat_minor = 4, 5
     nb.metadata = {
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+        "kernelspec": {
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+            "name": "python3",
+        },
         "language_info": {"name": "python"},
         "nb2prod_case": {"description": spec.description, "expect": spec.expect},
     }
@@ -923,8 +1133,9 @@ def build(spec: Case) -> nbformat.NotebookNode:
         if cell.kind == "markdown":
             node = nbformat.v4.new_markdown_cell(cell.source)
         else:
-            node = nbformat.v4.new_code_cell(cell.source, execution_count=cell.count,
-                                            outputs=_outputs(cell))
+            node = nbformat.v4.new_code_cell(
+                cell.source, execution_count=cell.count, outputs=_outputs(cell)
+            )
             if cell.tags:
                 node.metadata["tags"] = list(cell.tags)
         node.id = f"c{index}"
@@ -954,7 +1165,9 @@ def render(spec: Case) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="report out-of-date files, write nothing")
+    parser.add_argument(
+        "--check", action="store_true", help="report out-of-date files, write nothing"
+    )
     args = parser.parse_args(argv)
 
     names = [c.name for c in CASES]

@@ -63,15 +63,20 @@ HIDDEN_SETUP = "import numpy as _np\n_np.random.seed(1234)\ndel _np"
 # ---------------------------------------------------------------------------
 CELLS: list[tuple[str, str]] = [
     # 0
-    ("md", """\
+    (
+        "md",
+        """\
 # Credit approval — PD model + approval rules
 
 Scratch notebook for the credit approval rules. Applicant data is simulated here until we get
 the extract from the data warehouse.
 
-TODO: clean this up before handing over to engineering"""),
+TODO: clean this up before handing over to engineering""",
+    ),
     # 1
-    ("code", """\
+    (
+        "code",
+        """\
 import os
 
 import numpy as np
@@ -81,9 +86,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 
-%matplotlib inline"""),
+%matplotlib inline""",
+    ),
     # 2
-    ("code", """\
+    (
+        "code",
+        """\
 # parameters
 DATA_DIR = "data"
 DATA_PATH = os.path.join(DATA_DIR, "applicants.csv")
@@ -93,15 +101,21 @@ TEST_SIZE = 0.25
 
 PD_THRESHOLD = 0.20         # approve only if probability of default is below this
 MAX_LOAN_TO_INCOME = 0.5    # ... and the loan is at most half a year's income
-LGD = 0.45                  # loss given default (unsecured)"""),
+LGD = 0.45                  # loss given default (unsecured)""",
+    ),
     # 3
-    ("md", """\
+    (
+        "md",
+        """\
 ## Load data
 
 No real extract yet, so generate applicants with a known default mechanism, write them to
-`data/applicants.csv` and read them back like the real file will be."""),
+`data/applicants.csv` and read them back like the real file will be.""",
+    ),
     # 4
-    ("code", """\
+    (
+        "code",
+        """\
 def generate_applicants(n, seed):
     rng = np.random.default_rng(seed)
     age = rng.integers(18, 75, size=n)
@@ -127,59 +141,95 @@ def generate_applicants(n, seed):
     })
     # some applicants leave employment history blank
     df.loc[rng.random(n) < 0.05, "employment_years"] = np.nan
-    return df"""),
+    return df""",
+    ),
     # 5
-    ("code", """\
+    (
+        "code",
+        """\
 raw = generate_applicants(N_APPLICANTS, SEED)
 os.makedirs(DATA_DIR, exist_ok=True)
 raw.to_csv(DATA_PATH, index=False)
-print(f"wrote {len(raw)} applicants to {DATA_PATH}")"""),
+print(f"wrote {len(raw)} applicants to {DATA_PATH}")""",
+    ),
     # 6
-    ("code", """\
+    (
+        "code",
+        """\
 df = pd.read_csv(DATA_PATH)
-df.shape"""),
+df.shape""",
+    ),
     # 7
-    ("md", """\
-### Quick look"""),
+    (
+        "md",
+        """\
+### Quick look""",
+    ),
     # 8
-    ("code", """\
-df.head()"""),
+    (
+        "code",
+        """\
+df.head()""",
+    ),
     # 9
-    ("code", """\
-df.describe()"""),
+    (
+        "code",
+        """\
+df.describe()""",
+    ),
     # 10  (never executed)
-    ("code", """\
-df.info()"""),
+    (
+        "code",
+        """\
+df.info()""",
+    ),
     # 11
-    ("code", """\
+    (
+        "code",
+        """\
 print("default rate:", round(df["default"].mean(), 3))
 print("missing values:")
-print(df.isna().sum()[lambda s: s > 0])"""),
+print(df.isna().sum()[lambda s: s > 0])""",
+    ),
     # 12  (run three times while tweaking bins)
-    ("code", """\
+    (
+        "code",
+        """\
 fig, ax = plt.subplots(figsize=(4, 3), dpi=60)
 ax.hist(df["income"], bins=40, color="steelblue")
 ax.set_title("Applicant income")
 ax.set_xlabel("income ($)")
-plt.show()"""),
+plt.show()""",
+    ),
     # 13  (non-idempotent)
-    ("code", """\
+    (
+        "code",
+        """\
 # amounts in $k are easier to read
 df["income"] = df["income"] / 1000
 df["debt"] = df["debt"] / 1000
-df["loan_amount"] = df["loan_amount"] / 1000"""),
+df["loan_amount"] = df["loan_amount"] / 1000""",
+    ),
     # 14
-    ("md", """\
-## Features"""),
+    (
+        "md",
+        """\
+## Features""",
+    ),
     # 15
-    ("code", """\
+    (
+        "code",
+        """\
 def add_ratios(df):
     df = df.copy()
     df["debt_to_income"] = df["debt"] / df["income"]
     df["loan_to_income"] = df["loan_amount"] / df["income"]
-    return df"""),
+    return df""",
+    ),
     # 16  (re-run after the model)
-    ("code", """\
+    (
+        "code",
+        """\
 AGE_BINS = [17, 25, 35, 50, 65, 120]
 AGE_LABELS = ["18-25", "26-35", "36-50", "51-65", "65+"]
 
@@ -187,64 +237,97 @@ AGE_LABELS = ["18-25", "26-35", "36-50", "51-65", "65+"]
 def add_age_bucket(df):
     df = df.copy()
     df["age_bucket"] = pd.cut(df["age"], bins=AGE_BINS, labels=AGE_LABELS)
-    return df"""),
+    return df""",
+    ),
     # 17  (re-run after the model)
-    ("code", """\
+    (
+        "code",
+        """\
 df_feat = add_age_bucket(add_ratios(df))
 df_feat["employment_years"] = df_feat["employment_years"].fillna(df_feat["employment_years"].median())
 df_feat["log_income"] = np.log1p(df_feat["income"])
-df_feat[["debt_to_income", "loan_to_income", "log_income"]].describe().round(3)"""),
+df_feat[["debt_to_income", "loan_to_income", "log_income"]].describe().round(3)""",
+    ),
     # 18
-    ("code", """\
+    (
+        "code",
+        """\
 FEATURES = [
     "income", "debt", "age", "employment_years", "num_late_payments", "loan_amount",
     "debt_to_income", "loan_to_income", "log_income",
 ]
 X = df_feat[FEATURES]
 y = df_feat["default"]
-print(X.shape, "default rate", round(y.mean(), 3))"""),
+print(X.shape, "default rate", round(y.mean(), 3))""",
+    ),
     # 19
-    ("md", """\
-## Model"""),
+    (
+        "md",
+        """\
+## Model""",
+    ),
     # 20
-    ("code", """\
+    (
+        "code",
+        """\
 X_train, X_test, y_train, y_test = train_test_split(
     X, y, test_size=TEST_SIZE, random_state=SEED, stratify=y
 )
-len(X_train), len(X_test)"""),
+len(X_train), len(X_test)""",
+    ),
     # 21  (no random_state)
-    ("code", """\
+    (
+        "code",
+        """\
 model = GradientBoostingClassifier(n_estimators=150, max_depth=3, learning_rate=0.05, subsample=0.8)
-model.fit(X_train, y_train);"""),
+model.fit(X_train, y_train);""",
+    ),
     # 22
-    ("code", """\
+    (
+        "code",
+        """\
 proba_test = model.predict_proba(X_test)[:, 1]
 auc = roc_auc_score(y_test, proba_test)
-print(f"test AUC: {auc:.3f}")"""),
+print(f"test AUC: {auc:.3f}")""",
+    ),
     # 23
-    ("code", """\
-pd.Series(model.feature_importances_, index=FEATURES).sort_values(ascending=False).round(3)"""),
+    (
+        "code",
+        """\
+pd.Series(model.feature_importances_, index=FEATURES).sort_values(ascending=False).round(3)""",
+    ),
     # 24
-    ("md", """\
+    (
+        "md",
+        """\
 ## Business rules
 
 Approve when PD < `PD_THRESHOLD` **and** loan-to-income < `MAX_LOAN_TO_INCOME`.
-Expected loss = PD × loan amount × LGD (in $k, like the amounts)."""),
+Expected loss = PD × loan amount × LGD (in $k, like the amounts).""",
+    ),
     # 25
-    ("code", """\
+    (
+        "code",
+        """\
 def decide(df, proba, pd_threshold=PD_THRESHOLD, max_lti=MAX_LOAN_TO_INCOME):
     out = df.copy()
     out["pd"] = proba
     out["approved"] = (out["pd"] < pd_threshold) & (out["loan_to_income"] < max_lti)
     out["expected_loss"] = out["pd"] * out["loan_amount"] * LGD
-    return out"""),
+    return out""",
+    ),
     # 26
-    ("code", """\
+    (
+        "code",
+        """\
 scored = decide(df_feat.loc[X_test.index], proba_test)
 print(f"approval rate: {scored['approved'].mean():.1%}")
-print(f"expected loss on approved book: {scored.loc[scored['approved'], 'expected_loss'].sum():.1f} $k")"""),
+print(f"expected loss on approved book: {scored.loc[scored['approved'], 'expected_loss'].sum():.1f} $k")""",
+    ),
     # 27
-    ("code", """\
+    (
+        "code",
+        """\
 summary = (
     scored.assign(el_approved=scored["expected_loss"].where(scored["approved"], 0.0))
     .groupby("age_bucket", observed=True)
@@ -255,13 +338,17 @@ summary = (
     )
     .round(3)
 )
-summary"""),
+summary""",
+    ),
     # 28
-    ("code", """\
+    (
+        "code",
+        """\
 # who gets declined? check the riskiest ones
 scored.sort_values("pd", ascending=False)[
     ["applicant_id", "income", "loan_amount", "loan_to_income", "pd", "approved"]
-].head(5).round(3)"""),
+].head(5).round(3)""",
+    ),
 ]
 
 # Order in which code cells (0-based page indices) are executed when the
@@ -269,37 +356,81 @@ scored.sort_values("pd", ascending=False)[
 # never seen); cells 16 and 17 are re-run after the model (cells 20-22); cell 10
 # is never run.
 RUN_ORDER: list[int] = [
-    1, 2, 4, 5, 6, 8, 9, 11,
-    12, 12, 12,
-    13, 15, 16, 17, 18,
-    20, 21, 22,
-    16, 17,
-    23, 25, 26, 27, 28,
+    1,
+    2,
+    4,
+    5,
+    6,
+    8,
+    9,
+    11,
+    12,
+    12,
+    12,
+    13,
+    15,
+    16,
+    17,
+    18,
+    20,
+    21,
+    22,
+    16,
+    17,
+    23,
+    25,
+    26,
+    27,
+    28,
 ]
 UNEXECUTED = 10
 
 # The deliberate problems: (cell index, kind, explanation).  Written to README.md
 # and checked against the built notebook in _check_problems().
 PROBLEMS: list[tuple[int, str, str]] = [
-    (10, "unexecuted cell",
-     "`df.info()` was never run: no execution count, no output."),
-    (12, "execution-count gap",
-     ("the histogram cell was run three times while tweaking it, so counts 9 and 10 appear "
-      "nowhere on the page (the cell shows [11], the cell above [8]).")),
-    (13, "non-idempotent cell",
-     ("`df[\"income\"] = df[\"income\"] / 1000` (and `debt`, `loan_amount`) rescales a frame made "
-      "in cell 6 in place; running it twice divides by 1,000,000.")),
-    (16, "out of order (re-run after the model)",
-     ("`AGE_BINS` / `add_age_bucket` re-run after the model cells: count [20] is larger than "
-      "those of cells 18, 20, 21 and 22 below it.")),
-    (17, "out of order (re-run after the model)",
-     ("the feature cell (`df_feat = ...`, `pd.cut`, `fillna`, `log1p`) re-run after the model "
-      "cells: count [21]. So cells 18 ([16]), 20 ([17]), 21 ([18]) and 22 ([19]) show counts lower "
-      "than a cell above them, and the stored output of cell 18 predates the `df_feat` redefined "
-      "by cell 17 (stale output).")),
-    (21, "unseeded randomness",
-     ("`GradientBoostingClassifier(..., subsample=0.8)` without `random_state`: the model, AUC "
-      "and approvals change from run to run.")),
+    (10, "unexecuted cell", "`df.info()` was never run: no execution count, no output."),
+    (
+        12,
+        "execution-count gap",
+        (
+            "the histogram cell was run three times while tweaking it, so counts 9 and 10 appear "
+            "nowhere on the page (the cell shows [11], the cell above [8])."
+        ),
+    ),
+    (
+        13,
+        "non-idempotent cell",
+        (
+            '`df["income"] = df["income"] / 1000` (and `debt`, `loan_amount`) rescales a frame made '
+            "in cell 6 in place; running it twice divides by 1,000,000."
+        ),
+    ),
+    (
+        16,
+        "out of order (re-run after the model)",
+        (
+            "`AGE_BINS` / `add_age_bucket` re-run after the model cells: count [20] is larger than "
+            "those of cells 18, 20, 21 and 22 below it."
+        ),
+    ),
+    (
+        17,
+        "out of order (re-run after the model)",
+        (
+            "the feature cell (`df_feat = ...`, `pd.cut`, `fillna`, `log1p`) re-run after the model "
+            "cells: count [21]. So cells 18 ([16]), 20 ([17]), 21 ([18]) and 22 ([19]) show counts lower "
+            "than a cell above them, and the stored output of cell 18 predates the `df_feat` redefined "
+            "by cell 17 (stale output)."
+        ),
+    ),
+    (
+        21,
+        "unseeded randomness",
+        (
+            "`GradientBoostingClassifier(..., subsample=0.8)` without `random_state`: the model, AUC "
+            "and approvals change from run to run."
+        ),
+    ),
 ]
 
 
@@ -316,8 +447,12 @@ def _merge_streams(outputs: list) -> list:
     """Join consecutive stream outputs of the same name, so flush timing cannot split them."""
     merged: list = []
     for out in outputs:
-        if (out.get("output_type") == "stream" and merged
-                and merged[-1].get("output_type") == "stream" and merged[-1]["name"] == out["name"]):
+        if (
+            out.get("output_type") == "stream"
+            and merged
+            and merged[-1].get("output_type") == "stream"
+            and merged[-1]["name"] == out["name"]
+        ):
             merged[-1]["text"] += out["text"]
         else:
             merged.append(out)
@@ -327,8 +462,12 @@ def _merge_streams(outputs: list) -> list:
 def _copy_demo_dir(dest: Path) -> None:
     """A working copy of the demo folder, without outputs of earlier runs."""
     if DEMO_DIR.exists():
-        shutil.copytree(DEMO_DIR, dest, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("data", ".ipynb_checkpoints"))
+        shutil.copytree(
+            DEMO_DIR,
+            dest,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns("data", ".ipynb_checkpoints"),
+        )
     dest.mkdir(parents=True, exist_ok=True)
 
 
@@ -344,8 +483,12 @@ def execute_in_order(nb: nbformat.NotebookNode) -> None:
         workdir = Path(tmp) / "demo"
         _copy_demo_dir(workdir)
         client = NotebookClient(
-            nb, kernel_name=KERNEL_NAME, timeout=TIMEOUT, record_timing=False,
-            allow_errors=False, resources={"metadata": {"path": str(workdir)}},
+            nb,
+            kernel_name=KERNEL_NAME,
+            timeout=TIMEOUT,
+            record_timing=False,
+            allow_errors=False,
+            resources={"metadata": {"path": str(workdir)}},
         )
         with client.setup_kernel():
             info = run_sync(client.async_wait_for_reply)(client.kc.kernel_info())
@@ -375,8 +518,12 @@ def verify_fresh_run(nb: nbformat.NotebookNode) -> None:
         workdir = Path(tmp) / "demo"
         _copy_demo_dir(workdir)
         NotebookClient(
-            fresh, kernel_name=KERNEL_NAME, timeout=TIMEOUT, record_timing=False,
-            allow_errors=False, resources={"metadata": {"path": str(workdir)}},
+            fresh,
+            kernel_name=KERNEL_NAME,
+            timeout=TIMEOUT,
+            record_timing=False,
+            allow_errors=False,
+            resources={"metadata": {"path": str(workdir)}},
         ).execute()
         assert (workdir / "data" / "applicants.csv").is_file(), "the notebook did not write its CSV"
     counts = []
@@ -417,8 +564,11 @@ def _table(nb: nbformat.NotebookNode) -> str:
     for index, cell in enumerate(nb.cells):
         first = cell.source.splitlines()[0] if cell.source else ""
         first = first.replace("|", "\\|")
-        run = "" if cell.cell_type != "code" else (
-            "never" if cell.execution_count is None else f"[{cell.execution_count}]")
+        run = (
+            ""
+            if cell.cell_type != "code"
+            else ("never" if cell.execution_count is None else f"[{cell.execution_count}]")
+        )
         rows.append(f"| {index} | {cell.cell_type} | `{first}` | {run} |")
     return "\n".join(rows)
 
@@ -474,7 +624,9 @@ def build() -> tuple[nbformat.NotebookNode, str]:
     nb = new_notebook()
     nb.nbformat, nb.nbformat_minor = 4, 5
     nb.metadata["kernelspec"] = {
-        "display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL_NAME,
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": KERNEL_NAME,
     }
     nb.cells = build_cells()
     assert all(nb.cells[i].cell_type == "code" for i in (*RUN_ORDER, UNEXECUTED))
@@ -490,8 +642,9 @@ def build() -> tuple[nbformat.NotebookNode, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="rebuild and exit 1 if the committed files differ")
+    parser.add_argument(
+        "--check", action="store_true", help="rebuild and exit 1 if the committed files differ"
+    )
     args = parser.parse_args(argv)
 
     nb, readme = build()
@@ -499,8 +652,11 @@ def main(argv: list[str] | None = None) -> int:
     nb_path = DEMO_DIR / NOTEBOOK_NAME
     readme_path = DEMO_DIR / "README.md"
     if args.check:
-        stale = [p for p, text in ((nb_path, nb_text), (readme_path, readme))
-                 if not p.is_file() or p.read_text(encoding="utf-8") != text]
+        stale = [
+            p
+            for p, text in ((nb_path, nb_text), (readme_path, readme))
+            if not p.is_file() or p.read_text(encoding="utf-8") != text
+        ]
         for p in stale:
             print(f"out of date: {p.relative_to(ROOT)}", file=sys.stderr)
         if not stale:
@@ -509,8 +665,10 @@ def main(argv: list[str] | None = None) -> int:
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     nb_path.write_text(nb_text, encoding="utf-8")
     readme_path.write_text(readme, encoding="utf-8")
-    print(f"wrote {nb_path.relative_to(ROOT)} ({len(nb.cells)} cells) and README.md; "
-          "fresh top-to-bottom run: OK")
+    print(
+        f"wrote {nb_path.relative_to(ROOT)} ({len(nb.cells)} cells) and README.md; "
+        "fresh top-to-bottom run: OK"
+    )
     return 0
 
 

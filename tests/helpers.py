@@ -7,11 +7,19 @@ from pathlib import Path
 from typing import Any
 
 
-def code(source: str, count: int | None = None, outputs: list[dict[str, Any]] | None = None,
-         tags: list[str] | None = None) -> dict[str, Any]:
-    return {"cell_type": "code", "source": source, "execution_count": count,
-            "outputs": outputs if outputs is not None else ([] if count is None else [_out(count)]),
-            "metadata": {"tags": tags} if tags else {}}
+def code(
+    source: str,
+    count: int | None = None,
+    outputs: list[dict[str, Any]] | None = None,
+    tags: list[str] | None = None,
+) -> dict[str, Any]:
+    return {
+        "cell_type": "code",
+        "source": source,
+        "execution_count": count,
+        "outputs": outputs if outputs is not None else ([] if count is None else [_out(count)]),
+        "metadata": {"tags": tags} if tags else {},
+    }
 
 
 def md(source: str) -> dict[str, Any]:
@@ -30,9 +38,15 @@ def notebook(*cells: dict[str, Any], language: str = "python", minor: int = 5) -
             cell["id"] = f"c{index}"
         with_ids.append(cell)
     return {
-        "nbformat": 4, "nbformat_minor": minor,
-        "metadata": {"kernelspec": {"name": "python3" if language == "python" else language,
-                                    "display_name": language, "language": language}},
+        "nbformat": 4,
+        "nbformat_minor": minor,
+        "metadata": {
+            "kernelspec": {
+                "name": "python3" if language == "python" else language,
+                "display_name": language,
+                "language": language,
+            }
+        },
         "cells": with_ids,
     }
 

@@ -19,19 +19,28 @@ class Nb2prodLab(ExtensionApp):
     load_other_extensions = True
 
     check_workers = Int(2, config=True, help="Threads running `check` (the event loop stays free).")
-    max_running_jobs = Int(2, config=True, help="Convert/verify jobs running at once; more get 429.")
+    max_running_jobs = Int(
+        2, config=True, help="Convert/verify jobs running at once; more get 429."
+    )
     keep_jobs_seconds = Float(3600, config=True, help="How long a finished job stays readable.")
-    cancel_grace_seconds = Float(10, config=True,
-                                 help="After SIGTERM, how long a cancelled job may clean up before SIGKILL.")
+    cancel_grace_seconds = Float(
+        10, config=True, help="After SIGTERM, how long a cancelled job may clean up before SIGKILL."
+    )
 
     def initialize_settings(self) -> None:
         contents = self.serverapp.contents_manager
-        self.root = Root.of(self.serverapp.root_dir, allow_hidden=bool(getattr(contents, "allow_hidden", False)))
+        self.root = Root.of(
+            self.serverapp.root_dir, allow_hidden=bool(getattr(contents, "allow_hidden", False))
+        )
         self.check_pool = ThreadPoolExecutor(self.check_workers, thread_name_prefix="nb2prod-check")
         self.check_pool.submit(_import_check)  # the first click should not pay for the imports
-        self.jobs = JobRegistry(self.root.path, max_running=self.max_running_jobs,
-                                keep_seconds=self.keep_jobs_seconds, grace_seconds=self.cancel_grace_seconds,
-                                log=self.log)
+        self.jobs = JobRegistry(
+            self.root.path,
+            max_running=self.max_running_jobs,
+            keep_seconds=self.keep_jobs_seconds,
+            grace_seconds=self.cancel_grace_seconds,
+            log=self.log,
+        )
 
     def initialize_handlers(self) -> None:
         from nb2prod_lab.handlers import handlers
@@ -74,12 +83,20 @@ class Nb2prodLab(ExtensionApp):
             return f"{out.relative or '.'}: is the notebook's own folder (or holds it); choose another 'out'"
         if target.exists() and not target.is_dir():
             return f"{out.relative}: exists and is not a folder"
-        if target.is_dir() and not force and not (target / MARKER).is_file() and any(target.iterdir()):
-            return f"{out.relative}: exists and was not created by nb2prod; set 'force' to replace it"
+        if (
+            target.is_dir()
+            and not force
+            and not (target / MARKER).is_file()
+            and any(target.iterdir())
+        ):
+            return (
+                f"{out.relative}: exists and was not created by nb2prod; set 'force' to replace it"
+            )
         return None
 
     def relativize(self, result: dict[str, Any]) -> dict[str, Any]:
         """A runner's result with root-relative paths (the runner's cwd is the root)."""
+
         def rel(path: str) -> str:
             return self.root.relative(self.root.path / path) or path
 
@@ -92,7 +109,9 @@ class Nb2prodLab(ExtensionApp):
             first = dict(out["first_divergence"])
             first["detail"] = self.root.scrub(first.get("detail") or "")
             out["first_divergence"] = first
-        out["findings"] = [{**f, "message": self.root.scrub(f.get("message", ""))} for f in out.get("findings", [])]
+        out["findings"] = [
+            {**f, "message": self.root.scrub(f.get("message", ""))} for f in out.get("findings", [])
+        ]
         return out
 
 

@@ -87,15 +87,24 @@ class CheckHandler(Nb2prodHandler):
         body = self.body({"path": (str, ...)})
         notebook = self.notebook(body["path"])
         loop = asyncio.get_running_loop()
-        document = await loop.run_in_executor(self.lab.check_pool, self.lab.check_document, notebook)
+        document = await loop.run_in_executor(
+            self.lab.check_pool, self.lab.check_document, notebook
+        )
         self.finish(json.dumps(document))
 
 
 class ConvertHandler(Nb2prodHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.body({"path": (str, ...), "verify": (bool, True), "out": (str, None),
-                          "force": (bool, False), "timeout": ((int, float), None)})
+        body = self.body(
+            {
+                "path": (str, ...),
+                "verify": (bool, True),
+                "out": (str, None),
+                "force": (bool, False),
+                "timeout": ((int, float), None),
+            }
+        )
         notebook = self.notebook(body["path"])
         if body["out"] is not None:
             out = self.resolve(body["out"], what="out", must_exist=False)
@@ -104,8 +113,13 @@ class ConvertHandler(Nb2prodHandler):
         refusal = self.lab.output_refusal(notebook, out, force=body["force"])
         if refusal:
             raise ApiError(409, refusal)
-        spec = {"notebook": notebook.relative, "out": out.relative, "verify": body["verify"],
-                "force": body["force"], "timeout": body["timeout"]}
+        spec = {
+            "notebook": notebook.relative,
+            "out": out.relative,
+            "verify": body["verify"],
+            "force": body["force"],
+            "timeout": body["timeout"],
+        }
         await self.start("convert", notebook.relative, spec)
 
     async def start(self, kind: str, path: str, spec: dict[str, Any]) -> None:
@@ -120,14 +134,25 @@ class ConvertHandler(Nb2prodHandler):
 class VerifyHandler(ConvertHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
-        body = self.body({"path": (str, ...), "package": (str, None), "timeout": ((int, float), None)})
+        body = self.body(
+            {"path": (str, ...), "package": (str, None), "timeout": ((int, float), None)}
+        )
         notebook = self.notebook(body["path"])
-        requested = body["package"] if body["package"] is not None else self.lab.default_package(notebook)
+        requested = (
+            body["package"] if body["package"] is not None else self.lab.default_package(notebook)
+        )
         package = self.resolve(requested, what="package", must_exist=False)
         if not package.absolute.is_dir():
-            raise ApiError(404, f"{package.relative or requested}: no generated package there; "
-                                "convert the notebook first or name its 'package'")
-        spec = {"notebook": notebook.relative, "package": package.relative, "timeout": body["timeout"]}
+            raise ApiError(
+                404,
+                f"{package.relative or requested}: no generated package there; "
+                "convert the notebook first or name its 'package'",
+            )
+        spec = {
+            "notebook": notebook.relative,
+            "package": package.relative,
+            "timeout": body["timeout"],
+        }
         await self.start("verify", notebook.relative, spec)
 
 
@@ -135,7 +160,9 @@ class JobHandler(Nb2prodHandler):
     def job(self, job_id: str):  # type: ignore[no-untyped-def]
         job = self.lab.jobs.get(job_id)
         if job is None:
-            raise ApiError(404, f"no job {job_id} (finished jobs are kept for a while, then forgotten)")
+            raise ApiError(
+                404, f"no job {job_id} (finished jobs are kept for a while, then forgotten)"
+            )
         return job
 
     @tornado.web.authenticated

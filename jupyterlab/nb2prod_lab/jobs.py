@@ -46,25 +46,43 @@ class Job:
     path: str
     relativize: Callable[[dict[str, Any]], dict[str, Any]]
     state: str = "running"
-    progress: dict[str, Any] = field(default_factory=lambda: {"done": 0, "total": 0, "stage": "starting"})
+    progress: dict[str, Any] = field(
+        default_factory=lambda: {"done": 0, "total": 0, "stage": "starting"}
+    )
     result: dict[str, Any] | None = None
     error: dict[str, str] | None = None
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
     process: asyncio.subprocess.Process | None = None
     cancelling: bool = False
-    stderr_tail: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=50))
+    stderr_tail: collections.deque[str] = field(
+        default_factory=lambda: collections.deque(maxlen=50)
+    )
     ended: asyncio.Event = field(default_factory=asyncio.Event)
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "path": self.path, "state": self.state,
-                "progress": dict(self.progress), "result": self.result, "error": self.error}
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "path": self.path,
+            "state": self.state,
+            "progress": dict(self.progress),
+            "result": self.result,
+            "error": self.error,
+        }
 
 
 class JobRegistry:
-    def __init__(self, root: Path, *, max_running: int = 2, keep_seconds: float = 3600,
-                 keep_finished: int = 100, grace_seconds: float = 10,
-                 log: logging.Logger | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        max_running: int = 2,
+        keep_seconds: float = 3600,
+        keep_finished: int = 100,
+        grace_seconds: float = 10,
+        log: logging.Logger | None = None,
+    ) -> None:
         self.root = root
         self.max_running = max_running
         self.keep_seconds = keep_seconds
@@ -82,13 +100,20 @@ class JobRegistry:
         self._prune()
         return self.jobs.get(job_id)
 
-    async def start(self, kind: str, path: str, spec: dict[str, Any],
-                    relativize: Callable[[dict[str, Any]], dict[str, Any]]) -> Job:
+    async def start(
+        self,
+        kind: str,
+        path: str,
+        spec: dict[str, Any],
+        relativize: Callable[[dict[str, Any]], dict[str, Any]],
+    ) -> Job:
         """Start a runner for `spec` (paths relative to the root); TooManyJobs when all slots are taken."""
         self._prune()
         if len(self.running()) >= self.max_running:
-            raise TooManyJobs(f"{self.max_running} nb2prod jobs are already running; wait for one to "
-                              "finish or cancel it")
+            raise TooManyJobs(
+                f"{self.max_running} nb2prod jobs are already running; wait for one to "
+                "finish or cancel it"
+            )
         job = Job(uuid.uuid4().hex, kind, path, relativize)
         self.jobs[job.id] = job  # before the first await: it holds its slot from now on
         tmp = self.scratch / job.id
@@ -96,9 +121,18 @@ class JobRegistry:
         env = {**os.environ, MARKER_VARIABLE: job.id, "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"}
         try:
             job.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "nb2prod_lab.runner", json.dumps({"kind": kind, **spec}),
-                cwd=self.root, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE, start_new_session=True, limit=LINE_LIMIT)
+                sys.executable,
+                "-m",
+                "nb2prod_lab.runner",
+                json.dumps({"kind": kind, **spec}),
+                cwd=self.root,
+                env=env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                start_new_session=True,
+                limit=LINE_LIMIT,
+            )
         except BaseException:
             del self.jobs[job.id]
             shutil.rmtree(tmp, ignore_errors=True)
@@ -118,7 +152,9 @@ class JobRegistry:
 
     async def shutdown(self) -> None:
         """Cancel every running job (server shutdown): no process may outlive the server."""
-        await asyncio.gather(*(self._terminate(job, 3) for job in self.running()), return_exceptions=True)
+        await asyncio.gather(
+            *(self._terminate(job, 3) for job in self.running()), return_exceptions=True
+        )
         for job in self.running():
             job.cancelling = True
         if self._watchers:
@@ -151,8 +187,11 @@ class JobRegistry:
                 except ValueError:
                     continue
                 if event.get("event") == "progress":
-                    job.progress = {"done": int(event.get("done", 0)), "total": int(event.get("total", 0)),
-                                    "stage": str(event.get("stage", ""))}
+                    job.progress = {
+                        "done": int(event.get("done", 0)),
+                        "total": int(event.get("total", 0)),
+                        "stage": str(event.get("stage", "")),
+                    }
                 else:
                     events.append(event)
             await process.wait()
@@ -184,17 +223,25 @@ class JobRegistry:
             if error is None:
                 code = job.process.returncode if job.process else None
                 last = job.stderr_tail[-1] if job.stderr_tail else ""
-                error = f"internal error: the {job.kind} job stopped ({last or f'exit code {code}'}); " \
-                        "please report this"
+                error = (
+                    f"internal error: the {job.kind} job stopped ({last or f'exit code {code}'}); "
+                    "please report this"
+                )
             job.error = {"message": error.replace(str(self.root) + os.sep, "")}
         job.ended.set()
 
     def _prune(self) -> None:
         """Forget finished jobs after `keep_seconds`, and beyond the `keep_finished` newest."""
         now = time.monotonic()
-        finished = sorted((j for j in self.jobs.values() if j.finished is not None), key=lambda j: j.finished or 0)
+        finished = sorted(
+            (j for j in self.jobs.values() if j.finished is not None), key=lambda j: j.finished or 0
+        )
         fresh = [j for j in finished if now - (j.finished or now) <= self.keep_seconds]
-        kept = {j.id for j in fresh[len(fresh) - self.keep_finished:]} if self.keep_finished else set()
+        kept = (
+            {j.id for j in fresh[len(fresh) - self.keep_finished :]}
+            if self.keep_finished
+            else set()
+        )
         for job in finished:
             if job.id not in kept:
                 del self.jobs[job.id]

@@ -39,25 +39,43 @@ class Root:
     def of(cls, root_dir: str, *, allow_hidden: bool = False) -> Root:
         return cls(Path(os.path.realpath(root_dir)), allow_hidden)
 
-    def resolve(self, requested: object, *, what: str = "path", must_exist: bool = True) -> Resolved:
+    def resolve(
+        self, requested: object, *, what: str = "path", must_exist: bool = True
+    ) -> Resolved:
         """The real location of `requested` if it lies inside the root; PathError otherwise."""
         if not isinstance(requested, str) or not requested.strip():
             raise PathError(400, f"'{what}' must be a non-empty path relative to the server's root")
         if "\0" in requested:
             raise PathError(403, f"{requested!r}: a path may not contain a NUL byte")
         posix = PurePosixPath(requested.replace("\\", "/"))
-        if posix.is_absolute() or Path(requested).is_absolute() or (len(requested) > 1 and requested[1] == ":"):
-            raise PathError(403, f"{requested}: absolute paths are refused; give a path relative to the "
-                                 "server's root")
+        if (
+            posix.is_absolute()
+            or Path(requested).is_absolute()
+            or (len(requested) > 1 and requested[1] == ":")
+        ):
+            raise PathError(
+                403,
+                f"{requested}: absolute paths are refused; give a path relative to the "
+                "server's root",
+            )
         if ".." in posix.parts:
-            raise PathError(403, f"{requested}: '..' is refused; give a path inside the server's root")
+            raise PathError(
+                403, f"{requested}: '..' is refused; give a path inside the server's root"
+            )
         absolute = Path(os.path.realpath(self.path.joinpath(*posix.parts)))
         if absolute != self.path and self.path not in absolute.parents:
-            raise PathError(403, f"{requested}: resolves outside the server's root (a symlink?); refused")
+            raise PathError(
+                403, f"{requested}: resolves outside the server's root (a symlink?); refused"
+            )
         relative = absolute.relative_to(self.path).as_posix()
-        if not self.allow_hidden and any(part.startswith(".") for part in PurePosixPath(relative).parts):
-            raise PathError(403, f"{requested}: hidden files and folders are not served "
-                                 "(ContentsManager.allow_hidden is off)")
+        if not self.allow_hidden and any(
+            part.startswith(".") for part in PurePosixPath(relative).parts
+        ):
+            raise PathError(
+                403,
+                f"{requested}: hidden files and folders are not served "
+                "(ContentsManager.allow_hidden is off)",
+            )
         if must_exist and not absolute.exists():
             raise PathError(404, f"{requested}: no such file")
         return Resolved(absolute, relative if relative != "." else "")

@@ -42,7 +42,9 @@ def _emitter(stream: IO[str]) -> Emit:
 
 
 def _progress(emit: Emit, stage: str) -> Callable[[int, int], None]:
-    return lambda done, total: emit({"event": "progress", "done": done, "total": total, "stage": stage})
+    return lambda done, total: emit(
+        {"event": "progress", "done": done, "total": total, "stage": stage}
+    )
 
 
 def package_files(out_dir: Path) -> list[str]:
@@ -61,28 +63,44 @@ def _verification(out_dir: Path) -> dict[str, Any]:
     for function in report["functions"]:
         if function["verdict"] == "differs":
             value = next((v for v in function["values"] if v["verdict"] == "differs"), None)
-            first = {"function": function["function"], "variable": value["name"] if value else None,
-                     "detail": value["detail"] if value else ""}
+            first = {
+                "function": function["function"],
+                "variable": value["name"] if value else None,
+                "detail": value["detail"] if value else "",
+            }
             break
     return {
         "verdict": report["verdict"],
-        "functions": [{"function": f["function"], "module": f["module"], "verdict": f["verdict"]}
-                      for f in report["functions"]],
+        "functions": [
+            {"function": f["function"], "module": f["module"], "verdict": f["verdict"]}
+            for f in report["functions"]
+        ],
         "first_divergence": first,
         "findings": report["findings"],
     }
 
 
 def _result(out_dir: Path, verification: dict[str, Any]) -> dict[str, Any]:
-    return {"out_dir": str(out_dir), "files": package_files(out_dir),
-            "report": str(out_dir / "nb2prod-report.md"), **verification}
+    return {
+        "out_dir": str(out_dir),
+        "files": package_files(out_dir),
+        "report": str(out_dir / "nb2prod-report.md"),
+        **verification,
+    }
 
 
 def _verify(notebook: str, out_dir: Path, timeout: float, emit: Emit) -> dict[str, Any]:
     from nb2prod.cli.verify import EXIT_FOR_VERDICT, verify_one
 
-    code, text = verify_one(notebook, str(out_dir), None, timeout, True, False,
-                            progress=_progress(emit, "running the notebook and the package"))
+    code, text = verify_one(
+        notebook,
+        str(out_dir),
+        None,
+        timeout,
+        True,
+        False,
+        progress=_progress(emit, "running the notebook and the package"),
+    )
     if code not in EXIT_FOR_VERDICT.values():
         raise _Refused(text.splitlines()[0].removeprefix("nb2prod: ").removeprefix("error: "))
     return _result(out_dir, _verification(out_dir))
@@ -100,19 +118,34 @@ def run(spec: dict[str, Any], emit: Emit) -> dict[str, Any]:
         emit({"event": "progress", "done": 0, "total": 0, "stage": "starting"})
         return _verify(notebook, Path(spec["package"]).resolve(), timeout, emit)
 
-    from nb2prod.core.config import config_for
     from nb2prod.convert.build import convert
+    from nb2prod.core.config import config_for
 
     emit({"event": "progress", "done": 0, "total": 0, "stage": "converting"})
-    converted = convert(notebook, spec.get("out"), force=bool(spec.get("force")),
-                        role_overrides=config_for(notebook).roles)
+    converted = convert(
+        notebook,
+        spec.get("out"),
+        force=bool(spec.get("force")),
+        role_overrides=config_for(notebook).roles,
+    )
     out_dir = Path(converted.out_dir)
     if not spec.get("verify", True):
-        functions = [{"function": f.name, "module": f.module, "verdict": "not-verified"}
-                     for f in converted.plan.functions]
-        return {**_result(out_dir, {"verdict": "not-verified", "functions": functions,
-                                    "first_divergence": None, "findings": []}),
-                "warnings": list(converted.plan.warnings)}
+        functions = [
+            {"function": f.name, "module": f.module, "verdict": "not-verified"}
+            for f in converted.plan.functions
+        ]
+        return {
+            **_result(
+                out_dir,
+                {
+                    "verdict": "not-verified",
+                    "functions": functions,
+                    "first_divergence": None,
+                    "findings": [],
+                },
+            ),
+            "warnings": list(converted.plan.warnings),
+        }
     result = _verify(notebook, out_dir, timeout, emit)
     return {**result, "warnings": list(converted.plan.warnings)}
 

@@ -50,16 +50,18 @@ def api(jp_fetch: Callable[..., Any]) -> Api:
             body = json.dumps(body)
         if method in ("POST", "PUT") and body is None:
             body = b""
-        response = await jp_fetch("nb2prod", *endpoint.split("/"), method=method, body=body,
-                                  raise_error=False, **kwargs)
+        response = await jp_fetch(
+            "nb2prod", *endpoint.split("/"), method=method, body=body, raise_error=False, **kwargs
+        )
         text = response.body.decode("utf-8")
         return response.code, json.loads(text) if text else None
 
     return call
 
 
-async def wait_for_job(api: Api, job: str, timeout: float = 600,
-                       until: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
+async def wait_for_job(
+    api: Api, job: str, timeout: float = 600, until: Callable[[dict[str, Any]], bool] | None = None
+) -> dict[str, Any]:
     """Poll a job until it leaves "running" (or `until` holds); fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -73,7 +75,13 @@ async def wait_for_job(api: Api, job: str, timeout: float = 600,
 
 def cli_check_document(root: Path, relative: str) -> dict[str, Any]:
     """What `nb2prod check --format json` prints for the notebook, run from the root."""
-    run = subprocess.run([sys.executable, "-m", "nb2prod", "check", "--format", "json", "--exit-zero", relative],
-                         cwd=root, capture_output=True, text=True, timeout=120, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "nb2prod", "check", "--format", "json", "--exit-zero", relative],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert run.returncode in (0, 2), run.stderr
     return json.loads(run.stdout)

@@ -8,25 +8,31 @@ import time
 from pathlib import Path
 from typing import Any
 
-import nb2prod_lab
 import nbformat
 import psutil
 import pytest
 from conftest import Api, cli_check_document, wait_for_job
-from nb2prod_lab.jobs import MARKER_VARIABLE, marked_processes
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import nb2prod
+import nb2prod_lab
+from nb2prod_lab.jobs import MARKER_VARIABLE, marked_processes
 
 
 def small_notebook(path: Path) -> None:
     """A notebook that converts to one function and runs in a second or two."""
-    nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                               "language": "python"}})
-    nb.cells = [new_code_cell("import math"), new_markdown_cell("## Areas"),
-                new_code_cell("radii = [1.0, 2.0, 3.0]"),
-                new_code_cell("areas = [math.pi * r ** 2 for r in radii]"),
-                new_code_cell("total = sum(areas)\nprint(round(total, 3))")]
+    nb = new_notebook(
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        }
+    )
+    nb.cells = [
+        new_code_cell("import math"),
+        new_markdown_cell("## Areas"),
+        new_code_cell("radii = [1.0, 2.0, 3.0]"),
+        new_code_cell("areas = [math.pi * r ** 2 for r in radii]"),
+        new_code_cell("total = sum(areas)\nprint(round(total, 3))"),
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
 
@@ -46,7 +52,9 @@ async def test_check_answers_what_the_cli_prints(api: Api, jp_root_dir: Path, de
     assert {"NB102", "NB106"} <= {f["code"] for f in body["notebooks"][0]["findings"]}
 
 
-async def test_check_applies_the_nearest_pyproject_each_time(api: Api, jp_root_dir: Path, demo: str) -> None:
+async def test_check_applies_the_nearest_pyproject_each_time(
+    api: Api, jp_root_dir: Path, demo: str
+) -> None:
     pyproject = jp_root_dir / "demo" / "pyproject.toml"
     pyproject.write_text('[tool.nb2prod]\nselect = ["NB102"]\n')
     _, first = await api("POST", "check", {"path": demo})
@@ -59,10 +67,18 @@ async def test_check_applies_the_nearest_pyproject_each_time(api: Api, jp_root_d
     assert second == cli_check_document(jp_root_dir, demo)
 
 
-@pytest.mark.parametrize("content", [b'{"cells": [', b"\x00\xff binary junk", b"",
-                                     b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": null}]}'])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"cells": [',
+        b"\x00\xff binary junk",
+        b"",
+        b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": null}]}',
+    ],
+)
 async def test_a_notebook_nb2prod_cannot_read_is_an_error_in_the_document(
-        api: Api, jp_root_dir: Path, content: bytes) -> None:
+    api: Api, jp_root_dir: Path, content: bytes
+) -> None:
     (jp_root_dir / "bad.ipynb").write_bytes(content)
     status, body = await api("POST", "check", {"path": "bad.ipynb"})
     assert status == 200
@@ -75,7 +91,11 @@ async def test_a_notebook_nb2prod_cannot_read_is_an_error_in_the_document(
 
 async def test_an_unparsable_cell_is_named(api: Api, jp_root_dir: Path) -> None:
     nb = new_notebook()
-    nb.cells = [new_markdown_cell("# t"), new_code_cell("x = 1"), new_code_cell("def broken(:\n    pass")]
+    nb.cells = [
+        new_markdown_cell("# t"),
+        new_code_cell("x = 1"),
+        new_code_cell("def broken(:\n    pass"),
+    ]
     nbformat.write(nb, jp_root_dir / "broken.ipynb")
     status, body = await api("POST", "check", {"path": "broken.ipynb"})
     assert status == 200
@@ -84,7 +104,9 @@ async def test_an_unparsable_cell_is_named(api: Api, jp_root_dir: Path) -> None:
     assert any(f["cell"] == 2 for f in findings) or (error and error["cell"] == 2), body
 
 
-async def test_convert_without_verify_writes_the_package(api: Api, jp_root_dir: Path, demo: str) -> None:
+async def test_convert_without_verify_writes_the_package(
+    api: Api, jp_root_dir: Path, demo: str
+) -> None:
     status, started = await api("POST", "convert", {"path": demo, "verify": False})
     assert status == 202
     state = await wait_for_job(api, started["job"], timeout=300)
@@ -94,22 +116,32 @@ async def test_convert_without_verify_writes_the_package(api: Api, jp_root_dir: 
     assert result["out_dir"] == "demo/credit_approval"
     assert result["verdict"] == "not-verified"
     assert result["report"] == "demo/credit_approval/nb2prod-report.md"
-    assert {"demo/credit_approval/pyproject.toml", "demo/credit_approval/src/credit_approval/features.py",
-            "demo/credit_approval/nb2prod-report.md"} <= set(result["files"])
-    on_disk = {p.relative_to(jp_root_dir).as_posix() for p in (jp_root_dir / "demo/credit_approval").rglob("*")
-               if p.is_file() and not any(part.startswith(".") for part in p.parts)}
+    assert {
+        "demo/credit_approval/pyproject.toml",
+        "demo/credit_approval/src/credit_approval/features.py",
+        "demo/credit_approval/nb2prod-report.md",
+    } <= set(result["files"])
+    on_disk = {
+        p.relative_to(jp_root_dir).as_posix()
+        for p in (jp_root_dir / "demo/credit_approval").rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.parts)
+    }
     assert set(result["files"]) == on_disk
     assert {f["function"] for f in result["functions"]} >= {"build_features", "train_model"}
     assert {f["verdict"] for f in result["functions"]} == {"not-verified"}
     assert result["first_divergence"] is None and result["findings"] == []
 
 
-async def test_convert_refuses_a_folder_it_did_not_create(api: Api, jp_root_dir: Path, demo: str) -> None:
+async def test_convert_refuses_a_folder_it_did_not_create(
+    api: Api, jp_root_dir: Path, demo: str
+) -> None:
     foreign = jp_root_dir / "demo" / "credit_approval"
     foreign.mkdir()
     (foreign / "mine.txt").write_text("keep me")
     status, body = await api("POST", "convert", {"path": demo, "verify": False})
-    assert status == 409 and "demo/credit_approval" in body["message"] and "force" in body["message"]
+    assert (
+        status == 409 and "demo/credit_approval" in body["message"] and "force" in body["message"]
+    )
     assert (foreign / "mine.txt").read_text() == "keep me"
     status, body = await api("POST", "convert", {"path": demo, "verify": False, "out": "demo"})
     assert status == 409 and "own folder" in body["message"]
@@ -121,7 +153,9 @@ async def test_convert_refuses_a_folder_it_did_not_create(api: Api, jp_root_dir:
 
 
 async def test_convert_to_a_chosen_folder(api: Api, jp_root_dir: Path, demo: str) -> None:
-    status, started = await api("POST", "convert", {"path": demo, "verify": False, "out": "out/pkg"})
+    status, started = await api(
+        "POST", "convert", {"path": demo, "verify": False, "out": "out/pkg"}
+    )
     assert status == 202
     state = await wait_for_job(api, started["job"], timeout=300)
     assert state["result"]["out_dir"] == "out/pkg"
@@ -130,7 +164,8 @@ async def test_convert_to_a_chosen_folder(api: Api, jp_root_dir: Path, demo: str
 
 
 async def test_a_notebook_that_cannot_be_converted_fails_the_job_with_its_message(
-        api: Api, jp_root_dir: Path) -> None:
+    api: Api, jp_root_dir: Path
+) -> None:
     (jp_root_dir / "bad.ipynb").write_text('{"cells": [')
     status, started = await api("POST", "convert", {"path": "bad.ipynb", "verify": False})
     assert status == 202
@@ -141,8 +176,9 @@ async def test_a_notebook_that_cannot_be_converted_fails_the_job_with_its_messag
 
 
 @pytest.mark.slow
-async def test_convert_with_verify_runs_the_notebook_and_the_package(api: Api, jp_root_dir: Path,
-                                                                      demo: str) -> None:
+async def test_convert_with_verify_runs_the_notebook_and_the_package(
+    api: Api, jp_root_dir: Path, demo: str
+) -> None:
     status, started = await api("POST", "convert", {"path": demo, "verify": True})
     assert status == 202
     seen = set()
@@ -160,11 +196,15 @@ async def test_convert_with_verify_runs_the_notebook_and_the_package(api: Api, j
     assert all(f["code"].startswith(("NB3", "NB4")) for f in result["findings"])
     report = jp_root_dir / result["report"]
     assert "## Verification" in report.read_text()
-    verification = json.loads((jp_root_dir / "demo/credit_approval/nb2prod-report.json").read_text())["verification"]
+    verification = json.loads(
+        (jp_root_dir / "demo/credit_approval/nb2prod-report.json").read_text()
+    )["verification"]
     assert verification["verdict"] == "equivalent"
     assert "demo/credit_approval/nb2prod-report.html" in result["files"]
     assert all((jp_root_dir / f).is_file() for f in result["files"])
-    assert any(total for stage, total in seen if stage != "converting"), seen  # cell progress was reported
+    assert any(total for stage, total in seen if stage != "converting"), (
+        seen
+    )  # cell progress was reported
 
 
 @pytest.mark.slow
@@ -184,7 +224,9 @@ async def test_verify_an_existing_package(api: Api, jp_root_dir: Path) -> None:
 
 
 @pytest.mark.slow
-async def test_a_package_that_differs_is_reported_with_its_first_divergence(api: Api, jp_root_dir: Path) -> None:
+async def test_a_package_that_differs_is_reported_with_its_first_divergence(
+    api: Api, jp_root_dir: Path
+) -> None:
     small_notebook(jp_root_dir / "small.ipynb")
     _, started = await api("POST", "convert", {"path": "small.ipynb", "verify": False})
     state = await wait_for_job(api, started["job"], timeout=300)
@@ -207,8 +249,9 @@ def _our_processes() -> set[int]:
 
 
 @pytest.mark.slow
-async def test_cancel_kills_the_job_and_everything_it_started(api: Api, jp_root_dir: Path, demo: str,
-                                                              jp_serverapp: Any) -> None:
+async def test_cancel_kills_the_job_and_everything_it_started(
+    api: Api, jp_root_dir: Path, demo: str, jp_serverapp: Any
+) -> None:
     _, started = await api("POST", "convert", {"path": demo, "verify": False})
     await wait_for_job(api, started["job"], timeout=300)
     before = _our_processes()
@@ -217,12 +260,16 @@ async def test_cancel_kills_the_job_and_everything_it_started(api: Api, jp_root_
     job = started["job"]
     # wait until the kernel runs the notebook: the runner and the kernel both carry the marker
     deadline = time.monotonic() + 180
-    while len(await asyncio.to_thread(marked_processes, job)) < 2 or not (await api("GET", f"jobs/{job}"))[1][
-            "progress"]["total"]:
+    while (
+        len(await asyncio.to_thread(marked_processes, job)) < 2
+        or not (await api("GET", f"jobs/{job}"))[1]["progress"]["total"]
+    ):
         assert time.monotonic() < deadline, "the verify job never started its kernel"
         await asyncio.sleep(0.2)
     running = await asyncio.to_thread(marked_processes, job)
-    assert any("ipykernel" in " ".join(p.cmdline()) for p in running), [p.cmdline() for p in running]
+    assert any("ipykernel" in " ".join(p.cmdline()) for p in running), [
+        p.cmdline() for p in running
+    ]
     status, body = await api("DELETE", f"jobs/{job}")
     assert status == 200 and body == {"state": "cancelled"}
     assert await asyncio.to_thread(marked_processes, job) == []
@@ -236,11 +283,15 @@ async def test_cancel_kills_the_job_and_everything_it_started(api: Api, jp_root_
     assert status == 200 and body == {"state": "cancelled"}
 
 
-async def test_jobs_beyond_the_limit_are_refused(api: Api, jp_root_dir: Path, demo: str,
-                                                 jp_serverapp: Any) -> None:
+async def test_jobs_beyond_the_limit_are_refused(
+    api: Api, jp_root_dir: Path, demo: str, jp_serverapp: Any
+) -> None:
     lab = jp_serverapp.web_app.settings["nb2prod_lab"]
     assert lab.jobs.max_running == 2
-    answers = [await api("POST", "convert", {"path": demo, "verify": False, "out": f"pkg{i}"}) for i in range(3)]
+    answers = [
+        await api("POST", "convert", {"path": demo, "verify": False, "out": f"pkg{i}"})
+        for i in range(3)
+    ]
     assert [status for status, _ in answers] == [202, 202, 429]
     assert "already running" in answers[2][1]["message"]
     for _, body in answers[:2]:

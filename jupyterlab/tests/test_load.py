@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 from conftest import DEMO, cli_check_document
+
 from nb2prod_lab.jobs import marked_processes
 
 REQUESTS = 100
@@ -44,10 +45,16 @@ class Server:
     process: subprocess.Popen[bytes]
     log: Path
 
-    def call(self, method: str, endpoint: str, body: Any = None, timeout: float = 60) -> tuple[int, Any]:
+    def call(
+        self, method: str, endpoint: str, body: Any = None, timeout: float = 60
+    ) -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.url}nb2prod/{endpoint}", data=data, method=method,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            f"{self.url}nb2prod/{endpoint}",
+            data=data,
+            method=method,
+            headers={"Authorization": f"token {self.token}"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return response.status, json.loads(response.read())
@@ -80,14 +87,29 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port, token = _free_port(), secrets.token_hex(24)
     log = root.parent / "server.log"
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(root.parent / "runtime")}
-    command = [sys.executable, "-m", "jupyter_server", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--ServerApp.token={token}",
-               f"--ServerApp.root_dir={root}", "--ServerApp.jpserver_extensions={'nb2prod_lab': True}"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter_server",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.jpserver_extensions={'nb2prod_lab': True}",
+    ]
     if os.getuid() == 0:
         command.append("--allow-root")
     with open(log, "wb") as handle:
-        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   env=env, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
     running = Server(f"http://127.0.0.1:{port}/", token, root, process, log)
     try:
         deadline = time.monotonic() + 90
@@ -98,7 +120,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                     break
             except OSError:
                 pass
-            assert time.monotonic() < deadline, "the server did not answer within 90 s:\n" + log.read_text()
+            assert time.monotonic() < deadline, (
+                "the server did not answer within 90 s:\n" + log.read_text()
+            )
             time.sleep(0.2)
         yield running
     finally:
@@ -143,17 +167,25 @@ def test_100_concurrent_checks_all_answer_correctly(server: Server) -> None:
     assert all(body == expected for _, body, _ in answers)
     latencies = [seconds for _, _, seconds in answers]
     assert status_times and max(status_times) < 10
-    print(f"\n{REQUESTS} checks of {NOTEBOOK}, {CONCURRENCY} at a time: wall {wall:.2f} s, "
-          f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {_percentile(latencies, 0.95) * 1000:.0f} ms, "
-          f"max {max(latencies) * 1000:.0f} ms; status during the load: {len(status_times)} answers, "
-          f"p50 {statistics.median(status_times) * 1000:.0f} ms, max {max(status_times) * 1000:.0f} ms")
+    print(
+        f"\n{REQUESTS} checks of {NOTEBOOK}, {CONCURRENCY} at a time: wall {wall:.2f} s, "
+        f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {_percentile(latencies, 0.95) * 1000:.0f} ms, "
+        f"max {max(latencies) * 1000:.0f} ms; status during the load: {len(status_times)} answers, "
+        f"p50 {statistics.median(status_times) * 1000:.0f} ms, max {max(status_times) * 1000:.0f} ms"
+    )
     assert server.call("GET", "status")[0] == 200  # still up afterwards
     assert server.process.poll() is None
 
 
 def test_hostile_requests_under_load_do_not_take_the_server_down(server: Server) -> None:
-    bodies = [{"path": "../../etc/passwd"}, {"path": "/etc/passwd"}, {"path": "nope.ipynb"}, {"path": 7},
-              {"path": NOTEBOOK + "\0"}, {}] * 5
+    bodies = [
+        {"path": "../../etc/passwd"},
+        {"path": "/etc/passwd"},
+        {"path": "nope.ipynb"},
+        {"path": 7},
+        {"path": NOTEBOOK + "\0"},
+        {},
+    ] * 5
     with ThreadPoolExecutor(CONCURRENCY) as pool:
         statuses = list(pool.map(lambda b: server.call("POST", "check", b)[0], bodies))
     assert set(statuses) <= {400, 403, 404} and 500 not in statuses

@@ -14,12 +14,19 @@ from pathlib import Path
 
 import pytest
 from conftest import DEMO
+
 from nb2prod_lab.jobs import MARKER_VARIABLE, marked_processes
 
 
 def _run(spec: dict[str, object], cwd: Path) -> tuple[int, list[dict[str, object]], str]:
-    run = subprocess.run([sys.executable, "-m", "nb2prod_lab.runner", json.dumps(spec)], cwd=cwd,
-                         capture_output=True, text=True, timeout=300, check=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "nb2prod_lab.runner", json.dumps(spec)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     return run.returncode, [json.loads(line) for line in run.stdout.splitlines()], run.stderr
 
 
@@ -35,7 +42,9 @@ def test_protocol_lines_only_on_stdout(tmp_path: Path) -> None:
 
 def test_input_errors_are_one_message(tmp_path: Path) -> None:
     (tmp_path / "bad.ipynb").write_text("not json")
-    code, events, stderr = _run({"kind": "convert", "notebook": "bad.ipynb", "verify": False}, tmp_path)
+    code, events, stderr = _run(
+        {"kind": "convert", "notebook": "bad.ipynb", "verify": False}, tmp_path
+    )
     assert code == 2 and "Traceback" not in stderr
     assert events[-1]["event"] == "error" and events[-1]["message"].startswith("bad.ipynb")
 
@@ -47,12 +56,21 @@ def test_a_runner_whose_server_died_stops_itself_and_its_kernel(tmp_path: Path) 
     job = "test" + os.urandom(8).hex()
     spec = json.dumps({"kind": "verify", "notebook": DEMO.name, "package": "credit_approval"})
     # a stand-in for the server: starts the runner as the registry does, then is SIGKILLed
-    parent = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
         import subprocess, sys, time
         subprocess.Popen([sys.executable, "-m", "nb2prod_lab.runner", {spec!r}], start_new_session=True,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(600)
-    """)], cwd=tmp_path, env={**os.environ, MARKER_VARIABLE: job}, start_new_session=True)
+    """),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, MARKER_VARIABLE: job},
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 180
         while not any("ipykernel" in " ".join(p.cmdline()) for p in marked_processes(job)):

@@ -7,6 +7,7 @@ skip and say why; `NB2PROD_REQUIRE_BROWSER=1` (set by `make test`) turns those s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -167,10 +168,10 @@ def _stop(server: subprocess.Popen[bytes], lab: Lab) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=10)
-    try:  # anything the server left in its group (job runners)
+    with contextlib.suppress(
+        ProcessLookupError
+    ):  # anything the server left in its group (job runners)
         os.killpg(server.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 @pytest.fixture(scope="session")

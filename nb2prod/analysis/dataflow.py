@@ -17,18 +17,40 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from nb2prod.notebook.ipysyntax import translate
 
 # Methods that change their receiver in place (list, dict, set, deque, DataFrame).
 MUTATING_METHODS = frozenset(
     {
-        "append", "extend", "insert", "remove", "pop", "popitem", "clear", "update", "add",
-        "discard", "sort", "reverse", "setdefault", "difference_update", "intersection_update",
-        "symmetric_difference_update", "appendleft", "extendleft", "popleft", "rotate",
-        "fill", "resize", "itemset", "put", "setflags",
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "pop",
+        "popitem",
+        "clear",
+        "update",
+        "add",
+        "discard",
+        "sort",
+        "reverse",
+        "setdefault",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
+        "appendleft",
+        "extendleft",
+        "popleft",
+        "rotate",
+        "fill",
+        "resize",
+        "itemset",
+        "put",
+        "setflags",
     }
 )
 # Line magics whose argument is Python code run in the user namespace.
@@ -53,7 +75,9 @@ class Mutation:
     line: int
     column: int
     how: str
-    reads_target: bool  # the new value is computed from the same item/attribute (df['a'] = df['a'] * 2)
+    reads_target: (
+        bool  # the new value is computed from the same item/attribute (df['a'] = df['a'] * 2)
+    )
     external: bool = True  # the name was not bound earlier in this cell
 
 
@@ -114,7 +138,9 @@ class CellSymbols:
 
     defines: tuple[Ref, ...] = ()
     uses: tuple[Ref, ...] = ()  # read before being bound in the cell, when the cell runs
-    deferred_uses: tuple[Ref, ...] = ()  # module names read by function bodies, never bound in the cell
+    deferred_uses: tuple[
+        Ref, ...
+    ] = ()  # module names read by function bodies, never bound in the cell
     deletes: tuple[Ref, ...] = ()
     mutations: tuple[Mutation, ...] = ()
     self_rebinds: tuple[Ref, ...] = ()  # x = f(x) / x += 1 on a name the cell did not bind first
@@ -167,7 +193,9 @@ def analyze_tree(tree: ast.Module) -> CellSymbols:
 class _Scope:
     kind: str  # module, function, class, comprehension
     parent: _Scope | None
-    names: set[str] = field(default_factory=set)  # bound so far (module, class) or local (function, comp)
+    names: set[str] = field(
+        default_factory=set
+    )  # bound so far (module, class) or local (function, comp)
     globals_: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
 
@@ -200,8 +228,18 @@ def _root_name(node: ast.AST) -> ast.Name | None:
     return node if isinstance(node, ast.Name) else None
 
 
-_LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop, ast.Constant,
-           ast.Pass, ast.Break, ast.Continue, ast.alias)
+_LEAVES = (
+    ast.expr_context,
+    ast.operator,
+    ast.unaryop,
+    ast.cmpop,
+    ast.boolop,
+    ast.Constant,
+    ast.Pass,
+    ast.Break,
+    ast.Continue,
+    ast.alias,
+)
 
 
 def _local_bindings(body: Iterable[ast.AST]) -> tuple[set[str], set[str], set[str]]:
@@ -234,9 +272,9 @@ def _local_bindings(body: Iterable[ast.AST]) -> tuple[set[str], set[str], set[st
             for alias in node.names:
                 if alias.name != "*":
                     bound.add(alias.asname or alias.name.split(".")[0])
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bound.add(node.name)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+        elif (isinstance(node, ast.ExceptHandler) and node.name) or (
+            isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name
+        ):
             bound.add(node.name)
         elif isinstance(node, ast.MatchMapping) and node.rest:
             bound.add(node.rest)
@@ -268,7 +306,7 @@ def _params(args: ast.arguments) -> set[str]:
 class _CellVisitor(ast.NodeVisitor):
     # ast.NodeVisitor looks up `visit_<Class>` by name on every node; a per-class cache and a
     # field loop without generators make the visitor about twice as fast on real notebooks.
-    _dispatch: dict[type, str] = {}
+    _dispatch: ClassVar[dict[type, str]] = {}
 
     def visit(self, node: ast.AST) -> None:
         kind = type(node)
@@ -327,8 +365,11 @@ class _CellVisitor(ast.NodeVisitor):
             self._statement(inner)
 
     def result(self) -> CellSymbols:
-        deferred = tuple(r for name, r in self.deferred.items() if name not in self.module.names
-                         and name not in self.defines and name not in self.uses)
+        deferred = tuple(
+            r
+            for name, r in self.deferred.items()
+            if name not in self.module.names and name not in self.defines and name not in self.uses
+        )
         return CellSymbols(
             defines=tuple(self.defines.values()),
             uses=tuple(self.uses.values()),
@@ -357,10 +398,16 @@ class _CellVisitor(ast.NodeVisitor):
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
             return None
         owner = call.func.value
-        if not (isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "get_ipython"):
+        if not (
+            isinstance(owner, ast.Call)
+            and isinstance(owner.func, ast.Name)
+            and owner.func.id == "get_ipython"
+        ):
             return None
         method = call.func.attr
-        texts = [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        texts = [
+            a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+        ]
         line = self._line(stmt)
         if method in ("system", "getoutput") and texts:
             self.magics.append(Magic("shell", texts[0].split(" ", 1)[0], texts[0], line))
@@ -413,7 +460,11 @@ class _CellVisitor(ast.NodeVisitor):
         except SyntaxError as exc:
             if expression:
                 return []
-            self.payload_error = ParseFailure(exc.msg or "invalid syntax", line + (exc.lineno or 1) - (0 if body_of_cell_magic else 1), exc.offset or 1)
+            self.payload_error = ParseFailure(
+                exc.msg or "invalid syntax",
+                line + (exc.lineno or 1) - (0 if body_of_cell_magic else 1),
+                exc.offset or 1,
+            )
             return []
         offset = line if body_of_cell_magic else line - 1
         if expression:
@@ -519,31 +570,61 @@ class _CellVisitor(ast.NodeVisitor):
                 if root is not None and self._at_module(root.id):
                     if method in MUTATING_METHODS:
                         self.mutations.append(
-                            Mutation(root.id, self._line(node), node.col_offset + 1, f"method:{method}", False,
-                                     root.id not in self.module.names)
+                            Mutation(
+                                root.id,
+                                self._line(node),
+                                node.col_offset + 1,
+                                f"method:{method}",
+                                False,
+                                root.id not in self.module.names,
+                            )
                         )
-                    elif any(k.arg == "inplace" and isinstance(k.value, ast.Constant) and k.value.value is True
-                             for k in node.keywords):
+                    elif any(
+                        k.arg == "inplace"
+                        and isinstance(k.value, ast.Constant)
+                        and k.value.value is True
+                        for k in node.keywords
+                    ):
                         self.mutations.append(
-                            Mutation(root.id, self._line(node), node.col_offset + 1, "inplace", False,
-                                     root.id not in self.module.names)
+                            Mutation(
+                                root.id,
+                                self._line(node),
+                                node.col_offset + 1,
+                                "inplace",
+                                False,
+                                root.id not in self.module.names,
+                            )
                         )
         self.generic_visit(node)
 
     def _record_call(self, name: str, node: ast.Call) -> None:
-        strings = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
-        strings += [k.value.value for k in node.keywords
-                    if isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)]
-        keywords = tuple(k.arg for k in node.keywords
-                         if k.arg is not None and not (isinstance(k.value, ast.Constant) and k.value.value is None))
+        strings = [
+            a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+        ]
+        strings += [
+            k.value.value
+            for k in node.keywords
+            if isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)
+        ]
+        keywords = tuple(
+            k.arg
+            for k in node.keywords
+            if k.arg is not None
+            and not (isinstance(k.value, ast.Constant) and k.value.value is None)
+        )
         self.calls.append(
             Call(
                 name=name,
                 line=self._line(node),
                 column=node.col_offset + 1,
                 keywords=keywords,
-                false_keywords=tuple(k.arg for k in node.keywords if k.arg is not None
-                                     and isinstance(k.value, ast.Constant) and k.value.value is False),
+                false_keywords=tuple(
+                    k.arg
+                    for k in node.keywords
+                    if k.arg is not None
+                    and isinstance(k.value, ast.Constant)
+                    and k.value.value is False
+                ),
                 n_args=len(node.args),
                 has_star_kwargs=any(k.arg is None for k in node.keywords),
                 string_args=tuple(strings),
@@ -560,8 +641,11 @@ class _CellVisitor(ast.NodeVisitor):
         self.visit(node.body)
         self.scope = saved
 
-    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp,
-                       elements: list[ast.expr]) -> None:
+    def _comprehension(
+        self,
+        node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp,
+        elements: list[ast.expr],
+    ) -> None:
         generators = node.generators
         self.visit(generators[0].iter)  # evaluated in the enclosing scope
         inner = _Scope("comprehension", self.scope)
@@ -595,19 +679,32 @@ class _CellVisitor(ast.NodeVisitor):
         args = node.args
         for default in args.defaults + [d for d in args.kw_defaults if d is not None]:
             self.visit(default)
-        for arg in args.posonlyargs + args.args + args.kwonlyargs + [a for a in (args.vararg, args.kwarg) if a]:
+        for arg in (
+            args.posonlyargs
+            + args.args
+            + args.kwonlyargs
+            + [a for a in (args.vararg, args.kwarg) if a]
+        ):
             if arg.annotation is not None:
                 self.visit(arg.annotation)
         if node.returns is not None:
             self.visit(node.returns)
         self._bind(node.name, node)
         local, globals_, nonlocals = _local_bindings(node.body)
-        inner = _Scope("function", self.scope, names=local | _params(args), globals_=globals_, nonlocals=nonlocals)
+        inner = _Scope(
+            "function",
+            self.scope,
+            names=local | _params(args),
+            globals_=globals_,
+            nonlocals=nonlocals,
+        )
         saved, self.scope = self.scope, inner
         for name in globals_:
             # a function that assigns a global defines it (when called)
-            if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
-                   for n in ast.walk(node)):
+            if any(
+                isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+                for n in ast.walk(node)
+            ):
                 self.defines.setdefault(name, self._ref(name, node))
         for stmt in node.body:
             self._statement(stmt)
@@ -649,9 +746,16 @@ class _CellVisitor(ast.NodeVisitor):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         value = node.value
-        if (self.scope is self.module and isinstance(value, ast.Constant) and isinstance(value.value, str)
-                and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
-            self.strings.append(StringAssign(node.targets[0].id, value.value, self._line(node), node.col_offset + 1))
+        if (
+            self.scope is self.module
+            and isinstance(value, ast.Constant)
+            and isinstance(value.value, str)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            self.strings.append(
+                StringAssign(node.targets[0].id, value.value, self._line(node), node.col_offset + 1)
+            )
         start = len(self.read_log)
         self.visit(node.value)
         self._check_self_rebind(node.targets, self.read_log[start:])
@@ -706,8 +810,16 @@ class _CellVisitor(ast.NodeVisitor):
             if root is not None and self.scope.immediate and self._at_module(root.id):
                 reads_target = augmented or (value is not None and _mentions(value, target))
                 how = "item" if isinstance(target, ast.Subscript) else "attr"
-                self.mutations.append(Mutation(root.id, self._line(target), target.col_offset + 1, how, reads_target,
-                                               root.id not in self.module.names))
+                self.mutations.append(
+                    Mutation(
+                        root.id,
+                        self._line(target),
+                        target.col_offset + 1,
+                        how,
+                        reads_target,
+                        root.id not in self.module.names,
+                    )
+                )
             return
         if isinstance(target, (ast.Tuple, ast.List)):
             for element in target.elts:
@@ -726,8 +838,16 @@ class _CellVisitor(ast.NodeVisitor):
                     self.visit(target.slice)
                 root = _root_name(target)
                 if root is not None and self.scope.immediate and self._at_module(root.id):
-                    self.mutations.append(Mutation(root.id, self._line(target), target.col_offset + 1, "del-item", True,
-                                               root.id not in self.module.names))
+                    self.mutations.append(
+                        Mutation(
+                            root.id,
+                            self._line(target),
+                            target.col_offset + 1,
+                            "del-item",
+                            True,
+                            root.id not in self.module.names,
+                        )
+                    )
             else:
                 self.visit(target)
 
@@ -758,7 +878,7 @@ class _CellVisitor(ast.NodeVisitor):
             self._statement(stmt)
 
     def _block(self, node: ast.AST) -> None:
-        for name, value in ast.iter_fields(node):
+        for _name, value in ast.iter_fields(node):
             if isinstance(value, list):
                 for item in value:
                     if isinstance(item, ast.stmt):
@@ -819,7 +939,12 @@ def strip_options(args: str) -> str:
     while words and words[0].startswith("-") and len(words[0]) > 1:
         option = words.pop(0)
         # options like -n, -r, -p take a value, possibly in a separate word
-        if option in ("-n", "-r", "-p", "-T", "-D", "-s", "-l") and words and words[0] and not words[0].startswith("-"):
+        if (
+            option in ("-n", "-r", "-p", "-T", "-D", "-s", "-l")
+            and words
+            and words[0]
+            and not words[0].startswith("-")
+        ):
             words.pop(0)
     return " ".join(words).strip()
 

@@ -12,7 +12,9 @@ def bind_imports(table: dict[str, str], imports: tuple[Import, ...]) -> None:
             continue
         if imp.name is None:
             # `import a.b` binds `a`; `import a.b as c` binds `c` to `a.b`
-            table[imp.bound_as] = imp.module if imp.bound_as != imp.module.split(".")[0] else imp.bound_as
+            table[imp.bound_as] = (
+                imp.module if imp.bound_as != imp.module.split(".")[0] else imp.bound_as
+            )
         else:
             table[imp.bound_as] = f"{imp.module}.{imp.name}" if imp.module else imp.name
 

@@ -3,16 +3,49 @@
 from __future__ import annotations
 
 STDLIB_RANDOM = frozenset(
-    {"random", "randint", "randrange", "choice", "choices", "shuffle", "sample", "uniform",
-     "gauss", "normalvariate", "lognormvariate", "expovariate", "vonmisesvariate",
-     "gammavariate", "betavariate", "paretovariate", "weibullvariate", "triangular",
-     "getrandbits", "randbytes", "binomialvariate"}
+    {
+        "random",
+        "randint",
+        "randrange",
+        "choice",
+        "choices",
+        "shuffle",
+        "sample",
+        "uniform",
+        "gauss",
+        "normalvariate",
+        "lognormvariate",
+        "expovariate",
+        "vonmisesvariate",
+        "gammavariate",
+        "betavariate",
+        "paretovariate",
+        "weibullvariate",
+        "triangular",
+        "getrandbits",
+        "randbytes",
+        "binomialvariate",
+    }
 )
 # numpy.random attributes that are not draws from the global generator.
 NUMPY_NOT_DRAWS = frozenset(
-    {"seed", "get_state", "set_state", "default_rng", "RandomState", "Generator", "PCG64",
-     "PCG64DXSM", "MT19937", "Philox", "SFC64", "SeedSequence", "BitGenerator"}
+    {
+        "seed",
+        "get_state",
+        "set_state",
+        "default_rng",
+        "RandomState",
+        "Generator",
+        "PCG64",
+        "PCG64DXSM",
+        "MT19937",
+        "Philox",
+        "SFC64",
+        "SeedSequence",
+        "BitGenerator",
+    }
 )
+
 
 def is_global_draw(name: str) -> bool:
     """`name` (qualified) draws from the process-wide generator of `random` or `numpy.random`."""

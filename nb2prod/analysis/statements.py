@@ -18,10 +18,37 @@ from nb2prod.notebook.model import Notebook
 _PAYLOAD_LINE_MAGICS = frozenset({"time", "timeit", "prun"})
 _PAYLOAD_CELL_MAGICS = frozenset({"time", "timeit", "prun", "capture"})
 # Magics that only change how things are shown: dropped without a warning.
-_DISPLAY_MAGICS = frozenset({"matplotlib", "load_ext", "reload_ext", "config", "autoreload", "aimport",
-                             "pinfo", "pinfo2", "psource", "pdef", "pdoc", "who", "whos", "lsmagic",
-                             "precision", "pprint", "xmode", "watermark", "history", "notebook",
-                             "pylab", "pip", "conda", "timeit", "prun", "time", "matplotlib_inline"})
+_DISPLAY_MAGICS = frozenset(
+    {
+        "matplotlib",
+        "load_ext",
+        "reload_ext",
+        "config",
+        "autoreload",
+        "aimport",
+        "pinfo",
+        "pinfo2",
+        "psource",
+        "pdef",
+        "pdoc",
+        "who",
+        "whos",
+        "lsmagic",
+        "precision",
+        "pprint",
+        "xmode",
+        "watermark",
+        "history",
+        "notebook",
+        "pylab",
+        "pip",
+        "conda",
+        "timeit",
+        "prun",
+        "time",
+        "matplotlib_inline",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +78,15 @@ def _magic_call(node: ast.stmt) -> tuple[str, list[str], ast.Call] | None:
     if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
         return None
     owner = value.func.value
-    if not (isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "get_ipython"):
+    if not (
+        isinstance(owner, ast.Call)
+        and isinstance(owner.func, ast.Name)
+        and owner.func.id == "get_ipython"
+    ):
         return None
-    texts = [a.value for a in value.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+    texts = [
+        a.value for a in value.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+    ]
     return value.func.attr, texts, value
 
 
@@ -80,11 +113,20 @@ def _too_deep(tree: ast.Module) -> str | None:
         blocks = max(blocks, level)
         for name in ("body", "orelse", "finalbody", "handlers", "cases"):
             children = getattr(node, name, None)
-            if not isinstance(children, list) or not children or not isinstance(children[0], ast.AST):
+            if (
+                not isinstance(children, list)
+                or not children
+                or not isinstance(children[0], ast.AST)
+            ):
                 continue
             first = children[0]
-            same_line = (name == "handlers" or (name == "orelse" and isinstance(node, ast.If) and len(children) == 1
-                         and isinstance(first, ast.If) and first.col_offset == node.col_offset))  # elif
+            same_line = name == "handlers" or (
+                name == "orelse"
+                and isinstance(node, ast.If)
+                and len(children) == 1
+                and isinstance(first, ast.If)
+                and first.col_offset == node.col_offset
+            )  # elif
             statements.extend((child, level if same_line else level + 1) for child in children)
     if blocks > MAX_BLOCK_DEPTH:
         return f"nests blocks {blocks} deep (at most {MAX_BLOCK_DEPTH}: Python allows 100 indentation levels)"
@@ -103,8 +145,13 @@ def _compile_error(tree: ast.Module) -> str | None:
         try:
             with warnings.catch_warnings():  # `x is 1` and the like: the notebook's business
                 warnings.simplefilter("ignore", SyntaxWarning)
-                compile(ast.Module([node], []), "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
-                        dont_inherit=True)
+                compile(
+                    ast.Module([node], []),
+                    "<cell>",
+                    "exec",
+                    flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+                    dont_inherit=True,
+                )
         except SyntaxError as exc:
             return f"does not compile (line {exc.lineno or 1}): {exc.msg}"
         except (RecursionError, MemoryError):
@@ -124,7 +171,9 @@ def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, .
             problems.append(f"cell {cell.index} does not parse (line {exc.lineno or 1}): {exc.msg}")
             continue
         except (RecursionError, MemoryError):  # CPython's parser gives up on very deep expressions
-            problems.append(f"cell {cell.index} does not parse: nested too deeply for Python's parser")
+            problems.append(
+                f"cell {cell.index} does not parse: nested too deeply for Python's parser"
+            )
             continue
         too_deep = _too_deep(tree) or _compile_error(tree)
         if too_deep:
@@ -140,38 +189,58 @@ def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, .
                 start = min([start] + [d.lineno for d in node.decorator_list])  # type: ignore[attr-defined]
             # comment lines above the statement (blank lines between them too) travel with it
             first = start
-            while first - 1 > previous_end and (lines[first - 2].lstrip().startswith("#")
-                                                or not lines[first - 2].strip()):
+            while first - 1 > previous_end and (
+                lines[first - 2].lstrip().startswith("#") or not lines[first - 2].strip()
+            ):
                 first -= 1
             while first < start and not lines[first - 1].strip():
                 first += 1  # but not the blank lines before the first comment
             end = node.end_lineno or node.lineno
             if node is tree.body[-1]:
                 # comments after the cell's last statement stay with it
-                while end < len(lines) and (lines[end].lstrip().startswith("#") or not lines[end].strip()):
+                while end < len(lines) and (
+                    lines[end].lstrip().startswith("#") or not lines[end].strip()
+                ):
                     end += 1
                 while end > (node.end_lineno or node.lineno) and not lines[end - 1].strip():
                     end -= 1
-            text = "\n".join(lines[first - 1:end])
+            text = "\n".join(lines[first - 1 : end])
             previous_end = end
             for piece in _rewrite(node, text):
                 code_text, rewrite, requirement, dropped = piece
                 try:
                     piece_tree = ast.parse(code_text)
                 except SyntaxError as exc:  # the Python body of a cell magic such as %%time
-                    problems.append(f"cell {cell.index} does not parse (line {start + (exc.lineno or 1)}): {exc.msg}")
+                    problems.append(
+                        f"cell {cell.index} does not parse (line {start + (exc.lineno or 1)}): {exc.msg}"
+                    )
                     continue
                 except (RecursionError, MemoryError):
-                    problems.append(f"cell {cell.index} does not parse: nested too deeply for Python's parser")
+                    problems.append(
+                        f"cell {cell.index} does not parse: nested too deeply for Python's parser"
+                    )
                     continue
                 error = _compile_error(piece_tree)
                 if error:
                     problems.append(f"cell {cell.index} {error}")
                     continue
                 symbols = analyze_tree(piece_tree) if code_text.strip() else CellSymbols()
-                statements.append(Statement(cell.index, cell.id, position, start, code_text, symbols, piece_tree,
-                                            rewrite, requirement, dropped, node.end_lineno or start,
-                                            same_lines))
+                statements.append(
+                    Statement(
+                        cell.index,
+                        cell.id,
+                        position,
+                        start,
+                        code_text,
+                        symbols,
+                        piece_tree,
+                        rewrite,
+                        requirement,
+                        dropped,
+                        node.end_lineno or start,
+                        same_lines,
+                    )
+                )
                 position += 1
     return _bind_displayed_values(statements), tuple(problems)
 
@@ -187,7 +256,9 @@ def _bind_displayed_values(statements: list[Statement]) -> tuple[Statement, ...]
         last_in_cell[st.cell] = index
     for reader in [i for i, st in enumerate(result) if any(r.name == "_" for r in st.symbols.uses)]:
         cell = result[reader].cell
-        candidates = [i for c, i in last_in_cell.items() if c < cell and _is_shown_expression(result[i])]
+        candidates = [
+            i for c, i in last_in_cell.items() if c < cell and _is_shown_expression(result[i])
+        ]
         if not candidates:
             continue
         shown = result[max(candidates)]
@@ -196,11 +267,16 @@ def _bind_displayed_values(statements: list[Statement]) -> tuple[Statement, ...]
         node = shown.tree.body[-1]
         lines = shown.code.splitlines()
         line = lines[node.lineno - 1]
-        lines[node.lineno - 1] = line[:node.col_offset] + "_ = " + line[node.col_offset:]
+        lines[node.lineno - 1] = line[: node.col_offset] + "_ = " + line[node.col_offset :]
         code = "\n".join(lines)
         tree = ast.parse(code)
-        result[max(candidates)] = replace(shown, code=code, symbols=analyze_tree(tree), tree=tree,
-                                          rewrite="displayed value bound to `_` (a later cell reads it)")
+        result[max(candidates)] = replace(
+            shown,
+            code=code,
+            symbols=analyze_tree(tree),
+            tree=tree,
+            rewrite="displayed value bound to `_` (a later cell reads it)",
+        )
     return tuple(result)
 
 
@@ -222,7 +298,7 @@ def _rewrite_body(body: str, note: str) -> list[tuple[str, str | None, str | Non
     for node in tree.body:
         decorators = getattr(node, "decorator_list", None) or []
         first = min([node.lineno] + [d.lineno for d in decorators])
-        text = "\n".join(lines[first - 1:node.end_lineno or node.lineno])
+        text = "\n".join(lines[first - 1 : node.end_lineno or node.lineno])
         for piece, rewrite, requirement, dropped in _rewrite(node, text):
             pieces.append((piece, f"{note}; {rewrite}" if rewrite else note, requirement, dropped))
     return pieces
@@ -245,7 +321,14 @@ def _rewrite(node: ast.stmt, text: str) -> list[tuple[str, str | None, str | Non
             return [(f"os.chdir({args.strip()!r})", "%cd became os.chdir (review it)", None, False)]
         if name == "env" and "=" in args:
             key, _, value = args.partition("=")
-            return [(f"os.environ[{key.strip()!r}] = {value.strip()!r}", "%env became os.environ", None, False)]
+            return [
+                (
+                    f"os.environ[{key.strip()!r}] = {value.strip()!r}",
+                    "%env became os.environ",
+                    None,
+                    False,
+                )
+            ]
         if name in ("pip", "conda") and args.split()[:1] == ["install"]:
             return [("", f"%{name} install became a requirement", " ".join(args.split()[1:]), True)]
         if name in _DISPLAY_MAGICS:
@@ -254,11 +337,15 @@ def _rewrite(node: ast.stmt, text: str) -> list[tuple[str, str | None, str | Non
     if method == "run_cell_magic" and len(texts) >= 3:
         name, header, body = texts
         if name in _PAYLOAD_CELL_MAGICS:
-            note = f"%%{name} removed" + (" (its captured output is not kept)" if name == "capture" else "")
+            note = f"%%{name} removed" + (
+                " (its captured output is not kept)" if name == "capture" else ""
+            )
             if may_have_ipython_syntax(body):
                 return _rewrite_body(body, note)
             return [(body.rstrip("\n"), note, None, False)]
-        if name in ("bash", "sh") or (name == "script" and header.split()[:1] in (["bash"], ["sh"])):
+        if name in ("bash", "sh") or (
+            name == "script" and header.split()[:1] in (["bash"], ["sh"])
+        ):
             command = f"subprocess.run(['bash', '-c', {body!r}], check=True)"
             return [(command, f"%%{name} became subprocess.run (review it)", None, False)]
         return [("", f"%%{name} cell dropped: not converted, review what it did", None, True)]
@@ -268,8 +355,10 @@ def _rewrite(node: ast.stmt, text: str) -> list[tuple[str, str | None, str | Non
             return [("", "!pip install became a requirement", " ".join(command.split()[2:]), True)]
         # like IPython, a failing command does not raise; its output is captured when assigned
         if assigned is not None:
-            code = (f"{assigned} = subprocess.run({command!r}, shell=True, "
-                    "capture_output=True, text=True).stdout.splitlines()")
+            code = (
+                f"{assigned} = subprocess.run({command!r}, shell=True, "
+                "capture_output=True, text=True).stdout.splitlines()"
+            )
         else:
             code = f"subprocess.run({command!r}, shell=True)"
         return [(code, "!cmd became subprocess.run (review it)", None, False)]

@@ -16,9 +16,31 @@ from nb2prod.notebook.model import Cell, Notebook
 # Names IPython puts in the user namespace, beyond Python's builtins.
 IPYTHON_NAMES = frozenset(
     {
-        "get_ipython", "display", "In", "Out", "exit", "quit", "_", "__", "___", "_i", "_ii",
-        "_iii", "_ih", "_oh", "_dh", "_sh", "__name__", "__doc__", "__builtins__", "__spec__",
-        "__loader__", "__package__", "__builtin__", "__session__", "__vsc_ipynb_file__",
+        "get_ipython",
+        "display",
+        "In",
+        "Out",
+        "exit",
+        "quit",
+        "_",
+        "__",
+        "___",
+        "_i",
+        "_ii",
+        "_iii",
+        "_ih",
+        "_oh",
+        "_dh",
+        "_sh",
+        "__name__",
+        "__doc__",
+        "__builtins__",
+        "__spec__",
+        "__loader__",
+        "__package__",
+        "__builtin__",
+        "__session__",
+        "__vsc_ipynb_file__",
     }
 )
 _HISTORY_NAME = re.compile(r"_i{0,3}\d+$")

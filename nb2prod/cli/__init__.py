@@ -72,10 +72,15 @@ def main(argv: list[str] | None = None) -> int:
         import tempfile
         import traceback
 
-        with tempfile.NamedTemporaryFile("w", prefix="nb2prod-crash-", suffix=".txt", delete=False) as handle:
+        with tempfile.NamedTemporaryFile(
+            "w", prefix="nb2prod-crash-", suffix=".txt", delete=False
+        ) as handle:
             traceback.print_exc(file=handle)
-        print(f"nb2prod: internal error: {type(exc).__name__}: {exc} (please report this at the nb2prod "
-              f"issue tracker; traceback in {handle.name})", file=sys.stderr)
+        print(
+            f"nb2prod: internal error: {type(exc).__name__}: {exc} (please report this at the nb2prod "
+            f"issue tracker; traceback in {handle.name})",
+            file=sys.stderr,
+        )
         return ExitCode.INTERNAL
 
 

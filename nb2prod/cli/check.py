@@ -15,19 +15,33 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         description="Report hidden state in notebooks: out-of-order runs, stale outputs, "
         "undefined names, unseeded randomness and more (rules NB101-NB112).",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="notebook files or folders (searched recursively)")
-    p.add_argument("--select", metavar="CODES", help="only these rule codes or prefixes, comma-separated (e.g. NB101,NB11)")
-    p.add_argument("--ignore", metavar="CODES", help="skip these rule codes or prefixes, comma-separated")
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH", help="notebook files or folders (searched recursively)"
+    )
+    p.add_argument(
+        "--select",
+        metavar="CODES",
+        help="only these rule codes or prefixes, comma-separated (e.g. NB101,NB11)",
+    )
+    p.add_argument(
+        "--ignore", metavar="CODES", help="skip these rule codes or prefixes, comma-separated"
+    )
     p.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
     p.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
-                   help="worker processes (default: one per core)")
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes (default: one per core)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from nb2prod.lint.check import CheckRequest, Failed, check_paths
     from nb2prod.core.config import config_for, parse_codes
     from nb2prod.core.errors import ConfigError
+    from nb2prod.lint.check import CheckRequest, Failed, check_paths
     from nb2prod.lint.formats import RENDERERS
     from nb2prod.notebook.load import iter_notebook_paths
 

@@ -17,13 +17,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     p.add_argument("notebook", metavar="NOTEBOOK")
     p.add_argument("--out", metavar="DIR", help="output folder (default: <notebook folder>/<name>)")
-    p.add_argument("--name", metavar="PKG", help="package name (default: from the notebook's file name)")
-    p.add_argument("--force", action="store_true", help="replace an output folder nb2prod did not create")
-    p.add_argument("--python", metavar="PATH", help="interpreter whose packages pin the dependencies "
-                   "(default: the notebook's kernel)")
+    p.add_argument(
+        "--name", metavar="PKG", help="package name (default: from the notebook's file name)"
+    )
+    p.add_argument(
+        "--force", action="store_true", help="replace an output folder nb2prod did not create"
+    )
+    p.add_argument(
+        "--python",
+        metavar="PATH",
+        help="interpreter whose packages pin the dependencies (default: the notebook's kernel)",
+    )
     p.add_argument("--no-pin", action="store_true", help="write unpinned dependency names")
-    p.add_argument("--no-verify", action="store_true",
-                   help="skip running the notebook and the package to compare them (static checks only)")
+    p.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="skip running the notebook and the package to compare them (static checks only)",
+    )
     from nb2prod.cli.verify import add_arguments
 
     add_arguments(p)
@@ -37,14 +47,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from nb2prod.core.config import config_for
     from nb2prod.convert.build import convert
+    from nb2prod.core.config import config_for
     from nb2prod.core.errors import InputError, InternalError
 
     try:
         roles = config_for(args.notebook).roles
-        result = convert(args.notebook, args.out, package=args.name, force=args.force, role_overrides=roles,
-                         pin=not args.no_pin, python=args.python)
+        result = convert(
+            args.notebook,
+            args.out,
+            package=args.name,
+            force=args.force,
+            role_overrides=roles,
+            pin=not args.no_pin,
+            python=args.python,
+        )
     except InputError as exc:
         print(f"nb2prod: error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
@@ -54,8 +71,10 @@ def _run(args: argparse.Namespace) -> int:
     plan = result.plan
     modules = ", ".join(plan.modules) or "no modules"
     print(f"{args.notebook}: wrote package '{plan.package}' to {result.out_dir}")
-    print(f"  {len(plan.functions)} functions in {modules}; {len(plan.config)} config fields; "
-          f"{len(plan.dropped)} statements left out (exploration)")
+    print(
+        f"  {len(plan.functions)} functions in {modules}; {len(plan.config)} config fields; "
+        f"{len(plan.dropped)} statements left out (exploration)"
+    )
     for warning in plan.warnings:
         print(f"  warning: {warning}")
     if args.no_verify:
@@ -63,7 +82,8 @@ def _run(args: argparse.Namespace) -> int:
         return ExitCode.OK
     from nb2prod.cli.verify import verify_one
 
-    code, text = verify_one(args.notebook, str(result.out_dir), args.kernel, args.timeout,
-                            not args.no_second_run, True)
+    code, text = verify_one(
+        args.notebook, str(result.out_dir), args.kernel, args.timeout, not args.no_second_run, True
+    )
     print(text)
     return code

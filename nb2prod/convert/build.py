@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from nb2prod.notebook.load import load
 from nb2prod.convert.plan import Plan, make_plan
 from nb2prod.convert.render import Package, render
 from nb2prod.convert.static_check import check_package
 from nb2prod.convert.write import write_package
+from nb2prod.notebook.load import load
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,9 +21,14 @@ class Converted:
     package: Package
 
 
-def build(notebook_path: str, *, package: str | None = None,
-          role_overrides: Mapping[str, str] | None = None, pin: bool = True,
-          python: str | None = None) -> tuple[Plan, Package]:
+def build(
+    notebook_path: str,
+    *,
+    package: str | None = None,
+    role_overrides: Mapping[str, str] | None = None,
+    pin: bool = True,
+    python: str | None = None,
+) -> tuple[Plan, Package]:
     """Plan and render in memory, and check the result; nothing is written.
 
     With `pin`, dependencies are pinned from evidence (`nb2prod pin`); without, or when the
@@ -39,17 +44,27 @@ def build(notebook_path: str, *, package: str | None = None,
         try:
             dependencies = list(plan_requirements(plan, python, notebook=notebook))
         except InputError as exc:
-            plan = replace(plan, warnings=(*plan.warnings, f"dependencies left unpinned: {exc.message}"))
+            plan = replace(
+                plan, warnings=(*plan.warnings, f"dependencies left unpinned: {exc.message}")
+            )
     rendered = render(plan, dependencies)
     check_package(plan, rendered, lambda p: render(p, dependencies))
     return plan, rendered
 
 
-def convert(notebook_path: str, out_dir: str | None = None, *, package: str | None = None,
-            force: bool = False, role_overrides: Mapping[str, str] | None = None, pin: bool = True,
-            python: str | None = None) -> Converted:
-    plan, rendered = build(notebook_path, package=package, role_overrides=role_overrides, pin=pin,
-                           python=python)
+def convert(
+    notebook_path: str,
+    out_dir: str | None = None,
+    *,
+    package: str | None = None,
+    force: bool = False,
+    role_overrides: Mapping[str, str] | None = None,
+    pin: bool = True,
+    python: str | None = None,
+) -> Converted:
+    plan, rendered = build(
+        notebook_path, package=package, role_overrides=role_overrides, pin=pin, python=python
+    )
     target = Path(out_dir) if out_dir else Path(notebook_path).resolve().parent / plan.package
     written = write_package(rendered, target, notebook=Path(notebook_path), force=force)
     return Converted(notebook_path, written, plan, rendered)

@@ -12,11 +12,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from nb2prod.analysis.statements import Statement, split_cells
 from nb2prod.analysis.symbols import is_known_name
+from nb2prod.convert.roles import Role, RoleDecision, classify, config_assignment, headings
 from nb2prod.core.errors import InputError
 from nb2prod.notebook.model import Notebook
-from nb2prod.convert.roles import Role, RoleDecision, classify, config_assignment, headings
-from nb2prod.analysis.statements import Statement, split_cells
 
 MODULE_OF_ROLE = {
     Role.DATA: "data",
@@ -31,9 +31,37 @@ _VERBS = {
     Role.BUSINESS: "apply",
 }
 _LEADING_VERBS = frozenset(
-    {"load", "read", "build", "compute", "train", "fit", "evaluate", "predict", "score", "decide",
-     "apply", "prepare", "clean", "make", "create", "split", "transform", "engineer", "get", "run",
-     "calculate", "estimate", "select", "tune", "validate", "test", "generate", "preprocess", "encode"}
+    {
+        "load",
+        "read",
+        "build",
+        "compute",
+        "train",
+        "fit",
+        "evaluate",
+        "predict",
+        "score",
+        "decide",
+        "apply",
+        "prepare",
+        "clean",
+        "make",
+        "create",
+        "split",
+        "transform",
+        "engineer",
+        "get",
+        "run",
+        "calculate",
+        "estimate",
+        "select",
+        "tune",
+        "validate",
+        "test",
+        "generate",
+        "preprocess",
+        "encode",
+    }
 )
 _PATHLIKE = re.compile(r"(path|dir|folder|file|root)", re.I)
 # black's time grows with the square of a module's length (4,000 statements: ~30 s of convert);
@@ -152,21 +180,33 @@ def _defines(st: Statement) -> list[str]:
     return list(seen)
 
 
-def make_plan(notebook: Notebook, *, package: str | None = None,
-              role_overrides: Mapping[str, str] | None = None) -> Plan:
+def make_plan(
+    notebook: Notebook,
+    *,
+    package: str | None = None,
+    role_overrides: Mapping[str, str] | None = None,
+) -> Plan:
     """Plan the package for a notebook; raise `InputError` when a cell cannot be converted."""
     cells = sum(1 for c in notebook.code_cells if not c.is_blank)
     if cells > MAX_STATEMENTS:  # checked before parsing: 50,000 cells would take ~20 s to split
         raise InputError(notebook.path, f"has {cells:,} code cells; {_TOO_MANY}", kind="too-large")
     statements, problems = split_cells(notebook)
     if len(statements) > MAX_STATEMENTS:
-        raise InputError(notebook.path, f"has {len(statements):,} top-level statements; {_TOO_MANY}",
-                         kind="too-large")
+        raise InputError(
+            notebook.path,
+            f"has {len(statements):,} top-level statements; {_TOO_MANY}",
+            kind="too-large",
+        )
     if problems:
         first = problems[0]
         cell = int(first.split()[1])
-        raise InputError(notebook.path, f"cannot convert: {first}", kind="unparsable-cell", cell=cell,
-                         cell_id=notebook.cells[cell].id)
+        raise InputError(
+            notebook.path,
+            f"cannot convert: {first}",
+            kind="unparsable-cell",
+            cell=cell,
+            cell_id=notebook.cells[cell].id,
+        )
     decisions = classify(notebook, statements, role_overrides)
     kept = _keep_needed(statements, decisions)
     warnings: list[str] = []
@@ -175,23 +215,42 @@ def make_plan(notebook: Notebook, *, package: str | None = None,
         if st.rewrite and (not st.dropped_magic or "review" in st.rewrite):
             warnings.append(f"cell {st.cell}: {st.rewrite}")
         if any(isinstance(n, ast.Await) for n in ast.walk(st.tree)) and not any(
-                isinstance(n, (ast.AsyncFunctionDef,)) for n in ast.walk(st.tree)):
-            raise InputError(notebook.path, f"cannot convert: cell {st.cell} uses top-level await, which "
-                             "a plain function cannot run", kind="unsupported-code", cell=st.cell,
-                             cell_id=st.cell_id)
-    for st, d, keep in zip(statements, decisions, kept):
+            isinstance(n, (ast.AsyncFunctionDef,)) for n in ast.walk(st.tree)
+        ):
+            raise InputError(
+                notebook.path,
+                f"cannot convert: cell {st.cell} uses top-level await, which "
+                "a plain function cannot run",
+                kind="unsupported-code",
+                cell=st.cell,
+                cell_id=st.cell_id,
+            )
+    for st, d, keep in zip(statements, decisions, kept, strict=False):
         # `from m import *` inside a loop or `if` is fine at module level, a SyntaxError in a function
-        if keep and d.role is not Role.IMPORT and any(
-                isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names) for n in ast.walk(st.tree)):
-            raise InputError(notebook.path, f"cannot convert: cell {st.cell} has a star import inside a block, "
-                             "which Python allows only at module level (import the names it uses)",
-                             kind="unsupported-code", cell=st.cell, cell_id=st.cell_id)
+        if (
+            keep
+            and d.role is not Role.IMPORT
+            and any(
+                isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names)
+                for n in ast.walk(st.tree)
+            )
+        ):
+            raise InputError(
+                notebook.path,
+                f"cannot convert: cell {st.cell} has a star import inside a block, "
+                "which Python allows only at module level (import the names it uses)",
+                kind="unsupported-code",
+                cell=st.cell,
+                cell_id=st.cell_id,
+            )
 
-    imports = tuple(st for st, d in zip(statements, decisions) if d.role is Role.IMPORT)
+    imports = tuple(
+        st for st, d in zip(statements, decisions, strict=False) if d.role is Role.IMPORT
+    )
     config: list[ConfigField] = []
     config_names: set[str] = set()
     fields_seen: set[str] = set()
-    for st, d, keep in zip(statements, decisions, kept):
+    for st, d, keep in zip(statements, decisions, kept, strict=False):
         if d.role is Role.CONFIG and keep:
             name = config_assignment(st.tree)
             if name is None:
@@ -205,32 +264,44 @@ def make_plan(notebook: Notebook, *, package: str | None = None,
                 # redefined literal: later assignments stay in code, the first is the parameter
                 continue
             config_names.add(name)
-            config.append(ConfigField(name, field_name, value, type_name, is_path, st.cell, st.position))
+            config.append(
+                ConfigField(name, field_name, value, type_name, is_path, st.cell, st.position)
+            )
 
     # definitions (def/class) move unchanged to their role's module, unless the name is bound
     # again elsewhere: then module level would see only the last one, so it stays in the flow
     bindings: dict[str, int] = {}
-    for st, keep in zip(statements, kept):
+    for st, keep in zip(statements, kept, strict=False):
         if keep:
             for ref in st.symbols.defines:
                 bindings[ref.name] = bindings.get(ref.name, 0) + 1
     definitions: list[Definition] = []
     definition_names: set[str] = set()
     body_statements: list[tuple[Statement, RoleDecision]] = []
-    for st, d, keep in zip(statements, decisions, kept):
+    for st, d, keep in zip(statements, decisions, kept, strict=False):
         if not keep or d.role in (Role.IMPORT,):
             continue
-        if d.role is Role.CONFIG and config_assignment(st.tree) in config_names and _first_config(st, config):
+        if (
+            d.role is Role.CONFIG
+            and config_assignment(st.tree) in config_names
+            and _first_config(st, config)
+        ):
             continue
         tree = st.tree
-        if tree.body and all(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                             and bindings.get(n.name, 0) == 1 for n in tree.body):
+        if tree.body and all(
+            isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+            and bindings.get(n.name, 0) == 1
+            for n in tree.body
+        ):
             role = d.role if d.role in MODULE_OF_ROLE else Role.FEATURES
             for node in tree.body:
                 definition_names.add(node.name)  # type: ignore[attr-defined]
             names = [n.name for n in tree.body]  # type: ignore[attr-defined]
-            global_reads = tuple(r.name for r in st.symbols.deferred_uses + st.symbols.uses
-                                 if not is_known_name(r.name))
+            global_reads = tuple(
+                r.name
+                for r in st.symbols.deferred_uses + st.symbols.uses
+                if not is_known_name(r.name)
+            )
             definitions.append(Definition(names[0], MODULE_OF_ROLE[role], st, global_reads))
             continue
         role = d.role if d.role in MODULE_OF_ROLE else Role.FEATURES
@@ -241,21 +312,37 @@ def make_plan(notebook: Notebook, *, package: str | None = None,
     groups: list[list[Statement]] = []
     group_roles: list[Role] = []
     for st, d in body_statements:
-        if groups and group_roles[-1] is d.role and heading_of.get(groups[-1][-1].cell) == heading_of.get(st.cell):
+        if (
+            groups
+            and group_roles[-1] is d.role
+            and heading_of.get(groups[-1][-1].cell) == heading_of.get(st.cell)
+        ):
             groups[-1].append(st)
         else:
             groups.append([st])
             group_roles.append(d.role)
 
-    functions = _functions(groups, group_roles, heading_of, config_names, import_names, definition_names,
-                           definitions, warnings)
+    functions = _functions(
+        groups,
+        group_roles,
+        heading_of,
+        config_names,
+        import_names,
+        definition_names,
+        definitions,
+        warnings,
+    )
     for d in definitions:
         early = [r.name for r in d.statement.symbols.uses if r.name in config_names]
         if early:
-            warnings.append(f"{d.name}() reads {', '.join(dict.fromkeys(early))} when it is defined (default "
-                            "arguments or decorators): command-line overrides of those fields do not reach it")
+            warnings.append(
+                f"{d.name}() reads {', '.join(dict.fromkeys(early))} when it is defined (default "
+                "arguments or decorators): command-line overrides of those fields do not reach it"
+            )
     # definitions read globals: the pipeline sets them; warn when none of ours produces them
-    produced = {n for f in functions for n in f.returns} | config_names | import_names | definition_names
+    produced = (
+        {n for f in functions for n in f.returns} | config_names | import_names | definition_names
+    )
     for d in definitions:
         missing = [n for n in d.global_reads if n not in produced and n not in {d.name}]
         if missing:
@@ -269,12 +356,27 @@ def make_plan(notebook: Notebook, *, package: str | None = None,
     for d in definitions:
         placed[d.statement.key] = d.name
     planned = tuple(
-        PlannedStatement(st, d.role, d.reason, keep,
-                         placed.get(st.key) or ("config.py" if d.role is Role.CONFIG and keep else None))
-        for st, d, keep in zip(statements, decisions, kept)
+        PlannedStatement(
+            st,
+            d.role,
+            d.reason,
+            keep,
+            placed.get(st.key) or ("config.py" if d.role is Role.CONFIG and keep else None),
+        )
+        for st, d, keep in zip(statements, decisions, kept, strict=False)
     )
-    return Plan(notebook.path, package_name(notebook.path, package), imports, tuple(config),
-                tuple(definitions), tuple(functions), planned, tuple(results), requirements, tuple(warnings))
+    return Plan(
+        notebook.path,
+        package_name(notebook.path, package),
+        imports,
+        tuple(config),
+        tuple(definitions),
+        tuple(functions),
+        planned,
+        tuple(results),
+        requirements,
+        tuple(warnings),
+    )
 
 
 def _first_config(st: Statement, config: Sequence[ConfigField]) -> bool:
@@ -286,7 +388,12 @@ def _looks_like_path(name: str, value: str) -> bool:
     """A string parameter that names a file or folder: by its name and by how it reads."""
     if not _PATHLIKE.search(name) or value.startswith(("http://", "https://", "s3://", "gs://")):
         return False
-    return "/" in value or "\\" in value or bool(re.search(r"\.[A-Za-z0-9]{1,5}$", value)) or value in (".", "..")
+    return (
+        "/" in value
+        or "\\" in value
+        or bool(re.search(r"\.[A-Za-z0-9]{1,5}$", value))
+        or value in (".", "..")
+    )
 
 
 def _keep_needed(statements: Sequence[Statement], decisions: Sequence[RoleDecision]) -> list[bool]:
@@ -332,9 +439,16 @@ def _type_name(node: ast.AST) -> str:
     return "object"
 
 
-def _functions(groups: list[list[Statement]], roles: list[Role], heading_of: Mapping[int, str],
-               config_names: set[str], import_names: set[str], definition_names: set[str],
-               definitions: Sequence[Definition], warnings: list[str]) -> list[Function]:
+def _functions(
+    groups: list[list[Statement]],
+    roles: list[Role],
+    heading_of: Mapping[int, str],
+    config_names: set[str],
+    import_names: set[str],
+    definition_names: set[str],
+    definitions: Sequence[Definition],
+    warnings: list[str],
+) -> list[Function]:
     """Signatures: parameters are names earlier groups produced; returns are what later code reads."""
     producer: dict[str, int] = {}  # name -> index of the last group defining it
     params_of: list[list[str]] = []
@@ -356,9 +470,8 @@ def _functions(groups: list[list[Statement]], roles: list[Role], heading_of: Map
                 elif name in config_names:
                     if name not in configs:
                         configs.append(name)
-                elif name in definition_names:
-                    if name not in defs_used:
-                        defs_used.append(name)
+                elif name in definition_names and name not in defs_used:
+                    defs_used.append(name)
             rebinds = {r.name for r in st.symbols.defines}
             for name in _defines(st):
                 if name in import_names and name not in rebinds:
@@ -378,13 +491,17 @@ def _functions(groups: list[list[Statement]], roles: list[Role], heading_of: Map
     taken: set[str] = set(definition_names) | import_names | config_names
     for index, group in enumerate(groups):
         later_uses: set[str] = set()
-        for later in params_of[index + 1:]:
+        for later in params_of[index + 1 :]:
             later_uses |= set(later)
         is_last = index == len(groups) - 1
         scaffolding = _scaffolding(group) if is_last else set()
-        returns = [n for n in defines_of[index]
-                   if (n in later_uses and _last_producer_before(n, index, defines_of, params_of))
-                   or n in definition_reads or (is_last and not n.startswith("_") and n not in scaffolding)]
+        returns = [
+            n
+            for n in defines_of[index]
+            if (n in later_uses and _last_producer_before(n, index, defines_of, params_of))
+            or n in definition_reads
+            or (is_last and not n.startswith("_") and n not in scaffolding)
+        ]
         # a value assigned and never read again is a result, not something to throw away;
         # so is a fitted model
         for name in _unread_assignments(group) + _fitted(group):
@@ -392,9 +509,19 @@ def _functions(groups: list[list[Statement]], roles: list[Role], heading_of: Map
                 returns.append(name)
         name = _function_name(group, roles[index], heading_of, returns or defines_of[index], taken)
         taken.add(name)
-        functions.append(Function(name, roles[index], MODULE_OF_ROLE[roles[index]], tuple(params_of[index]),
-                                  tuple(returns), tuple(config_of[index]), tuple(group),
-                                  heading_of.get(group[0].cell, ""), tuple(defs_of[index])))
+        functions.append(
+            Function(
+                name,
+                roles[index],
+                MODULE_OF_ROLE[roles[index]],
+                tuple(params_of[index]),
+                tuple(returns),
+                tuple(config_of[index]),
+                tuple(group),
+                heading_of.get(group[0].cell, ""),
+                tuple(defs_of[index]),
+            )
+        )
     return functions
 
 
@@ -410,7 +537,9 @@ def _scaffolding(group: Sequence[Statement]) -> set[str]:
             if isinstance(node, (ast.For, ast.AsyncFor)):
                 targets = [node.target]
             elif isinstance(node, (ast.With, ast.AsyncWith)):
-                targets = [item.optional_vars for item in node.items if item.optional_vars is not None]
+                targets = [
+                    item.optional_vars for item in node.items if item.optional_vars is not None
+                ]
             elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
                 for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                     other |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
@@ -452,7 +581,9 @@ def _fitted(group: Sequence[Statement]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _last_producer_before(name: str, index: int, defines_of: list[list[str]], params_of: list[list[str]]) -> bool:
+def _last_producer_before(
+    name: str, index: int, defines_of: list[list[str]], params_of: list[list[str]]
+) -> bool:
     """Whether some later group reads `name` while this group is its latest producer."""
     for later in range(index + 1, len(defines_of)):
         if name in params_of[later]:
@@ -462,12 +593,20 @@ def _last_producer_before(name: str, index: int, defines_of: list[list[str]], pa
     return False
 
 
-def _function_name(group: Sequence[Statement], role: Role, heading_of: Mapping[int, str],
-                   outputs: Sequence[str], taken: set[str]) -> str:
+def _function_name(
+    group: Sequence[Statement],
+    role: Role,
+    heading_of: Mapping[int, str],
+    outputs: Sequence[str],
+    taken: set[str],
+) -> str:
     heading = _slug(heading_of.get(group[0].cell, ""))
     verb = _VERBS[role]
-    if role is Role.MODEL and not any(c.name.endswith(".fit") or c.name == "fit" or c.name.endswith(".fit_transform")
-                                      for st in group for c in st.symbols.calls):
+    if role is Role.MODEL and not any(
+        c.name.endswith(".fit") or c.name == "fit" or c.name.endswith(".fit_transform")
+        for st in group
+        for c in st.symbols.calls
+    ):
         verb = "evaluate"
     if heading:
         base = heading if heading.split("_")[0] in _LEADING_VERBS else f"{verb}_{heading}"

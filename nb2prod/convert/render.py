@@ -21,10 +21,10 @@ import jinja2
 import libcst as cst
 
 from nb2prod import __version__
-from nb2prod.core.errors import InternalError
-from nb2prod.convert.plan import Definition, Function, Plan
 from nb2prod.analysis.imports import bind_imports
 from nb2prod.analysis.statements import Statement
+from nb2prod.convert.plan import Definition, Function, Plan
+from nb2prod.core.errors import InternalError
 
 _BLACK_MODE = black.Mode()  # 88 columns: what black, isort and ruff agree on by default
 MODULE_TITLES = {
@@ -51,7 +51,7 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.FunctionLoader(_template_source),
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
-        autoescape=False,  # noqa: S701 - we render Python and TOML, not HTML
+        autoescape=False,
     )
     env.filters["first_line"] = lambda text: (text.strip().splitlines() or [""])[0][:80]
     return env
@@ -95,18 +95,22 @@ def _prune_imports(code: str, package: str) -> str:
             used.add(node.id)
     head = 0  # last line of the module's docstring and leading imports
     for node in tree.body:
-        if not (isinstance(node, (ast.Import, ast.ImportFrom))
-                or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))):
+        if not (
+            isinstance(node, (ast.Import, ast.ImportFrom))
+            or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+        ):
             break
         head = node.end_lineno or node.lineno
     lines = code.splitlines(keepends=True)
     edits: list[tuple[int, int, str]] = []
     for node in tree.body:
         if not isinstance(node, (ast.Import, ast.ImportFrom)) or (
-                isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+            isinstance(node, ast.ImportFrom) and node.module == "__future__"
+        ):
             continue
-        kept = [a for a in node.names
-                if a.name == "*" or (a.asname or a.name.split(".")[0]) in used]
+        kept = [
+            a for a in node.names if a.name == "*" or (a.asname or a.name.split(".")[0]) in used
+        ]
         if len(kept) == len(node.names):
             continue
         text = ""
@@ -118,7 +122,7 @@ def _prune_imports(code: str, package: str) -> str:
                 text = f"from {'.' * node.level}{node.module or ''} import {names}\n"
         edits.append((node.lineno, node.end_lineno or node.lineno, text))
     for start, end, text in reversed(edits):
-        lines[start - 1:end] = [text]
+        lines[start - 1 : end] = [text]
         if end <= head:
             head -= end - start  # those lines became one
     # isort gets the leading block and the line after it (its blank-line rule looks there): given
@@ -127,7 +131,9 @@ def _prune_imports(code: str, package: str) -> str:
     while head < len(lines) and not lines[head].strip():
         head += 1
     head = min(head + 1, len(lines))
-    return isort.code("".join(lines[:head]), profile="black", known_first_party=[package]) + "".join(lines[head:])
+    return isort.code(
+        "".join(lines[:head]), profile="black", known_first_party=[package]
+    ) + "".join(lines[head:])
 
 
 def _statement_nodes(statement: Statement) -> list[cst.BaseStatement]:
@@ -174,22 +180,30 @@ def _figure_closes(plan: Plan) -> tuple[str, frozenset[str]]:
     while changed:  # the notebook's functions that draw, through each other too
         changed = False
         for d in plan.definitions:
-            reads = {r.name for r in (*d.statement.symbols.uses, *d.statement.symbols.deferred_uses)}
+            reads = {
+                r.name for r in (*d.statement.symbols.uses, *d.statement.symbols.deferred_uses)
+            }
             if d.name not in drawing and reads & drawing:
                 drawing.add(d.name)
                 changed = True
     closes = set()
     for function in plan.functions:
         statements = function.statements
-        drawing_cells = {s.cell for s in statements if any(r.name in drawing for r in s.symbols.uses)}
-        for st, following in zip(statements, (*statements[1:], None)):
+        drawing_cells = {
+            s.cell for s in statements if any(r.name in drawing for r in s.symbols.uses)
+        }
+        for st, following in zip(statements, (*statements[1:], None), strict=False):
             if st.cell in drawing_cells and (following is None or following.cell != st.cell):
                 closes.add(st.key)
     return pyplot, frozenset(closes)
 
 
-def _function_code(function: Function, config_fields: Mapping[str, Any],
-                   module_globals: Sequence[str] = (), figures: tuple[str, frozenset[str]] = ("", frozenset())) -> str:
+def _function_code(
+    function: Function,
+    config_fields: Mapping[str, Any],
+    module_globals: Sequence[str] = (),
+    figures: tuple[str, frozenset[str]] = ("", frozenset()),
+) -> str:
     params = [f"{p}: Any" for p in function.params]
     if function.config_names:
         params.append("config: Config")
@@ -214,7 +228,11 @@ def _function_code(function: Function, config_fields: Mapping[str, Any],
     for statement in function.statements:
         body.extend(_statement_nodes(statement))
         if statement.key in closes:
-            body.append(cst.parse_statement(f'{pyplot}.close("all")  # the notebook closed its figures after cell {statement.cell}\n'))
+            body.append(
+                cst.parse_statement(
+                    f'{pyplot}.close("all")  # the notebook closed its figures after cell {statement.cell}\n'
+                )
+            )
     if function.returns:
         value = ", ".join(function.returns)
         body.append(cst.parse_statement(f"return {value}\n"))
@@ -226,8 +244,11 @@ def _globals_for(function: Function, definitions: Sequence[Definition]) -> list[
     """Names this function binds that definitions of its module read as globals."""
     read = {n for d in definitions for n in d.global_reads}
     bound = [n for st in function.statements for n in (r.name for r in st.symbols.defines)]
-    return [n for n in dict.fromkeys(bound) if n in read and n not in function.params
-            and n not in function.config_names]
+    return [
+        n
+        for n in dict.fromkeys(bound)
+        if n in read and n not in function.params and n not in function.config_names
+    ]
 
 
 def _definition_code(definition: Definition) -> str:
@@ -241,7 +262,9 @@ def render(plan: Plan, dependencies: Sequence[str] | None = None) -> Package:
     notebook_name = Path(plan.notebook_path).name
     config_fields = {c.name: c for c in plan.config}
     import_code = "\n".join(dict.fromkeys(s.code.strip() for s in plan.imports))
-    needs_subprocess = any("subprocess.run(" in s.code for f in plan.functions for s in f.statements)
+    needs_subprocess = any(
+        "subprocess.run(" in s.code for f in plan.functions for s in f.statements
+    )
     definition_module = {d.name: d.module for d in plan.definitions}
     for d in plan.definitions:
         for node in d.statement.tree.body:
@@ -251,7 +274,9 @@ def render(plan: Plan, dependencies: Sequence[str] | None = None) -> Package:
 
     files: dict[str, str] = {}
     provenance: dict[str, tuple[int, ...]] = {}
-    bound: dict[str, list[tuple[str, str]]] = {}  # function -> [(module, global name)] set after it runs
+    bound: dict[
+        str, list[tuple[str, str]]
+    ] = {}  # function -> [(module, global name)] set after it runs
     module_globals_at_start: list[tuple[str, str, str]] = []  # (module, name, config field)
     for module in plan.modules:
         functions = [f for f in plan.functions if f.module == module]
@@ -262,7 +287,11 @@ def render(plan: Plan, dependencies: Sequence[str] | None = None) -> Package:
             for name in d.global_reads:
                 if name in config_fields:
                     field = config_fields[name]
-                    value = f"DEFAULTS.path(DEFAULTS.{field.field})" if field.is_path else f"DEFAULTS.{field.field}"
+                    value = (
+                        f"DEFAULTS.path(DEFAULTS.{field.field})"
+                        if field.is_path
+                        else f"DEFAULTS.{field.field}"
+                    )
                     line = f"{name} = {value}  # set from the run's Config by pipeline.run()"
                     if line not in constants:
                         constants.append(line)
@@ -278,17 +307,27 @@ def render(plan: Plan, dependencies: Sequence[str] | None = None) -> Package:
             for name in f.definitions_used:
                 if definition_module.get(name, module) != module:
                     cross_imports.add((definition_module[name], name))
-        lines = [import_code, "from typing import Any", f"from {package}.config import DEFAULTS, Config"]
+        lines = [
+            import_code,
+            "from typing import Any",
+            f"from {package}.config import DEFAULTS, Config",
+        ]
         if needs_subprocess:
             lines.append("import subprocess")
         lines += [f"from {package}.{m} import {n}" for m, n in sorted(cross_imports)]
         title, description = MODULE_TITLES[module]
         text = render_template(
             "module.py.j2",
-            title=title, description=description, notebook_name=notebook_name,
-            imports="\n".join(lines), module_constants=constants,
+            title=title,
+            description=description,
+            notebook_name=notebook_name,
+            imports="\n".join(lines),
+            module_constants=constants,
             definitions=[_definition_code(d) for d in definitions],
-            functions=[_function_code(f, config_fields, _globals_for(f, definitions), figures) for f in functions],
+            functions=[
+                _function_code(f, config_fields, _globals_for(f, definitions), figures)
+                for f in functions
+            ],
         )
         path = f"src/{package}/{module}.py"
         files[path] = _format(_prune_imports(text, package), path)
@@ -297,26 +336,59 @@ def render(plan: Plan, dependencies: Sequence[str] | None = None) -> Package:
         for d in definitions:
             provenance[f"{module}.{d.name}"] = (d.statement.cell,)
 
-    files[f"src/{package}/config.py"] = _format(_prune_imports(render_template(
-        "config.py.j2", package=package, notebook_name=notebook_name,
-        example_option=(plan.config[0].field.replace("_", "-") if plan.config else "base-dir"),
-        fields=[{"field": c.field, "name": c.name, "cell": c.cell, "default": _default(c.value, c.type_name),
-                 "annotation": _field_annotation(c.type_name)} for c in plan.config],
-    ), package), "config.py")
+    files[f"src/{package}/config.py"] = _format(
+        _prune_imports(
+            render_template(
+                "config.py.j2",
+                package=package,
+                notebook_name=notebook_name,
+                example_option=(
+                    plan.config[0].field.replace("_", "-") if plan.config else "base-dir"
+                ),
+                fields=[
+                    {
+                        "field": c.field,
+                        "name": c.name,
+                        "cell": c.cell,
+                        "default": _default(c.value, c.type_name),
+                        "annotation": _field_annotation(c.type_name),
+                    }
+                    for c in plan.config
+                ],
+            ),
+            package,
+        ),
+        "config.py",
+    )
     files[f"src/{package}/pipeline.py"] = _format(
-        _prune_imports(_pipeline(plan, bound, module_globals_at_start), package), "pipeline.py")
-    files[f"src/{package}/__main__.py"] = _format(render_template("__main__.py.j2", package=package), "__main__.py")
-    files[f"src/{package}/__init__.py"] = f'"""{package}: generated by nb2prod {__version__} from {notebook_name}."""\n'
+        _prune_imports(_pipeline(plan, bound, module_globals_at_start), package), "pipeline.py"
+    )
+    files[f"src/{package}/__main__.py"] = _format(
+        render_template("__main__.py.j2", package=package), "__main__.py"
+    )
+    files[f"src/{package}/__init__.py"] = (
+        f'"""{package}: generated by nb2prod {__version__} from {notebook_name}."""\n'
+    )
     files["pyproject.toml"] = render_pyproject(plan, dependencies)
-    files["tests/test_package.py"] = _format(render_template(
-        "test_package.py.j2", package=package,
-        modules=repr(["config", "pipeline", *plan.modules]),
-        fields=[{"field": c.field, "default": c.value} for c in plan.config],
-    ), "tests/test_package.py")
+    files["tests/test_package.py"] = _format(
+        render_template(
+            "test_package.py.j2",
+            package=package,
+            modules=repr(["config", "pipeline", *plan.modules]),
+            fields=[{"field": c.field, "default": c.value} for c in plan.config],
+        ),
+        "tests/test_package.py",
+    )
     files["nb2prod-report.md"] = render_template(
-        "report.md.j2", notebook_name=notebook_name, package=package, functions=plan.functions,
-        definitions=plan.definitions, config=plan.config, statements=plan.statements,
-        warnings=plan.warnings, n_kept=sum(1 for p in plan.statements if p.kept),
+        "report.md.j2",
+        notebook_name=notebook_name,
+        package=package,
+        functions=plan.functions,
+        definitions=plan.definitions,
+        config=plan.config,
+        statements=plan.statements,
+        warnings=plan.warnings,
+        n_kept=sum(1 for p in plan.statements if p.kept),
         n_dropped=sum(1 for p in plan.statements if not p.kept),
     )
     files["nb2prod-report.json"] = json.dumps(report_json(plan, provenance), indent=2) + "\n"
@@ -327,8 +399,11 @@ def render(plan: Plan, dependencies: Sequence[str] | None = None) -> Package:
 def render_pyproject(plan: Plan, dependencies: Sequence[str] | None = None) -> str:
     """The package's pyproject.toml alone (verify re-pins it from the modules the run imported)."""
     return render_template(
-        "pyproject.toml.j2", package=plan.package, distribution=plan.package.replace("_", "-"),
-        notebook_name=Path(plan.notebook_path).name, requires_python=">=3.10",
+        "pyproject.toml.j2",
+        package=plan.package,
+        distribution=plan.package.replace("_", "-"),
+        notebook_name=Path(plan.notebook_path).name,
+        requires_python=">=3.10",
         dependencies=list(dependencies) if dependencies is not None else plan_dependencies(plan),
     )
 
@@ -341,14 +416,25 @@ def _default(value: str, type_name: str) -> str:
 
 
 def _field_annotation(type_name: str) -> str:
-    return {"list": "list[Any]", "dict": "dict[Any, Any]", "set": "set[Any]", "tuple": "tuple[Any, ...]",
-            "object": "Any", "NoneType": "Any"}.get(type_name, type_name)
+    return {
+        "list": "list[Any]",
+        "dict": "dict[Any, Any]",
+        "set": "set[Any]",
+        "tuple": "tuple[Any, ...]",
+        "object": "Any",
+        "NoneType": "Any",
+    }.get(type_name, type_name)
 
 
-def _pipeline(plan: Plan, bound: Mapping[str, Sequence[tuple[str, str]]],
-              module_globals: Sequence[tuple[str, str, str]]) -> str:
+def _pipeline(
+    plan: Plan,
+    bound: Mapping[str, Sequence[tuple[str, str]]],
+    module_globals: Sequence[tuple[str, str, str]],
+) -> str:
     body: list[str] = []
-    bound_modules = sorted({m for m, _, _ in module_globals} | {m for pairs in bound.values() for m, _ in pairs})
+    bound_modules = sorted(
+        {m for m, _, _ in module_globals} | {m for pairs in bound.values() for m, _ in pairs}
+    )
     for module, name, field in module_globals:
         config_field = next(c for c in plan.config if c.field == field)
         value = f"config.path(config.{field})" if config_field.is_path else f"config.{field}"
@@ -371,8 +457,15 @@ def _pipeline(plan: Plan, bound: Mapping[str, Sequence[tuple[str, str]]],
         names = [f.name for f in plan.functions if f.module == module]
         if names:
             module_imports.append((module, names))
-    return render_template("pipeline.py.j2", package=plan.package, notebook_name=Path(plan.notebook_path).name,
-                   module_imports=module_imports, bound_modules=bound_modules, results=results, body=body)
+    return render_template(
+        "pipeline.py.j2",
+        package=plan.package,
+        notebook_name=Path(plan.notebook_path).name,
+        module_imports=module_imports,
+        bound_modules=bound_modules,
+        results=results,
+        body=body,
+    )
 
 
 def plan_dependencies(plan: Plan) -> list[str]:
@@ -397,18 +490,49 @@ def report_json(plan: Plan, provenance: Mapping[str, tuple[int, ...]]) -> dict[s
         "notebook": Path(plan.notebook_path).name,
         "package": plan.package,
         "functions": [
-            {"name": f.name, "module": f.module, "role": f.role.value, "cells": list(f.cells),
-             "params": list(f.params), "returns": list(f.returns), "config": list(f.config_names)}
+            {
+                "name": f.name,
+                "module": f.module,
+                "role": f.role.value,
+                "cells": list(f.cells),
+                "params": list(f.params),
+                "returns": list(f.returns),
+                "config": list(f.config_names),
+            }
             for f in plan.functions
         ],
-        "definitions": [{"name": d.name, "module": d.module, "cell": d.statement.cell,
-                         "global_reads": list(d.global_reads)} for d in plan.definitions],
-        "config": [{"field": c.field, "name": c.name, "value": c.value, "type": c.type_name,
-                    "is_path": c.is_path, "cell": c.cell} for c in plan.config],
+        "definitions": [
+            {
+                "name": d.name,
+                "module": d.module,
+                "cell": d.statement.cell,
+                "global_reads": list(d.global_reads),
+            }
+            for d in plan.definitions
+        ],
+        "config": [
+            {
+                "field": c.field,
+                "name": c.name,
+                "value": c.value,
+                "type": c.type_name,
+                "is_path": c.is_path,
+                "cell": c.cell,
+            }
+            for c in plan.config
+        ],
         "statements": [
-            {"cell": p.statement.cell, "cell_id": p.statement.cell_id, "position": p.statement.position,
-             "line": p.statement.line, "role": p.role.value, "kept": p.kept, "destination": p.function,
-             "reason": p.reason, "rewrite": p.statement.rewrite}
+            {
+                "cell": p.statement.cell,
+                "cell_id": p.statement.cell_id,
+                "position": p.statement.position,
+                "line": p.statement.line,
+                "role": p.role.value,
+                "kept": p.kept,
+                "destination": p.function,
+                "reason": p.reason,
+                "rewrite": p.statement.rewrite,
+            }
             for p in plan.statements
         ],
         "results": list(plan.results),

@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from nb2prod.notebook.model import Notebook
 from nb2prod.analysis.imports import bind_imports, qualify
 from nb2prod.analysis.randomness import is_global_draw
 from nb2prod.analysis.statements import Statement
+from nb2prod.notebook.model import Notebook
 
 
 class Role(str, Enum):
@@ -32,7 +32,9 @@ class Role(str, Enum):
 
 
 ROLE_NAMES = {r.value for r in Role if r is not Role.IMPORT}
-_OVERRIDE_COMMENT = re.compile(r"#\s*nb2prod:\s*(config|data|features|model|business|exploration)\b")
+_OVERRIDE_COMMENT = re.compile(
+    r"#\s*nb2prod:\s*(config|data|features|model|business|exploration)\b"
+)
 
 _READERS = re.compile(
     r"^(pandas\.read_\w+|numpy\.(load|loadtxt|genfromtxt|fromfile)|json\.load|pickle\.load|"
@@ -41,8 +43,21 @@ _READERS = re.compile(
     r"datasets\.load_dataset|seaborn\.load_dataset|tensorflow\.keras\.datasets\.\w+\.load_data|"
     r"keras\.datasets\.\w+\.load_data|torchvision\.datasets\.\w+)$"
 )
-_MODEL_METHODS = frozenset({"fit", "predict", "predict_proba", "predict_log_proba", "decision_function",
-                            "score", "fit_predict", "partial_fit", "evaluate", "compile", "train"})
+_MODEL_METHODS = frozenset(
+    {
+        "fit",
+        "predict",
+        "predict_proba",
+        "predict_log_proba",
+        "decision_function",
+        "score",
+        "fit_predict",
+        "partial_fit",
+        "evaluate",
+        "compile",
+        "train",
+    }
+)
 _MODEL_MODULES = re.compile(
     r"^(sklearn\.(ensemble|linear_model|tree|svm|neighbors|naive_bayes|neural_network|cluster|"
     r"gaussian_process|discriminant_analysis|semi_supervised|mixture|kernel_ridge|dummy|multiclass|"
@@ -53,27 +68,116 @@ _EXPLORATION_CALLS = re.compile(
     r"^(print|display|matplotlib\.\w+.*|seaborn\.\w+|plotly\.\w+.*|IPython\.display\.\w+|pprint\.pprint|"
     r"missingno\.\w+|pandas\.plotting\.\w+|help|dir|type)$"
 )
-_EXPLORATION_METHODS = frozenset({"head", "tail", "describe", "info", "plot", "hist", "show", "sample",
-                                  "value_counts", "boxplot", "scatter", "savefig", "imshow", "corr",
-                                  "nunique", "unique", "isnull", "isna", "set_title", "set_xlabel",
-                                  "set_ylabel", "legend", "bar", "barh", "pie", "style", "memory_usage",
-                                  "dtypes", "shape"})
+_EXPLORATION_METHODS = frozenset(
+    {
+        "head",
+        "tail",
+        "describe",
+        "info",
+        "plot",
+        "hist",
+        "show",
+        "sample",
+        "value_counts",
+        "boxplot",
+        "scatter",
+        "savefig",
+        "imshow",
+        "corr",
+        "nunique",
+        "unique",
+        "isnull",
+        "isna",
+        "set_title",
+        "set_xlabel",
+        "set_ylabel",
+        "legend",
+        "bar",
+        "barh",
+        "pie",
+        "style",
+        "memory_usage",
+        "dtypes",
+        "shape",
+    }
+)
 _HEADING_HINTS = (
-    (re.compile(r"\b(busines|decision|rule|polic|approv|pricing|cost|profit|threshold|action|recommend)",
-                re.I), Role.BUSINESS),
-    (re.compile(r"\b(model|train|fit|evaluat|predict|classif|regress|valid|tuning|score)", re.I), Role.MODEL),
-    (re.compile(r"\b(feature|preprocess|clean|transform|engineer|prepar|encod)", re.I), Role.FEATURES),
+    (
+        re.compile(
+            r"\b(busines|decision|rule|polic|approv|pricing|cost|profit|threshold|action|recommend)",
+            re.I,
+        ),
+        Role.BUSINESS,
+    ),
+    (
+        re.compile(r"\b(model|train|fit|evaluat|predict|classif|regress|valid|tuning|score)", re.I),
+        Role.MODEL,
+    ),
+    (
+        re.compile(r"\b(feature|preprocess|clean|transform|engineer|prepar|encod)", re.I),
+        Role.FEATURES,
+    ),
     (re.compile(r"\b(load|read|data ?set|ingest|import data|get data|source)", re.I), Role.DATA),
 )
-_WRITERS = re.compile(r"^(to_(csv|parquet|excel|json|pickle|feather|hdf|sql|orc)|makedirs|mkdir|savetxt|"
-                      r"save|savez|dump)$")
+_WRITERS = re.compile(
+    r"^(to_(csv|parquet|excel|json|pickle|feather|hdf|sql|orc)|makedirs|mkdir|savetxt|"
+    r"save|savez|dump)$"
+)
 # Methods with no side effects: a bare expression calling them only shows a value.
-_PURE_METHODS = frozenset({"mean", "sum", "median", "std", "var", "min", "max", "count", "round", "sort_values",
-                           "sort_index", "groupby", "agg", "aggregate", "apply", "copy", "head", "tail",
-                           "describe", "reset_index", "to_frame", "astype", "abs", "cumsum", "quantile",
-                           "items", "keys", "values", "get_params", "len", "sorted", "list", "dict", "set",
-                           "tuple", "str", "repr", "format", "isin", "nlargest", "nsmallest", "mode",
-                           "pivot_table", "crosstab", "merge", "join", "query", "filter", "loc", "iloc"})
+_PURE_METHODS = frozenset(
+    {
+        "mean",
+        "sum",
+        "median",
+        "std",
+        "var",
+        "min",
+        "max",
+        "count",
+        "round",
+        "sort_values",
+        "sort_index",
+        "groupby",
+        "agg",
+        "aggregate",
+        "apply",
+        "copy",
+        "head",
+        "tail",
+        "describe",
+        "reset_index",
+        "to_frame",
+        "astype",
+        "abs",
+        "cumsum",
+        "quantile",
+        "items",
+        "keys",
+        "values",
+        "get_params",
+        "len",
+        "sorted",
+        "list",
+        "dict",
+        "set",
+        "tuple",
+        "str",
+        "repr",
+        "format",
+        "isin",
+        "nlargest",
+        "nsmallest",
+        "mode",
+        "pivot_table",
+        "crosstab",
+        "merge",
+        "join",
+        "query",
+        "filter",
+        "loc",
+        "iloc",
+    }
+)
 _BUSINESS_SIGNS = re.compile(r"np\.where|numpy\.where|\bwhere\(|\bclip\(|>=|<=|>|<")
 
 
@@ -91,11 +195,20 @@ def _literal(node: ast.AST) -> bool:
         return _literal(node.operand)
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         # flat and short: a list of lists, or hundreds of numbers, is data rather than a parameter
-        return bool(node.elts) and len(node.elts) <= 50 and all(
-            _literal(e) and not isinstance(e, (ast.List, ast.Tuple, ast.Set, ast.Dict)) for e in node.elts)
+        return (
+            bool(node.elts)
+            and len(node.elts) <= 50
+            and all(
+                _literal(e) and not isinstance(e, (ast.List, ast.Tuple, ast.Set, ast.Dict))
+                for e in node.elts
+            )
+        )
     if isinstance(node, ast.Dict):
-        return bool(node.keys) and all(k is not None and _literal(k) for k in node.keys) and all(
-            _literal(v) for v in node.values)
+        return (
+            bool(node.keys)
+            and all(k is not None and _literal(k) for k in node.keys)
+            and all(_literal(v) for v in node.values)
+        )
     return False
 
 
@@ -104,9 +217,15 @@ def config_assignment(tree: ast.Module) -> str | None:
     if len(tree.body) != 1:
         return None
     node = tree.body[0]
-    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-        value = node.value
-    elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+    if (
+        isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+    ) or (
+        isinstance(node, ast.AnnAssign)
+        and isinstance(node.target, ast.Name)
+        and node.value is not None
+    ):
         value = node.value
     else:
         return None
@@ -133,19 +252,24 @@ def headings(notebook: Notebook) -> dict[int, str]:
     return table
 
 
-def _cell_override(notebook: Notebook, cell: int, overrides: Mapping[str, str]) -> RoleDecision | None:
+def _cell_override(
+    notebook: Notebook, cell: int, overrides: Mapping[str, str]
+) -> RoleDecision | None:
     c = notebook.cells[cell]
     for tag in c.tags:
         if tag.startswith("nb2prod:") and tag[8:] in ROLE_NAMES:
             return RoleDecision(Role(tag[8:]), f"cell tag {tag}")
     for key in (c.id, str(cell)):
         if key in overrides and overrides[key] in ROLE_NAMES:
-            return RoleDecision(Role(overrides[key]), f"[tool.nb2prod.roles] {key} = {overrides[key]!r}")
+            return RoleDecision(
+                Role(overrides[key]), f"[tool.nb2prod.roles] {key} = {overrides[key]!r}"
+            )
     return None
 
 
-def classify(notebook: Notebook, statements: Sequence[Statement],
-             overrides: Mapping[str, str] | None = None) -> tuple[RoleDecision, ...]:
+def classify(
+    notebook: Notebook, statements: Sequence[Statement], overrides: Mapping[str, str] | None = None
+) -> tuple[RoleDecision, ...]:
     """A role and a reason for every statement, in order."""
     overrides = overrides or {}
     heading_of = headings(notebook)
@@ -161,16 +285,17 @@ def classify(notebook: Notebook, statements: Sequence[Statement],
         computed |= {m.name for m in st.symbols.mutations}
     for st in statements:
         bind_imports(aliases, st.symbols.imports)
-        decision = _decide(st, notebook, heading_of, aliases, model_outputs, parameters_cells, overrides,
-                           computed)
+        decision = _decide(
+            st, notebook, heading_of, aliases, model_outputs, parameters_cells, overrides, computed
+        )
         decisions.append(decision)
         # model outputs spread through assignment only: `df["pred"] = model.predict(X)` does not
         # make every later use of `df` a business rule
         defined = {r.name for r in st.symbols.defines}
         used = {r.name for r in st.symbols.uses}
-        if decision.role is Role.MODEL and _calls_model_output(st, aliases):
-            model_outputs |= defined
-        elif used & model_outputs and decision.role is not Role.MODEL:
+        if (decision.role is Role.MODEL and _calls_model_output(st, aliases)) or (
+            used & model_outputs and decision.role is not Role.MODEL
+        ):
             model_outputs |= defined
     return tuple(decisions)
 
@@ -187,13 +312,23 @@ def _qualified_calls(st: Statement, aliases: dict[str, str]) -> list[tuple[str, 
 
 
 def _calls_model_output(st: Statement, aliases: dict[str, str]) -> bool:
-    return any(last in ("predict", "predict_proba", "decision_function", "predict_log_proba", "fit_predict")
-               for _, last in _qualified_calls(st, aliases))
+    return any(
+        last
+        in ("predict", "predict_proba", "decision_function", "predict_log_proba", "fit_predict")
+        for _, last in _qualified_calls(st, aliases)
+    )
 
 
-def _decide(st: Statement, notebook: Notebook, heading_of: Mapping[int, str], aliases: dict[str, str],
-            model_outputs: set[str], parameters_cells: set[int], overrides: Mapping[str, str],
-            computed: set[str]) -> RoleDecision:
+def _decide(
+    st: Statement,
+    notebook: Notebook,
+    heading_of: Mapping[int, str],
+    aliases: dict[str, str],
+    model_outputs: set[str],
+    parameters_cells: set[int],
+    overrides: Mapping[str, str],
+    computed: set[str],
+) -> RoleDecision:
     if st.dropped_magic:
         return RoleDecision(Role.EXPLORATION, st.rewrite or "IPython magic")
     comment = _OVERRIDE_COMMENT.search(st.code)
@@ -213,19 +348,25 @@ def _decide(st: Statement, notebook: Notebook, heading_of: Mapping[int, str], al
         return RoleDecision(Role.CONFIG, "module-level literal: a parameter")
     heading = heading_of.get(st.cell, "")
     calls = _qualified_calls(st, aliases)
-    if body and all(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in body):
+    if body and all(
+        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in body
+    ):
         hinted = _heading_role(heading)
         role = hinted if hinted not in (None, Role.EXPLORATION) else Role.FEATURES
-        return RoleDecision(role, f"definition under heading '{heading}'" if hinted else "definition")
+        return RoleDecision(
+            role, f"definition under heading '{heading}'" if hinted else "definition"
+        )
     if _is_exploration(body, calls, aliases):
         draws = next((q for q, _ in calls if is_global_draw(q)), None)
         if draws is None:
             return RoleDecision(Role.EXPLORATION, "display, print or plot only")
         # leaving it out would shift every later draw from the shared generator
         hinted = _heading_role(heading)
-        return RoleDecision(hinted if hinted not in (None, Role.EXPLORATION) else Role.FEATURES,
-                            f"shows a value but draws from the global random generator ({draws}()): kept so "
-                            "later draws match the notebook")
+        return RoleDecision(
+            hinted if hinted not in (None, Role.EXPLORATION) else Role.FEATURES,
+            f"shows a value but draws from the global random generator ({draws}()): kept so "
+            "later draws match the notebook",
+        )
     for qualified, last in calls:
         if _READERS.match(qualified) or last.startswith("read_"):
             return RoleDecision(Role.DATA, f"reads data with {qualified}()")
@@ -257,7 +398,9 @@ def _heading_role(heading: str) -> Role | None:
     return None
 
 
-def _is_exploration(body: list[ast.stmt], calls: list[tuple[str, str]], aliases: dict[str, str]) -> bool:
+def _is_exploration(
+    body: list[ast.stmt], calls: list[tuple[str, str]], aliases: dict[str, str]
+) -> bool:
     """Statements that only show something: bare values, print/display, plots."""
     if not body:
         return True
@@ -271,8 +414,12 @@ def _is_exploration(body: list[ast.stmt], calls: list[tuple[str, str]], aliases:
                 if callee is None:
                     return False
                 qualified, last = callee
-                if not (_EXPLORATION_CALLS.match(qualified) or last in _EXPLORATION_METHODS
-                        or last in _PURE_METHODS or qualified in _PURE_METHODS):
+                if not (
+                    _EXPLORATION_CALLS.match(qualified)
+                    or last in _EXPLORATION_METHODS
+                    or last in _PURE_METHODS
+                    or qualified in _PURE_METHODS
+                ):
                     return False
             elif isinstance(value, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)):
                 return False
@@ -294,7 +441,7 @@ def _callee(call: ast.Call, aliases: dict[str, str]) -> tuple[str, str] | None:
         func = func.value
     if isinstance(func, ast.Name):
         parts.append(func.id)
-    elif isinstance(func, ast.Call) or isinstance(func, ast.Subscript):
+    elif isinstance(func, (ast.Call, ast.Subscript)):
         parts.append("<expr>")
     else:
         return None

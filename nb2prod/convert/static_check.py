@@ -12,9 +12,9 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 
-from nb2prod.core.errors import InternalError
 from nb2prod.convert.plan import Plan
 from nb2prod.convert.render import Package
+from nb2prod.core.errors import InternalError
 
 
 def _dump(node: ast.AST) -> str:
@@ -47,25 +47,37 @@ def check_package(plan: Plan, package: Package, render: Callable[[Plan], Package
     if not problems:
         expected: Counter[str] = Counter()
         where: dict[str, str] = {}
-        kept = [s for f in plan.functions for s in f.statements] + [d.statement for d in plan.definitions]
+        kept = [s for f in plan.functions for s in f.statements] + [
+            d.statement for d in plan.definitions
+        ]
         for statement in kept:
             for node in statement.tree.body:
                 key = _dump(node)
                 expected[key] += 1
-                where.setdefault(key, f"cell {statement.cell}: {statement.code.strip().splitlines()[0]}")
+                where.setdefault(
+                    key, f"cell {statement.cell}: {statement.code.strip().splitlines()[0]}"
+                )
         generated = _generated_statements(package, plan)
         for key, count in expected.items():
             if generated[key] != count:
-                problems.append(f"statement from {where[key]} appears {generated[key]} time(s) in the "
-                                f"generated code, expected {count}")
+                problems.append(
+                    f"statement from {where[key]} appears {generated[key]} time(s) in the "
+                    f"generated code, expected {count}"
+                )
     again = render(plan)
     if again.files != package.files:
-        changed = sorted(p for p in set(again.files) | set(package.files)
-                         if again.files.get(p) != package.files.get(p))
+        changed = sorted(
+            p
+            for p in set(again.files) | set(package.files)
+            if again.files.get(p) != package.files.get(p)
+        )
         problems.append(f"rendering twice gave different files: {', '.join(changed)}")
     if problems:
-        with tempfile.NamedTemporaryFile("w", prefix="nb2prod-internal-", suffix=".txt", delete=False,
-                                         encoding="utf-8") as handle:
+        with tempfile.NamedTemporaryFile(
+            "w", prefix="nb2prod-internal-", suffix=".txt", delete=False, encoding="utf-8"
+        ) as handle:
             handle.write(f"notebook: {plan.notebook_path}\n\n" + "\n\n".join(problems) + "\n")
-        raise InternalError(f"the generated package failed its static check ({problems[0].splitlines()[0]})",
-                            handle.name)
+        raise InternalError(
+            f"the generated package failed its static check ({problems[0].splitlines()[0]})",
+            handle.name,
+        )

@@ -35,8 +35,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Self
 
-from nb2prod.core.errors import InputError
 from nb2prod.convert.render import MARKER, Package
+from nb2prod.core.errors import InputError
 
 # Prefix of the hidden siblings a write uses; older versions used -new- and -old-.
 _SIBLINGS = ("nb2prod-tmp-", "nb2prod-new-", "nb2prod-old-")
@@ -71,8 +71,11 @@ def write_package(package: Package, out_dir: Path, *, notebook: Path, force: boo
     target = out_dir.resolve()
     source = notebook.resolve()
     if source == target or target in source.parents:
-        raise InputError(str(out_dir), "is the notebook's own folder (or holds it); choose another --out",
-                         kind="output-unsafe")
+        raise InputError(
+            str(out_dir),
+            "is the notebook's own folder (or holds it); choose another --out",
+            kind="output-unsafe",
+        )
     _refuse_foreign(target, out_dir, force)  # early, before any folder is made
     target.parent.mkdir(parents=True, exist_ok=True)
     _trace("waiting")
@@ -84,7 +87,9 @@ def write_package(package: Package, out_dir: Path, *, notebook: Path, force: boo
         try:
             umask = os.umask(0)
             os.umask(umask)
-            os.chmod(staging, 0o777 & ~umask)  # mkdtemp makes it private; the package is an ordinary folder
+            os.chmod(
+                staging, 0o777 & ~umask
+            )  # mkdtemp makes it private; the package is an ordinary folder
             _trace("staging")
             for relative, text in sorted(package.files.items()):
                 held.check()  # Ctrl-C before the swap: abandon the new package
@@ -99,7 +104,9 @@ def write_package(package: Package, out_dir: Path, *, notebook: Path, force: boo
             _swap_into_place(staging, target)
             _trace("swapped")
         finally:
-            shutil.rmtree(staging, ignore_errors=True)  # the new package unused, or the previous one
+            shutil.rmtree(
+                staging, ignore_errors=True
+            )  # the new package unused, or the previous one
         _fsync_folder(target.parent)
         _trace("done")
     return target
@@ -112,8 +119,11 @@ def _refuse_foreign(target: Path, out_dir: Path, force: bool) -> None:
         raise InputError(str(out_dir), "exists and is not a folder", kind="output-exists")
     ours = (target / MARKER).is_file()
     if not ours and any(target.iterdir()) and not force:
-        raise InputError(str(out_dir), "exists and was not created by nb2prod; use --force to replace it",
-                         kind="output-exists")
+        raise InputError(
+            str(out_dir),
+            "exists and was not created by nb2prod; use --force to replace it",
+            kind="output-exists",
+        )
 
 
 def _swap_into_place(staging: Path, target: Path) -> None:
@@ -144,7 +154,13 @@ def _exchange(a: Path, b: Path) -> bool:
         renameat2 = ctypes.CDLL(None, use_errno=True).renameat2  # glibc 2.28+
     except (AttributeError, OSError):
         return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
     if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
         return True
     code = ctypes.get_errno()
@@ -157,7 +173,11 @@ def _remove_stale_siblings(target: Path) -> None:
     """Siblings left by writers that were killed; only called with the folder's lock held."""
     prefixes = tuple(f".{target.name}.{p}" for p in _SIBLINGS)
     with os.scandir(target.parent) as entries:
-        stale = [e.path for e in entries if e.name.startswith(prefixes) and e.is_dir(follow_symlinks=False)]
+        stale = [
+            e.path
+            for e in entries
+            if e.name.startswith(prefixes) and e.is_dir(follow_symlinks=False)
+        ]
     for path in stale:
         shutil.rmtree(path, ignore_errors=True)
 
@@ -174,9 +194,12 @@ def _locked(folder: Path, out_dir: Path) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise InputError(str(out_dir), f"another nb2prod has been writing to {folder} for "
-                                     f"{LOCK_TIMEOUT:g} s; try again when it is done",
-                                     kind="output-busy") from None
+                    raise InputError(
+                        str(out_dir),
+                        f"another nb2prod has been writing to {folder} for "
+                        f"{LOCK_TIMEOUT:g} s; try again when it is done",
+                        kind="output-busy",
+                    ) from None
                 time.sleep(0.05)
             except OSError:
                 break  # a file system without flock (some network mounts): write unlocked

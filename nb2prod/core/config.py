@@ -10,10 +10,10 @@ import hashlib
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any
 
 from nb2prod.core.errors import ConfigError
@@ -58,7 +58,9 @@ class CheckOptions:
 
 
 def _path_matches(relative_path: str, pattern: str) -> bool:
-    return fnmatch.fnmatch(relative_path, pattern) or fnmatch.fnmatch(Path(relative_path).name, pattern)
+    return fnmatch.fnmatch(relative_path, pattern) or fnmatch.fnmatch(
+        Path(relative_path).name, pattern
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,9 @@ def parse_codes(value: Any, where: str, key: str) -> tuple[str, ...]:
     codes = tuple(v.strip().upper() for v in value)
     bad = [c for c in codes if not _CODE.match(c)]
     if bad:
-        raise ConfigError(where, f"'{key}' has unknown rule code{'s' if len(bad) > 1 else ''} {', '.join(bad)}")
+        raise ConfigError(
+            where, f"'{key}' has unknown rule code{'s' if len(bad) > 1 else ''} {', '.join(bad)}"
+        )
     return codes
 
 
@@ -99,8 +103,12 @@ def _from_table(table: dict[str, Any], pyproject: Path) -> ProjectConfig:
     options = CheckOptions(select, ignore, pairs, str(pyproject.parent.resolve()))
     roles = table.get("roles", {})
     valid = {"config", "data", "features", "model", "business", "exploration"}
-    if not isinstance(roles, dict) or not all(isinstance(v, str) and v in valid for v in roles.values()):
-        raise ConfigError(where, f"'roles' must map cell ids or indices to one of {', '.join(sorted(valid))}")
+    if not isinstance(roles, dict) or not all(
+        isinstance(v, str) and v in valid for v in roles.values()
+    ):
+        raise ConfigError(
+            where, f"'roles' must map cell ids or indices to one of {', '.join(sorted(valid))}"
+        )
     return ProjectConfig(where, options, warnings, {str(k): v for k, v in roles.items()})
 
 

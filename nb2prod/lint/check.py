@@ -96,8 +96,9 @@ def _check_star(args: tuple[str, CheckRequest]) -> CheckResult:
     return check_file(*args)
 
 
-def check_paths(paths: Iterable[str], request: CheckRequest = CheckRequest(),
-                jobs: int | None = None) -> Iterator[CheckResult]:
+def check_paths(
+    paths: Iterable[str], request: CheckRequest = CheckRequest(), jobs: int | None = None
+) -> Iterator[CheckResult]:
     """Check many notebooks, in input order; in worker processes when there are enough of them."""
     items = list(paths)
     workers = jobs if jobs is not None else min(os.cpu_count() or 1, 8)

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nb2prod import __version__
-from nb2prod.lint.check import Checked, CheckResult, Failed
 from nb2prod.core.findings import Severity
+from nb2prod.lint.check import CheckResult, Failed
 
 JSON_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -50,17 +50,21 @@ def to_json_document(results: Sequence[CheckResult]) -> dict[str, object]:
     notebooks = []
     for result in results:
         if isinstance(result, Failed):
-            notebooks.append({
-                "path": result.path,
-                "findings": [],
-                "error": {"kind": result.kind, "message": result.message, "cell": result.cell},
-            })
+            notebooks.append(
+                {
+                    "path": result.path,
+                    "findings": [],
+                    "error": {"kind": result.kind, "message": result.message, "cell": result.cell},
+                }
+            )
         else:
-            notebooks.append({
-                "path": result.path,
-                "findings": [f.to_json() for f in result.findings],
-                "error": None,
-            })
+            notebooks.append(
+                {
+                    "path": result.path,
+                    "findings": [f.to_json() for f in result.findings],
+                    "error": None,
+                }
+            )
     return {"version": JSON_VERSION, "notebooks": notebooks}
 
 
@@ -91,41 +95,64 @@ def to_sarif(results: Sequence[CheckResult]) -> dict[str, object]:
     notifications = []
     for result in results:
         if isinstance(result, Failed):
-            notifications.append({
-                "level": "note" if result.skipped else "error",
-                "message": {"text": f"{_error_prefix(result)}: {result.message}"},
-                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(result.path)}}}],
-            })
+            notifications.append(
+                {
+                    "level": "note" if result.skipped else "error",
+                    "message": {"text": f"{_error_prefix(result)}: {result.message}"},
+                    "locations": [
+                        {"physicalLocation": {"artifactLocation": {"uri": _uri(result.path)}}}
+                    ],
+                }
+            )
             continue
         for f in result.findings:
-            sarif_results.append({
-                "ruleId": f.code,
-                "ruleIndex": rule_ids.index(f.code),
-                "level": "error" if f.severity is Severity.ERROR else "warning",
-                "message": {"text": f"cell {f.cell}, line {f.line}: {f.message}"},
-                "locations": [{
-                    "physicalLocation": {"artifactLocation": {"uri": _uri(result.path)}},
-                    "logicalLocations": [{
-                        "name": f"cell {f.cell}",
-                        "fullyQualifiedName": f"{_uri(result.path)}#cell={f.cell}:line={f.line}",
-                        "kind": "module",
-                    }],
-                }],
-                "partialFingerprints": {"nb2prod/v1": f"{f.code}:{f.cell_id}:{','.join(f.names)}"},
-                "properties": {"cell": f.cell, "cellId": f.cell_id, "line": f.line,
-                               "column": f.column, "names": list(f.names)},
-            })
+            sarif_results.append(
+                {
+                    "ruleId": f.code,
+                    "ruleIndex": rule_ids.index(f.code),
+                    "level": "error" if f.severity is Severity.ERROR else "warning",
+                    "message": {"text": f"cell {f.cell}, line {f.line}: {f.message}"},
+                    "locations": [
+                        {
+                            "physicalLocation": {"artifactLocation": {"uri": _uri(result.path)}},
+                            "logicalLocations": [
+                                {
+                                    "name": f"cell {f.cell}",
+                                    "fullyQualifiedName": f"{_uri(result.path)}#cell={f.cell}:line={f.line}",
+                                    "kind": "module",
+                                }
+                            ],
+                        }
+                    ],
+                    "partialFingerprints": {
+                        "nb2prod/v1": f"{f.code}:{f.cell_id}:{','.join(f.names)}"
+                    },
+                    "properties": {
+                        "cell": f.cell,
+                        "cellId": f.cell_id,
+                        "line": f.line,
+                        "column": f.column,
+                        "names": list(f.names),
+                    },
+                }
+            )
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "nb2prod", "version": __version__, "rules": rules}},
-            "invocations": [{
-                "executionSuccessful": not any(n["level"] == "error" for n in notifications),
-                "toolExecutionNotifications": notifications,
-            }],
-            "results": sarif_results,
-        }],
+        "runs": [
+            {
+                "tool": {"driver": {"name": "nb2prod", "version": __version__, "rules": rules}},
+                "invocations": [
+                    {
+                        "executionSuccessful": not any(
+                            n["level"] == "error" for n in notifications
+                        ),
+                        "toolExecutionNotifications": notifications,
+                    }
+                ],
+                "results": sarif_results,
+            }
+        ],
     }
 
 
@@ -147,7 +174,9 @@ def render_github(results: Sequence[CheckResult]) -> str:
     for result in results:
         if isinstance(result, Failed):
             level = "notice" if result.skipped else "error"
-            lines.append(f"::{level} file={_gh_prop(result.path)},title=nb2prod::{_gh_escape(_error_prefix(result) + ': ' + result.message)}")
+            lines.append(
+                f"::{level} file={_gh_prop(result.path)},title=nb2prod::{_gh_escape(_error_prefix(result) + ': ' + result.message)}"
+            )
             continue
         for f in result.findings:
             level = "error" if f.severity is Severity.ERROR else "warning"
@@ -158,4 +187,9 @@ def render_github(results: Sequence[CheckResult]) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-RENDERERS = {"text": render_text, "json": render_json, "sarif": render_sarif, "github": render_github}
+RENDERERS = {
+    "text": render_text,
+    "json": render_json,
+    "sarif": render_sarif,
+    "github": render_github,
+}

@@ -64,11 +64,28 @@ TEXT_EXTENSIONS: Mapping[str, str] = {
     ".swift": "swift",
 }
 _MARKDOWN_LIKE = frozenset({".md", ".markdown", ".myst", ".mystnb", ".rmd", ".qmd"})
-PYTHON_LANGUAGES = frozenset({"python", "python3", "python2", "ipython", "ipython3", "pypy", "pypy3"})
+PYTHON_LANGUAGES = frozenset(
+    {"python", "python3", "python2", "ipython", "ipython3", "pypy", "pypy3"}
+)
 # Folders never worth walking into when a directory is given.
 SKIP_DIRS = frozenset(
-    {".git", ".hg", ".svn", ".ipynb_checkpoints", ".venv", "venv", "node_modules", "__pycache__",
-     ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "build", "dist"}
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".ipynb_checkpoints",
+        ".venv",
+        "venv",
+        "node_modules",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "build",
+        "dist",
+    }
 )
 # A jupytext header or cell marker in the first bytes marks a text file as a notebook.
 _TEXT_NOTEBOOK_MARKERS = ("jupytext:", "jupyter:", "kernelspec:", "# %%", "#%%", "# +\n")
@@ -139,19 +156,27 @@ def _read(p: Path, name: str) -> bytes:
         mode = p.stat().st_mode  # follows symlinks
     except FileNotFoundError:
         if p.is_symlink():
-            raise InputError(name, f"is a broken symbolic link (to {os.readlink(p)})", kind="not-found") from None
+            raise InputError(
+                name, f"is a broken symbolic link (to {os.readlink(p)})", kind="not-found"
+            ) from None
         raise InputError(name, "no such file", kind="not-found") from None
     except OSError as exc:  # a symlink loop, a path through a file, a name too long
-        raise InputError(name, f"cannot be read: {exc.strerror or exc}", kind="unreadable") from None
+        raise InputError(
+            name, f"cannot be read: {exc.strerror or exc}", kind="unreadable"
+        ) from None
     if stat.S_ISDIR(mode):
         raise InputError(name, "is a directory, not a notebook file", kind="not-a-file")
     if not stat.S_ISREG(mode):
         # a named pipe would block the read forever; a device could stream without end
-        raise InputError(name, "is not a regular file (a pipe, socket or device)", kind="not-a-file")
+        raise InputError(
+            name, "is not a regular file (a pipe, socket or device)", kind="not-a-file"
+        )
     try:
         return p.read_bytes()
     except OSError as exc:
-        raise InputError(name, f"cannot be read: {exc.strerror or exc}", kind="unreadable") from None
+        raise InputError(
+            name, f"cannot be read: {exc.strerror or exc}", kind="unreadable"
+        ) from None
 
 
 def loads_ipynb(data: bytes, path: str) -> Notebook:
@@ -179,14 +204,17 @@ def loads_ipynb(data: bytes, path: str) -> Notebook:
     if major in (1, 2):
         return _from_v4(_upgrade_with_nbformat(raw, path), path, (major, minor))
     raise InputError(
-        path, f"has nbformat {major}, which nb2prod does not know (supported: 1 to 4)",
+        path,
+        f"has nbformat {major}, which nb2prod does not know (supported: 1 to 4)",
         kind="unsupported-version",
     )
 
 
 def _loads_slow(data: bytes, path: str) -> Any:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(path, "is UTF-16 text; notebook files are UTF-8 (re-save it as UTF-8)", kind="not-utf8")
+        raise InputError(
+            path, "is UTF-16 text; notebook files are UTF-8 (re-save it as UTF-8)", kind="not-utf8"
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -197,11 +225,14 @@ def _loads_slow(data: bytes, path: str) -> Any:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
-            path, f"is not valid notebook JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+            path,
+            f"is not valid notebook JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
             kind="invalid-json",
         ) from None
     except RecursionError:
-        raise InputError(path, "is nested too deeply to be a notebook", kind="invalid-json") from None
+        raise InputError(
+            path, "is nested too deeply to be a notebook", kind="invalid-json"
+        ) from None
     _reject_lone_surrogates(raw, path)
     return raw
 
@@ -217,16 +248,26 @@ def _reject_lone_surrogates(raw: Any, path: str) -> None:
     except UnicodeEncodeError:
         pass
     except RecursionError:
-        raise InputError(path, "is nested too deeply to be a notebook", kind="invalid-json") from None
+        raise InputError(
+            path, "is nested too deeply to be a notebook", kind="invalid-json"
+        ) from None
     cells = raw.get("cells") if isinstance(raw, dict) else None
     for index, cell in enumerate(cells if isinstance(cells, list) else []):
         try:
             json.dumps(cell, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
-            raise InputError(path, f"cell {index} holds an unpaired surrogate escape (such as \\ud800), "
-                             "which is not a character", kind="invalid-json", cell=index) from None
-    raise InputError(path, "holds an unpaired surrogate escape (such as \\ud800), which is not a character",
-                     kind="invalid-json")
+            raise InputError(
+                path,
+                f"cell {index} holds an unpaired surrogate escape (such as \\ud800), "
+                "which is not a character",
+                kind="invalid-json",
+                cell=index,
+            ) from None
+    raise InputError(
+        path,
+        "holds an unpaired surrogate escape (such as \\ud800), which is not a character",
+        kind="invalid-json",
+    )
 
 
 def _upgrade_with_nbformat(raw: dict[str, Any], path: str) -> dict[str, Any]:
@@ -236,14 +277,19 @@ def _upgrade_with_nbformat(raw: dict[str, Any], path: str) -> dict[str, Any]:
         node = nbformat.from_dict(raw)
         upgraded = nbformat.convert(node, 4)
     except Exception as exc:  # nbformat raises many types on malformed old files
-        raise InputError(path, f"old nbformat {raw.get('nbformat')} could not be upgraded: {_one_line(exc)}",
-                         kind="unsupported-version") from None
+        raise InputError(
+            path,
+            f"old nbformat {raw.get('nbformat')} could not be upgraded: {_one_line(exc)}",
+            kind="unsupported-version",
+        ) from None
     return dict(upgraded)
 
 
 def _one_line(exc: Exception) -> str:
     """A third-party error as one line: YAML errors, for one, draw a caret under the bad column."""
-    text = " ".join(part.strip() for part in str(exc).splitlines() if part.strip() and part.strip() != "^")
+    text = " ".join(
+        part.strip() for part in str(exc).splitlines() if part.strip() and part.strip() != "^"
+    )
     text = text or type(exc).__name__
     return text if len(text) <= 300 else text[:297] + "..."
 
@@ -258,11 +304,15 @@ def _text(value: Any, path: str, index: int, key: str) -> str:
     detail = ""
     if isinstance(value, list):
         item = next(i for i, part in enumerate(value) if not isinstance(part, str))
-        detail = f" (item {item} is {'null' if value[item] is None else type(value[item]).__name__})"
+        detail = (
+            f" (item {item} is {'null' if value[item] is None else type(value[item]).__name__})"
+        )
     article = "an" if kind[0] in "aeiou" else "a"
     raise InputError(
-        path, f"cell {index} has {article} {kind} '{key}' where text was expected{detail}",
-        kind="invalid-cell", cell=index,
+        path,
+        f"cell {index} has {article} {kind} '{key}' where text was expected{detail}",
+        kind="invalid-cell",
+        cell=index,
     )
 
 
@@ -304,16 +354,23 @@ def _from_v4(raw: Mapping[str, Any], path: str, version: tuple[int, int]) -> Not
     cells: list[Cell] = []
     for index, cell in enumerate(_cell_list(raw.get("cells"), path)):
         if not isinstance(cell, dict):
-            raise InputError(path, f"cell {index} is not an object", kind="invalid-cell", cell=index)
+            raise InputError(
+                path, f"cell {index} is not an object", kind="invalid-cell", cell=index
+            )
         cell_type = cell.get("cell_type")
         if not isinstance(cell_type, str):
             raise InputError(
-                path, f"cell {index} has no valid cell_type ({cell_type!r})", kind="invalid-cell", cell=index
+                path,
+                f"cell {index} has no valid cell_type ({cell_type!r})",
+                kind="invalid-cell",
+                cell=index,
             )
         if cell_type == "heading":  # a v3 leftover some tools still write
             cell_type = "markdown"
         elif cell_type not in ("code", "markdown", "raw"):
-            cell_type = "raw"  # nbformat lets later minor versions add cell types: not code, so skipped
+            cell_type = (
+                "raw"  # nbformat lets later minor versions add cell types: not code, so skipped
+            )
         source = _text(cell.get("source", ""), path, index, "source")
         cells.append(_make_cell(cell, index, cell_type, source, path))
     return Notebook(path, tuple(cells), version, language, "ipynb", kernel_name, metadata)
@@ -349,11 +406,15 @@ def _from_v3(raw: Mapping[str, Any], path: str) -> Notebook:
     code_language = None
     for number, sheet in enumerate(worksheets):
         if not isinstance(sheet, dict):
-            raise InputError(path, f"is not an nbformat 3 notebook: worksheet {number} is not an object")
+            raise InputError(
+                path, f"is not an nbformat 3 notebook: worksheet {number} is not an object"
+            )
         for cell in _cell_list(sheet.get("cells", []), path):
             index = len(cells)
             if not isinstance(cell, dict):
-                raise InputError(path, f"cell {index} is not an object", kind="invalid-cell", cell=index)
+                raise InputError(
+                    path, f"cell {index} is not an object", kind="invalid-cell", cell=index
+                )
             kind = cell.get("cell_type")
             if kind == "code":
                 source = _text(cell.get("input", ""), path, index, "input")
@@ -366,17 +427,29 @@ def _from_v3(raw: Mapping[str, Any], path: str) -> Notebook:
                 cells.append(_make_cell(cell, index, "markdown", "#" * level + " " + text, path))
             elif kind in ("markdown", "raw", "html"):
                 text = _text(cell.get("source", ""), path, index, "source")
-                cells.append(_make_cell(cell, index, "markdown" if kind != "raw" else "raw", text, path))
+                cells.append(
+                    _make_cell(cell, index, "markdown" if kind != "raw" else "raw", text, path)
+                )
             else:
                 raise InputError(
-                    path, f"cell {index} has unknown cell_type {kind!r}", kind="invalid-cell", cell=index
+                    path,
+                    f"cell {index} has unknown cell_type {kind!r}",
+                    kind="invalid-cell",
+                    cell=index,
                 )
     if "language" not in metadata and isinstance(code_language, str):
         metadata["language"] = code_language
     language, kernel_name = _language(metadata)
     minor = raw.get("nbformat_minor", 0)
-    return Notebook(path, tuple(cells), (3, minor if isinstance(minor, int) else 0), language,
-                    "ipynb", kernel_name, metadata)
+    return Notebook(
+        path,
+        tuple(cells),
+        (3, minor if isinstance(minor, int) else 0),
+        language,
+        "ipynb",
+        kernel_name,
+        metadata,
+    )
 
 
 def _load_text(data: bytes, path: str, suffix: str) -> Notebook:
@@ -384,15 +457,18 @@ def _load_text(data: bytes, path: str, suffix: str) -> Notebook:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(path, f"is not UTF-8 text (byte {exc.start} cannot be decoded)", kind="not-utf8") from None
+        raise InputError(
+            path, f"is not UTF-8 text (byte {exc.start} cannot be decoded)", kind="not-utf8"
+        ) from None
     import jupytext  # lazy: only text notebooks pay for it
 
     ext = Path(path).suffix  # jupytext's extension names are case-sensitive (.Rmd, .R)
     try:
         nb = jupytext.reads(text, fmt=ext)
     except Exception as exc:  # jupytext surfaces parser errors of many kinds
-        raise InputError(path, f"could not be read as a jupytext notebook: {_one_line(exc)}",
-                         kind="invalid-text") from None
+        raise InputError(
+            path, f"could not be read as a jupytext notebook: {_one_line(exc)}", kind="invalid-text"
+        ) from None
     metadata = dict(nb.metadata)
     fmt = (metadata.get("jupytext") or {}).get("text_representation", {}).get("format_name")
     language, kernel_name = _language(metadata)
@@ -405,4 +481,12 @@ def _load_text(data: bytes, path: str, suffix: str) -> Notebook:
         _make_cell(dict(cell), index, cell.cell_type, cell.source, path)
         for index, cell in enumerate(nb.cells)
     )
-    return Notebook(path, cells, (4, 5), language, f"{suffix.lstrip('.')}:{fmt or 'auto'}", kernel_name, metadata)
+    return Notebook(
+        path,
+        cells,
+        (4, 5),
+        language,
+        f"{suffix.lstrip('.')}:{fmt or 'auto'}",
+        kernel_name,
+        metadata,
+    )

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 
 from nb2prod.notebook.model import Notebook
-
 from nb2prod.pin.environment import Environment, canonical, clear_cache, environment_for
 from nb2prod.pin.fuse import pin_notebook
 from nb2prod.pin.model import (
@@ -27,13 +26,29 @@ from nb2prod.pin.model import (
 )
 
 __all__ = [
-    "Confidence", "Environment", "EnvironmentSummary", "Evidence", "EvidenceKind", "Excluded",
-    "ImportUse", "Pin", "PinResult", "PythonPin", "Unresolved", "canonical", "clear_cache",
-    "environment_for", "pin_file", "pin_notebook", "plan_requirements",
+    "Confidence",
+    "Environment",
+    "EnvironmentSummary",
+    "Evidence",
+    "EvidenceKind",
+    "Excluded",
+    "ImportUse",
+    "Pin",
+    "PinResult",
+    "PythonPin",
+    "Unresolved",
+    "canonical",
+    "clear_cache",
+    "environment_for",
+    "pin_file",
+    "pin_notebook",
+    "plan_requirements",
 ]
 
 
-def pin_file(path: str, python: str | None = None, *, imported_modules: Iterable[str] | None = None) -> PinResult:
+def pin_file(
+    path: str, python: str | None = None, *, imported_modules: Iterable[str] | None = None
+) -> PinResult:
     """Load a notebook and pin it, honouring `[tool.nb2prod]` select/ignore/per-file-ignores.
 
     Raises `InputError` for a notebook or interpreter that cannot be used.
@@ -57,9 +72,13 @@ class _PlanLike(Protocol):
     imports: tuple[Any, ...]  # Statements, each with `.symbols.imports`
 
 
-def plan_requirements(plan: _PlanLike, python: str | None = None, *,
-                      imported_modules: Iterable[str] | None = None,
-                      notebook: Notebook | None = None) -> tuple[str, ...]:
+def plan_requirements(
+    plan: _PlanLike,
+    python: str | None = None,
+    *,
+    imported_modules: Iterable[str] | None = None,
+    notebook: Notebook | None = None,
+) -> tuple[str, ...]:
     """The pinned requirements a generated package needs: the distributions of the imports it
     keeps, plus what the notebook installed without importing (often an optional dependency
     used indirectly, such as openpyxl for `pandas.read_excel`).
@@ -71,9 +90,16 @@ def plan_requirements(plan: _PlanLike, python: str | None = None, *,
     if notebook is None:  # convert passes the notebook it already loaded
         notebook = load(plan.notebook_path)
     result = pin_notebook(notebook, python, imported_modules=imported_modules)
-    kept = {imp.module.split(".")[0] for st in plan.imports for imp in st.symbols.imports if not imp.level}
+    kept = {
+        imp.module.split(".")[0]
+        for st in plan.imports
+        for imp in st.symbols.imports
+        if not imp.level
+    }
     return tuple(
-        pin.requirement for pin in result.pins
-        if kept.intersection(pin.imports) or not pin.imports
+        pin.requirement
+        for pin in result.pins
+        if kept.intersection(pin.imports)
+        or not pin.imports
         or any(e.kind == EvidenceKind.RUNTIME for e in pin.evidence)  # used indirectly by the run
     )

@@ -160,7 +160,11 @@ class Environment:
         return top in self.modules or top in self.top_level
 
 
-_PYTHON_NAMES = ("python", f"python{sys.version_info[0]}", f"python{sys.version_info[0]}.{sys.version_info[1]}")
+_PYTHON_NAMES = (
+    "python",
+    f"python{sys.version_info[0]}",
+    f"python{sys.version_info[0]}.{sys.version_info[1]}",
+)
 
 
 def _looks_like_python(arg: str) -> bool:
@@ -177,8 +181,11 @@ def interpreter_from_path(python: str) -> Interpreter:
                 candidate = candidate / sub
                 break
         else:
-            raise InputError(python, "is a folder without bin/python; give an interpreter or a venv",
-                             kind="python-not-found")
+            raise InputError(
+                python,
+                "is a folder without bin/python; give an interpreter or a venv",
+                kind="python-not-found",
+            )
     elif not candidate.exists():
         found = shutil.which(python) if os.sep not in python else None
         if not found:
@@ -196,12 +203,14 @@ def interpreter_for_kernel(kernel_name: str | None) -> Interpreter:
     try:
         from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel  # lazy: ~0.15 s
     except ImportError:
-        return _fallback(own, f"jupyter_client is not installed, so kernel '{name}' cannot be looked up")
+        return _fallback(
+            own, f"jupyter_client is not installed, so kernel '{name}' cannot be looked up"
+        )
     try:
         spec = KernelSpecManager().get_kernel_spec(name)
     except NoSuchKernel:
         return _fallback(own, f"kernel '{name}' is not installed here")
-    except Exception as exc:  # noqa: BLE001 - broken kernel.json files, unreadable Jupyter paths
+    except Exception as exc:
         return _fallback(own, f"kernel '{name}' could not be read ({exc})")
     argv = list(spec.argv or ())
     where = f"kernelspec '{name}' ({spec.resource_dir})"
@@ -229,7 +238,9 @@ def query(interpreter: Interpreter) -> Environment:
     try:
         stat = os.stat(interpreter.path)
     except OSError as exc:
-        raise InputError(interpreter.path, f"cannot be run: {exc.strerror or exc}", kind="python-not-found") from None
+        raise InputError(
+            interpreter.path, f"cannot be run: {exc.strerror or exc}", kind="python-not-found"
+        ) from None
     # abspath, not realpath: two venvs share one real interpreter but not their packages
     data = _query_cached(os.path.abspath(interpreter.path), stat.st_mtime_ns, interpreter.env)
     return _environment(data, interpreter)
@@ -242,16 +253,28 @@ def _query_cached(python: str, mtime_ns: int, env_pairs: tuple[tuple[str, str], 
     env.pop("PYTHONSTARTUP", None)
     try:
         done = subprocess.run(
-            [python, "-c", _QUERY], capture_output=True, text=True, timeout=QUERY_TIMEOUT,
-            cwd=tempfile.gettempdir(), env=env, stdin=subprocess.DEVNULL, check=False,
+            [python, "-c", _QUERY],
+            capture_output=True,
+            text=True,
+            timeout=QUERY_TIMEOUT,
+            cwd=tempfile.gettempdir(),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
     except OSError as exc:
-        raise InputError(python, f"cannot be run: {exc.strerror or exc}", kind="python-not-found") from None
+        raise InputError(
+            python, f"cannot be run: {exc.strerror or exc}", kind="python-not-found"
+        ) from None
     except subprocess.TimeoutExpired:
-        raise InputError(python, f"did not answer within {QUERY_TIMEOUT:.0f} s", kind="python-broken") from None
+        raise InputError(
+            python, f"did not answer within {QUERY_TIMEOUT:.0f} s", kind="python-broken"
+        ) from None
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise InputError(python, f"is not a working Python 3.8+ interpreter ({last})", kind="python-broken")
+        raise InputError(
+            python, f"is not a working Python 3.8+ interpreter ({last})", kind="python-broken"
+        )
     return done.stdout
 
 
@@ -259,8 +282,11 @@ def _environment(text: str, interpreter: Interpreter) -> Environment:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError:
-        raise InputError(interpreter.path, "printed something other than the expected answer",
-                         kind="python-broken") from None
+        raise InputError(
+            interpreter.path,
+            "printed something other than the expected answer",
+            kind="python-broken",
+        ) from None
     stdlib = frozenset(raw["stdlib"]) or frozenset(sys.stdlib_module_names)  # < 3.10 has no list
     return Environment(
         python=interpreter.path,
@@ -268,10 +294,12 @@ def _environment(text: str, interpreter: Interpreter) -> Environment:
         version=raw["version"],
         distributions=MappingProxyType({k: (v[0], v[1]) for k, v in raw["dists"].items()}),
         top_level=MappingProxyType({k: tuple(v) for k, v in raw["top_level"].items()}),
-        namespaces=MappingProxyType({
-            k: MappingProxyType({p: tuple(d) for p, d in parts.items()})
-            for k, parts in raw["namespaces"].items()
-        }),
+        namespaces=MappingProxyType(
+            {
+                k: MappingProxyType({p: tuple(d) for p, d in parts.items()})
+                for k, parts in raw["namespaces"].items()
+            }
+        ),
         modules=frozenset(raw["modules"]),
         stdlib=stdlib | frozenset(raw["builtin"]),
         fallback=interpreter.fallback,

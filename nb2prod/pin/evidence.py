@@ -50,14 +50,19 @@ class InstallCommand:
 class NotebookEvidence:
     imports: tuple[ImportUse, ...]
     installs: tuple[InstallCommand, ...]
-    versions: tuple[Evidence, ...]  # printed versions; `name` is a module or distribution as printed
+    versions: tuple[
+        Evidence, ...
+    ]  # printed versions; `name` is a module or distribution as printed
     python: tuple[Evidence, ...]  # language_info.version and printed Python versions
     search_dirs: tuple[str, ...]  # folders the notebook adds to sys.path (besides its own)
     written_modules: tuple[tuple[str, str], ...] = ()  # (module, how): %%writefile x.py, f2py -m x
 
 
-def collect(notebook: Notebook, symbols: Sequence[CellSymbols | None] | None = None,
-            conda_names: Mapping[str, str] | None = None) -> NotebookEvidence:
+def collect(
+    notebook: Notebook,
+    symbols: Sequence[CellSymbols | None] | None = None,
+    conda_names: Mapping[str, str] | None = None,
+) -> NotebookEvidence:
     """Read every code cell once and gather the evidence `pin` fuses."""
     conda_names = conda_names or {}
     imports: list[ImportUse] = []
@@ -67,18 +72,33 @@ def collect(notebook: Notebook, symbols: Sequence[CellSymbols | None] | None = N
     search_dirs: list[str] = []
     written: dict[str, str] = {}
     folder = os.path.dirname(os.path.abspath(notebook.path))
-    aliases: dict[str, str] = {}  # local name -> top-level module, later imports winning as in the kernel
+    aliases: dict[
+        str, str
+    ] = {}  # local name -> top-level module, later imports winning as in the kernel
     with warnings.catch_warnings():  # `"\l"` in someone's cell is their business, not a pin warning
         warnings.simplefilter("ignore", SyntaxWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
-        per_cell = [(c, _facts_of(c, symbols)) for c in notebook.cells if c.is_code and not c.is_blank]
+        per_cell = [
+            (c, _facts_of(c, symbols)) for c in notebook.cells if c.is_code and not c.is_blank
+        ]
     for cell, facts in per_cell:
         written.update((m, f"written by cell {cell.index}") for m in _written_modules(cell.source))
         for module, name, line, level, bound in facts.imports:
-            imports.append(ImportUse(module, module.split(".")[0] if not level else "", name,
-                                     cell.index, cell.id, line, level))
+            imports.append(
+                ImportUse(
+                    module,
+                    module.split(".")[0] if not level else "",
+                    name,
+                    cell.index,
+                    cell.id,
+                    line,
+                    level,
+                )
+            )
             if name is None and not level and bound:  # `import numpy as np` -> np: numpy
-                aliases[bound] = module if "." not in module or bound == module.split(".")[0] else ""
+                aliases[bound] = (
+                    module if "." not in module or bound == module.split(".")[0] else ""
+                )
         for line, text in facts.commands:
             installs.extend(parse_install(text, cell, line, conda_names))
         for _, arg in facts.path_additions:
@@ -102,15 +122,37 @@ def collect(notebook: Notebook, symbols: Sequence[CellSymbols | None] | None = N
     if isinstance(info, dict) and isinstance(info.get("version"), str):
         version = _version(info["version"])
         if version:
-            python.insert(0, Evidence(EvidenceKind.METADATA, "python", version,
-                                      detail="metadata.language_info.version"))
+            python.insert(
+                0,
+                Evidence(
+                    EvidenceKind.METADATA,
+                    "python",
+                    version,
+                    detail="metadata.language_info.version",
+                ),
+            )
     for command in installs:
         if command.python:
-            python.append(Evidence(EvidenceKind.INSTALL, "python", command.python, cell=command.cell,
-                                   cell_id=command.cell_id, line=command.line, detail=command.text,
-                                   order=command.order))
-    return NotebookEvidence(tuple(imports), tuple(installs), tuple(versions), tuple(python),
-                            tuple(dict.fromkeys(search_dirs)), tuple(written.items()))
+            python.append(
+                Evidence(
+                    EvidenceKind.INSTALL,
+                    "python",
+                    command.python,
+                    cell=command.cell,
+                    cell_id=command.cell_id,
+                    line=command.line,
+                    detail=command.text,
+                    order=command.order,
+                )
+            )
+    return NotebookEvidence(
+        tuple(imports),
+        tuple(installs),
+        tuple(versions),
+        tuple(python),
+        tuple(dict.fromkeys(search_dirs)),
+        tuple(written.items()),
+    )
 
 
 # ---------------------------------------------------------------- per-cell facts
@@ -123,7 +165,9 @@ def _facts_of(cell: Cell, symbols: Sequence[CellSymbols | None] | None) -> _Cell
 
 @dataclass(frozen=True, slots=True)
 class _CellFacts:
-    imports: tuple[tuple[str, str | None, int, int, str | None], ...]  # module, member, line, level, bound
+    imports: tuple[
+        tuple[str, str | None, int, int, str | None], ...
+    ]  # module, member, line, level, bound
     commands: tuple[tuple[int, str], ...]  # line, shell-like text that may hold an install
     path_additions: tuple[tuple[int, str], ...]
 
@@ -133,8 +177,12 @@ _IMPORT_LINE = re.compile(r"^[ \t]*import[ \t]+([\w. \t,]+?)[ \t]*(?:[;#].*)?$")
 _FROM_LINE = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t(]+([\w, \t]*)")
 _MAGIC_LINE = re.compile(r"^[ \t]*[%!]+(.*)$")
 # shipped inside IPython (the last four only in IPython < 4, where %load_ext found them the same way)
-_IPYTHON_EXTENSIONS = frozenset({"autoreload", "storemagic", "cythonmagic", "rmagic", "octavemagic", "sympyprinting"})
-_COMMAND_TOOLS = frozenset({"pip", "pip3", "conda", "mamba", "micromamba", "uv", "python", "python3"})
+_IPYTHON_EXTENSIONS = frozenset(
+    {"autoreload", "storemagic", "cythonmagic", "rmagic", "octavemagic", "sympyprinting"}
+)
+_COMMAND_TOOLS = frozenset(
+    {"pip", "pip3", "conda", "mamba", "micromamba", "uv", "python", "python3"}
+)
 
 
 _WRITEFILE = re.compile(r"^\s*%%(?:writefile|file)\s+(?:-a\s+)?['\"]?([^\s'\"]+)")
@@ -181,7 +229,8 @@ def _cell_facts(cell: Cell, sym: CellSymbols) -> _CellFacts:
         elif magic.kind == "line" and magic.name in _COMMAND_TOOLS:
             commands.append((magic.line + offset, f"{magic.name} {magic.args}"))
     additions = tuple(
-        (c.line + offset, c.string_args[0]) for c in sym.calls
+        (c.line + offset, c.string_args[0])
+        for c in sym.calls
         if c.name in ("sys.path.append", "sys.path.insert") and c.string_args
     )
     return _CellFacts(imports, tuple(commands), additions)
@@ -197,7 +246,9 @@ def _regex_facts(source: str) -> _CellFacts:
             for part in match.group(1).split(","):
                 words = part.split()
                 if words and re.fullmatch(r"[A-Za-z_][\w.]*", words[0]):
-                    bound = words[2] if len(words) == 3 and words[1] == "as" else words[0].split(".")[0]
+                    bound = (
+                        words[2] if len(words) == 3 and words[1] == "as" else words[0].split(".")[0]
+                    )
                     imports.append((words[0], None, number, 0, bound))
             continue
         match = _FROM_LINE.match(text)
@@ -205,7 +256,9 @@ def _regex_facts(source: str) -> _CellFacts:
             level, module = len(match.group(1)), match.group(2)
             if module or level:
                 for member in (m.split()[0] for m in match.group(3).split(",") if m.strip()):
-                    imports.append((module, member, number, level, None if member == "*" else member))
+                    imports.append(
+                        (module, member, number, level, None if member == "*" else member)
+                    )
             continue
         match = _MAGIC_LINE.match(text)
         if match:
@@ -218,19 +271,72 @@ def _regex_facts(source: str) -> _CellFacts:
 
 _SHELL_SPLIT = re.compile(r"&&|\|\||;|\|")
 _SHELL_COMMENT = re.compile(r"(?:^|\s)#.*$")
-_PIP_VALUE_OPTIONS = frozenset({
-    "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-t", "--target", "--platform",
-    "--python-version", "--implementation", "--abi", "--root", "--prefix", "--src", "-i", "--index-url",
-    "--extra-index-url", "-f", "--find-links", "--upgrade-strategy", "--global-option",
-    "--install-option", "-C", "--config-settings", "--trusted-host", "--cache-dir", "--log", "--proxy",
-    "--retries", "--timeout", "--exists-action", "--cert", "--client-cert", "--progress-bar",
-    "--report", "--python", "--only-binary", "--no-binary", "--use-feature", "--use-deprecated",
-    "--root-user-action", "--keyring-provider", "--log-file", "--group", "-p",
-})
-_CONDA_VALUE_OPTIONS = frozenset({
-    "-c", "--channel", "-n", "--name", "-p", "--prefix", "--file", "--repodata-fn", "--solver",
-    "--experimental-solver", "--subdir", "--platform",
-})
+_PIP_VALUE_OPTIONS = frozenset(
+    {
+        "-r",
+        "--requirement",
+        "-c",
+        "--constraint",
+        "-e",
+        "--editable",
+        "-t",
+        "--target",
+        "--platform",
+        "--python-version",
+        "--implementation",
+        "--abi",
+        "--root",
+        "--prefix",
+        "--src",
+        "-i",
+        "--index-url",
+        "--extra-index-url",
+        "-f",
+        "--find-links",
+        "--upgrade-strategy",
+        "--global-option",
+        "--install-option",
+        "-C",
+        "--config-settings",
+        "--trusted-host",
+        "--cache-dir",
+        "--log",
+        "--proxy",
+        "--retries",
+        "--timeout",
+        "--exists-action",
+        "--cert",
+        "--client-cert",
+        "--progress-bar",
+        "--report",
+        "--python",
+        "--only-binary",
+        "--no-binary",
+        "--use-feature",
+        "--use-deprecated",
+        "--root-user-action",
+        "--keyring-provider",
+        "--log-file",
+        "--group",
+        "-p",
+    }
+)
+_CONDA_VALUE_OPTIONS = frozenset(
+    {
+        "-c",
+        "--channel",
+        "-n",
+        "--name",
+        "-p",
+        "--prefix",
+        "--file",
+        "--repodata-fn",
+        "--solver",
+        "--experimental-solver",
+        "--subdir",
+        "--platform",
+    }
+)
 _EGG = re.compile(r"#egg=([A-Za-z0-9_.\-]+)")
 _CONDA_SPEC = re.compile(r"^([A-Za-z0-9_.\-]+)\s*(.*)$")
 
@@ -248,7 +354,9 @@ def _tool_at(tokens: list[str]) -> tuple[str, int] | None:
     return None
 
 
-def parse_install(text: str, cell: Cell, line: int, conda_names: Mapping[str, str]) -> Iterator[InstallCommand]:
+def parse_install(
+    text: str, cell: Cell, line: int, conda_names: Mapping[str, str]
+) -> Iterator[InstallCommand]:
     """Every install command in one shell line (`a && pip install x; conda install y`)."""
     order = (cell.execution_count if cell.execution_count is not None else -1, cell.index)
     for segment in _SHELL_SPLIT.split(text):
@@ -267,8 +375,17 @@ def parse_install(text: str, cell: Cell, line: int, conda_names: Mapping[str, st
             python = None
         else:
             requested, skipped, python = _conda_arguments(args, conda_names)
-        yield InstallCommand(tool, segment.strip(), cell.index, cell.id, line, tuple(requested),
-                             tuple(skipped), python, order)
+        yield InstallCommand(
+            tool,
+            segment.strip(),
+            cell.index,
+            cell.id,
+            line,
+            tuple(requested),
+            tuple(skipped),
+            python,
+            order,
+        )
 
 
 def _pip_arguments(args: list[str]) -> tuple[list[Requested], list[str]]:
@@ -297,7 +414,12 @@ def _pip_arguments(args: list[str]) -> tuple[list[Requested], list[str]]:
         if egg:
             requested.append(Requested(egg.group(1), (), None, None, arg))
             continue
-        if "/" in arg or "\\" in arg or arg.startswith(".") or arg.endswith((".whl", ".tar.gz", ".zip")):
+        if (
+            "/" in arg
+            or "\\" in arg
+            or arg.startswith(".")
+            or arg.endswith((".whl", ".tar.gz", ".zip"))
+        ):
             skipped.append(arg)
             continue
         try:
@@ -325,7 +447,9 @@ def _split_specifier(spec: str) -> tuple[str | None, str | None]:
     return None, spec
 
 
-def _conda_arguments(args: list[str], conda_names: Mapping[str, str]) -> tuple[list[Requested], list[str], str | None]:
+def _conda_arguments(
+    args: list[str], conda_names: Mapping[str, str]
+) -> tuple[list[Requested], list[str], str | None]:
     requested: list[Requested] = []
     skipped: list[str] = []
     python = None
@@ -349,7 +473,9 @@ def _conda_arguments(args: list[str], conda_names: Mapping[str, str]) -> tuple[l
         version, specifier = None, None
         if rest.startswith("=="):
             version, specifier = _split_specifier("==" + rest[2:].split("=")[0])
-        elif rest.startswith("="):  # conda's "=1.2" means 1.2.*; "=1.2.3" or "=1.2=build" name a release
+        elif rest.startswith(
+            "="
+        ):  # conda's "=1.2" means 1.2.*; "=1.2.3" or "=1.2=build" name a release
             body = rest[1:].split("=")
             if len(body) > 1 or (body[0].count(".") >= 2 and "*" not in body[0]):
                 version = _version(body[0])
@@ -360,7 +486,9 @@ def _conda_arguments(args: list[str], conda_names: Mapping[str, str]) -> tuple[l
         if name.lower() == "python":
             python = version or (specifier.lstrip("=").rstrip(".*") if specifier else None)
             continue
-        requested.append(Requested(conda_names.get(name.lower(), name), (), version, specifier, arg))
+        requested.append(
+            Requested(conda_names.get(name.lower(), name), (), version, specifier, arg)
+        )
     return requested, skipped, python
 
 
@@ -372,16 +500,36 @@ _VERSION_TOKEN = re.compile(r"(?<![\w.])v?(\d+(?:\.\d+)+[0-9A-Za-z.+!\-]*)")
 _VERSION_REF = re.compile(
     r"\b([A-Za-z_]\w*)\.(?:__version__|VERSION|version\.(?:version|full_version|VERSION|__version__))\b"
 )
-_DIST_REF = re.compile(r"""\b(?:version|get_distribution|require)\(\s*['"]([A-Za-z][A-Za-z0-9_.\-]*)['"]\s*\)""")
+_DIST_REF = re.compile(
+    r"""\b(?:version|get_distribution|require)\(\s*['"]([A-Za-z][A-Za-z0-9_.\-]*)['"]\s*\)"""
+)
 _LISTING = re.compile(
     r"\b(?:pip3?|conda|mamba)\s+(?:freeze|list|show)\b|%watermark|\bwatermark\s*\(|%version_information"
     r"|\bsession_info\b|\bshow_versions\s*\("
 )
 _PYTHON_QUERY = re.compile(r"\bsys\.version\b|python_version\s*\(|\bpython3?\s+(?:--version|-V)\b")
-_LISTING_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_.\-]*)\s*(==|:|\s)\s*v?(\d[0-9A-Za-z.+!\-]*)(?:\s.*)?$")
-_PYTHON_LINE = re.compile(r"\b(?:C?python|python version)\b\D{0,12}?(\d+\.\d+(?:\.\d+)?)", re.IGNORECASE)
-_NOT_PACKAGES = frozenset({"python", "cpython", "pypy", "os", "release", "machine", "system",
-                           "processor", "compiler", "cpu", "last", "updated"})
+_LISTING_LINE = re.compile(
+    r"^\s*([A-Za-z][A-Za-z0-9_.\-]*)\s*(==|:|\s)\s*v?(\d[0-9A-Za-z.+!\-]*)(?:\s.*)?$"
+)
+_PYTHON_LINE = re.compile(
+    r"\b(?:C?python|python version)\b\D{0,12}?(\d+\.\d+(?:\.\d+)?)", re.IGNORECASE
+)
+_NOT_PACKAGES = frozenset(
+    {
+        "python",
+        "cpython",
+        "pypy",
+        "os",
+        "release",
+        "machine",
+        "system",
+        "processor",
+        "compiler",
+        "cpu",
+        "last",
+        "updated",
+    }
+)
 
 
 def _version(text: str) -> str | None:
@@ -416,7 +564,9 @@ def _lines(cell: Cell) -> list[str]:
     return [line for text in _output_texts(cell) for line in text.splitlines()]
 
 
-def _printed_versions(cell: Cell, aliases: Mapping[str, str], order: tuple[int, int]) -> list[Evidence]:
+def _printed_versions(
+    cell: Cell, aliases: Mapping[str, str], order: tuple[int, int]
+) -> list[Evidence]:
     refs: list[tuple[str, str, int, str]] = []  # (name, label, line, detail)
     for number, text in enumerate(cell.source.splitlines(), start=1):
         if text.lstrip().startswith("#"):
@@ -438,7 +588,10 @@ def _printed_versions(cell: Cell, aliases: Mapping[str, str], order: tuple[int, 
     else:  # only lines that name the package and hold one version
         used: set[int] = set()
         for index, (name, label, _, _) in enumerate(refs):
-            pattern = re.compile(rf"(?<![\w.]){re.escape(label)}(?![\w])|(?<![\w.]){re.escape(name)}(?![\w])", re.IGNORECASE)
+            pattern = re.compile(
+                rf"(?<![\w.]){re.escape(label)}(?![\w])|(?<![\w.]){re.escape(name)}(?![\w])",
+                re.IGNORECASE,
+            )
             for number, line in enumerate(lines):
                 if number not in used and len(per_line[number]) == 1 and pattern.search(line):
                     found[index] = per_line[number][0]
@@ -450,8 +603,18 @@ def _printed_versions(cell: Cell, aliases: Mapping[str, str], order: tuple[int, 
         if version is None:
             continue
         name, _, source_line, detail = refs[index]
-        evidence.append(Evidence(EvidenceKind.OUTPUT, name, version, cell=cell.index, cell_id=cell.id,
-                                 line=source_line, detail=f"{detail} printed {version}", order=order))
+        evidence.append(
+            Evidence(
+                EvidenceKind.OUTPUT,
+                name,
+                version,
+                cell=cell.index,
+                cell_id=cell.id,
+                line=source_line,
+                detail=f"{detail} printed {version}",
+                order=order,
+            )
+        )
     return evidence
 
 
@@ -466,11 +629,19 @@ def _listing_versions(cell: Cell, order: tuple[int, int]) -> tuple[list[Evidence
         table = data.get("application/json") if isinstance(data, dict) else None
         if isinstance(table, dict) and isinstance(table.get("Software versions"), list):
             for row in table["Software versions"]:
-                if isinstance(row, dict) and isinstance(row.get("module"), str) and isinstance(row.get("version"), str):
-                    pairs.append((row["module"], row["version"].split()[0] if row["version"].split() else ""))
+                if (
+                    isinstance(row, dict)
+                    and isinstance(row.get("module"), str)
+                    and isinstance(row.get("version"), str)
+                ):
+                    pairs.append(
+                        (row["module"], row["version"].split()[0] if row["version"].split() else "")
+                    )
     texts = _output_texts(cell)
-    if not pairs and not any(_LISTING_LINE.match(l) for t in texts for l in t.splitlines()):
-        texts = [re.sub(r"<[^>]+>", "\n", t) for t in _output_texts(cell, html=True)]  # session_info HTML
+    if not pairs and not any(_LISTING_LINE.match(line) for t in texts for line in t.splitlines()):
+        texts = [
+            re.sub(r"<[^>]+>", "\n", t) for t in _output_texts(cell, html=True)
+        ]  # session_info HTML
     current: str | None = None
     for text in texts:
         for raw in text.splitlines():
@@ -492,33 +663,74 @@ def _listing_versions(cell: Cell, order: tuple[int, int]) -> tuple[list[Evidence
         if version is None:
             continue
         if name.lower() in ("python", "cpython"):
-            python.append(Evidence(EvidenceKind.OUTPUT, "python", version, cell=cell.index, cell_id=cell.id,
-                                   line=line, detail=f"{what} printed {version}", order=order))
+            python.append(
+                Evidence(
+                    EvidenceKind.OUTPUT,
+                    "python",
+                    version,
+                    cell=cell.index,
+                    cell_id=cell.id,
+                    line=line,
+                    detail=f"{what} printed {version}",
+                    order=order,
+                )
+            )
         elif name.lower() not in _NOT_PACKAGES:
-            versions.append(Evidence(EvidenceKind.OUTPUT, name, version, cell=cell.index, cell_id=cell.id,
-                                     line=line, detail=f"{what} printed {name} {version}", order=order))
+            versions.append(
+                Evidence(
+                    EvidenceKind.OUTPUT,
+                    name,
+                    version,
+                    cell=cell.index,
+                    cell_id=cell.id,
+                    line=line,
+                    detail=f"{what} printed {name} {version}",
+                    order=order,
+                )
+            )
     if not python:
         python.extend(_printed_python(cell, order, detail=what, line=line))
     return versions, python
 
 
-def _printed_python(cell: Cell, order: tuple[int, int], detail: str = "", line: int | None = None) -> list[Evidence]:
+def _printed_python(
+    cell: Cell, order: tuple[int, int], detail: str = "", line: int | None = None
+) -> list[Evidence]:
     found = []
     for text in _output_texts(cell):
         for match in _PYTHON_LINE.finditer(text):
             version = _version(match.group(1))
             if version:
-                found.append(Evidence(EvidenceKind.OUTPUT, "python", version, cell=cell.index, cell_id=cell.id,
-                                      line=line or 1, detail=f"{detail or 'output'} printed Python {version}",
-                                      order=order))
+                found.append(
+                    Evidence(
+                        EvidenceKind.OUTPUT,
+                        "python",
+                        version,
+                        cell=cell.index,
+                        cell_id=cell.id,
+                        line=line or 1,
+                        detail=f"{detail or 'output'} printed Python {version}",
+                        order=order,
+                    )
+                )
     if not found:  # `sys.version` as the cell's value: '3.6.7 |Anaconda ...'
         lines = _lines(cell)
         tokens = [m.group(1) for line_text in lines for m in _VERSION_TOKEN.finditer(line_text)]
         if len(lines) <= 2 and tokens and "sys.version" in cell.source:
             version = _version(tokens[0])
             if version:
-                found.append(Evidence(EvidenceKind.OUTPUT, "python", version, cell=cell.index, cell_id=cell.id,
-                                      line=1, detail=f"sys.version printed {version}", order=order))
+                found.append(
+                    Evidence(
+                        EvidenceKind.OUTPUT,
+                        "python",
+                        version,
+                        cell=cell.index,
+                        cell_id=cell.id,
+                        line=1,
+                        detail=f"sys.version printed {version}",
+                        order=order,
+                    )
+                )
     return found[:1]
 
 
@@ -538,13 +750,31 @@ def _pip_install_output(cell: Cell, order: tuple[int, int]) -> list[Evidence]:
                 name, _, raw = token.rpartition("-")
                 version = _version(raw)
                 if name and version:
-                    found.append(Evidence(EvidenceKind.OUTPUT, name, version, cell=cell.index, cell_id=cell.id,
-                                          line=1, detail=f"pip reported installing {name} {version}", order=order))
+                    found.append(
+                        Evidence(
+                            EvidenceKind.OUTPUT,
+                            name,
+                            version,
+                            cell=cell.index,
+                            cell_id=cell.id,
+                            line=1,
+                            detail=f"pip reported installing {name} {version}",
+                            order=order,
+                        )
+                    )
         for match in _PIP_ALREADY.finditer(text):
             version = _version(match.group(2))
             if version:
-                found.append(Evidence(EvidenceKind.OUTPUT, match.group(1), version, cell=cell.index,
-                                      cell_id=cell.id, line=1,
-                                      detail=f"pip reported {match.group(1)} {version} already installed",
-                                      order=order))
+                found.append(
+                    Evidence(
+                        EvidenceKind.OUTPUT,
+                        match.group(1),
+                        version,
+                        cell=cell.index,
+                        cell_id=cell.id,
+                        line=1,
+                        detail=f"pip reported {match.group(1)} {version} already installed",
+                        order=order,
+                    )
+                )
     return found

@@ -71,8 +71,11 @@ def pin_notebook(
     uses = list(found.imports)
     static_tops = {u.top for u in uses if u.top}
     runtime = sorted(set(imported_modules or ()))
-    uses.extend(ImportUse(m, m.split(".")[0], None, None, None, 0) for m in runtime
-                if m.split(".")[0] not in static_tops)
+    uses.extend(
+        ImportUse(m, m.split(".")[0], None, None, None, 0)
+        for m in runtime
+        if m.split(".")[0] not in static_tops
+    )
     runtime_tops = {m.split(".")[0] for m in runtime}
 
     builders: dict[str, _Builder] = {}
@@ -92,13 +95,24 @@ def pin_notebook(
         kind = EvidenceKind.IMPORT if use.cell is not None else EvidenceKind.RUNTIME
         shown = "." * use.level + use.module
         if resolution.status in _EXCLUDED:
-            excluded.setdefault((use.top or shown, resolution.status), Excluded(use.top or shown, resolution.status, use.cell, use.cell_id,
-                                              use.line, resolution.detail))
+            excluded.setdefault(
+                (use.top or shown, resolution.status),
+                Excluded(
+                    use.top or shown,
+                    resolution.status,
+                    use.cell,
+                    use.cell_id,
+                    use.line,
+                    resolution.detail,
+                ),
+            )
             continue
         name = _distribution_for(use, resolution, installs_by_name)
         if name is None:
             if use.top not in unresolved:
-                unresolved[use.top] = Unresolved(use.top, use.cell, use.cell_id, use.line, resolution.installed)
+                unresolved[use.top] = Unresolved(
+                    use.top, use.cell, use.cell_id, use.line, resolution.installed
+                )
             continue
         b = builder(name)
         b.imports.setdefault(use.top, None)
@@ -107,20 +121,42 @@ def pin_notebook(
         if b.first_import is None and use.cell is not None:
             b.first_import = use
         detail = f"import {shown}" + (f" ({resolution.detail})" if resolution.detail else "")
-        b.evidence.append(Evidence(kind, use.module, cell=use.cell, cell_id=use.cell_id, line=use.line,
-                                   detail=detail))
+        b.evidence.append(
+            Evidence(
+                kind, use.module, cell=use.cell, cell_id=use.cell_id, line=use.line, detail=detail
+            )
+        )
         if resolution.source == "table":
-            b.evidence.append(Evidence(EvidenceKind.TABLE, use.module, detail=f"nb2prod's table: {use.module} -> {name}"))
+            b.evidence.append(
+                Evidence(
+                    EvidenceKind.TABLE,
+                    use.module,
+                    detail=f"nb2prod's table: {use.module} -> {name}",
+                )
+            )
     for top in runtime_tops & static_tops:
         if top in by_top:
-            builders[by_top[top]].evidence.append(Evidence(EvidenceKind.RUNTIME, top, detail="imported in the fresh run"))
+            builders[by_top[top]].evidence.append(
+                Evidence(EvidenceKind.RUNTIME, top, detail="imported in the fresh run")
+            )
 
     for command in found.installs:
         for req in command.requested:
             b = builder(req.name)
             b.extras.update(req.extras)
-            b.evidence.append(Evidence(EvidenceKind.INSTALL, req.name, req.version, req.specifier, command.cell,
-                                       command.cell_id, command.line, command.text, command.order))
+            b.evidence.append(
+                Evidence(
+                    EvidenceKind.INSTALL,
+                    req.name,
+                    req.version,
+                    req.specifier,
+                    command.cell,
+                    command.cell_id,
+                    command.line,
+                    command.text,
+                    command.order,
+                )
+            )
 
     for printed in found.versions:
         match = _match_printed(printed.name, builders, by_top)
@@ -128,16 +164,23 @@ def pin_notebook(
             builders[match].evidence.append(printed)
         elif printed.name in unresolved:
             u = unresolved[printed.name]
-            unresolved[printed.name] = Unresolved(u.module, u.cell, u.cell_id, u.line, u.importable,
-                                                  (*u.evidence, printed))
+            unresolved[printed.name] = Unresolved(
+                u.module, u.cell, u.cell_id, u.line, u.importable, (*u.evidence, printed)
+            )
 
     pins = []
     for key in sorted(builders):
         b = builders[key]
         installed = env.version_of(b.name)
         if installed is not None:
-            b.evidence.append(Evidence(EvidenceKind.ENVIRONMENT, env.name_of(b.name) or b.name, installed,
-                                       detail=env.python))
+            b.evidence.append(
+                Evidence(
+                    EvidenceKind.ENVIRONMENT,
+                    env.name_of(b.name) or b.name,
+                    installed,
+                    detail=env.python,
+                )
+            )
         pins.append(_pin(b, installed))
 
     findings = _findings(notebook, pins, builders, found, env, list(unresolved.values()))
@@ -153,7 +196,9 @@ def pin_notebook(
     )
 
 
-def _distribution_for(use: ImportUse, resolution: Resolution, installs: dict[str, str]) -> str | None:
+def _distribution_for(
+    use: ImportUse, resolution: Resolution, installs: dict[str, str]
+) -> str | None:
     if resolution.status == "distribution":
         return resolution.distributions[0]
     # not installed, not in the table: the notebook's own `pip install <same name>` names it
@@ -196,11 +241,29 @@ def _pin(b: _Builder, installed: str | None) -> Pin:
         confidence = Confidence.MEDIUM
     else:
         confidence = Confidence.HIGH
-    rank = {EvidenceKind.OUTPUT: 0, EvidenceKind.INSTALL: 1, EvidenceKind.ENVIRONMENT: 2, EvidenceKind.IMPORT: 3,
-            EvidenceKind.RUNTIME: 4, EvidenceKind.TABLE: 5, EvidenceKind.METADATA: 6}
-    ordered = sorted(b.evidence, key=lambda e: (e is not chosen, rank[e.kind], -e.order[0], -e.order[1]))
-    return Pin(b.name, version, specifier, confidence, tuple(b.imports), tuple(ordered), chosen, installed,
-               tuple(sorted(b.extras)))
+    rank = {
+        EvidenceKind.OUTPUT: 0,
+        EvidenceKind.INSTALL: 1,
+        EvidenceKind.ENVIRONMENT: 2,
+        EvidenceKind.IMPORT: 3,
+        EvidenceKind.RUNTIME: 4,
+        EvidenceKind.TABLE: 5,
+        EvidenceKind.METADATA: 6,
+    }
+    ordered = sorted(
+        b.evidence, key=lambda e: (e is not chosen, rank[e.kind], -e.order[0], -e.order[1])
+    )
+    return Pin(
+        b.name,
+        version,
+        specifier,
+        confidence,
+        tuple(b.imports),
+        tuple(ordered),
+        chosen,
+        installed,
+        tuple(sorted(b.extras)),
+    )
 
 
 def _same_version(a: str, b: str) -> bool:
@@ -223,24 +286,49 @@ def _satisfies(version: str | None, specifier: str | None) -> bool:
         return True  # a constraint nb2prod cannot read is not a disagreement it can report
 
 
-def _findings(notebook: Notebook, pins: list[Pin], builders: dict[str, _Builder], found: NotebookEvidence,
-              env: Environment, unresolved: list[Unresolved]) -> list[Finding]:
+def _findings(
+    notebook: Notebook,
+    pins: list[Pin],
+    builders: dict[str, _Builder],
+    found: NotebookEvidence,
+    env: Environment,
+    unresolved: list[Unresolved],
+) -> list[Finding]:
     out: list[Finding] = []
     python = env.python
     for pin in pins:
         chosen = pin.chosen
         if pin.installed is None or chosen is None or chosen.cell is None:
             continue
-        if chosen.version is not None and chosen.kind is not EvidenceKind.ENVIRONMENT \
-                and not _same_version(chosen.version, pin.installed):
+        if (
+            chosen.version is not None
+            and chosen.kind is not EvidenceKind.ENVIRONMENT
+            and not _same_version(chosen.version, pin.installed)
+        ):
             how = "printed" if chosen.kind is EvidenceKind.OUTPUT else "installed"
-            out.append(_finding("NB202", chosen.cell, chosen.cell_id, chosen.line or 1, (pin.distribution,),
-                                f"the notebook {how} {pin.distribution} {chosen.version} ({chosen.detail}), "
-                                f"but {python} has {pin.installed}; pinned {chosen.version}"))
+            out.append(
+                _finding(
+                    "NB202",
+                    chosen.cell,
+                    chosen.cell_id,
+                    chosen.line or 1,
+                    (pin.distribution,),
+                    f"the notebook {how} {pin.distribution} {chosen.version} ({chosen.detail}), "
+                    f"but {python} has {pin.installed}; pinned {chosen.version}",
+                )
+            )
         elif chosen.specifier and not _satisfies(pin.installed, chosen.specifier):
-            out.append(_finding("NB202", chosen.cell, chosen.cell_id, chosen.line or 1, (pin.distribution,),
-                                f"the notebook asked for {pin.distribution}{chosen.specifier} ({chosen.detail}), "
-                                f"but {python} has {pin.installed}; pinned {pin.requirement}"))
+            out.append(
+                _finding(
+                    "NB202",
+                    chosen.cell,
+                    chosen.cell_id,
+                    chosen.line or 1,
+                    (pin.distribution,),
+                    f"the notebook asked for {pin.distribution}{chosen.specifier} ({chosen.detail}), "
+                    f"but {python} has {pin.installed}; pinned {pin.requirement}",
+                )
+            )
     for command in found.installs:
         if command.requested:
             out.append(_install_finding(command))
@@ -251,30 +339,63 @@ def _findings(notebook: Notebook, pins: list[Pin], builders: dict[str, _Builder]
         pin = next(p for p in pins if canonical(p.distribution) == key)
         if pin.installed is not None:
             continue
-        source = "nb2prod's table" if any(e.kind is EvidenceKind.TABLE for e in pin.evidence) \
+        source = (
+            "nb2prod's table"
+            if any(e.kind is EvidenceKind.TABLE for e in pin.evidence)
             else "the notebook's install command"
-        out.append(_finding("NB204", use.cell, use.cell_id or "", use.line, (use.top,),
-                            f"import '{use.top}' is not installed in {python} (distribution {pin.distribution}, "
-                            f"named by {source}); its version cannot be read from the environment"))
+        )
+        out.append(
+            _finding(
+                "NB204",
+                use.cell,
+                use.cell_id or "",
+                use.line,
+                (use.top,),
+                f"import '{use.top}' is not installed in {python} (distribution {pin.distribution}, "
+                f"named by {source}); its version cannot be read from the environment",
+            )
+        )
     for u in unresolved:
         if u.cell is None:
             continue
-        why = (f"'{u.module}' is importable in {python} but no installed distribution provides it"
-               if u.importable else
-               f"'{u.module}' is not installed in {python} and not in nb2prod's table of import names")
-        out.append(_finding("NB201", u.cell, u.cell_id or "", u.line, (u.module,),
-                            f"import maps to no known distribution: {why}"))
-    return [f for f in sorted(out, key=lambda f: f.sort_key) if not is_suppressed(f, notebook.cells)]
+        why = (
+            f"'{u.module}' is importable in {python} but no installed distribution provides it"
+            if u.importable
+            else f"'{u.module}' is not installed in {python} and not in nb2prod's table of import names"
+        )
+        out.append(
+            _finding(
+                "NB201",
+                u.cell,
+                u.cell_id or "",
+                u.line,
+                (u.module,),
+                f"import maps to no known distribution: {why}",
+            )
+        )
+    return [
+        f for f in sorted(out, key=lambda f: f.sort_key) if not is_suppressed(f, notebook.cells)
+    ]
 
 
 def _install_finding(command: InstallCommand) -> Finding:
     names = tuple(r.name for r in command.requested)
-    return _finding("NB203", command.cell, command.cell_id, command.line, names,
-                    f"{', '.join(names)} installed from inside the notebook ({command.text}); "
-                    "declare {} in the project's dependencies instead".format("it" if len(names) == 1 else "them"))
+    return _finding(
+        "NB203",
+        command.cell,
+        command.cell_id,
+        command.line,
+        names,
+        f"{', '.join(names)} installed from inside the notebook ({command.text}); "
+        "declare {} in the project's dependencies instead".format(
+            "it" if len(names) == 1 else "them"
+        ),
+    )
 
 
-def _finding(code: str, cell: int, cell_id: str | None, line: int, names: tuple[str, ...], message: str) -> Finding:
+def _finding(
+    code: str, cell: int, cell_id: str | None, line: int, names: tuple[str, ...], message: str
+) -> Finding:
     return Finding(code, PIN_RULES[code].severity, cell, cell_id or "", line, 1, names, message)
 
 

@@ -42,16 +42,23 @@ class Table:
 
 @lru_cache(maxsize=1)
 def table() -> Table:
-    raw = json.loads(resources.files("nb2prod.data").joinpath("import_to_dist.json").read_text("utf-8"))
-    return Table(MappingProxyType(dict(raw["imports"])), MappingProxyType(dict(raw["conda"])),
-                 frozenset(raw["python2_stdlib"]))
+    raw = json.loads(
+        resources.files("nb2prod.data").joinpath("import_to_dist.json").read_text("utf-8")
+    )
+    return Table(
+        MappingProxyType(dict(raw["imports"])),
+        MappingProxyType(dict(raw["conda"])),
+        frozenset(raw["python2_stdlib"]),
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Resolution:
     """What one imported module needs."""
 
-    status: str  # "relative", "future", "stdlib", "python2-stdlib", "local", "distribution", "unknown"
+    status: (
+        str  # "relative", "future", "stdlib", "python2-stdlib", "local", "distribution", "unknown"
+    )
     distributions: tuple[str, ...] = ()  # candidates, the chosen one first
     source: str = ""  # "environment" or "table" for a distribution
     installed: bool = False  # importable in the analysed environment
@@ -88,7 +95,9 @@ class LocalModules:
             names = self._names(folder)
             if f"{top}.py" in names:
                 return os.path.join(folder, f"{top}.py")
-            for name in names:  # extension modules (top.cpython-311-x86_64-linux-gnu.so), Cython sources
+            for (
+                name
+            ) in names:  # extension modules (top.cpython-311-x86_64-linux-gnu.so), Cython sources
                 if name.startswith(top + ".") and name.endswith((".so", ".pyd", ".pyx")):
                     return os.path.join(folder, name)
             if top in names:
@@ -100,7 +109,9 @@ class LocalModules:
         return None
 
 
-def resolve(module: str, level: int, env: Environment, local: LocalModules, tbl: Table) -> Resolution:
+def resolve(
+    module: str, level: int, env: Environment, local: LocalModules, tbl: Table
+) -> Resolution:
     """Map one imported module (dotted, as written) to what must be installed for it."""
     if level:
         return Resolution("relative")

@@ -11,7 +11,9 @@ from nb2prod.core.findings import Finding
 class EvidenceKind(str, Enum):
     """Where a fact about a dependency came from."""
 
-    OUTPUT = "output"  # a version printed in a stored output (__version__, pip freeze, %watermark, ...)
+    OUTPUT = (
+        "output"  # a version printed in a stored output (__version__, pip freeze, %watermark, ...)
+    )
     INSTALL = "install"  # a %pip / !pip / %conda install command in a cell
     ENVIRONMENT = "environment"  # installed in the interpreter nb2prod analysed
     IMPORT = "import"  # an import statement (a name, never a version)
@@ -127,8 +129,14 @@ class Excluded:
     detail: str = ""  # for local modules, the file found
 
     def to_json(self) -> dict[str, object]:
-        return {"module": self.module, "reason": self.reason, "cell": self.cell,
-                "cell_id": self.cell_id, "line": self.line, "detail": self.detail}
+        return {
+            "module": self.module,
+            "reason": self.reason,
+            "cell": self.cell,
+            "cell_id": self.cell_id,
+            "line": self.line,
+            "detail": self.detail,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +151,14 @@ class Unresolved:
     evidence: tuple[Evidence, ...] = ()  # versions the notebook printed for it, if any
 
     def to_json(self) -> dict[str, object]:
-        return {"module": self.module, "cell": self.cell, "cell_id": self.cell_id, "line": self.line,
-                "importable": self.importable, "evidence": [e.to_json() for e in self.evidence]}
+        return {
+            "module": self.module,
+            "cell": self.cell,
+            "cell_id": self.cell_id,
+            "line": self.line,
+            "importable": self.importable,
+            "evidence": [e.to_json() for e in self.evidence],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,11 +188,17 @@ class EnvironmentSummary:
     python: str
     version: str
     source: str
-    fallback: bool = False  # the notebook's kernel was not found; nb2prod's own interpreter was used
+    fallback: bool = (
+        False  # the notebook's kernel was not found; nb2prod's own interpreter was used
+    )
 
     def to_json(self) -> dict[str, object]:
-        return {"python": self.python, "version": self.version, "source": self.source,
-                "fallback": self.fallback}
+        return {
+            "python": self.python,
+            "version": self.version,
+            "source": self.source,
+            "fallback": self.fallback,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,11 @@ def describe(pin: Pin, python: str) -> str:
     else:
         text = f"installed in {python}"
     notes = []
-    if pin.installed is not None and chosen is not None and chosen.kind is not EvidenceKind.ENVIRONMENT:
+    if (
+        pin.installed is not None
+        and chosen is not None
+        and chosen.kind is not EvidenceKind.ENVIRONMENT
+    ):
         if pin.version is not None and _same(pin.version, pin.installed):
             notes.append(f"same in {python}")
         else:
@@ -69,11 +73,15 @@ def _trailer(result: PinResult) -> list[str]:
     lines = []
     for u in result.unresolved:
         where = f"cell {u.cell}" if u.cell is not None else "the fresh run"
-        lines.append(f"# {u.module}: no known distribution for this import ({where}, NB201); add it by hand")
+        lines.append(
+            f"# {u.module}: no known distribution for this import ({where}, NB201); add it by hand"
+        )
     local = [e for e in result.excluded if e.reason == "local"]
     if local:
-        names = ", ".join(f"{e.module} ({e.detail if e.detail.startswith('written') else os.path.basename(e.detail)})"
-                          for e in local)
+        names = ", ".join(
+            f"{e.module} ({e.detail if e.detail.startswith('written') else os.path.basename(e.detail)})"
+            for e in local
+        )
         lines.append(f"# Not pinned, modules beside the notebook: {names}")
     return lines
 
@@ -81,8 +89,10 @@ def _trailer(result: PinResult) -> list[str]:
 def requirements_txt(result: PinResult) -> str:
     """`name==version  # evidence` per line; unknown imports and local modules as comments."""
     python = result.environment.python
-    lines = [f"# Requirements of {result.path}, pinned by nb2prod from evidence (docs/pin.md)",
-             _python_line(result)]
+    lines = [
+        f"# Requirements of {result.path}, pinned by nb2prod from evidence (docs/pin.md)",
+        _python_line(result),
+    ]
     for pin in result.pins:
         lines.append(f"{pin.requirement:<{_COMMENT_COLUMN}}  # {describe(pin, python)}")
     lines.extend(_trailer(result))
@@ -97,7 +107,9 @@ def pyproject_fragment(result: PinResult) -> str:
         lines.append(f"requires-python = {json.dumps(result.python.requires)}")
     lines.append("dependencies = [")
     for pin in result.pins:
-        lines.append(f"    {json.dumps(pin.requirement) + ',':<{_COMMENT_COLUMN}}  # {describe(pin, python)}")
+        lines.append(
+            f"    {json.dumps(pin.requirement) + ',':<{_COMMENT_COLUMN}}  # {describe(pin, python)}"
+        )
     lines.append("]")
     lines.extend(_trailer(result))
     return "\n".join(lines) + "\n"

@@ -25,8 +25,14 @@ class PinRule:
 PIN_RULES: dict[str, PinRule] = {
     rule.code: rule
     for rule in (
-        PinRule("NB201", "import maps to no known distribution", Severity.ERROR),  # requirements cannot be complete
-        PinRule("NB202", "version recorded in the notebook differs from the environment", Severity.WARNING),
+        PinRule(
+            "NB201", "import maps to no known distribution", Severity.ERROR
+        ),  # requirements cannot be complete
+        PinRule(
+            "NB202",
+            "version recorded in the notebook differs from the environment",
+            Severity.WARNING,
+        ),
         PinRule("NB203", "package installed from inside the notebook", Severity.WARNING),
         PinRule("NB204", "import not installed where analysed", Severity.WARNING),
     )

@@ -46,7 +46,9 @@ class InstallFailure:
 
 @dataclass(frozen=True, slots=True)
 class ImportFailure:
-    module: str  # as imported: "sklearn.model_selection" or "sklearn.model_selection.train_test_split"
+    module: (
+        str  # as imported: "sklearn.model_selection" or "sklearn.model_selection.train_test_split"
+    )
     cell: int | None
     cell_id: str | None
     line: int
@@ -67,12 +69,24 @@ class VenvCheck:
         return self.venv_error is None and not self.install_failures and not self.import_failures
 
 
-def _run(argv: list[str], timeout: float, cwd: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
+def _run(
+    argv: list[str], timeout: float, cwd: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")
+    }
     env["MPLBACKEND"] = "Agg"  # importing pyplot must not try to open a window
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    return subprocess.run(argv, input=stdin, capture_output=True, text=True, timeout=timeout, cwd=cwd,
-                          env=env, check=False)
+    return subprocess.run(
+        argv,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env=env,
+        check=False,
+    )
 
 
 def _tail(text: str, lines: int = 3) -> str:
@@ -95,7 +109,9 @@ def checked_imports(result: PinResult) -> list[ImportUse]:
     return out
 
 
-def check_in_clean_venv(result: PinResult, python: str | None = None, *, workdir: str | None = None) -> VenvCheck:
+def check_in_clean_venv(
+    result: PinResult, python: str | None = None, *, workdir: str | None = None
+) -> VenvCheck:
     """Create a venv with `python` (default: the interpreter analysed), install the pins, import."""
     started = time.monotonic()
     python = python or result.environment.python
@@ -106,17 +122,32 @@ def check_in_clean_venv(result: PinResult, python: str | None = None, *, workdir
         try:
             made = _run([python, "-m", "venv", str(venv)], INSTALL_TIMEOUT, tmp)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            return VenvCheck(python, f"python -m venv failed: {exc}", (), (), 0, time.monotonic() - started)
+            return VenvCheck(
+                python, f"python -m venv failed: {exc}", (), (), 0, time.monotonic() - started
+            )
         if made.returncode != 0:
-            return VenvCheck(python, f"python -m venv failed: {_tail(made.stderr or made.stdout)}", (), (), 0,
-                             time.monotonic() - started)
+            return VenvCheck(
+                python,
+                f"python -m venv failed: {_tail(made.stderr or made.stdout)}",
+                (),
+                (),
+                0,
+                time.monotonic() - started,
+            )
         venv_python = str(venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
         failures = _install(venv_python, requirements, tmp)
         try:
-            done = _run([venv_python, "-I", "-c", _IMPORTER], IMPORT_TIMEOUT, tmp,
-                        stdin=json.dumps([[u.module, u.name] for u in uses]))
-            errors: dict[str, str] = json.loads(done.stdout) if done.returncode == 0 else {
-                "(all)": f"the import check itself failed: {_tail(done.stderr)}"}
+            done = _run(
+                [venv_python, "-I", "-c", _IMPORTER],
+                IMPORT_TIMEOUT,
+                tmp,
+                stdin=json.dumps([[u.module, u.name] for u in uses]),
+            )
+            errors: dict[str, str] = (
+                json.loads(done.stdout)
+                if done.returncode == 0
+                else {"(all)": f"the import check itself failed: {_tail(done.stderr)}"}
+            )
         except subprocess.TimeoutExpired:
             errors = {"(all)": f"importing took longer than {IMPORT_TIMEOUT:.0f} s"}
         except json.JSONDecodeError:
@@ -125,9 +156,13 @@ def check_in_clean_venv(result: PinResult, python: str | None = None, *, workdir
     for use in uses:
         key = use.module + ("." + use.name if use.name else "")
         if key in errors:
-            import_failures.append(ImportFailure(key, use.cell, use.cell_id, use.line, errors.pop(key)))
+            import_failures.append(
+                ImportFailure(key, use.cell, use.cell_id, use.line, errors.pop(key))
+            )
     import_failures.extend(ImportFailure(k, None, None, 1, v) for k, v in errors.items())
-    return VenvCheck(python, None, tuple(failures), tuple(import_failures), len(uses), time.monotonic() - started)
+    return VenvCheck(
+        python, None, tuple(failures), tuple(import_failures), len(uses), time.monotonic() - started
+    )
 
 
 def _install(venv_python: str, requirements: list[str], cwd: str) -> list[InstallFailure]:
@@ -138,7 +173,9 @@ def _install(venv_python: str, requirements: list[str], cwd: str) -> list[Instal
     try:
         together = _run([*base, *requirements], INSTALL_TIMEOUT, cwd)
     except subprocess.TimeoutExpired:
-        return [InstallFailure(" ".join(requirements), f"pip took longer than {INSTALL_TIMEOUT:.0f} s")]
+        return [
+            InstallFailure(" ".join(requirements), f"pip took longer than {INSTALL_TIMEOUT:.0f} s")
+        ]
     if together.returncode == 0:
         return []
     failures = []
@@ -146,10 +183,14 @@ def _install(venv_python: str, requirements: list[str], cwd: str) -> list[Instal
         try:
             alone = _run([*base, requirement], INSTALL_TIMEOUT, cwd)
         except subprocess.TimeoutExpired:
-            failures.append(InstallFailure(requirement, f"pip took longer than {INSTALL_TIMEOUT:.0f} s"))
+            failures.append(
+                InstallFailure(requirement, f"pip took longer than {INSTALL_TIMEOUT:.0f} s")
+            )
             continue
         if alone.returncode != 0:
             failures.append(InstallFailure(requirement, _tail(alone.stderr or alone.stdout)))
     if not failures:  # each installs alone, but not together: a conflict between pins
-        failures.append(InstallFailure(" ".join(requirements), _tail(together.stderr or together.stdout)))
+        failures.append(
+            InstallFailure(" ".join(requirements), _tail(together.stderr or together.stdout))
+        )
     return failures

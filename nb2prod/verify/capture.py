@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nb2prod.notebook.model import Notebook
 from nb2prod.convert.plan import Function, Plan
+from nb2prod.notebook.model import Notebook
 
 # Markers stored in place of a value that could not be captured.
 UNCAPTURABLE = "__nb2prod_uncapturable__"
@@ -39,7 +39,8 @@ except ImportError:
     pass
 """
 
-_HELPER = '''
+_HELPER = (
+    '''
 def __nb2prod_capture__(function, values, skip=()):
     import os, pickle
     folder = os.environ.get("NB2PROD_CAPTURE_DIR")
@@ -48,19 +49,25 @@ def __nb2prod_capture__(function, values, skip=()):
     stored = {}
     for name, getter in values.items():
         if name in skip:
-            stored[name] = "''' + NOT_AT_BOUNDARY + '''"
+            stored[name] = "'''
+    + NOT_AT_BOUNDARY
+    + '''"
             continue
         value = None
         try:
             value = getter()
             stored[name] = pickle.dumps(value)  # one by one: a bad value spoils only itself
         except Exception as exc:
-            stored[name] = "''' + UNCAPTURABLE + ''': " + type(exc).__name__ + ": " + str(exc)[:200]
+            stored[name] = "'''
+    + UNCAPTURABLE
+    + ''': " + type(exc).__name__ + ": " + str(exc)[:200]
             try:  # a mapping holding a file (numpy's NpzFile): its type and items are what it holds
                 import collections.abc
                 if isinstance(value, collections.abc.Mapping):
                     kind = type(value).__module__ + "." + type(value).__qualname__
-                    stored[name] = pickle.dumps({"''' + SURROGATE + '''": kind, "items": dict(value)})
+                    stored[name] = pickle.dumps({"'''
+    + SURROGATE
+    + """": kind, "items": dict(value)})
             except Exception:
                 pass
     with open(os.path.join(folder, function + ".pkl"), "wb") as handle:
@@ -74,7 +81,8 @@ def __nb2prod_modules__():
         loaded = set(sys.modules) - __nb2prod_baseline__
         with open(os.path.join(folder, "__modules__.json"), "w") as handle:
             json.dump(sorted(m for m in loaded if not m.startswith("_")), handle)
-'''
+"""
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,10 +94,14 @@ class Injection:
 def _boundary_unsafe(function: Function, plan: Plan) -> tuple[str, ...]:
     """Returned names that a later statement of the same cell rebinds or changes."""
     last = function.statements[-1]
-    later = [p.statement for p in plan.statements
-             if p.statement.cell == last.cell and p.statement.position > last.position]
+    later = [
+        p.statement
+        for p in plan.statements
+        if p.statement.cell == last.cell and p.statement.position > last.position
+    ]
     touched = {r.name for st in later for r in st.symbols.defines} | {
-        m.name for st in later for m in st.symbols.mutations}
+        m.name for st in later for m in st.symbols.mutations
+    }
     return tuple(n for n in function.returns if n in touched)
 
 
@@ -107,7 +119,9 @@ def _capture_call(function: Function, skip: tuple[str, ...] = ()) -> str:
     return f"__nb2prod_capture__({function.name!r}, {{{getters}}}, {skip!r})"
 
 
-def notebook_injections(plan: Plan, notebook: Notebook) -> tuple[list[Injection], list[InlineCapture]]:
+def notebook_injections(
+    plan: Plan, notebook: Notebook
+) -> tuple[list[Injection], list[InlineCapture]]:
     """Code to insert: seed and helpers first, a capture after each function, modules last.
 
     Where a function ends mid-cell and a later statement of that cell changes what it returned,
@@ -124,8 +138,12 @@ def notebook_injections(plan: Plan, notebook: Notebook) -> tuple[list[Injection]
         unsafe = _boundary_unsafe(function, plan)
         # ends mid-cell: later statements may change the values in ways data flow cannot see
         # (`model.fit(X)`), so capture right at the boundary whenever the cell's lines allow it
-        mid_cell = any(p.statement.cell == last.cell and p.statement.position > last.position
-                       and p.statement.code.strip() for p in plan.statements)
+        mid_cell = any(
+            p.statement.cell == last.cell
+            and p.statement.position > last.position
+            and p.statement.code.strip()
+            for p in plan.statements
+        )
         if mid_cell and last.lines_kept and last.end_line and notebook.format == "ipynb":
             inline.append(InlineCapture(last.cell, last.end_line, _capture_call(function)))
             continue
@@ -166,9 +184,12 @@ def package_runner(plan: Plan) -> str:
     """A script that runs the generated pipeline with every generated function wrapped for capture."""
     functions = {f.name: list(f.returns) for f in plan.functions if f.returns}
     return (
-        _PARENT_DEATH + _SEED + _HELPER + f"""
+        _PARENT_DEATH
+        + _SEED
+        + _HELPER
+        + f"""
 import importlib
-pipeline = importlib.import_module({plan.package + '.pipeline'!r})
+pipeline = importlib.import_module({plan.package + ".pipeline"!r})
 FUNCTIONS = {json.dumps(functions)}
 
 
@@ -201,16 +222,20 @@ def read_captures(folder: Path) -> Captured:
     values: dict[str, Mapping[str, Any]] = {}
     for path in sorted(folder.glob("*.pkl")):
         with open(path, "rb") as handle:
-            stored = pickle.load(handle)  # noqa: S301 - our own files, from our own runs
+            stored = pickle.load(handle)
         loaded: dict[str, Any] = {}
         for name, blob in stored.items():
             if not isinstance(blob, bytes):
                 loaded[name] = blob  # a marker string
                 continue
             try:
-                loaded[name] = pickle.loads(blob)  # noqa: S301
-            except Exception as exc:  # e.g. an instance of a class defined in the notebook's __main__
-                loaded[name] = f"{UNCAPTURABLE}: could not be read back here ({type(exc).__name__}: {exc})"
+                loaded[name] = pickle.loads(blob)
+            except (
+                Exception
+            ) as exc:  # e.g. an instance of a class defined in the notebook's __main__
+                loaded[name] = (
+                    f"{UNCAPTURABLE}: could not be read back here ({type(exc).__name__}: {exc})"
+                )
         values[path.stem] = loaded
     modules: Sequence[str] = ()
     listing = folder / "__modules__.json"
@@ -224,5 +249,5 @@ def marker(value: Any) -> str | None:
     if isinstance(value, str) and value.startswith((UNCAPTURABLE, NOT_AT_BOUNDARY)):
         if value.startswith(NOT_AT_BOUNDARY):
             return "changed later in the same cell, so not seen at the function's boundary"
-        return value[len(UNCAPTURABLE) + 2:] or "could not be captured"
+        return value[len(UNCAPTURABLE) + 2 :] or "could not be captured"
     return None

@@ -26,12 +26,24 @@ Verdict = Literal["equal", "differs", "uncomparable"]
 
 # Limits of the comparison itself, not tolerances: they never turn a difference into "equal".
 MAX_DEPTH = 100  # deeper nesting is "uncomparable" (keeps clear of Python's recursion limit)
-MAX_VALUES = 1_000_000  # values visited one by one (arrays and columns count once); then "uncomparable"
+MAX_VALUES = (
+    1_000_000  # values visited one by one (arrays and columns count once); then "uncomparable"
+)
 DETAIL_ROWS = 5  # differing rows, elements or items shown in a detail
 DETAIL_COLUMNS = 5  # differing DataFrame columns shown side by side
 _ATOMS = frozenset({int, float, str, bytes, bool, complex, type(None)})
 # Plot and display libraries: their objects have no meaningful equality.
-DISPLAY_MODULES = ("matplotlib", "mpl_toolkits", "seaborn", "plotly", "bokeh", "altair", "PIL", "IPython", "ipywidgets")
+DISPLAY_MODULES = (
+    "matplotlib",
+    "mpl_toolkits",
+    "seaborn",
+    "plotly",
+    "bokeh",
+    "altair",
+    "PIL",
+    "IPython",
+    "ipywidgets",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +59,9 @@ class Tolerances:
 
     def __post_init__(self) -> None:
         if not (self.rtol >= 0 and self.atol >= 0):  # also rejects NaN
-            raise ValueError(f"tolerances must be non-negative, got rtol={self.rtol}, atol={self.atol}")
+            raise ValueError(
+                f"tolerances must be non-negative, got rtol={self.rtol}, atol={self.atol}"
+            )
 
     def describe(self) -> str:
         """Render the tolerances for a detail line."""
@@ -70,11 +84,13 @@ class Comparison:
 DEFAULT_TOLERANCES = Tolerances()
 
 
-def compare(expected: object, actual: object, tolerances: Tolerances = DEFAULT_TOLERANCES) -> Comparison:
+def compare(
+    expected: object, actual: object, tolerances: Tolerances = DEFAULT_TOLERANCES
+) -> Comparison:
     """Compare a value from the reference run with the same value from the other run."""
     try:
         return _Comparer(tolerances).value(expected, actual, "", 0)
-    except Exception as exc:  # noqa: BLE001 - a broken comparison is no evidence either way
+    except Exception as exc:
         return Comparison("uncomparable", f"comparison failed: {_exc(exc)}")
 
 
@@ -94,7 +110,7 @@ def _short(value: object) -> str:
             value = value.item()
     try:
         return _repr.repr(value)
-    except Exception as exc:  # noqa: BLE001 - a __repr__ that raises
+    except Exception as exc:
         return f"<{_type_name(value)} (repr failed: {type(exc).__name__})>"
 
 
@@ -136,8 +152,14 @@ def _scalar_kind(value: object) -> str | None:
         return "bytes"
     np = sys.modules.get("numpy")
     if np is not None and isinstance(value, np.generic):
-        for kind, cls in (("bool", np.bool_), ("int", np.integer), ("float", np.floating),
-                          ("complex", np.complexfloating), ("str", np.str_), ("bytes", np.bytes_)):
+        for kind, cls in (
+            ("bool", np.bool_),
+            ("int", np.integer),
+            ("float", np.floating),
+            ("complex", np.complexfloating),
+            ("str", np.str_),
+            ("bytes", np.bytes_),
+        ):
             if isinstance(value, cls):
                 return kind
     return None
@@ -151,21 +173,30 @@ def _opaque(value: object) -> str | None:
         return f"{_type_name(value)}: a plot or image object has no meaningful equality"
     if isinstance(value, io.IOBase):
         return f"{_type_name(value)}: an open file or stream has no meaningful equality"
-    if isinstance(value, (types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType,
-                          collections.abc.Iterator)):
+    if isinstance(
+        value,
+        (
+            types.GeneratorType,
+            types.CoroutineType,
+            types.AsyncGeneratorType,
+            collections.abc.Iterator,
+        ),
+    ):
         return f"{_type_name(value)}: an iterator cannot be compared without consuming it"
     if isinstance(value, types.ModuleType):
         return f"module {value.__name__}: modules are not values"
-    if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
-                          functools.partial)):
+    if isinstance(
+        value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType, functools.partial)
+    ):
         name = getattr(value, "__qualname__", "")
         return f"{_type_name(value)} {name}: functions are compared by what they return"
     return None
 
 
 def _is_callable_value(value: object) -> bool:
-    return isinstance(value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType,
-                              functools.partial))
+    return isinstance(
+        value, (types.FunctionType, types.BuiltinFunctionType, types.MethodType, functools.partial)
+    )
 
 
 def _bound_to(value: object) -> object | None:
@@ -183,11 +214,22 @@ def _library_name(value: object) -> str | None:
     owner = _bound_to(value)
     if owner is not None:  # a method: named by its class; the object is compared separately
         cls, name = type(owner), getattr(value, "__name__", "")
-        if not name or getattr(cls, name, None) is None or cls.__module__ == "__main__" or "<" in cls.__qualname__:
+        if (
+            not name
+            or getattr(cls, name, None) is None
+            or cls.__module__ == "__main__"
+            or "<" in cls.__qualname__
+        ):
             return None
         return f"{cls.__module__}.{cls.__qualname__}.{name}"
     module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
-    if not module or not qualname or module == "__main__" or "<" in qualname or module not in sys.modules:
+    if (
+        not module
+        or not qualname
+        or module == "__main__"
+        or "<" in qualname
+        or module not in sys.modules
+    ):
         return None
     found: object = sys.modules[module]
     for part in qualname.split("."):
@@ -199,7 +241,9 @@ def is_display_object(value: object) -> bool:
     """A plot, an image or a display object (scikit-learn's `*Display` classes included)."""
     kind = type(value)
     module = kind.__module__ or ""
-    return any(module == m or module.startswith(m + ".") for m in DISPLAY_MODULES) or kind.__name__.endswith("Display")
+    return any(
+        module == m or module.startswith(m + ".") for m in DISPLAY_MODULES
+    ) or kind.__name__.endswith("Display")
 
 
 def is_display_only(value: object, depth: int = 0) -> bool:
@@ -211,27 +255,36 @@ def is_display_only(value: object, depth: int = 0) -> bool:
     items: list[object] = []
     if isinstance(value, (list, tuple)):
         items = list(value)
-    elif getattr(value, "dtype", None) == object and hasattr(value, "ravel"):
+    elif str(getattr(value, "dtype", "")) == "object" and hasattr(value, "ravel"):
         items = list(value.ravel())  # type: ignore[attr-defined]
     return bool(items) and all(is_display_only(item, depth + 1) for item in items)
 
 
 def _answers_anything(value: object) -> bool:
     """Detect objects that invent attributes on demand (mocks), for which duck typing means nothing."""
-    return hasattr(type(value), "__getattr__") and hasattr(value, "_nb2prod_surely_not_an_attribute")
+    return hasattr(type(value), "__getattr__") and hasattr(
+        value, "_nb2prod_surely_not_an_attribute"
+    )
 
 
 def _is_statsmodels_results(value: object) -> bool:
     # `bse` as well, outside statsmodels: a record that merely has .params and .model keeps
     # all its fields compared instead of only two
     module = type(value).__module__ or ""
-    return (not isinstance(value, type) and hasattr(value, "params") and hasattr(value, "model")
-            and (module.split(".")[0] in ("statsmodels", "linearmodels") or hasattr(value, "bse")))
+    return (
+        not isinstance(value, type)
+        and hasattr(value, "params")
+        and hasattr(value, "model")
+        and (module.split(".")[0] in ("statsmodels", "linearmodels") or hasattr(value, "bse"))
+    )
 
 
 def _is_estimator(value: object) -> bool:
-    return (not isinstance(value, type) and callable(getattr(value, "get_params", None))
-            and callable(getattr(value, "fit", None)))
+    return (
+        not isinstance(value, type)
+        and callable(getattr(value, "get_params", None))
+        and callable(getattr(value, "fit", None))
+    )
 
 
 def _fitted(estimator: object) -> dict[str, Any]:
@@ -241,10 +294,16 @@ def _fitted(estimator: object) -> dict[str, Any]:
     `cv_results_`) are measurements of the machine, not of the model: they are left out.
     """
     state = getattr(estimator, "__dict__", None) or {}
-    fitted = {k: v for k, v in state.items() if k.endswith("_") and not k.startswith("_") and not _is_timing(k)}
+    fitted = {
+        k: v
+        for k, v in state.items()
+        if k.endswith("_") and not k.startswith("_") and not _is_timing(k)
+    }
     for name, value in fitted.items():
         if isinstance(value, dict) and any(isinstance(k, str) and _is_timing(k) for k in value):
-            fitted[name] = {k: v for k, v in value.items() if not (isinstance(k, str) and _is_timing(k))}
+            fitted[name] = {
+                k: v for k, v in value.items() if not (isinstance(k, str) and _is_timing(k))
+            }
     return fitted
 
 
@@ -270,14 +329,16 @@ class _Comparer:
         """Compare two values of any type; exceptions become "uncomparable" at this path."""
         self.visits += 1
         if self.visits > MAX_VALUES:
-            return Comparison("uncomparable", _at(path, f"more than {MAX_VALUES:,} values to compare one by one"))
+            return Comparison(
+                "uncomparable", _at(path, f"more than {MAX_VALUES:,} values to compare one by one")
+            )
         if depth > MAX_DEPTH:
             return Comparison("uncomparable", _at(path, f"nested deeper than {MAX_DEPTH} levels"))
         try:
             return self._dispatch(e, a, path, depth)
         except _Uncomparable as exc:
             return Comparison("uncomparable", _at(path, str(exc)))
-        except Exception as exc:  # noqa: BLE001 - never raise; name where it broke
+        except Exception as exc:
             return Comparison("uncomparable", _at(path, f"comparison failed: {_exc(exc)}"))
 
     def _dispatch(self, e: Any, a: Any, path: str, depth: int) -> Comparison:
@@ -295,7 +356,9 @@ class _Comparer:
         ke, ka = _scalar_kind(e), _scalar_kind(a)
         if ke or ka:
             if ke != ka:
-                return self._differs(path, f"{_type_name(e)} {_short(e)} vs {_type_name(a)} {_short(a)}")
+                return self._differs(
+                    path, f"{_type_name(e)} {_short(e)} vs {_type_name(a)} {_short(a)}"
+                )
             return self._scalar(ke, e, a, path)
         pd = sys.modules.get("pandas")
         if pd is not None and isinstance(e, (pd.DataFrame, pd.Series, pd.Index)):
@@ -334,7 +397,9 @@ class _Comparer:
         if isinstance(e, collections.abc.MappingView):  # dict.values() has identity equality
             return self._sequence(list(e), list(a), path, depth)
         if dataclasses.is_dataclass(e):
-            pairs = [(f.name, getattr(e, f.name), getattr(a, f.name)) for f in dataclasses.fields(e)]
+            pairs = [
+                (f.name, getattr(e, f.name), getattr(a, f.name)) for f in dataclasses.fields(e)
+            ]
             return self._attributes(pairs, path, depth)
         return self._generic(e, a, path, depth)
 
@@ -369,15 +434,19 @@ class _Comparer:
                 return Comparison("equal", f"equal within {self.tol.describe()}")
             diff = abs(x - y)
             shown = diff if math.isfinite(diff) else None
-            return self._differs(path, f"{x!r} vs {y!r} (abs diff {diff:.3g}, beyond {self.tol.describe()})",
-                                 shown)
+            return self._differs(
+                path, f"{x!r} vs {y!r} (abs diff {diff:.3g}, beyond {self.tol.describe()})", shown
+            )
         if kind == "complex":
             x, y = complex(e), complex(a)
             if self._close(x.real, y.real) and self._close(x.imag, y.imag):
                 return Comparison("equal", f"equal within {self.tol.describe()}")
             diff = abs(x - y)
-            return self._differs(path, f"{x!r} vs {y!r} (abs diff {diff:.3g}, beyond {self.tol.describe()})",
-                                 diff if math.isfinite(diff) else None)
+            return self._differs(
+                path,
+                f"{x!r} vs {y!r} (abs diff {diff:.3g}, beyond {self.tol.describe()})",
+                diff if math.isfinite(diff) else None,
+            )
         if kind == "int":  # integers are counts and ids: exact
             if int(e) == int(a):
                 return Comparison("equal", "equal")
@@ -389,8 +458,12 @@ class _Comparer:
         # str and bytes: exact, and say where they part
         if e == a:
             return Comparison("equal", "equal")
-        at = next((i for i, (x, y) in enumerate(zip(e, a)) if x != y), min(len(e), len(a)))
-        return self._differs(path, f"{_short(e)} vs {_short(a)} (first difference at position {at})")
+        at = next(
+            (i for i, (x, y) in enumerate(zip(e, a, strict=False)) if x != y), min(len(e), len(a))
+        )
+        return self._differs(
+            path, f"{_short(e)} vs {_short(a)} (first difference at position {at})"
+        )
 
     def _classes(self, e: Any, a: Any, path: str) -> Comparison:
         if isinstance(e, type) and isinstance(a, type) and e.__qualname__ == a.__qualname__:
@@ -404,18 +477,28 @@ class _Comparer:
         and their globals differ): they stay "uncomparable" and are judged by what they return.
         """
         if isinstance(e, functools.partial) and isinstance(a, functools.partial):
-            pairs = [("func", e.func, a.func), ("args", e.args, a.args), ("keywords", e.keywords, a.keywords)]
+            pairs = [
+                ("func", e.func, a.func),
+                ("args", e.args, a.args),
+                ("keywords", e.keywords, a.keywords),
+            ]
             return self._attributes(pairs, path, depth)
         ne, na = _library_name(e), _library_name(a)
         if ne is None or na is None:
-            return Comparison("uncomparable", _at(path, _opaque(e if ne is None else a) or "not a function"))
+            return Comparison(
+                "uncomparable", _at(path, _opaque(e if ne is None else a) or "not a function")
+            )
         if ne != na:
             return self._differs(path, f"function {ne} vs {na}")
         owner_e, owner_a = _bound_to(e), _bound_to(a)
         if owner_e is None and owner_a is None:
             return Comparison("equal", f"the same library function {ne}")
         owner = self.value(owner_e, owner_a, f"{path}.__self__", depth + 1)
-        return owner if owner.verdict != "equal" else Comparison("equal", f"method {ne} of equal objects")
+        return (
+            owner
+            if owner.verdict != "equal"
+            else Comparison("equal", f"method {ne} of equal objects")
+        )
 
     # --- containers ------------------------------------------------------------------------
 
@@ -432,9 +515,11 @@ class _Comparer:
         if n == m:
             return result
         if result.verdict == "differs":
-            return Comparison("differs", f"{result.detail} (and length {n} vs {m})", result.max_abs_diff)
+            return Comparison(
+                "differs", f"{result.detail} (and length {n} vs {m})", result.max_abs_diff
+            )
         longer, side = (e, "expected") if n > m else (a, "actual")
-        extra = ", ".join(_short(x) for x in longer[min(n, m):min(n, m) + DETAIL_ROWS])
+        extra = ", ".join(_short(x) for x in longer[min(n, m) : min(n, m) + DETAIL_ROWS])
         return self._differs(path, f"length {n} vs {m}; only in {side}: {extra}")
 
     def _atoms(self, e: Any, a: Any, path: str, depth: int) -> Comparison | None:
@@ -447,8 +532,11 @@ class _Comparer:
             kind = type(x)
             if kind is not type(y) or kind not in _ATOMS:
                 return None
-            if x == y or (kind is float and close(x, y)) or (
-                    kind is complex and close(x.real, y.real) and close(x.imag, y.imag)):
+            if (
+                x == y
+                or (kind is float and close(x, y))
+                or (kind is complex and close(x.real, y.real) and close(x.imag, y.imag))
+            ):
                 continue
             if first is None:
                 first = i
@@ -456,18 +544,23 @@ class _Comparer:
             return Comparison("equal", f"{len(e)} items equal within {self.tol.describe()}")
         return self.value(e[first], a[first], f"{path}[{first}]", depth + 1)
 
-    def _mapping(self, e: Mapping[Any, Any], a: Mapping[Any, Any], path: str, depth: int) -> Comparison:
+    def _mapping(
+        self, e: Mapping[Any, Any], a: Mapping[Any, Any], path: str, depth: int
+    ) -> Comparison:
         missing = [k for k in e if k not in a]
         extra = [k for k in a if k not in e]
         if missing or extra:
             parts = []
             if missing:
-                parts.append(f"keys missing from actual: {', '.join(map(_short, missing[:DETAIL_ROWS]))}")
+                parts.append(
+                    f"keys missing from actual: {', '.join(map(_short, missing[:DETAIL_ROWS]))}"
+                )
             if extra:
                 parts.append(f"keys only in actual: {', '.join(map(_short, extra[:DETAIL_ROWS]))}")
             return self._differs(path, "; ".join(parts))
-        return self._combine((self.value(e[k], a[k], f"{path}[{k!r}]", depth + 1) for k in e),
-                             f"{len(e)} keys equal")
+        return self._combine(
+            (self.value(e[k], a[k], f"{path}[{k!r}]", depth + 1) for k in e), f"{len(e)} keys equal"
+        )
 
     def _set(self, e: Any, a: Any, path: str) -> Comparison:
         if e == a:  # elements are hashable, so exact
@@ -479,9 +572,13 @@ class _Comparer:
                 parts.append(f"{label}: {', '.join(shown)}")
         return self._differs(path, "; ".join(parts))
 
-    def _attributes(self, pairs: Iterable[tuple[str, Any, Any]], path: str, depth: int) -> Comparison:
-        return self._combine((self.value(x, y, f"{path}.{name}", depth + 1) for name, x, y in pairs),
-                             "attributes equal")
+    def _attributes(
+        self, pairs: Iterable[tuple[str, Any, Any]], path: str, depth: int
+    ) -> Comparison:
+        return self._combine(
+            (self.value(x, y, f"{path}.{name}", depth + 1) for name, x, y in pairs),
+            "attributes equal",
+        )
 
     # --- models ----------------------------------------------------------------------------
 
@@ -494,14 +591,22 @@ class _Comparer:
             return params
         fe, fa = _fitted(e), _fitted(a)
         if bool(fe) != bool(fa):
-            state = "fitted in expected, unfitted in actual" if fe else "unfitted in expected, fitted in actual"
+            state = (
+                "fitted in expected, unfitted in actual"
+                if fe
+                else "unfitted in expected, fitted in actual"
+            )
             return self._differs(path, f"{type(e).__name__} {state}")
         if set(fe) != set(fa):
             only_e, only_a = sorted(set(fe) - set(fa)), sorted(set(fa) - set(fe))
-            return self._differs(path, f"fitted attributes only in expected: {only_e}; only in actual: {only_a}")
+            return self._differs(
+                path, f"fitted attributes only in expected: {only_e}; only in actual: {only_a}"
+            )
         fitted = self._attributes(((k, fe[k], fa[k]) for k in sorted(fe)), path, depth)
         state = "fitted" if fe else "unfitted"
-        return self._combine((params, fitted), f"{type(e).__name__}: parameters and {state} state equal")
+        return self._combine(
+            (params, fitted), f"{type(e).__name__}: parameters and {state} state equal"
+        )
 
     def _statsmodels(self, e: Any, a: Any, path: str, depth: int) -> Comparison:
         me, ma = type(e.model).__qualname__, type(a.model).__qualname__
@@ -511,7 +616,11 @@ class _Comparer:
         if hasattr(e, "bse") and hasattr(a, "bse"):
             pairs.append(("bse", e.bse, a.bse))
         result = self._attributes(pairs, path, depth)
-        return result if result.verdict != "equal" else Comparison("equal", f"{me} results: params and bse equal")
+        return (
+            result
+            if result.verdict != "equal"
+            else Comparison("equal", f"{me} results: params and bse equal")
+        )
 
     # --- everything else -------------------------------------------------------------------
 
@@ -522,7 +631,7 @@ class _Comparer:
         if type(e).__eq__ is not object.__eq__:
             try:
                 outcome = e == a
-            except Exception:  # noqa: BLE001 - an __eq__ that raises is no answer
+            except Exception:
                 outcome = None
             np = sys.modules.get("numpy")
             if type(outcome) is bool or (np is not None and type(outcome) is np.bool_):
@@ -536,7 +645,7 @@ class _Comparer:
     def _reduced(self, e: Any, a: Any, path: str, depth: int) -> Comparison:
         try:
             re_, ra = e.__reduce_ex__(4), a.__reduce_ex__(4)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             reason = f"{_type_name(e)} has no meaningful equality ({_exc(exc)})"
             return Comparison("uncomparable", _at(path, reason))
         if isinstance(re_, str) or isinstance(ra, str):  # a module-level singleton, by name
@@ -545,12 +654,18 @@ class _Comparer:
             return self._differs(path, f"{re_} vs {ra}")
         parts_e, parts_a = _reduce_parts(re_), _reduce_parts(ra)
         if parts_e["constructor"] != parts_a["constructor"]:
-            return self._differs(path, f"built by {parts_e['constructor']} vs {parts_a['constructor']}")
+            return self._differs(
+                path, f"built by {parts_e['constructor']} vs {parts_a['constructor']}"
+            )
         results = [self.value(parts_e["args"], parts_a["args"], f"{path}<args>", depth + 1)]
         se, sa = parts_e["state"], parts_a["state"]
         if _is_dict_and_slots(se) and _is_dict_and_slots(sa):
             se, sa = {**(se[0] or {}), **(se[1] or {})}, {**(sa[0] or {}), **(sa[1] or {})}
-        if isinstance(se, dict) and isinstance(sa, dict) and all(isinstance(k, str) for k in (*se, *sa)):
+        if (
+            isinstance(se, dict)
+            and isinstance(sa, dict)
+            and all(isinstance(k, str) for k in (*se, *sa))
+        ):
             if set(se) != set(sa):
                 return self._differs(path, f"attributes {sorted(se)} vs {sorted(sa)}")
             results.append(self._attributes(((k, se[k], sa[k]) for k in sorted(se)), path, depth))
@@ -575,7 +690,7 @@ class _Comparer:
             return self._object_mask(np, x, y, depth), None
         try:
             return np.asarray(x != y, dtype=bool).reshape(x.shape), None
-        except Exception:  # noqa: BLE001 - structured or odd dtypes
+        except Exception:
             return self._object_mask(np, x.astype(object), y.astype(object), depth), None
 
     def _close_mask(self, np: Any, x: Any, y: Any) -> tuple[Any, float | None]:
@@ -604,9 +719,13 @@ class _Comparer:
             return self._object_array(np, e, a, path, depth)
         mask, max_abs = self._mask(np, e, a, depth)
         if not mask.any():
-            return Comparison("equal", f"array {e.shape} {e.dtype} equal within {self.tol.describe()}", max_abs)
+            return Comparison(
+                "equal", f"array {e.shape} {e.dtype} equal within {self.tol.describe()}", max_abs
+            )
         where = [tuple(int(i) for i in ix) for ix in np.argwhere(mask)[:DETAIL_ROWS]]
-        shown = "; ".join(f"[{', '.join(map(str, ix))}]: {_short(e[ix])} vs {_short(a[ix])}" for ix in where)
+        shown = "; ".join(
+            f"[{', '.join(map(str, ix))}]: {_short(e[ix])} vs {_short(a[ix])}" for ix in where
+        )
         summary = f"{int(mask.sum())} of {mask.size} elements differ"
         if max_abs is not None:
             summary += f" (max abs diff {max_abs:.3g}, {self.tol.describe()})"
@@ -622,13 +741,18 @@ class _Comparer:
 
     # --- pandas ----------------------------------------------------------------------------
 
-    def _column_mask(self, np: Any, pd: Any, x: Any, y: Any,
-                     depth: int) -> tuple[Any, float | None, str | None]:
+    def _column_mask(
+        self, np: Any, pd: Any, x: Any, y: Any, depth: int
+    ) -> tuple[Any, float | None, str | None]:
         """Mark differing elements of aligned Series (NA equals NA); say why a cell was uncomparable."""
         nx, ny = np.asarray(x.isna()), np.asarray(y.isna())
         kx, ky = x.dtype.kind, y.dtype.kind
-        if kx in "iufcb" and ky in "iufcb" and not isinstance(x.dtype, pd.CategoricalDtype) \
-                and not isinstance(y.dtype, pd.CategoricalDtype):
+        if (
+            kx in "iufcb"
+            and ky in "iufcb"
+            and not isinstance(x.dtype, pd.CategoricalDtype)
+            and not isinstance(y.dtype, pd.CategoricalDtype)
+        ):
             if kx in "fc" or ky in "fc":
                 target = "complex128" if "c" in (kx, ky) else "float64"
                 vx = x.to_numpy(dtype=target, na_value=np.nan)
@@ -643,14 +767,16 @@ class _Comparer:
             unequal = np.asarray(vx != vy, dtype=bool)
             if unequal.shape != vx.shape:
                 raise ValueError("not elementwise")
-        except Exception:  # noqa: BLE001 - cells holding arrays: compare each below
+        except Exception:
             unequal = np.ones(vx.shape, dtype=bool)
         unequal &= ~(nx & ny)
         unknown = None
         for i in np.flatnonzero(unequal & ~(nx | ny)):
             if isinstance(vx[i], str) and isinstance(vy[i], str):
                 continue  # == already answered for strings
-            result = self.value(vx[i], vy[i], "", depth + 1)  # floats in object columns get the tolerance
+            result = self.value(
+                vx[i], vy[i], "", depth + 1
+            )  # floats in object columns get the tolerance
             if result.verdict != "differs":
                 unequal[i] = False
             if result.verdict == "uncomparable" and unknown is None:
@@ -672,20 +798,23 @@ class _Comparer:
         shown = pd.DataFrame(table, index=e.index[head]).to_string(max_colwidth=40)
         names = ", ".join(repr(labels[j]) for j in columns[:DETAIL_COLUMNS])
         more = f" (+{len(columns) - DETAIL_COLUMNS} more)" if len(columns) > DETAIL_COLUMNS else ""
-        return (f"{len(rows)} of {len(e)} rows differ in column{'s' if len(columns) > 1 else ''} "
-                f"{names}{more}; first {len(head)}:\n{shown}")
+        return (
+            f"{len(rows)} of {len(e)} rows differ in column{'s' if len(columns) > 1 else ''} "
+            f"{names}{more}; first {len(head)}:\n{shown}"
+        )
 
     def _index_difference(self, pd: Any, e: Any, a: Any, what: str, depth: int) -> str | None:
         try:
-            pd.testing.assert_index_equal(e, a, exact="equiv", check_exact=False,
-                                          rtol=self.tol.rtol, atol=self.tol.atol)
+            pd.testing.assert_index_equal(
+                e, a, exact="equiv", check_exact=False, rtol=self.tol.rtol, atol=self.tol.atol
+            )
             return None
         except AssertionError as exc:
             if len(e) != len(a):
                 return f"{what} length {len(e)} vs {len(a)}"
             if self.tol.check_dtype and e.dtype != a.dtype:
                 return f"{what} dtype {e.dtype} vs {a.dtype}"
-            for i, (x, y) in enumerate(zip(e, a)):
+            for i, (x, y) in enumerate(zip(e, a, strict=False)):
                 if self.value(x, y, "", depth + 1).verdict != "equal":
                     return f"{what} differs at position {i}: {_short(x)} vs {_short(y)}"
             if e.names != a.names:
@@ -694,7 +823,11 @@ class _Comparer:
 
     def _index(self, pd: Any, e: Any, a: Any, path: str, depth: int) -> Comparison:
         problem = self._index_difference(pd, e, a, "index", depth)
-        return self._differs(path, problem) if problem else Comparison("equal", f"index of {len(e)} equal")
+        return (
+            self._differs(path, problem)
+            if problem
+            else Comparison("equal", f"index of {len(e)} equal")
+        )
 
     def _series(self, pd: Any, e: Any, a: Any, path: str, depth: int) -> Comparison:
         import numpy as np
@@ -715,15 +848,23 @@ class _Comparer:
             parts.append(self._values_detail(pd, e.to_frame(), a.to_frame(), [mask], [label]))
         if not parts and not unknown:  # pandas would count uncomparable cells as different
             try:
-                pd.testing.assert_series_equal(e, a, check_exact=False, rtol=self.tol.rtol, atol=self.tol.atol,
-                                               check_dtype=self.tol.check_dtype)
+                pd.testing.assert_series_equal(
+                    e,
+                    a,
+                    check_exact=False,
+                    rtol=self.tol.rtol,
+                    atol=self.tol.atol,
+                    check_dtype=self.tol.check_dtype,
+                )
             except AssertionError as exc:
                 parts.append(_assertion(exc))
         if parts:
             return self._differs(path, "; ".join(parts), max_abs)
         if unknown:
             return Comparison("uncomparable", _at(path, unknown))
-        return Comparison("equal", f"Series of {len(e)} equal within {self.tol.describe()}", max_abs)
+        return Comparison(
+            "equal", f"Series of {len(e)} equal within {self.tol.describe()}", max_abs
+        )
 
     def _frame(self, pd: Any, e: Any, a: Any, path: str, depth: int) -> Comparison:
         import numpy as np
@@ -744,8 +885,11 @@ class _Comparer:
         if problem:
             return self._differs(path, problem)
         parts, masks, diffs, unknown = [], [], [], None
-        dtypes = [f"{e.columns[j]!r}: {_dtypes(pd, e.dtypes.iloc[j], a.dtypes.iloc[j]).removeprefix('dtype ')}"
-                  for j in range(e.shape[1]) if e.dtypes.iloc[j] != a.dtypes.iloc[j]]
+        dtypes = [
+            f"{e.columns[j]!r}: {_dtypes(pd, e.dtypes.iloc[j], a.dtypes.iloc[j]).removeprefix('dtype ')}"
+            for j in range(e.shape[1])
+            if e.dtypes.iloc[j] != a.dtypes.iloc[j]
+        ]
         if dtypes and self.tol.check_dtype:
             parts.append(f"dtypes differ: {', '.join(dtypes[:DETAIL_ROWS])}")
         for j in range(e.shape[1]):
@@ -757,24 +901,35 @@ class _Comparer:
         max_abs_diff = max(diffs) if diffs else None
         if masks and any(m.any() for m in masks):
             parts.append(self._values_detail(pd, e, a, masks, list(e.columns)))
-        if not parts and not unknown:  # names, categories, frequencies: pandas' checks beyond values
+        if (
+            not parts and not unknown
+        ):  # names, categories, frequencies: pandas' checks beyond values
             try:
-                pd.testing.assert_frame_equal(e, a, check_exact=False, rtol=self.tol.rtol, atol=self.tol.atol,
-                                              check_dtype=self.tol.check_dtype)
+                pd.testing.assert_frame_equal(
+                    e,
+                    a,
+                    check_exact=False,
+                    rtol=self.tol.rtol,
+                    atol=self.tol.atol,
+                    check_dtype=self.tol.check_dtype,
+                )
             except AssertionError as exc:
                 parts.append(_assertion(exc))
         if parts:
             return self._differs(path, "; ".join(parts), max_abs_diff)
         if unknown:
             return Comparison("uncomparable", _at(path, unknown))
-        return Comparison("equal", f"DataFrame {e.shape[0]}×{e.shape[1]} equal within {self.tol.describe()}",
-                          max_abs_diff)
+        return Comparison(
+            "equal",
+            f"DataFrame {e.shape[0]}×{e.shape[1]} equal within {self.tol.describe()}",
+            max_abs_diff,
+        )
 
 
 def _dtypes(pd: Any, x: Any, y: Any) -> str:
     """Describe two differing dtypes, with the categories when that is where they differ."""
     if isinstance(x, pd.CategoricalDtype) and isinstance(y, pd.CategoricalDtype):
-        shown = [list(d.categories)[:DETAIL_ROWS * 2] for d in (x, y)]
+        shown = [list(d.categories)[: DETAIL_ROWS * 2] for d in (x, y)]
         ordered = "" if x.ordered == y.ordered else f", ordered {x.ordered} vs {y.ordered}"
         return f"dtype category: categories {shown[0]} vs {shown[1]}{ordered}"
     return f"dtype {x} vs {y}"
@@ -782,14 +937,17 @@ def _dtypes(pd: Any, x: Any, y: Any) -> str:
 
 def _is_dict_and_slots(state: object) -> bool:
     """Recognise the (__dict__, slots) state object.__reduce_ex__ gives for slotted classes."""
-    return (isinstance(state, tuple) and len(state) == 2
-            and all(part is None or isinstance(part, dict) for part in state))
+    return (
+        isinstance(state, tuple)
+        and len(state) == 2
+        and all(part is None or isinstance(part, dict) for part in state)
+    )
 
 
 def _pickled(value: object) -> bytes | None:
     try:
         return pickle.dumps(value, protocol=5)
-    except Exception:  # noqa: BLE001 - unpicklable: compared another way
+    except Exception:
         return None
 
 
@@ -822,7 +980,7 @@ def _reduce_parts(reduced: Any) -> dict[str, Any]:
     constructor = parts[0]
     return {
         "constructor": f"{getattr(constructor, '__module__', '')}."
-                       f"{getattr(constructor, '__qualname__', constructor)}",
+        f"{getattr(constructor, '__qualname__', constructor)}",
         "args": parts[1],
         "state": parts[2],
         "items": list(parts[3]) if parts[3] is not None else None,

@@ -54,18 +54,33 @@ IOPUB_TIMEOUT = 30
 COPY_LIMIT_BYTES = 200 * 1024 * 1024
 COPY_LIMIT_FILES = 20_000
 # Never copied into the scratch folder, nor reported as files the run created.
-SKIP_DIRS = frozenset({
-    ".git", ".hg", ".svn", ".ipynb_checkpoints", "node_modules", "__pycache__", ".venv", "venv",
-    ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-})
+SKIP_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".ipynb_checkpoints",
+        "node_modules",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+    }
+)
 STATUSES = ("ok", "error", "timeout", "not-run")
 # Per cell, what a run keeps of its outputs (a cell printing 50 MB must not take 500 MB here).
 STREAM_LIMIT = 1_000_000  # characters per stream name (stdout, stderr)
 RICH_LIMIT = 10_000_000  # characters of display_data / execute_result payloads
 # Every process started under `contained_session()` carries `NB2PROD_SESSION=<token>`.
 SESSION_VARIABLE = "NB2PROD_SESSION"
-_STDIN_HINT = (" (input() and getpass() cannot be answered in a non-interactive run: "
-               "make the value a parameter)")
+_STDIN_HINT = (
+    " (input() and getpass() cannot be answered in a non-interactive run: "
+    "make the value a parameter)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +137,9 @@ def run_notebook(
     _check_injections(inject, len(notebook.cells))
     kernel_name, notes = _resolve_kernel(notebook, kernel)
     source = Path(name).resolve()
-    with tempfile.TemporaryDirectory(prefix="nb2prod-run-", ignore_cleanup_errors=True) as state_dir:
+    with tempfile.TemporaryDirectory(
+        prefix="nb2prod-run-", ignore_cleanup_errors=True
+    ) as state_dir:
         state = Path(state_dir)
         if keep_workdir is not None:
             workdir = Path(keep_workdir).resolve()
@@ -136,11 +153,20 @@ def run_notebook(
         kernel_tmp = state / "tmp"
         kernel_tmp.mkdir()
         tracker = _Tracker(
-            total=len(notebook.cells), progress=progress, cell_timeout=cell_timeout or None,
-            workdir=str(workdir), token=token, kernel_log=state / "kernel.log",
+            total=len(notebook.cells),
+            progress=progress,
+            cell_timeout=cell_timeout or None,
+            workdir=str(workdir),
+            token=token,
+            kernel_log=state / "kernel.log",
             # tempfile.* in the notebook writes inside this run's folder, removed with it
-            kernel_env={**os.environ, "MPLBACKEND": "Agg", "TMPDIR": str(kernel_tmp), **(env or {}),
-                        MARKER_VARIABLE: token},
+            kernel_env={
+                **os.environ,
+                "MPLBACKEND": "Agg",
+                "TMPDIR": str(kernel_tmp),
+                **(env or {}),
+                MARKER_VARIABLE: token,
+            },
         )
         exec_nb = _execution_notebook(notebook, inject, kernel_name, tracker)
         input_path, output_path = state / "input.ipynb", state / "output.ipynb"
@@ -244,15 +270,25 @@ class _Budget:
 
     def markers(self) -> list[dict[str, Any]]:
         """Stream outputs saying what was not kept, appended after the kept outputs."""
-        notes = [{"output_type": "stream", "name": name,
-                  "text": f"\n[nb2prod: {count:,} more characters of {name} not kept "
-                          f"(limit {STREAM_LIMIT:,} per cell)]\n"}
-                 for name, count in sorted(self.dropped.items())]
+        notes = [
+            {
+                "output_type": "stream",
+                "name": name,
+                "text": f"\n[nb2prod: {count:,} more characters of {name} not kept "
+                f"(limit {STREAM_LIMIT:,} per cell)]\n",
+            }
+            for name, count in sorted(self.dropped.items())
+        ]
         if self.dropped_rich:
-            notes.append({"output_type": "stream", "name": "stdout",
-                          "text": f"\n[nb2prod: {self.dropped_rich:,} more display outputs "
-                                  f"({self.dropped_rich_chars:,} characters) not kept "
-                                  f"(limit {RICH_LIMIT:,} per cell)]\n"})
+            notes.append(
+                {
+                    "output_type": "stream",
+                    "name": "stdout",
+                    "text": f"\n[nb2prod: {self.dropped_rich:,} more display outputs "
+                    f"({self.dropped_rich_chars:,} characters) not kept "
+                    f"(limit {RICH_LIMIT:,} per cell)]\n",
+                }
+            )
         return notes
 
 
@@ -289,8 +325,9 @@ def _engine_name() -> str:
     class _Client(PapermillNotebookClient):  # type: ignore[misc]
         nb2prod_tracker = AnyTrait(None)
 
-        def output(self, outs: list[Any], msg: dict[str, Any], display_id: str | None,
-                   cell_index: int) -> Any:
+        def output(
+            self, outs: list[Any], msg: dict[str, Any], display_id: str | None, cell_index: int
+        ) -> Any:
             tracker, exec_id = self.nb2prod_tracker, self.nb.cells[cell_index].id
             if tracker is not None and self.clear_before_next_output:
                 tracker.budget(exec_id, reset=True)  # clear_output(wait=True): what was kept goes
@@ -313,16 +350,29 @@ def _engine_name() -> str:
 
     class _Engine(NBClientEngine):  # type: ignore[misc]
         @classmethod
-        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
-                                     stdout_file: Any = None, stderr_file: Any = None, start_timeout: int = 60,
-                                     execution_timeout: int | None = None, **kwargs: Any) -> Any:
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: int = 60,
+            execution_timeout: int | None = None,
+            **kwargs: Any,
+        ) -> Any:
             # papermill's NBClientEngine.execute_managed_notebook, with the client above
             kwargs = remove_args(["input_path"], **kwargs)
             safe_kwargs = remove_args(["timeout", "startup_timeout"], **kwargs)
             final_kwargs = merge_kwargs(
-                safe_kwargs, timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
-                startup_timeout=start_timeout, kernel_name=kernel_name, log=logger, log_output=log_output,
-                stdout_file=stdout_file, stderr_file=stderr_file,
+                safe_kwargs,
+                timeout=execution_timeout if execution_timeout else kwargs.get("timeout"),
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
             )
             return _Client(nb_man, **final_kwargs).execute()
 
@@ -353,6 +403,7 @@ class _Tracker:
     signals: tuple[int, ...] = ()  # the signals this run handles (main thread, not ignored)
     process: subprocess.Popen[bytes] | None = None
     manager: Any = None
+    shutdown: asyncio.Future[None] | None = None  # the kernel shutdown a signal started, kept alive
     done: int = 0
     budgets: dict[str, _Budget] = field(default_factory=dict)  # exec id -> what its outputs kept
 
@@ -374,7 +425,9 @@ class _Tracker:
     def on_cell_execute(self, cell: Any, cell_index: int) -> None:
         self.running, self.running_since = cell.id, time.monotonic()
 
-    def on_cell_executed(self, cell: Any, cell_index: int, execute_reply: Mapping[str, Any]) -> None:
+    def on_cell_executed(
+        self, cell: Any, cell_index: int, execute_reply: Mapping[str, Any]
+    ) -> None:
         self.running = None
         self.seconds[cell.id] = time.monotonic() - self.running_since
         self.replies[cell.id] = str(execute_reply.get("content", {}).get("status", "ok"))
@@ -386,7 +439,7 @@ class _Tracker:
         """Ctrl-C or SIGTERM while a cell runs: kill the kernel, then re-raise after cleanup."""
         self.interrupted = signum
         if self.manager is not None:
-            asyncio.ensure_future(self.manager.shutdown_kernel(now=True))
+            self.shutdown = asyncio.ensure_future(self.manager.shutdown_kernel(now=True))
         if os.environ.get(SESSION_VARIABLE):  # in a session, no new run may start either
             _STOPPING.set()
         _interrupt_runs(signum, besides=self)  # runs on other threads stop too
@@ -448,8 +501,11 @@ def _manager_class(tracker: _Tracker) -> type:
             # children as alive and keeps signalling them, so jupyter_client's graceful
             # shutdown would wait half of `shutdown_wait_time` and then SIGTERM it anyway.
             process = tracker.process
-            now = now or tracker.running is not None or (
-                process is not None and process.poll() is None and bool(_children(process.pid)))
+            now = (
+                now
+                or tracker.running is not None
+                or (process is not None and process.poll() is None and bool(_children(process.pid)))
+            )
             await super().shutdown_kernel(now=now, restart=restart)
 
     return _Manager
@@ -483,8 +539,9 @@ def _import_papermill() -> None:
         import papermill  # noqa: F401
 
 
-def _execute(notebook_path: str, input_path: Path, output_path: Path, kernel_name: str,
-             tracker: _Tracker) -> _Outcome:
+def _execute(
+    notebook_path: str, input_path: Path, output_path: Path, kernel_name: str, tracker: _Tracker
+) -> _Outcome:
     """Call papermill; always leave no kernel (nor anything it started) running."""
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -507,15 +564,21 @@ def _execute(notebook_path: str, input_path: Path, output_path: Path, kernel_nam
     tracker.kernel_log_handle = open(tracker.kernel_log, "ab")  # noqa: SIM115 (closed below)
     try:
         papermill.execute_notebook(
-            _literal(input_path), _literal(output_path), kernel_name=kernel_name, engine_name=_engine_name(),
+            _literal(input_path),
+            _literal(output_path),
+            kernel_name=kernel_name,
+            engine_name=_engine_name(),
             nb2prod_tracker=tracker,
-            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+            progress_bar=False,
+            log_output=False,
+            request_save_on_cell_execute=False,
             # The kernel's cwd is set by the kernel manager: papermill's `cwd=` would chdir
             # this whole process, under every other thread (the caller runs one).
             kernel_manager_class=_manager_class(tracker),
             timeout_func=lambda cell: tracker.cell_timeout,  # `timeout` is an int trait
             iopub_timeout=IOPUB_TIMEOUT,
-            on_cell_start=tracker.on_cell_start, on_cell_execute=tracker.on_cell_execute,
+            on_cell_start=tracker.on_cell_start,
+            on_cell_execute=tracker.on_cell_execute,
             on_cell_executed=tracker.on_cell_executed,
         )
     except PapermillExecutionError:
@@ -529,14 +592,19 @@ def _execute(notebook_path: str, input_path: Path, output_path: Path, kernel_nam
         if isinstance(exc, DeadKernelError):
             outcome = _Outcome("dead", exec_id)
         elif "IOPub" in str(exc):  # the reply came, the outputs did not all follow
-            outcome = _Outcome("error", exec_id, f"TimeoutError: the cell finished but its outputs "
-                                                 f"did not all arrive within {IOPUB_TIMEOUT} s")
+            outcome = _Outcome(
+                "error",
+                exec_id,
+                f"TimeoutError: the cell finished but its outputs "
+                f"did not all arrive within {IOPUB_TIMEOUT} s",
+            )
         else:
             outcome = _Outcome("timeout", exec_id)
     except Exception as exc:
         if tracker.interrupted is None and not tracker.order:
             raise InputError(
-                notebook_path, f"kernel {kernel_name!r} could not be started: {exc}",
+                notebook_path,
+                f"kernel {kernel_name!r} could not be started: {exc}",
                 kind="kernel-missing",
             ) from exc
         if tracker.interrupted is None:
@@ -570,12 +638,23 @@ def _stopped_early(tracker: _Tracker) -> _Outcome:
     run: for a baseline that is a stop like any other.
     """
     for exec_id in tracker.order:
-        if tracker.replies.get(exec_id) == "error" and not _allows_errors(tracker.slots[exec_id][2]):
-            error = next((o for o in tracker.cells[exec_id].get("outputs", ())
-                          if o.get("output_type") == "error"), None)
+        if tracker.replies.get(exec_id) == "error" and not _allows_errors(
+            tracker.slots[exec_id][2]
+        ):
+            error = next(
+                (
+                    o
+                    for o in tracker.cells[exec_id].get("outputs", ())
+                    if o.get("output_type") == "error"
+                ),
+                None,
+            )
             if error is not None:
-                return _Outcome("exit" if error.get("ename") == "SystemExit" else "error", exec_id,
-                                f"{error.get('ename')}: {error.get('evalue')}")
+                return _Outcome(
+                    "exit" if error.get("ename") == "SystemExit" else "error",
+                    exec_id,
+                    f"{error.get('ename')}: {error.get('evalue')}",
+                )
             return _Outcome("error", exec_id, "the cell failed without an error output")
     return _Outcome()
 
@@ -600,8 +679,12 @@ def _cancel_leftover_tasks() -> None:
 
     with contextlib.suppress(Exception):
         loop = ensure_event_loop()
-        tasks = [task for task in asyncio.all_tasks(loop) if not task.done()
-                 and getattr(task.get_coro(), "__qualname__", "").startswith("NotebookClient.")]
+        tasks = [
+            task
+            for task in asyncio.all_tasks(loop)
+            if not task.done()
+            and getattr(task.get_coro(), "__qualname__", "").startswith("NotebookClient.")
+        ]
         for task in tasks:
             task.cancel()
         if tasks:
@@ -679,7 +762,9 @@ def _marked_processes_from_proc(token: str, variable: str, me: int) -> list[int]
             continue
         try:
             with open(f"/proc/{entry}/environ", "rb") as handle:
-                values = [v[len(prefix):] for v in handle.read().split(b"\0") if v.startswith(prefix)]
+                values = [
+                    v[len(prefix) :] for v in handle.read().split(b"\0") if v.startswith(prefix)
+                ]
         except OSError:
             continue
         if values and token.encode() in values[0].split(b","):
@@ -713,7 +798,9 @@ def contained_session() -> Iterator[None]:
         children_tmp = tempfile.mkdtemp(prefix=f"{_SESSION_PREFIX}{os.getpid()}-")
         tempfile.tempdir = own_tmp  # fixed before TMPDIR changes below
         outer = saved_env[SESSION_VARIABLE]
-        os.environ.update({SESSION_VARIABLE: f"{outer},{token}" if outer else token, "TMPDIR": children_tmp})
+        os.environ.update(
+            {SESSION_VARIABLE: f"{outer},{token}" if outer else token, "TMPDIR": children_tmp}
+        )
         _STOPPING.clear()
         for signum in replaced:
             signal.signal(signum, _stop_and_raise)
@@ -745,9 +832,11 @@ def _remove_dead_sessions(folder: str) -> None:
     """Session folders of nb2prod processes that were killed (SIGKILL) before removing them."""
     with contextlib.suppress(OSError), os.scandir(folder) as entries:
         for entry in entries:
-            if not entry.name.startswith(_SESSION_PREFIX) or not entry.is_dir(follow_symlinks=False):
+            if not entry.name.startswith(_SESSION_PREFIX) or not entry.is_dir(
+                follow_symlinks=False
+            ):
                 continue
-            pid = entry.name[len(_SESSION_PREFIX):].split("-", 1)[0]
+            pid = entry.name[len(_SESSION_PREFIX) :].split("-", 1)[0]
             if pid.isdigit() and not _alive(int(pid)):
                 shutil.rmtree(entry.path, ignore_errors=True)
 
@@ -807,8 +896,9 @@ def _check_injections(inject: Sequence[tuple[int, str]], count: int) -> None:
             raise TypeError(f"inject source for position {before} is not a string")
 
 
-def _execution_notebook(notebook: Notebook, inject: Sequence[tuple[int, str]], kernel_name: str,
-                        tracker: _Tracker) -> Any:
+def _execution_notebook(
+    notebook: Notebook, inject: Sequence[tuple[int, str]], kernel_name: str, tracker: _Tracker
+) -> Any:
     """The notebook papermill runs: original cells plus injected ones, with ids we control."""
     from nbformat import v4
 
@@ -840,8 +930,11 @@ def _execution_notebook(notebook: Notebook, inject: Sequence[tuple[int, str]], k
     from jupyter_client.kernelspec import KernelSpecManager
 
     spec = KernelSpecManager().get_kernel_spec(kernel_name)
-    metadata["kernelspec"] = {"name": kernel_name, "display_name": spec.display_name,
-                              "language": spec.language}
+    metadata["kernelspec"] = {
+        "name": kernel_name,
+        "display_name": spec.display_name,
+        "language": spec.language,
+    }
     nb = v4.new_notebook(cells=cells, metadata=metadata)
     nb.nbformat_minor = max(nb.nbformat_minor, 5)
     return nb
@@ -852,8 +945,9 @@ def _json_clean(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
 
 
-def _cell_runs(notebook: Notebook, tracker: _Tracker, outcome: _Outcome,
-               cell_timeout: float | None) -> tuple[CellRun, ...]:
+def _cell_runs(
+    notebook: Notebook, tracker: _Tracker, outcome: _Outcome, cell_timeout: float | None
+) -> tuple[CellRun, ...]:
     """Map the executed cells back onto the original ones."""
     stop_at: int | None = None
     status = message = None
@@ -880,28 +974,46 @@ def _cell_runs(notebook: Notebook, tracker: _Tracker, outcome: _Outcome,
     for cell in notebook.cells:
         exec_id = by_index.get(cell.index)
         node = tracker.cells.get(exec_id) if exec_id is not None else None
-        executed = exec_id in tracker.seconds or (exec_id is not None and exec_id == outcome.exec_id)
+        executed = exec_id in tracker.seconds or (
+            exec_id is not None and exec_id == outcome.exec_id
+        )
         outputs: tuple[Any, ...] = ()
         if node is not None and executed:
             budget = tracker.budgets.get(exec_id) if exec_id is not None else None
-            outputs = tuple(_plain(o) for o in node.get("outputs", ())) + tuple(budget.markers() if budget else ())
+            outputs = tuple(_plain(o) for o in node.get("outputs", ())) + tuple(
+                budget.markers() if budget else ()
+            )
         seconds = tracker.seconds.get(exec_id) if exec_id is not None else None
         if stop_at is not None and cell.index == stop_at:
-            runs.append(CellRun(cell.index, cell.id, status or "error", outputs,
-                                (message or "") + injected_failure, seconds))
+            runs.append(
+                CellRun(
+                    cell.index,
+                    cell.id,
+                    status or "error",
+                    outputs,
+                    (message or "") + injected_failure,
+                    seconds,
+                )
+            )
         elif stop_at is not None and cell.index > stop_at:
             runs.append(CellRun(cell.index, cell.id, "not-run", (), None, None))
         elif cell.cell_type == "code" and cell.source.strip() and not executed:
-            runs.append(CellRun(cell.index, cell.id, "not-run", (), None, None))  # skip-execution tag
+            runs.append(
+                CellRun(cell.index, cell.id, "not-run", (), None, None)
+            )  # skip-execution tag
         else:
             runs.append(CellRun(cell.index, cell.id, "ok", outputs, None, seconds))
     return tuple(runs)
 
 
-def _failure_text(outcome: _Outcome, tracker: _Tracker, cell_timeout: float | None) -> tuple[str, str]:
+def _failure_text(
+    outcome: _Outcome, tracker: _Tracker, cell_timeout: float | None
+) -> tuple[str, str]:
     if outcome.failure == "timeout":
-        return "timeout", (f"TimeoutError: the cell did not finish within {cell_timeout:g} s; "
-                           "the kernel and its processes were killed")
+        return "timeout", (
+            f"TimeoutError: the cell did not finish within {cell_timeout:g} s; "
+            "the kernel and its processes were killed"
+        )
     if outcome.failure == "dead":
         code = tracker.process.returncode if tracker.process is not None else None
         if code is None:
@@ -921,8 +1033,10 @@ def _failure_text(outcome: _Outcome, tracker: _Tracker, cell_timeout: float | No
     message = outcome.message or "the cell failed"
     if outcome.failure == "exit":
         value = message.split(": ", 1)[1] if ": " in message else ""
-        return "error", (f"SystemExit: {value or 'None'} (sys.exit() ends a top-to-bottom run: "
-                         "later cells did not run)")
+        return "error", (
+            f"SystemExit: {value or 'None'} (sys.exit() ends a top-to-bottom run: "
+            "later cells did not run)"
+        )
     if message.startswith("StdinNotImplementedError"):
         message += _STDIN_HINT
     return "error", message
@@ -963,8 +1077,12 @@ def copy_notebook_folder(notebook: Path, workdir: Path, *, skip: Sequence[Path] 
             count += 1
         if size > COPY_LIMIT_BYTES or count > COPY_LIMIT_FILES:
             shutil.copy2(notebook, workdir / notebook.name)
-            return [(f"the notebook's folder {source} holds more than {COPY_LIMIT_BYTES // 2**20} MB "
-                     f"or {COPY_LIMIT_FILES} files: only the notebook was copied to the scratch folder")]
+            return [
+                (
+                    f"the notebook's folder {source} holds more than {COPY_LIMIT_BYTES // 2**20} MB "
+                    f"or {COPY_LIMIT_FILES} files: only the notebook was copied to the scratch folder"
+                )
+            ]
     for folder, files in _walk(source, skipped):
         target_dir = workdir / folder.relative_to(source)
         target_dir.mkdir(parents=True, exist_ok=True)
@@ -999,8 +1117,12 @@ def _walk(root: Path, skipped: set[Path]) -> Iterator[tuple[Path, list[Path]]]:
             path = here / name
             if path.is_symlink():
                 links.append(path)
-            elif (name not in SKIP_DIRS and path.resolve() not in skipped
-                  and not (path / "pyvenv.cfg").exists() and not (path / "conda-meta").is_dir()):
+            elif (
+                name not in SKIP_DIRS
+                and path.resolve() not in skipped
+                and not (path / "pyvenv.cfg").exists()
+                and not (path / "conda-meta").is_dir()
+            ):
                 keep.append(name)
         dirs[:] = keep
         yield here, [here / name for name in files] + links
@@ -1009,7 +1131,7 @@ def _walk(root: Path, skipped: set[Path]) -> Iterator[tuple[Path, list[Path]]]:
 def _snapshot(workdir: Path) -> dict[str, tuple[int, int]]:
     """Relative path -> (size, mtime) of every regular file, to tell what the run wrote."""
     found = {}
-    for folder, files in _walk(workdir, set()):
+    for _folder, files in _walk(workdir, set()):
         for entry in files:
             try:
                 info = entry.lstat()

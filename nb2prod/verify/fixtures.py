@@ -23,7 +23,7 @@ from nb2prod.convert.plan import Plan
 MAX_ROWS = 200
 MAX_FULL_BYTES = 2_000_000
 
-_SCRIPT = r'''
+_SCRIPT = r"""
 import importlib, json, os, pickle, sys
 import random
 random.seed(0)
@@ -149,7 +149,7 @@ for fn in SPEC["functions"]:
         pickle.dump(outputs, handle)
     report[name] = "golden test on " + label + " inputs"
 print(json.dumps(report))
-'''
+"""
 
 
 # Edge cases, shared by the script that records them and the generated test that replays them:
@@ -233,9 +233,14 @@ def describe(outputs):
 _SCRIPT = _SCRIPT.replace("EDGE_HELPERS", EDGE_HELPERS)
 
 
-def write_golden_tests(plan: Plan, captured_dir: Path, package_dir: Path, workdir: Path,
-                       only: set[str] | None = None,
-                       not_compared: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
+def write_golden_tests(
+    plan: Plan,
+    captured_dir: Path,
+    package_dir: Path,
+    workdir: Path,
+    only: set[str] | None = None,
+    not_compared: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, str]:
     """Write fixtures and tests/test_golden.py into the package; return, per function, what was done.
 
     Only functions verified equivalent get a golden test: a test built from a function that
@@ -245,39 +250,69 @@ def write_golden_tests(plan: Plan, captured_dir: Path, package_dir: Path, workdi
 
     report = write_fixtures(plan, captured_dir, package_dir, workdir, only)
     cases = [
-        {"module": f.module, "name": f.name, "params": list(f.params), "returns": list(f.returns),
-         "config": bool(f.config_names), "not_compared": list((not_compared or {}).get(f.name, ()))}
-        for f in plan.functions if (package_dir / "tests" / "fixtures" / f.name / "outputs.pkl").is_file()
+        {
+            "module": f.module,
+            "name": f.name,
+            "params": list(f.params),
+            "returns": list(f.returns),
+            "config": bool(f.config_names),
+            "not_compared": list((not_compared or {}).get(f.name, ())),
+        }
+        for f in plan.functions
+        if (package_dir / "tests" / "fixtures" / f.name / "outputs.pkl").is_file()
     ]
     tests = package_dir / "tests"
     if cases:
         (tests / "test_golden.py").write_text(
-            render_template("test_golden.py.j2", package=plan.package, cases=cases), "utf-8")
+            render_template("test_golden.py.j2", package=plan.package, cases=cases), "utf-8"
+        )
         from nb2prod.verify.compare import DISPLAY_MODULES
 
         (tests / "_nb2prod_compare.py").write_text(
-            render_template("_nb2prod_compare.py.j2", display_modules=repr(DISPLAY_MODULES)), "utf-8")
+            render_template("_nb2prod_compare.py.j2", display_modules=repr(DISPLAY_MODULES)),
+            "utf-8",
+        )
         # the pipeline test replays the data steps (no files needed) when all of them have fixtures
         data_steps = [f for f in plan.functions if f.module == "data"]
         if data_steps and all(any(c["name"] == f.name for c in cases) for f in data_steps):
             # each result as its last producer left it, when that producer has a fixture
             last_producer = {n: f.name for f in plan.functions for n in f.returns}
             with_fixture = {c["name"] for c in cases}
-            expected = [{"name": n, "producer": p} for n, p in last_producer.items() if p in with_fixture]
-            (tests / "test_pipeline.py").write_text(render_template("test_pipeline.py.j2",
-                package=plan.package, replayed=[{"name": f.name, "returns": list(f.returns)} for f in data_steps],
-                expected_results=expected), "utf-8")
-        contract_cases = [c for c in cases if (tests / "fixtures" / c["name"] / "contracts.json").is_file()]
-        edge_cases = [c for c in cases if (tests / "fixtures" / c["name"] / "edge_cases.json").is_file()]
+            expected = [
+                {"name": n, "producer": p} for n, p in last_producer.items() if p in with_fixture
+            ]
+            (tests / "test_pipeline.py").write_text(
+                render_template(
+                    "test_pipeline.py.j2",
+                    package=plan.package,
+                    replayed=[{"name": f.name, "returns": list(f.returns)} for f in data_steps],
+                    expected_results=expected,
+                ),
+                "utf-8",
+            )
+        contract_cases = [
+            c for c in cases if (tests / "fixtures" / c["name"] / "contracts.json").is_file()
+        ]
+        edge_cases = [
+            c for c in cases if (tests / "fixtures" / c["name"] / "edge_cases.json").is_file()
+        ]
         if contract_cases or edge_cases:
-            (tests / "test_contracts.py").write_text(render_template("test_contracts.py.j2",
-                package=plan.package, contract_cases=contract_cases, edge_cases=edge_cases,
-                edge_helpers=EDGE_HELPERS.strip() + "\n"), "utf-8")
+            (tests / "test_contracts.py").write_text(
+                render_template(
+                    "test_contracts.py.j2",
+                    package=plan.package,
+                    contract_cases=contract_cases,
+                    edge_cases=edge_cases,
+                    edge_helpers=EDGE_HELPERS.strip() + "\n",
+                ),
+                "utf-8",
+            )
     return report
 
 
-def write_fixtures(plan: Plan, captured_dir: Path, package_dir: Path, workdir: Path,
-                   only: set[str] | None = None) -> dict[str, str]:
+def write_fixtures(
+    plan: Plan, captured_dir: Path, package_dir: Path, workdir: Path, only: set[str] | None = None
+) -> dict[str, str]:
     """Write tests/fixtures/<function>/{inputs,outputs}.pkl; return, per function, what was done."""
     producer: dict[str, str] = {}
     spec_functions = []
@@ -286,23 +321,44 @@ def write_fixtures(plan: Plan, captured_dir: Path, package_dir: Path, workdir: P
             for name in function.returns:
                 producer[name] = function.name
             continue
-        spec_functions.append({
-            "name": function.name, "module": function.module, "params": list(function.params),
-            "role": function.role.value,
-            "returns": list(function.returns), "config": bool(function.config_names),
-            "producers": {p: producer.get(p, "") for p in function.params},
-        })
+        spec_functions.append(
+            {
+                "name": function.name,
+                "module": function.module,
+                "params": list(function.params),
+                "role": function.role.value,
+                "returns": list(function.returns),
+                "config": bool(function.config_names),
+                "producers": {p: producer.get(p, "") for p in function.params},
+            }
+        )
         for name in function.returns:
             producer[name] = function.name
     out = package_dir / "tests" / "fixtures"
     out.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(package_dir / "src"), "MPLBACKEND": "Agg"}
     done = subprocess.run(
-        [sys.executable, "-c", _SCRIPT, str(captured_dir), str(out),
-         json.dumps({"package": plan.package, "functions": spec_functions}), str(MAX_ROWS), str(MAX_FULL_BYTES)],
-        cwd=workdir, env=env, capture_output=True, text=True, timeout=1800, stdin=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-c",
+            _SCRIPT,
+            str(captured_dir),
+            str(out),
+            json.dumps({"package": plan.package, "functions": spec_functions}),
+            str(MAX_ROWS),
+            str(MAX_FULL_BYTES),
+        ],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        stdin=subprocess.DEVNULL,
     )
     if done.returncode:
-        return {f.name: "no golden test: " + (done.stderr.strip().splitlines() or ["fixture run failed"])[-1]
-                for f in plan.functions}
+        return {
+            f.name: "no golden test: "
+            + (done.stderr.strip().splitlines() or ["fixture run failed"])[-1]
+            for f in plan.functions
+        }
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -42,22 +42,46 @@ _UNIT = r"(?:ns|us|µs|ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?)"
 _TIMINGS = (
     ("cpu times:", re.compile(r"^CPU times:.*$", re.MULTILINE), "CPU times: <timing>"),
     ("wall time:", re.compile(r"^Wall time:.*$", re.MULTILINE), "Wall time: <timing>"),
-    (" per loop", re.compile(r"^.*± .* per loop .*$", re.MULTILINE), "<timeit>"),  # mean ± std. dev.
-    (" per loop", re.compile(r"^\d+ loops?, best of \d+: .* per loop[ \t]*$", re.MULTILINE), "<timeit>"),
+    (
+        " per loop",
+        re.compile(r"^.*± .* per loop .*$", re.MULTILINE),
+        "<timeit>",
+    ),  # mean ± std. dev.
+    (
+        " per loop",
+        re.compile(r"^\d+ loops?, best of \d+: .* per loop[ \t]*$", re.MULTILINE),
+        "<timeit>",
+    ),
     ("the slowest run", re.compile(r"^The slowest run took .*$", re.MULTILINE), "<timeit>"),
-    ("", re.compile(r"(?i)\b(took|elapsed(?: time)?|time elapsed|duration|runtime|(?:finished|completed|done) in)"
-                    rf"(\s*[:=]?\s*)(?:\d+(?:\.\d+)?\s*{_UNIT}\b|\d+:\d\d(?::\d\d)?(?:\.\d+)?)"),
-     r"\1\2<timing>"),
-    ("/", re.compile(rf"\b\d+(?:\.\d+)?\s?{_UNIT}(?: \d+(?:\.\d+)?{_UNIT})?/(?:step|sample|epoch|it)\b"),
-     "<timing>"),
+    (
+        "",
+        re.compile(
+            r"(?i)\b(took|elapsed(?: time)?|time elapsed|duration|runtime|(?:finished|completed|done) in)"
+            rf"(\s*[:=]?\s*)(?:\d+(?:\.\d+)?\s*{_UNIT}\b|\d+:\d\d(?::\d\d)?(?:\.\d+)?)"
+        ),
+        r"\1\2<timing>",
+    ),
+    (
+        "/",
+        re.compile(
+            rf"\b\d+(?:\.\d+)?\s?{_UNIT}(?: \d+(?:\.\d+)?{_UNIT})?/(?:step|sample|epoch|it)\b"
+        ),
+        "<timing>",
+    ),
 )
 _TIMING_WORDS = ("took", "elapsed", "duration", "runtime", " in")
 _DAYS = ("Mon ", "Tue ", "Wed ", "Thu ", "Fri ", "Sat ", "Sun ")
 _DATETIMES = (
-    re.compile(r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2}\b)?"),
-    re.compile(r"\b\d{2}/\d{2}/\d{2}(?:\d{2})? \d{2}:\d{2}:\d{2}\b"),  # log4j and friends: 25/01/26 22:07:02
-    re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
-               r"[ \d]\d \d{2}:\d{2}:\d{2} \d{4}\b"),
+    re.compile(
+        r"\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2}\b)?"
+    ),
+    re.compile(
+        r"\b\d{2}/\d{2}/\d{2}(?:\d{2})? \d{2}:\d{2}:\d{2}\b"
+    ),  # log4j and friends: 25/01/26 22:07:02
+    re.compile(
+        r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+        r"[ \d]\d \d{2}:\d{2}:\d{2} \d{4}\b"
+    ),
 )
 _TMP_PATH = re.compile(
     r"(?:/private)?/var/folders/[^\s'\"]+?/T(?:/[^\s'\"<>:,;)\]]*)?"
@@ -179,37 +203,99 @@ class Normalizer:
 
 # In the order text rewrites run: escapes and `\r` before anything reads lines.
 NORMALIZERS: tuple[Normalizer, ...] = (
-    Normalizer("metadata", "execution counts, output metadata and `transient` are ignored", "compare"),
-    Normalizer("stream_joining", "`stdout` and `stderr` chunks are joined per stream name, so output "
-               "split differently by flush timing compares equal", "compare"),
-    Normalizer("ansi_codes", "ANSI escape sequences (colours, cursor moves) are removed", "text", _strip_ansi),
-    Normalizer("progress_bars", "`\\r` overwrites keep only the final state of each line; tqdm's "
-               "`[00:01<00:02, 30.1it/s]` and Keras' `ETA: 3s` become placeholders", "text", _final_state),
-    Normalizer("stderr_warnings", "`...Warning: ...` lines on stderr, with their message and the source line "
-               "echoed under them, are dropped: library versions warn differently", "stderr", _drop_warnings),
-    Normalizer("memory_addresses", "hexadecimal addresses such as `0x7f3a2b1c4d50` become `0x<address>`",
-               "text", _addresses),
-    Normalizer("timings", "`CPU times: …`, `Wall time: …`, `%timeit` lines, `12ms/step`, and a duration after "
-               "took, elapsed, duration, runtime or finished/completed/done in (`took 3.2s`, `elapsed: 0:00:03`) "
-               "become `<timing>`", "text", _timings),
-    Normalizer("dates_and_times", "timestamps with a time of day (`2024-01-02T10:11:12Z`, "
-               "`2024-01-02 10:11:12`, `25/01/26 22:07:02`, `Tue Jan  2 10:11:12 2024`) become `<datetime>`",
-               "text", _datetimes),
-    Normalizer("temporary_paths", "paths under `/tmp`, `/var/tmp`, macOS `/var/folders/…/T` and Windows "
-               "`…\\Temp` become `<tmp>`", "text", _tmp_paths),
-    Normalizer("whitespace", "runs of spaces and tabs count as one; spaces at the start and end of lines and "
-               "blank lines at the ends are ignored (table padding follows number widths)", "text", _whitespace),
-    Normalizer("float_tolerance", "numbers with a decimal point or exponent compare within the value "
-               "tolerances (rtol, atol); integers compare exactly", "compare"),
-    Normalizer("html_tables", "`text/html` tables (pandas DataFrames) compare cell by cell, parsed with the "
-               "standard library; the rest of the HTML compares as text without tags, styles or scripts",
-               "compare"),
-    Normalizer("images", "`image/png`, `image/jpeg`, `image/gif` and `image/svg+xml` compare by presence and "
-               "width × height unless the bytes are identical", "compare"),
-    Normalizer("widget_model_ids", "`model_id` in `application/vnd.jupyter.widget-view+json` is ignored",
-               "compare"),
-    Normalizer("errors", "error outputs compare by `ename` and normalised `evalue`; tracebacks (paths, "
-               "line numbers) are ignored", "compare"),
+    Normalizer(
+        "metadata", "execution counts, output metadata and `transient` are ignored", "compare"
+    ),
+    Normalizer(
+        "stream_joining",
+        "`stdout` and `stderr` chunks are joined per stream name, so output "
+        "split differently by flush timing compares equal",
+        "compare",
+    ),
+    Normalizer(
+        "ansi_codes",
+        "ANSI escape sequences (colours, cursor moves) are removed",
+        "text",
+        _strip_ansi,
+    ),
+    Normalizer(
+        "progress_bars",
+        "`\\r` overwrites keep only the final state of each line; tqdm's "
+        "`[00:01<00:02, 30.1it/s]` and Keras' `ETA: 3s` become placeholders",
+        "text",
+        _final_state,
+    ),
+    Normalizer(
+        "stderr_warnings",
+        "`...Warning: ...` lines on stderr, with their message and the source line "
+        "echoed under them, are dropped: library versions warn differently",
+        "stderr",
+        _drop_warnings,
+    ),
+    Normalizer(
+        "memory_addresses",
+        "hexadecimal addresses such as `0x7f3a2b1c4d50` become `0x<address>`",
+        "text",
+        _addresses,
+    ),
+    Normalizer(
+        "timings",
+        "`CPU times: …`, `Wall time: …`, `%timeit` lines, `12ms/step`, and a duration after "
+        "took, elapsed, duration, runtime or finished/completed/done in (`took 3.2s`, `elapsed: 0:00:03`) "
+        "become `<timing>`",
+        "text",
+        _timings,
+    ),
+    Normalizer(
+        "dates_and_times",
+        "timestamps with a time of day (`2024-01-02T10:11:12Z`, "
+        "`2024-01-02 10:11:12`, `25/01/26 22:07:02`, `Tue Jan  2 10:11:12 2024`) become `<datetime>`",
+        "text",
+        _datetimes,
+    ),
+    Normalizer(
+        "temporary_paths",
+        "paths under `/tmp`, `/var/tmp`, macOS `/var/folders/…/T` and Windows "
+        "`…\\Temp` become `<tmp>`",
+        "text",
+        _tmp_paths,
+    ),
+    Normalizer(
+        "whitespace",
+        "runs of spaces and tabs count as one; spaces at the start and end of lines and "
+        "blank lines at the ends are ignored (table padding follows number widths)",
+        "text",
+        _whitespace,
+    ),
+    Normalizer(
+        "float_tolerance",
+        "numbers with a decimal point or exponent compare within the value "
+        "tolerances (rtol, atol); integers compare exactly",
+        "compare",
+    ),
+    Normalizer(
+        "html_tables",
+        "`text/html` tables (pandas DataFrames) compare cell by cell, parsed with the "
+        "standard library; the rest of the HTML compares as text without tags, styles or scripts",
+        "compare",
+    ),
+    Normalizer(
+        "images",
+        "`image/png`, `image/jpeg`, `image/gif` and `image/svg+xml` compare by presence and "
+        "width × height unless the bytes are identical",
+        "compare",
+    ),
+    Normalizer(
+        "widget_model_ids",
+        "`model_id` in `application/vnd.jupyter.widget-view+json` is ignored",
+        "compare",
+    ),
+    Normalizer(
+        "errors",
+        "error outputs compare by `ename` and normalised `evalue`; tracebacks (paths, "
+        "line numbers) are ignored",
+        "compare",
+    ),
 )
 
 _TEXT_REWRITES = tuple((n.scope, n.rewrite) for n in NORMALIZERS if n.rewrite is not None)
@@ -255,7 +341,9 @@ Payload = str | Image | Html
 class NormalizedOutput:
     """One output after normalisation: its kind and one payload per MIME type, sorted."""
 
-    kind: str  # "stdout", "stderr", "execute_result", "display_data", "error", or another output_type
+    kind: (
+        str  # "stdout", "stderr", "execute_result", "display_data", "error", or another output_type
+    )
     data: tuple[tuple[str, Payload], ...]
 
 
@@ -282,8 +370,15 @@ def normalize_output(output: Mapping[str, Any]) -> NormalizedOutput:
     kind = str(output.get("output_type", ""))
     if kind == "stream":
         name = str(output.get("name", "stdout"))
-        return NormalizedOutput(name, (("text/plain", normalize_text(_text_of(output.get("text")),
-                                                                     stderr=name == "stderr")),))
+        return NormalizedOutput(
+            name,
+            (
+                (
+                    "text/plain",
+                    normalize_text(_text_of(output.get("text")), stderr=name == "stderr"),
+                ),
+            ),
+        )
     if kind == "error":
         text = f"{output.get('ename', '')}: {_text_of(output.get('evalue'))}"
         return NormalizedOutput(kind, (("text/plain", normalize_text(text)),))
@@ -327,15 +422,17 @@ def _raster_size(raw: bytes) -> tuple[int | None, int | None]:
     if raw[:2] == b"\xff\xd8":
         i = 2
         while i + 9 <= len(raw) and raw[i] == 0xFF:
-            marker, length = raw[i + 1], struct.unpack(">H", raw[i + 2:i + 4])[0]
+            marker, length = raw[i + 1], struct.unpack(">H", raw[i + 2 : i + 4])[0]
             if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # start of frame
-                height, width = struct.unpack(">HH", raw[i + 5:i + 9])
+                height, width = struct.unpack(">HH", raw[i + 5 : i + 9])
                 return int(width), int(height)
             i += 2 + length
     return None, None
 
 
-_SVG_SIZE = re.compile(r"<svg\b[^>]*?\bwidth=\"([\d.]+)[a-z]*\"[^>]*?\bheight=\"([\d.]+)[a-z]*\"", re.DOTALL)
+_SVG_SIZE = re.compile(
+    r"<svg\b[^>]*?\bwidth=\"([\d.]+)[a-z]*\"[^>]*?\bheight=\"([\d.]+)[a-z]*\"", re.DOTALL
+)
 
 
 def _svg_size(text: str) -> tuple[int | None, int | None]:
@@ -395,7 +492,7 @@ def _html(text: str) -> Html:
     try:
         reader.feed(text)
         reader.close()
-    except Exception:  # noqa: BLE001 - malformed HTML: compare it as text
+    except Exception:
         return Html(normalize_text(re.sub(r"<[^>]+>", " ", text)), ())
     tables = tuple(_normalize_cells([row for row in table if row]) for table in reader.tables)
     return Html(normalize_text("".join(reader.text)), tables)
@@ -411,7 +508,7 @@ def _normalize_cells(rows: list[list[str]]) -> tuple[tuple[str, ...], ...]:
         done = [normalize_text(cell) for cell in cells]
     out, i = [], 0
     for row in rows:
-        out.append(tuple(done[i:i + len(row)]))
+        out.append(tuple(done[i : i + len(row)]))
         i += len(row)
     return tuple(out)
 
@@ -441,7 +538,7 @@ def _line_difference(x: str, y: str, tol: Tolerances) -> str | None:
     (sx, nx), (sy, ny) = _split(x), _split(y)
     if sx != sy:
         return f"{_quote(x)} → {_quote(y)}"
-    for a, b in zip(nx, ny):
+    for a, b in zip(nx, ny, strict=False):
         if not _numbers_close(a, b, tol):
             return f"{_quote(x)} → {_quote(y)} ({a} vs {b}, beyond {tol.describe()})"
     return None
@@ -464,16 +561,18 @@ def _text_differences(where: str, x: str, y: str, tol: Tolerances) -> list[str]:
         start += 1
     while end < limit - start and _line_difference(lx[-1 - end], ly[-1 - end], tol) is None:
         end += 1
-    mx, my = lx[start:len(lx) - end], ly[start:len(ly) - end]
+    mx, my = lx[start : len(lx) - end], ly[start : len(ly) - end]
     if len(mx) == len(my) or max(len(mx), len(my)) > MAX_ALIGNED:
         blocks = [("replace", 0, len(mx), 0, len(my))]
     else:
         kx, ky = [_split(line)[0] for line in mx], [_split(line)[0] for line in my]
         blocks = difflib.SequenceMatcher(None, kx, ky, autojunk=False).get_opcodes()
     found: list[str] = []
-    for tag, i1, i2, j1, j2 in ((t, a + start, b + start, c + start, d + start) for t, a, b, c, d in blocks):
+    for tag, i1, i2, j1, j2 in (
+        (t, a + start, b + start, c + start, d + start) for t, a, b, c, d in blocks
+    ):
         if tag in ("equal", "replace"):
-            for i, j in zip(range(i1, i2), range(j1, j2)):
+            for i, j in zip(range(i1, i2), range(j1, j2), strict=False):
                 problem = _line_difference(lx[i], ly[j], tol)
                 if problem:
                     found.append(f"{where} line {j + 1}: {problem}")
@@ -491,23 +590,29 @@ def _text_differences(where: str, x: str, y: str, tol: Tolerances) -> list[str]:
 def _html_differences(where: str, x: Html, y: Html, tol: Tolerances) -> list[str]:
     found = _text_differences(where, x.text, y.text, tol)
     if len(x.tables) != len(y.tables):
-        return found + [f"{where}: {len(x.tables)} tables → {len(y.tables)}"]
-    for t, (tx, ty) in enumerate(zip(x.tables, y.tables), start=1):
+        return [*found, f"{where}: {len(x.tables)} tables → {len(y.tables)}"]
+    for t, (tx, ty) in enumerate(zip(x.tables, y.tables, strict=False), start=1):
         label = f"{where} table {t}" if len(x.tables) > 1 else f"{where} table"
         header = tx[0] if tx else ()
         if tx and ty and _line_difference(" | ".join(tx[0]), " | ".join(ty[0]), tol):
             found.append(f"{label} columns: {list(tx[0])} → {list(ty[0])}")
             continue
-        if len(tx) != len(ty) or any(len(r) != len(s) for r, s in zip(tx, ty)):
+        if len(tx) != len(ty) or any(len(r) != len(s) for r, s in zip(tx, ty, strict=False)):
             found.append(f"{label}: {len(tx)} rows → {len(ty)} rows")
-            found += _text_differences(label, "\n".join(" | ".join(r) for r in tx),
-                                       "\n".join(" | ".join(r) for r in ty), tol)[:3]
+            found += _text_differences(
+                label,
+                "\n".join(" | ".join(r) for r in tx),
+                "\n".join(" | ".join(r) for r in ty),
+                tol,
+            )[:3]
             continue
-        for r, (rx, ry) in enumerate(zip(tx, ty)):
-            for c, (cx, cy) in enumerate(zip(rx, ry)):
+        for r, (rx, ry) in enumerate(zip(tx, ty, strict=False)):
+            for c, (cx, cy) in enumerate(zip(rx, ry, strict=False)):
                 problem = _line_difference(cx, cy, tol)
                 if problem:
-                    column = f"column {header[c]!r}" if c < len(header) and header[c] else f"column {c}"
+                    column = (
+                        f"column {header[c]!r}" if c < len(header) and header[c] else f"column {c}"
+                    )
                     row = f"row {rx[0]!r}" if rx and rx[0] and c else f"row {r}"
                     found.append(f"{label} {row} {column}: {problem}")
     return found
@@ -525,37 +630,50 @@ def _payload_differences(where: str, x: Payload, y: Payload, tol: Tolerances) ->
     return [f"{where}: {type(x).__name__} → {type(y).__name__}"]
 
 
-def _rich_differences(where: str, x: NormalizedOutput, y: NormalizedOutput, tol: Tolerances) -> list[str]:
+def _rich_differences(
+    where: str, x: NormalizedOutput, y: NormalizedOutput, tol: Tolerances
+) -> list[str]:
     if x.kind != y.kind:
         return [f"{where}: {x.kind} → {y.kind}"]
     mx, my = dict(x.data), dict(y.data)
     if set(mx) != set(my):
         gone, new = sorted(set(mx) - set(my)), sorted(set(my) - set(mx))
-        parts = ([f"missing {', '.join(gone)}"] if gone else []) + ([f"new {', '.join(new)}"] if new else [])
+        parts = ([f"missing {', '.join(gone)}"] if gone else []) + (
+            [f"new {', '.join(new)}"] if new else []
+        )
         return [f"{where}: {'; '.join(parts)}"]
     # the richest representation first; one differing MIME type is enough to report
     order = sorted(mx, key=lambda m: (m != "text/html", m != "text/plain", m))
     for mime in order:
-        found = _payload_differences(f"{where} {mime}" if len(mx) > 1 else where, mx[mime], my[mime], tol)
+        found = _payload_differences(
+            f"{where} {mime}" if len(mx) > 1 else where, mx[mime], my[mime], tol
+        )
         if found:
             return found
     return []
 
 
-def _grouped(outputs: Sequence[Mapping[str, Any]]) -> tuple[dict[str, str], list[Mapping[str, Any]]]:
+def _grouped(
+    outputs: Sequence[Mapping[str, Any]],
+) -> tuple[dict[str, str], list[Mapping[str, Any]]]:
     """Join stream text per stream name; keep the other outputs in order."""
     streams: dict[str, list[str]] = {}
     rich: list[Mapping[str, Any]] = []
     for output in outputs:
         if output.get("output_type") == "stream":
-            streams.setdefault(str(output.get("name", "stdout")), []).append(_text_of(output.get("text")))
+            streams.setdefault(str(output.get("name", "stdout")), []).append(
+                _text_of(output.get("text"))
+            )
         else:
             rich.append(output)
     return {name: "".join(parts) for name, parts in streams.items()}, rich
 
 
-def compare_outputs(stored: Sequence[Mapping[str, Any]], fresh: Sequence[Mapping[str, Any]],
-                    tolerances: Tolerances = DEFAULT_TOLERANCES) -> OutputComparison:
+def compare_outputs(
+    stored: Sequence[Mapping[str, Any]],
+    fresh: Sequence[Mapping[str, Any]],
+    tolerances: Tolerances = DEFAULT_TOLERANCES,
+) -> OutputComparison:
     """Compare a cell's stored outputs with a fresh run's, after normalisation."""
     streams_x, rich_x = _grouped(stored)
     streams_y, rich_y = _grouped(fresh)
@@ -566,7 +684,7 @@ def compare_outputs(stored: Sequence[Mapping[str, Any]], fresh: Sequence[Mapping
             text_x = normalize_text(raw_x, stderr=name == "stderr")
             text_y = normalize_text(raw_y, stderr=name == "stderr")
             found += _text_differences(name, text_x, text_y, tolerances)
-    for i, (raw_x, raw_y) in enumerate(zip(rich_x, rich_y), start=1):
+    for i, (raw_x, raw_y) in enumerate(zip(rich_x, rich_y, strict=False), start=1):
         if _essence(raw_x) != _essence(raw_y):
             x, y = normalize_output(raw_x), normalize_output(raw_y)
             found += _rich_differences(f"output {i} ({x.kind})", x, y, tolerances)
@@ -577,13 +695,18 @@ def compare_outputs(stored: Sequence[Mapping[str, Any]], fresh: Sequence[Mapping
         y = normalize_output(rich_y[i])
         found.append(f"output {i + 1} ({y.kind}) new in the fresh run: {_summary(y)}")
     if len(found) > MAX_DIFFERENCES:
-        found = found[:MAX_DIFFERENCES] + [f"… and {len(found) - MAX_DIFFERENCES} more"]
+        found = [*found[:MAX_DIFFERENCES], f"… and {len(found) - MAX_DIFFERENCES} more"]
     return OutputComparison(not found, tuple(found))
 
 
 def _essence(output: Mapping[str, Any]) -> tuple[Any, ...]:
     """Return what of a raw output is compared at all (no counts, no metadata)."""
-    return (output.get("output_type"), output.get("data"), output.get("ename"), output.get("evalue"))
+    return (
+        output.get("output_type"),
+        output.get("data"),
+        output.get("ename"),
+        output.get("evalue"),
+    )
 
 
 def _summary(output: NormalizedOutput) -> str:

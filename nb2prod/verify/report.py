@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nb2prod.verify.verification import Verification
 from nb2prod.convert.write import write_file_atomically
+from nb2prod.verify.verification import Verification
 
 VERDICT_WORDS = {
     "equivalent": "EQUIVALENT: every value crossing a function boundary matched the fresh notebook run "
-                  "(plots and display objects are listed as not compared)",
+    "(plots and display objects are listed as not compared)",
     "differs": "NOT EQUIVALENT: the generated package computes something different from the notebook",
     "unverified": "UNVERIFIED: some values could not be compared, so equivalence is not claimed",
 }
@@ -26,15 +26,32 @@ def to_json(v: Verification) -> dict[str, Any]:
         "package_dir": v.package_dir,
         "first_divergence": v.first_divergence.function if v.first_divergence else None,
         "package_error": v.package_error,
-        "seconds": {"notebook": round(v.notebook_seconds, 2), "package": round(v.package_seconds, 2),
-                    "wall": round(v.wall_seconds, 2)},
+        "seconds": {
+            "notebook": round(v.notebook_seconds, 2),
+            "package": round(v.package_seconds, 2),
+            "wall": round(v.wall_seconds, 2),
+        },
         "functions": [
-            {"function": f.function, "module": f.module, "cells": list(f.cells), "verdict": f.verdict,
-             "values": [{"name": c.name, "verdict": c.verdict, "detail": c.detail} for c in f.values]}
+            {
+                "function": f.function,
+                "module": f.module,
+                "cells": list(f.cells),
+                "verdict": f.verdict,
+                "values": [
+                    {"name": c.name, "verdict": c.verdict, "detail": c.detail} for c in f.values
+                ],
+            }
             for f in v.functions
         ],
-        "cells": [{"cell": c.cell, "cell_id": c.cell_id, "status": c.status, "differences": list(c.differences)}
-                  for c in v.cells],
+        "cells": [
+            {
+                "cell": c.cell,
+                "cell_id": c.cell_id,
+                "status": c.status,
+                "differences": list(c.differences),
+            }
+            for c in v.cells
+        ],
         "findings": [f.to_json() for f in v.findings],
         "imported_modules": list(v.imported_modules),
         "golden_tests": dict(v.golden_tests),
@@ -47,16 +64,28 @@ def to_markdown(v: Verification) -> str:
     first = v.first_divergence
     if first is not None:
         value = next(c for c in first.values if c.verdict == "differs")
-        lines += [f"First diverging function: `{first.function}` ({first.module}, cells "
-                  f"{', '.join(map(str, first.cells))}), variable `{value.name}`:", "", "```text",
-                  value.detail.strip() or "(no detail)", "```", ""]
+        lines += [
+            f"First diverging function: `{first.function}` ({first.module}, cells "
+            f"{', '.join(map(str, first.cells))}), variable `{value.name}`:",
+            "",
+            "```text",
+            value.detail.strip() or "(no detail)",
+            "```",
+            "",
+        ]
     if v.package_error:
         lines += [f"The package run failed: `{v.package_error}`", ""]
     lines += ["| function | module | verdict | values |", "|---|---|---|---|"]
     for f in v.functions:
-        values = "; ".join(f"{c.name}: {'not compared (display)' if c.verdict == 'display' else c.verdict}" + (f" ({' '.join(c.detail.split())[:80]})"
-                                                           if c.verdict != "equivalent" and c.detail else "")
-                           for c in f.values)
+        values = "; ".join(
+            f"{c.name}: {'not compared (display)' if c.verdict == 'display' else c.verdict}"
+            + (
+                f" ({' '.join(c.detail.split())[:80]})"
+                if c.verdict != "equivalent" and c.detail
+                else ""
+            )
+            for c in f.values
+        )
         lines.append(f"| `{f.function}` | {f.module} | {f.verdict} | {values.replace('|', '/')} |")
     lines += ["", "### The notebook itself: stored outputs against a fresh run", ""]
     counts: dict[str, int] = {}
@@ -66,17 +95,25 @@ def to_markdown(v: Verification) -> str:
     lines.append("")
     for c in v.cells:
         if c.status in ("differs", "nondeterministic", "fails-fresh"):
-            lines.append(f"- cell {c.cell} ({c.status}): " + "; ".join(d.replace("\n", " ")[:160] for d in c.differences[:3]))
+            lines.append(
+                f"- cell {c.cell} ({c.status}): "
+                + "; ".join(d.replace("\n", " ")[:160] for d in c.differences[:3])
+            )
     if v.golden_tests:
         lines += ["", "### Generated golden tests (tests/test_golden.py)", ""]
         lines += [f"- `{name}`: {what}" for name, what in v.golden_tests.items()]
     if v.findings:
         lines += ["", "### Findings", ""]
         lines += [f"- cell {f.cell}: {f.code} {f.message}" for f in v.findings]
-    lines += ["", f"Normalisers applied to outputs before comparing: {', '.join(v.normalizers)} "
-              "(docs/verification.md).", "",
-              f"Time: notebook {v.notebook_seconds:.1f} s, package {v.package_seconds:.1f} s (run side by side), "
-              f"wall {v.wall_seconds:.1f} s.", ""]
+    lines += [
+        "",
+        f"Normalisers applied to outputs before comparing: {', '.join(v.normalizers)} "
+        "(docs/verification.md).",
+        "",
+        f"Time: notebook {v.notebook_seconds:.1f} s, package {v.package_seconds:.1f} s (run side by side), "
+        f"wall {v.wall_seconds:.1f} s.",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -90,7 +127,8 @@ def to_html(v: Verification) -> str:
     cells = "".join(
         f"<details{' open' if c.status in ('differs', 'fails-fresh') else ''}><summary>cell {c.cell} — {esc(c.status)}"
         f"</summary><pre>{esc(chr(10).join(c.differences)) or 'outputs match after normalisation'}</pre></details>"
-        for c in v.cells if c.status not in ("same",)
+        for c in v.cells
+        if c.status not in ("same",)
     )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>nb2prod verification</title>
@@ -100,8 +138,8 @@ table{{border-collapse:collapse}} .differs{{background:#fdd}} .unverified{{backg
 <body><h1>nb2prod verification: {esc(Path(v.notebook).name)}</h1>
 <p><strong>{esc(VERDICT_WORDS[v.verdict])}.</strong></p>
 <h2>Functions</h2><table><tr><th>function</th><th>module</th><th>verdict</th><th>values</th></tr>{rows}</table>
-<h2>Stored outputs against a fresh run, per cell</h2>{cells or '<p>Every executed cell matched.</p>'}
-<p>Normalisers: {esc(', '.join(v.normalizers))}.</p></body></html>
+<h2>Stored outputs against a fresh run, per cell</h2>{cells or "<p>Every executed cell matched.</p>"}
+<p>Normalisers: {esc(", ".join(v.normalizers))}.</p></body></html>
 """
 
 

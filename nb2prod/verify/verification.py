@@ -25,6 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from nb2prod.analysis.suppressions import is_suppressed
+from nb2prod.convert.plan import Function, Plan
+from nb2prod.core.findings import Finding, Severity
+from nb2prod.notebook.load import load
+from nb2prod.notebook.model import Notebook
 from nb2prod.verify.capture import (
     Captured,
     marker,
@@ -33,11 +38,6 @@ from nb2prod.verify.capture import (
     read_captures,
     with_inline_captures,
 )
-from nb2prod.analysis.suppressions import is_suppressed
-from nb2prod.core.findings import Finding, Severity
-from nb2prod.notebook.load import load
-from nb2prod.notebook.model import Notebook
-from nb2prod.convert.plan import Function, Plan
 
 if TYPE_CHECKING:
     from nb2prod.verify.execute import NotebookRun
@@ -51,7 +51,6 @@ VERIFY_RULES: dict[str, tuple[str, Severity]] = {
     "NB401": ("generated package differs from the notebook", Severity.ERROR),
     "NB402": ("value could not be captured or compared", Severity.WARNING),
 }
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +91,9 @@ class Verification:
     package_seconds: float
     wall_seconds: float
     package_error: str | None = None
-    golden_tests: Mapping[str, str] = field(default_factory=dict)  # function -> what its golden test holds
+    golden_tests: Mapping[str, str] = field(
+        default_factory=dict
+    )  # function -> what its golden test holds
     normalizers: tuple[str, ...] = field(default=())
 
     @property
@@ -108,19 +109,36 @@ def _copy_folder(notebook: Path, into: Path) -> Path:
     return into
 
 
-def _run_package(plan: Plan, package_dir: Path, notebook: Path, capture_dir: Path,
-                 timeout: float | None, result: dict[str, object]) -> None:
+def _run_package(
+    plan: Plan,
+    package_dir: Path,
+    notebook: Path,
+    capture_dir: Path,
+    timeout: float | None,
+    result: dict[str, object],
+) -> None:
     """Run the package's pipeline with capture, in its own scratch copy of the notebook's folder."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="nb2prod-package-") as tmp:
         scratch = _copy_folder(notebook, Path(tmp) / "work")
-        env = {**os.environ, "PYTHONPATH": str(package_dir / "src"), "NB2PROD_CAPTURE_DIR": str(capture_dir),
-               "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(package_dir / "src"),
+            "NB2PROD_CAPTURE_DIR": str(capture_dir),
+            "MPLBACKEND": "Agg",
+            "PYTHONHASHSEED": "0",
+        }
         # output goes to files, and only the end of stderr is read back: a flood is not kept
         with open(Path(tmp) / "stderr", "w+b") as err:
-            proc = subprocess.Popen([sys.executable, "-c", package_runner(plan)], cwd=scratch, env=env,
-                                    stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
-                                    stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                [sys.executable, "-c", package_runner(plan)],
+                cwd=scratch,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+            )
             result["process"] = proc  # verify() kills it if it stops early
             try:
                 proc.wait(timeout=timeout)
@@ -160,7 +178,7 @@ def _draws_unseeded(notebook: Notebook) -> bool:
 
     try:
         return any(f.code == "NB109" for f in analyze(notebook, frozenset({"NB109"})).findings)
-    except Exception:  # noqa: BLE001 - only a guess about speed; the runs decide the verdict
+    except Exception:
         return False
 
 
@@ -169,7 +187,9 @@ def _rerun_plain(source: Path, last: int, kernel: str | None, cell_timeout: floa
     from nb2prod.verify.execute import run_notebook
 
     with tempfile.TemporaryDirectory(prefix="nb2prod-rerun-") as rerun_dir:
-        return run_notebook(_truncated(source, last, Path(rerun_dir)), kernel=kernel, cell_timeout=cell_timeout)
+        return run_notebook(
+            _truncated(source, last, Path(rerun_dir)), kernel=kernel, cell_timeout=cell_timeout
+        )
 
 
 class _Background:
@@ -184,7 +204,7 @@ class _Background:
     def _run(self, func: Callable[..., NotebookRun], args: tuple[object, ...]) -> None:
         try:
             self._value = func(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller in result()
+        except BaseException as exc:
             self._error = exc
 
     def outcome(self) -> NotebookRun | None:
@@ -196,8 +216,14 @@ class _Background:
         self._thread.join()
 
 
-def _finding(code: str, severity: Severity, notebook: Notebook, cell: int, message: str,
-             names: tuple[str, ...] = ()) -> Finding:
+def _finding(
+    code: str,
+    severity: Severity,
+    notebook: Notebook,
+    cell: int,
+    message: str,
+    names: tuple[str, ...] = (),
+) -> Finding:
     cell_id = notebook.cells[cell].id if 0 <= cell < len(notebook.cells) else ""
     return Finding(code, severity, cell, cell_id, 1, 1, names, message)
 
@@ -206,9 +232,17 @@ def _stored_error(outputs: object) -> bool:
     return any(isinstance(o, dict) and o.get("output_type") == "error" for o in outputs or ())  # type: ignore[union-attr]
 
 
-def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: str | None = None,
-           cell_timeout: float = 600, progress: Callable[[int, int], None] | None = None,
-           second_run: bool = True, golden_tests: bool = False) -> Verification:
+def verify(
+    notebook_path: str,
+    plan: Plan,
+    package_dir: Path | None,
+    *,
+    kernel: str | None = None,
+    cell_timeout: float = 600,
+    progress: Callable[[int, int], None] | None = None,
+    second_run: bool = True,
+    golden_tests: bool = False,
+) -> Verification:
     """Run notebook and package, compare; the verdict is "equivalent" only with evidence."""
     from nb2prod.verify.compare import compare
     from nb2prod.verify.execute import cap_outputs, run_notebook
@@ -220,9 +254,14 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
     # The unseeded second run tells nondeterministic cells from hidden state. When the notebook
     # draws unseeded random numbers (NB109), stored outputs will likely differ: it starts now,
     # beside the first run, on the second core. Otherwise it runs only if some cell differs.
-    stored = [i for i, c in enumerate(notebook.cells) if c.is_code and (c.outputs or c.execution_count)]
-    rerun = _Background(_rerun_plain, source, max(stored), kernel, cell_timeout) \
-        if second_run and stored and (os.cpu_count() or 1) > 1 and _draws_unseeded(notebook) else None
+    stored = [
+        i for i, c in enumerate(notebook.cells) if c.is_code and (c.outputs or c.execution_count)
+    ]
+    rerun = (
+        _Background(_rerun_plain, source, max(stored), kernel, cell_timeout)
+        if second_run and stored and (os.cpu_count() or 1) > 1 and _draws_unseeded(notebook)
+        else None
+    )
     package_result: dict[str, object] = {}
     try:
         with tempfile.TemporaryDirectory(prefix="nb2prod-capture-") as tmp:
@@ -230,8 +269,11 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
             nb_dir.mkdir()
             pkg_dir.mkdir()
             package_timeout = cell_timeout * 4 if cell_timeout else None
-            worker = threading.Thread(target=_run_package, daemon=True,
-                                      args=(plan, package_dir, source, pkg_dir, package_timeout, package_result))
+            worker = threading.Thread(
+                target=_run_package,
+                daemon=True,
+                args=(plan, package_dir, source, pkg_dir, package_timeout, package_result),
+            )
             if package_dir is not None:
                 worker.start()  # the package runs while the notebook runs
                 package_result["thread"] = worker
@@ -239,9 +281,17 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
             injections = [(i.before, i.source) for i in planned]
             run_source = source
             if inline:
-                run_source = with_inline_captures(source, inline, _copy_folder(source, Path(tmp) / "inline"))
-            fresh = run_notebook(run_source, kernel=kernel, cell_timeout=cell_timeout, inject=injections,
-                                 env={"NB2PROD_CAPTURE_DIR": str(nb_dir), "PYTHONHASHSEED": "0"}, progress=progress)
+                run_source = with_inline_captures(
+                    source, inline, _copy_folder(source, Path(tmp) / "inline")
+                )
+            fresh = run_notebook(
+                run_source,
+                kernel=kernel,
+                cell_timeout=cell_timeout,
+                inject=injections,
+                env={"NB2PROD_CAPTURE_DIR": str(nb_dir), "PYTHONHASHSEED": "0"},
+                progress=progress,
+            )
             if package_dir is not None:
                 worker.join()
             captured = package_result.get("captured")
@@ -251,28 +301,45 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
             # when the notebook's own fresh run fails too, a package that fails is not evidence of a
             # conversion error (a NameError at module level is an UnboundLocalError in a function)
             same_failure = bool(fresh.failed and package_error)
-            functions = _compare_functions(plan, expected, actual, package_error, compare, same_failure)
+            functions = _compare_functions(
+                plan, expected, actual, package_error, compare, same_failure
+            )
             if any(f.verdict == "differs" for f in functions) and fresh.failed is None:
                 # a second fresh run of the notebook tells nondeterminism (e.g. an unseeded
                 # default_rng()) from a conversion error: values that differ between two runs of the
                 # notebook itself are unverified, never passed and never blamed on the package
                 again_dir = Path(tmp) / "notebook-again"
                 again_dir.mkdir()
-                run_notebook(run_source, kernel=kernel, cell_timeout=cell_timeout, inject=injections,
-                             env={"NB2PROD_CAPTURE_DIR": str(again_dir), "PYTHONHASHSEED": "0"})
-                functions = _mark_nondeterministic(functions, expected, read_captures(again_dir), compare)
+                run_notebook(
+                    run_source,
+                    kernel=kernel,
+                    cell_timeout=cell_timeout,
+                    inject=injections,
+                    env={"NB2PROD_CAPTURE_DIR": str(again_dir), "PYTHONHASHSEED": "0"},
+                )
+                functions = _mark_nondeterministic(
+                    functions, expected, read_captures(again_dir), compare
+                )
             golden: dict[str, str] = {}
             equivalent = {f.function for f in functions if f.verdict == "equivalent"}
             if golden_tests and fresh.failed is None and equivalent and package_dir is not None:
                 from nb2prod.verify.fixtures import write_golden_tests
 
                 # values verify did not compare (plots, clock readings) are not compared there either
-                not_compared = {f.function: [v.name for v in f.values if v.verdict == "display"]
-                                for f in functions}
+                not_compared = {
+                    f.function: [v.name for v in f.values if v.verdict == "display"]
+                    for f in functions
+                }
 
                 with tempfile.TemporaryDirectory(prefix="nb2prod-fixtures-") as work:
-                    golden = write_golden_tests(plan, nb_dir, package_dir, _copy_folder(source, Path(work) / "w"),
-                                                only=equivalent, not_compared=not_compared)
+                    golden = write_golden_tests(
+                        plan,
+                        nb_dir,
+                        package_dir,
+                        _copy_folder(source, Path(work) / "w"),
+                        only=equivalent,
+                        not_compared=not_compared,
+                    )
 
         findings: list[Finding] = []
         cells: list[CellCheck] = []
@@ -286,15 +353,29 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
                 continue
             if run.status in ("error", "timeout"):
                 if run.status == "timeout":
-                    findings.append(_finding("NB304", Severity.ERROR, notebook, run.index,
-                                             f"cell timed out after {cell_timeout:g} s in the fresh run"))
+                    findings.append(
+                        _finding(
+                            "NB304",
+                            Severity.ERROR,
+                            notebook,
+                            run.index,
+                            f"cell timed out after {cell_timeout:g} s in the fresh run",
+                        )
+                    )
                     cells.append(CellCheck(run.index, cell.id, "timeout", (run.error or "",)))
                     continue
                 if cell.execution_count is None and not cell.outputs:
                     cells.append(CellCheck(run.index, cell.id, "fails-fresh", (run.error or "",)))
-                    findings.append(_finding("NB302", Severity.ERROR, notebook, run.index,
-                                             f"fresh run fails at this cell ({run.error}); the stored notebook "
-                                             "never ran it"))
+                    findings.append(
+                        _finding(
+                            "NB302",
+                            Severity.ERROR,
+                            notebook,
+                            run.index,
+                            f"fresh run fails at this cell ({run.error}); the stored notebook "
+                            "never ran it",
+                        )
+                    )
                     continue
                 if _stored_error(cell.outputs):
                     cells.append(CellCheck(run.index, cell.id, "error-both", (run.error or "",)))
@@ -304,13 +385,22 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
                         why = "the environment lacks a package the notebook had (see nb2prod pin), not hidden state"
                     else:
                         why = "the stored notebook shows it ran: hidden state"
-                    findings.append(_finding("NB302", Severity.ERROR, notebook, run.index,
-                                             f"fresh run fails at this cell ({run.error}); {why}"))
+                    findings.append(
+                        _finding(
+                            "NB302",
+                            Severity.ERROR,
+                            notebook,
+                            run.index,
+                            f"fresh run fails at this cell ({run.error}); {why}",
+                        )
+                    )
                 continue
             if cell.execution_count is None and not cell.outputs:
                 cells.append(CellCheck(run.index, cell.id, "no-stored-output"))
                 continue
-            outcome = compare_outputs(cap_outputs(cell.outputs), run.outputs)  # the fresh run's output limits
+            outcome = compare_outputs(
+                cap_outputs(cell.outputs), run.outputs
+            )  # the fresh run's output limits
             if outcome.same:
                 cells.append(CellCheck(run.index, cell.id, "same"))
             else:
@@ -340,39 +430,88 @@ def verify(notebook_path: str, plan: Plan, package_dir: Path | None, *, kernel: 
             if check.status != "differs":
                 continue
             other = rerun.get(check.cell)
-            if other is not None and not compare_outputs(first[check.cell].outputs, other.outputs).same:
-                cells[position] = CellCheck(check.cell, check.cell_id, "nondeterministic", check.differences)
+            if (
+                other is not None
+                and not compare_outputs(first[check.cell].outputs, other.outputs).same
+            ):
+                cells[position] = CellCheck(
+                    check.cell, check.cell_id, "nondeterministic", check.differences
+                )
     for check in cells:
         if check.status == "differs":
-            findings.append(_finding("NB301", Severity.WARNING, notebook, check.cell,
-                                     "stored output differs from a fresh run: " + "; ".join(check.differences[:2])))
+            findings.append(
+                _finding(
+                    "NB301",
+                    Severity.WARNING,
+                    notebook,
+                    check.cell,
+                    "stored output differs from a fresh run: " + "; ".join(check.differences[:2]),
+                )
+            )
         elif check.status == "nondeterministic":
-            findings.append(_finding("NB303", Severity.WARNING, notebook, check.cell,
-                                     "output differs between two fresh runs: nondeterministic, so not "
-                                     "counted as hidden state"))
+            findings.append(
+                _finding(
+                    "NB303",
+                    Severity.WARNING,
+                    notebook,
+                    check.cell,
+                    "output differs between two fresh runs: nondeterministic, so not "
+                    "counted as hidden state",
+                )
+            )
 
     for verdict in functions:
         for value in verdict.values:
             cell = verdict.cells[-1] if verdict.cells else 0
             if value.verdict == "differs":
-                findings.append(_finding("NB401", Severity.ERROR, notebook, cell,
-                                         f"{verdict.function}() returns '{value.name}' different from the "
-                                         f"notebook: {_one_line(value.detail)}", (value.name,)))
-            elif value.verdict == "unverified":  # display values are listed in the report, not findings
-                findings.append(_finding("NB402", Severity.WARNING, notebook, cell,
-                                         f"{verdict.function}(): '{value.name}' unverified: "
-                                         f"{_one_line(value.detail)}", (value.name,)))
+                findings.append(
+                    _finding(
+                        "NB401",
+                        Severity.ERROR,
+                        notebook,
+                        cell,
+                        f"{verdict.function}() returns '{value.name}' different from the "
+                        f"notebook: {_one_line(value.detail)}",
+                        (value.name,),
+                    )
+                )
+            elif (
+                value.verdict == "unverified"
+            ):  # display values are listed in the report, not findings
+                findings.append(
+                    _finding(
+                        "NB402",
+                        Severity.WARNING,
+                        notebook,
+                        cell,
+                        f"{verdict.function}(): '{value.name}' unverified: "
+                        f"{_one_line(value.detail)}",
+                        (value.name,),
+                    )
+                )
     # functions that only draw or print (verdict "not-compared") make no claim either way; the
     # verdict rests on the functions whose values were compared, and needs at least one of them
     verdicts = {f.verdict for f in functions} - {"not-compared"}
-    overall = "differs" if "differs" in verdicts else (
-        "unverified" if "unverified" in verdicts or not verdicts or fresh.failed is not None else "equivalent")
+    overall = (
+        "differs"
+        if "differs" in verdicts
+        else (
+            "unverified"
+            if "unverified" in verdicts or not verdicts or fresh.failed is not None
+            else "equivalent"
+        )
+    )
     findings = [f for f in findings if not is_suppressed(f, notebook.cells)]
     findings.sort(key=lambda f: f.sort_key)
     return Verification(
-        notebook=notebook_path, package_dir=str(package_dir or ""), verdict=overall, cells=tuple(cells),
-        functions=tuple(functions), findings=tuple(findings),
-        imported_modules=expected.modules, notebook_seconds=fresh.seconds,
+        notebook=notebook_path,
+        package_dir=str(package_dir or ""),
+        verdict=overall,
+        cells=tuple(cells),
+        functions=tuple(functions),
+        findings=tuple(findings),
+        imported_modules=expected.modules,
+        notebook_seconds=fresh.seconds,
         package_seconds=float(package_result.get("seconds", 0.0)),  # type: ignore[arg-type]
         wall_seconds=time.perf_counter() - wall,
         package_error=package_result.get("error"),  # type: ignore[arg-type]
@@ -385,18 +524,37 @@ def _one_line(text: str) -> str:
     return " ".join(line.strip() for line in text.strip().splitlines() if line.strip())[:300]
 
 
-CLOCK_READING = ("a clock reading: computed from the time of day or a timer (the code says so), it is a "
-                 "measurement of the run, not a result; not compared")
+CLOCK_READING = (
+    "a clock reading: computed from the time of day or a timer (the code says so), it is a "
+    "measurement of the run, not a result; not compared"
+)
 # Calls that read a clock: a value computed from one is a measurement of the run, not a result.
-_CLOCKS = frozenset({"time", "perf_counter", "monotonic", "process_time", "time_ns", "perf_counter_ns",
-                     "monotonic_ns", "default_timer", "now", "utcnow", "today"})
+_CLOCKS = frozenset(
+    {
+        "time",
+        "perf_counter",
+        "monotonic",
+        "process_time",
+        "time_ns",
+        "perf_counter_ns",
+        "monotonic_ns",
+        "default_timer",
+        "now",
+        "utcnow",
+        "today",
+    }
+)
 
 
 def _clock_names(function: Function) -> frozenset[str]:
     """Names the function assigns from a clock reading, directly or through other such names."""
     tainted: set[str] = set()
-    assignments = [node for s in function.statements for node in ast.walk(s.tree)
-                   if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None]
+    assignments = [
+        node
+        for s in function.statements
+        for node in ast.walk(s.tree)
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None
+    ]
     changed = True
     while changed:
         changed = False
@@ -404,7 +562,8 @@ def _clock_names(function: Function) -> frozenset[str]:
             reads_clock = any(
                 (isinstance(sub, ast.Call) and _called_name(sub.func) in _CLOCKS)
                 or (isinstance(sub, ast.Name) and sub.id in tainted)
-                for sub in ast.walk(node.value))  # type: ignore[arg-type]
+                for sub in ast.walk(node.value)
+            )  # type: ignore[arg-type]
             if not reads_clock:
                 continue
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -416,19 +575,28 @@ def _clock_names(function: Function) -> frozenset[str]:
 
 
 def _called_name(func: ast.expr) -> str:
-    return func.attr if isinstance(func, ast.Attribute) else (func.id if isinstance(func, ast.Name) else "")
+    return (
+        func.attr
+        if isinstance(func, ast.Attribute)
+        else (func.id if isinstance(func, ast.Name) else "")
+    )
 
 
 def _is_duration(value: object) -> bool:
     import datetime
     import numbers
 
-    return (isinstance(value, (numbers.Real, datetime.timedelta, datetime.datetime))
-            and not isinstance(value, bool))
+    return isinstance(
+        value, (numbers.Real, datetime.timedelta, datetime.datetime)
+    ) and not isinstance(value, bool)
 
 
-def _mark_nondeterministic(functions: list[FunctionVerdict], first: Captured, second: Captured,
-                           compare: Callable[..., object]) -> list[FunctionVerdict]:
+def _mark_nondeterministic(
+    functions: list[FunctionVerdict],
+    first: Captured,
+    second: Captured,
+    compare: Callable[..., object],
+) -> list[FunctionVerdict]:
     marked = []
     for f in functions:
         values = []
@@ -438,11 +606,17 @@ def _mark_nondeterministic(functions: list[FunctionVerdict], first: Captured, se
                 b = second.values.get(f.function, {}).get(check.name)
                 outcome = compare(a, b) if b is not None else None
                 if outcome is not None and getattr(outcome, "verdict", "") != "equal":
-                    check = ValueCheck(f.function, check.name, "unverified",
-                                       "nondeterministic: it differs between two fresh runs of the notebook "
-                                       "itself (NB109 lists unseeded randomness)")
+                    check = ValueCheck(
+                        f.function,
+                        check.name,
+                        "unverified",
+                        "nondeterministic: it differs between two fresh runs of the notebook "
+                        "itself (NB109 lists unseeded randomness)",
+                    )
             values.append(check)
-        marked.append(FunctionVerdict(f.function, f.module, f.cells, _function_verdict(values), tuple(values)))
+        marked.append(
+            FunctionVerdict(f.function, f.module, f.cells, _function_verdict(values), tuple(values))
+        )
     return marked
 
 
@@ -450,12 +624,23 @@ def _function_verdict(checks: list[ValueCheck]) -> str:
     states = {c.verdict for c in checks} - {"display"}
     if not states:
         return "not-compared"  # plots only: listed in the report, no claim either way
-    return "differs" if "differs" in states else ("unverified" if "unverified" in states else "equivalent")
+    return (
+        "differs"
+        if "differs" in states
+        else ("unverified" if "unverified" in states else "equivalent")
+    )
 
 
-def _compare_functions(plan: Plan, expected: Captured, actual: Captured, package_error: object,
-                       compare: Callable[..., object], same_failure: bool = False) -> list[FunctionVerdict]:
+def _compare_functions(
+    plan: Plan,
+    expected: Captured,
+    actual: Captured,
+    package_error: object,
+    compare: Callable[..., object],
+    same_failure: bool = False,
+) -> list[FunctionVerdict]:
     from nb2prod.verify.compare import is_display_only
+
     results = []
     for function in plan.functions:
         checks = []
@@ -464,17 +649,33 @@ def _compare_functions(plan: Plan, expected: Captured, actual: Captured, package
             want = expected.values.get(function.name, {})
             got = actual.values.get(function.name, {})
             if name not in want:
-                checks.append(ValueCheck(function.name, name, "unverified",
-                                         "the notebook's fresh run never reached this point"))
+                checks.append(
+                    ValueCheck(
+                        function.name,
+                        name,
+                        "unverified",
+                        "the notebook's fresh run never reached this point",
+                    )
+                )
                 continue
             if name not in got:
                 if same_failure:
                     # the notebook's fresh run fails the same way: the package is not to blame
-                    checks.append(ValueCheck(function.name, name, "unverified",
-                                             f"the notebook's fresh run fails too; the package failed with "
-                                             f"{package_error}"))
+                    checks.append(
+                        ValueCheck(
+                            function.name,
+                            name,
+                            "unverified",
+                            f"the notebook's fresh run fails too; the package failed with "
+                            f"{package_error}",
+                        )
+                    )
                     continue
-                reason = f"the package failed first ({package_error})" if package_error else "not produced by the package"
+                reason = (
+                    f"the package failed first ({package_error})"
+                    if package_error
+                    else "not produced by the package"
+                )
                 checks.append(ValueCheck(function.name, name, "differs", reason))
                 continue
             missing = marker(want[name]) or marker(got[name])
@@ -482,18 +683,44 @@ def _compare_functions(plan: Plan, expected: Captured, actual: Captured, package
                 checks.append(ValueCheck(function.name, name, "unverified", missing))
                 continue
             if is_display_only(want[name]):
-                checks.append(ValueCheck(function.name, name, "display",
-                                         f"{type(want[name]).__name__}: a plot or display object, not compared"))
+                checks.append(
+                    ValueCheck(
+                        function.name,
+                        name,
+                        "display",
+                        f"{type(want[name]).__name__}: a plot or display object, not compared",
+                    )
+                )
                 continue
             outcome = compare(want[name], got[name])
-            verdict = {"equal": "equivalent", "differs": "differs"}.get(outcome.verdict, "unverified")  # type: ignore[attr-defined]
-            if verdict == "differs" and name in clocks and _is_duration(want[name]) and _is_duration(got[name]):
+            verdict = {"equal": "equivalent", "differs": "differs"}.get(
+                outcome.verdict, "unverified"
+            )  # type: ignore[attr-defined]
+            if (
+                verdict == "differs"
+                and name in clocks
+                and _is_duration(want[name])
+                and _is_duration(got[name])
+            ):
                 checks.append(ValueCheck(function.name, name, "display", CLOCK_READING))
                 continue
             checks.append(ValueCheck(function.name, name, verdict, outcome.detail))  # type: ignore[attr-defined]
         if not function.returns:
-            checks.append(ValueCheck(function.name, "(no return value)", "display",
-                                     "returns nothing: its effects (plots, prints, files) are not compared"))
-        results.append(FunctionVerdict(function.name, function.module, function.cells, _function_verdict(checks),
-                                        tuple(checks)))
+            checks.append(
+                ValueCheck(
+                    function.name,
+                    "(no return value)",
+                    "display",
+                    "returns nothing: its effects (plots, prints, files) are not compared",
+                )
+            )
+        results.append(
+            FunctionVerdict(
+                function.name,
+                function.module,
+                function.cells,
+                _function_verdict(checks),
+                tuple(checks),
+            )
+        )
     return results

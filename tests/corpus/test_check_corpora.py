@@ -10,8 +10,14 @@ from nb2prod.lint.check import Checked, Failed, check_file, check_paths
 from tests.conftest import CORPORA, corpus_files, manifest_rows
 
 EXPECTED_FAILURE_KINDS = {
-    "unsupported-language", "invalid-json", "invalid-cell", "invalid-notebook", "invalid-text",
-    "unsupported-version", "empty", "not-utf8",
+    "unsupported-language",
+    "invalid-json",
+    "invalid-cell",
+    "invalid-notebook",
+    "invalid-text",
+    "unsupported-version",
+    "empty",
+    "not-utf8",
 }
 
 
@@ -56,7 +62,11 @@ def test_wild_nb101_matches_manifest_out_of_order() -> None:
     rows = manifest_rows("wild")
     paths = [str(CORPORA / "wild" / row["file"]) for row in rows]
     results = {r.path: r for r in check_paths(paths)}
-    flagged = {p for p, r in results.items() if isinstance(r, Checked) and any(f.code == "NB101" for f in r.findings)}
+    flagged = {
+        p
+        for p, r in results.items()
+        if isinstance(r, Checked) and any(f.code == "NB101" for f in r.findings)
+    }
     marked = {str(CORPORA / "wild" / row["file"]) for row in rows if row["out_of_order"] == "True"}
     assert flagged == marked, (sorted(flagged - marked)[:5], sorted(marked - flagged)[:5])
     assert len(marked) > 50
@@ -67,7 +77,11 @@ def test_wild_nb107_matches_manifest_gaps() -> None:
     rows = [r for r in manifest_rows("wild") if r["out_of_order"] != "True"]
     paths = [str(CORPORA / "wild" / row["file"]) for row in rows]
     results = {r.path: r for r in check_paths(paths)}
-    flagged = {p for p, r in results.items() if isinstance(r, Checked) and any(f.code == "NB107" for f in r.findings)}
+    flagged = {
+        p
+        for p, r in results.items()
+        if isinstance(r, Checked) and any(f.code == "NB107" for f in r.findings)
+    }
     marked = {str(CORPORA / "wild" / row["file"]) for row in rows if row["gaps"] == "True"}
     assert flagged == marked, (sorted(flagged - marked)[:5], sorted(marked - flagged)[:5])
 

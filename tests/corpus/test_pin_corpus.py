@@ -66,7 +66,9 @@ def _check_result(path: Path, result: PinResult) -> None:
     assert requirements_txt(result).count("\n") >= len(result.pins)
 
 
-@pytest.mark.parametrize("path", FILES or [None], ids=[str(p.relative_to(WILD)) for p in FILES] or ["absent"])
+@pytest.mark.parametrize(
+    "path", FILES or [None], ids=[str(p.relative_to(WILD)) for p in FILES] or ["absent"]
+)
 def test_pin_never_crashes(path: Path | None) -> None:
     """The real resolution path (kernelspec, or the fallback for python2 kernels), every format."""
     _require_corpus()
@@ -97,15 +99,23 @@ def test_every_installed_import_maps_to_the_right_distribution(env: Environment)
             if r.status == "distribution" and r.source == "environment":
                 counts["installed"] += 1
                 if canonical(r.distributions[0]) != canonical(want):
-                    wrong.append(f"{use.module} in {path.name}: {r.distributions[0]}, expected {want}")
+                    wrong.append(
+                        f"{use.module} in {path.name}: {r.distributions[0]}, expected {want}"
+                    )
             elif want == "local" and r.status == "local":
                 counts["local"] += 1
-            elif r.status == "distribution":  # from the curated table: must not contradict the hand check
+            elif (
+                r.status == "distribution"
+            ):  # from the curated table: must not contradict the hand check
                 counts["table"] += 1
                 if canonical(r.distributions[0]) != canonical(want):
-                    wrong.append(f"{use.module} in {path.name}: table says {r.distributions[0]}, expected {want}")
+                    wrong.append(
+                        f"{use.module} in {path.name}: table says {r.distributions[0]}, expected {want}"
+                    )
     assert not wrong, wrong
-    assert counts["installed"] >= 500, counts  # numpy, pandas, matplotlib, IPython, scipy, sklearn, ...
+    assert counts["installed"] >= 500, (
+        counts
+    )  # numpy, pandas, matplotlib, IPython, scipy, sklearn, ...
     assert counts["local"] >= 4, counts  # %%file mymodule.py, f2py -m dprod, ...
 
 
@@ -116,7 +126,9 @@ def test_wild_table_ranks_match_the_corpus() -> None:
     for path in FILES:
         notebooks.update({u.top for u in collect(load(path)).imports if u.top})
     with open(WILD_TABLE, encoding="utf-8") as handle:
-        rows = list(csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t"))
+        rows = list(
+            csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t")
+        )
     assert {r["import"]: int(r["notebooks"]) for r in rows} == dict(notebooks)
     counts = [int(r["notebooks"]) for r in rows]
     assert counts == sorted(counts, reverse=True)

@@ -14,6 +14,7 @@ it starts inherits. After it exits:
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import os
@@ -47,8 +48,10 @@ class CliRun:
     leftovers: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
-        return (f"nb2prod {' '.join(self.argv)} -> {self.code} in {self.seconds:.1f} s\n"
-                f"--- stdout\n{self.stdout[-3000:]}\n--- stderr\n{self.stderr[-3000:]}")
+        return (
+            f"nb2prod {' '.join(self.argv)} -> {self.code} in {self.seconds:.1f} s\n"
+            f"--- stdout\n{self.stdout[-3000:]}\n--- stderr\n{self.stderr[-3000:]}"
+        )
 
 
 _LOCK = threading.Lock()
@@ -82,7 +85,10 @@ def carrying(token: str, variable: str = TOKEN_VARIABLE) -> list[int]:
 
 def describe(pid: int) -> str:
     try:
-        return f"{pid}: " + Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+        return (
+            f"{pid}: "
+            + Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+        )
     except OSError:
         return str(pid)
 
@@ -103,9 +109,15 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-def run_cli(argv: list[str], *, cwd: Path, tmpdir: Path, timeout: float = 300,
-            act: Callable[[subprocess.Popen[str], str], None] | None = None,
-            env: dict[str, str] | None = None) -> CliRun:
+def run_cli(
+    argv: list[str],
+    *,
+    cwd: Path,
+    tmpdir: Path,
+    timeout: float = 300,
+    act: Callable[[subprocess.Popen[str], str], None] | None = None,
+    env: dict[str, str] | None = None,
+) -> CliRun:
     """Run `nb2prod argv` in `cwd`; `act(process, token)` runs on a thread meanwhile (to send signals)."""
     tmpdir.mkdir(parents=True, exist_ok=True)
     token = uuid.uuid4().hex
@@ -116,8 +128,15 @@ def run_cli(argv: list[str], *, cwd: Path, tmpdir: Path, timeout: float = 300,
     started = time.monotonic()
     try:
         with _LOCK:
-            proc = subprocess.Popen([sys.executable, "-m", "nb2prod", *argv], cwd=cwd, env=full_env, text=True,
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "nb2prod", *argv],
+                cwd=cwd,
+                env=full_env,
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+            )
             _ACTIVE.add(proc.pid)
         peak = [0]
         done = threading.Event()
@@ -134,8 +153,10 @@ def run_cli(argv: list[str], *, cwd: Path, tmpdir: Path, timeout: float = 300,
             actor.start()
         out_chunks: list[str] = []
         err_chunks: list[str] = []
-        readers = [threading.Thread(target=lambda s=s, c=c: c.append(s.read()), daemon=True)
-                   for s, c in ((proc.stdout, out_chunks), (proc.stderr, err_chunks))]
+        readers = [
+            threading.Thread(target=lambda s=s, c=c: c.append(s.read()), daemon=True)
+            for s, c in ((proc.stdout, out_chunks), (proc.stderr, err_chunks))
+        ]
         for reader in readers:
             reader.start()
         deadline = started + timeout
@@ -164,8 +185,11 @@ def run_cli(argv: list[str], *, cwd: Path, tmpdir: Path, timeout: float = 300,
             survivors = carrying(token)
         with _LOCK:
             _ACTIVE.discard(proc.pid)
-            adopted = [p for p in psutil.Process().children()
-                       if p.pid not in before_children and p.pid != proc.pid and p.pid not in _ACTIVE]
+            adopted = [
+                p
+                for p in psutil.Process().children()
+                if p.pid not in before_children and p.pid != proc.pid and p.pid not in _ACTIVE
+            ]
     finally:
         _set_subreaper(False)
     described = [describe(pid) for pid in survivors]
@@ -176,18 +200,23 @@ def run_cli(argv: list[str], *, cwd: Path, tmpdir: Path, timeout: float = 300,
             child.kill()
         except psutil.Error:
             pass
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(child.pid, 0)
-        except ChildProcessError:
-            pass
     for pid in survivors:
-        try:
+        with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)  # leave nothing running, then fail the test
-        except OSError:
-            pass
     leftovers = sorted(p.name for p in tmpdir.iterdir() if p.name.startswith("nb2prod-"))
-    return CliRun(argv, proc.returncode, "".join(out_chunks), "".join(err_chunks), seconds,
-                  usage.ru_maxrss / 1024, peak[0] / 2**20, described, leftovers)
+    return CliRun(
+        argv,
+        proc.returncode,
+        "".join(out_chunks),
+        "".join(err_chunks),
+        seconds,
+        usage.ru_maxrss / 1024,
+        peak[0] / 2**20,
+        described,
+        leftovers,
+    )
 
 
 def tree_bytes(folder: Path) -> dict[str, bytes]:
@@ -206,8 +235,14 @@ def tree_bytes(folder: Path) -> dict[str, bytes]:
 
 def tree_digest(folder: Path) -> dict[str, tuple[str, int]]:
     """Content hash and modification time of every file, to show a folder was not touched."""
-    return {p.relative_to(folder).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): (
+            hashlib.sha256(p.read_bytes()).hexdigest(),
+            p.stat().st_mtime_ns,
+        )
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:

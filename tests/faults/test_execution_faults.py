@@ -23,7 +23,9 @@ import pytest
 from tests.faults.harness import CliRun, carrying, run_cli, tree_digest, wait_for
 from tests.helpers import code, notebook, write
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process accounting reads /proc")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="process accounting reads /proc"
+)
 
 UNVERIFIED = 4
 FLOOD_LINES = 100_000  # 100,000 lines of 520 characters: 52 MB on stdout
@@ -45,23 +47,34 @@ FAULTS = {
     "raise-systemexit": Fault(("x = 1", "raise SystemExit(3)", "y = x + 1")),
     # the default 600 s timeout: input() must fail at once, not wait for it
     "stdin": Fault(("x = 1", "name = input('your name? ')", "y = x + len(name)"), ()),
-    "kernel-dies-convert": Fault(("x = 1", "import os\nos._exit(1)", "y = x + 1"), command="convert"),
-    "chdir-convert": Fault(("import os", "os.chdir('/')", "where = os.getcwd()\nprint(where)"),
-                           command="convert"),
-    "writes-files": Fault((
-        "import os, tempfile\nx = 1",
-        ("with open('out.txt', 'w') as f:\n    f.write('relative')\n"
-         "os.makedirs('sub/dir', exist_ok=True)\n"
-         "with open('sub/dir/deep.txt', 'w') as f:\n    f.write('deep')\n"
-         "with open('data.csv', 'a') as f:\n    f.write('3\\n')"),
-        "with open('../beside-the-copy.txt', 'w') as f:\n    f.write('parent')",
-        ("scratch = tempfile.mkdtemp(prefix='notebook-made-')\n"
-         "with open(os.path.join(scratch, 't.txt'), 'w') as f:\n    f.write('tmp')"),
-        "with open(LITERAL, 'w') as f:\n    f.write('absolute')",
-        "y = x + 1",
-    )),
-    "flood": Fault(("x = 1", f"for i in range({FLOOD_LINES}):\n    print('line', i, 'x' * 500)", "y = x + 1"),
-                   stored=False),
+    "kernel-dies-convert": Fault(
+        ("x = 1", "import os\nos._exit(1)", "y = x + 1"), command="convert"
+    ),
+    "chdir-convert": Fault(
+        ("import os", "os.chdir('/')", "where = os.getcwd()\nprint(where)"), command="convert"
+    ),
+    "writes-files": Fault(
+        (
+            "import os, tempfile\nx = 1",
+            (
+                "with open('out.txt', 'w') as f:\n    f.write('relative')\n"
+                "os.makedirs('sub/dir', exist_ok=True)\n"
+                "with open('sub/dir/deep.txt', 'w') as f:\n    f.write('deep')\n"
+                "with open('data.csv', 'a') as f:\n    f.write('3\\n')"
+            ),
+            "with open('../beside-the-copy.txt', 'w') as f:\n    f.write('parent')",
+            (
+                "scratch = tempfile.mkdtemp(prefix='notebook-made-')\n"
+                "with open(os.path.join(scratch, 't.txt'), 'w') as f:\n    f.write('tmp')"
+            ),
+            "with open(LITERAL, 'w') as f:\n    f.write('absolute')",
+            "y = x + 1",
+        )
+    ),
+    "flood": Fault(
+        ("x = 1", f"for i in range({FLOOD_LINES}):\n    print('line', i, 'x' * 500)", "y = x + 1"),
+        stored=False,
+    ),
 }
 
 
@@ -72,8 +85,12 @@ def _project(root: Path, name: str, fault: Fault) -> Path:
     literal = root / name / "literal" / "abs.txt"
     literal.parent.mkdir()
     cells = [source.replace("LITERAL", repr(str(literal))) for source in fault.cells]
-    write(project / "fault.ipynb",
-          notebook(*(code(source, i + 1 if fault.stored else None) for i, source in enumerate(cells))))
+    write(
+        project / "fault.ipynb",
+        notebook(
+            *(code(source, i + 1 if fault.stored else None) for i, source in enumerate(cells))
+        ),
+    )
     return project
 
 
@@ -128,17 +145,28 @@ STOPS = {
 
 
 @pytest.mark.parametrize("name", list(STOPS))
-def test_fault_names_the_cell_exits_unverified_and_leaves_nothing(name: str, outcomes: dict[str, Outcome]) -> None:
+def test_fault_names_the_cell_exits_unverified_and_leaves_nothing(
+    name: str, outcomes: dict[str, Outcome]
+) -> None:
     outcome = outcomes[name]
     run = outcome.run
     assert run.code == UNVERIFIED, run.describe()
-    stop = next((line for line in run.stdout.splitlines() if "the fresh run stopped at" in line), "")
-    assert stop.startswith("  the fresh run stopped at cell 1 (id 'c1'): " + STOPS[name]), run.describe()
-    assert "NB402 build_y(): 'y' unverified: the notebook's fresh run never reached this point" in run.stdout
+    stop = next(
+        (line for line in run.stdout.splitlines() if "the fresh run stopped at" in line), ""
+    )
+    assert stop.startswith("  the fresh run stopped at cell 1 (id 'c1'): " + STOPS[name]), (
+        run.describe()
+    )
+    assert (
+        "NB402 build_y(): 'y' unverified: the notebook's fresh run never reached this point"
+        in run.stdout
+    )
     _clean(outcome, cwd_entries=("pkg",) if name.endswith("-convert") else ())
 
 
-def test_timeout_stops_the_kernel_and_the_package_in_bounded_time(outcomes: dict[str, Outcome]) -> None:
+def test_timeout_stops_the_kernel_and_the_package_in_bounded_time(
+    outcomes: dict[str, Outcome],
+) -> None:
     run = outcomes["infinite-loop"].run
     assert "NB304 cell timed out after 5 s in the fresh run" in run.stdout
     # the notebook stops after 5 s; the package (the same endless loop) after 4 x 5 s
@@ -151,7 +179,9 @@ def test_input_fails_at_once_with_a_hint(outcomes: dict[str, Outcome]) -> None:
     assert run.seconds < 120, run.describe()  # far below the 600 s cell timeout
 
 
-def test_convert_keeps_the_package_it_wrote_when_the_kernel_dies(outcomes: dict[str, Outcome]) -> None:
+def test_convert_keeps_the_package_it_wrote_when_the_kernel_dies(
+    outcomes: dict[str, Outcome],
+) -> None:
     outcome = outcomes["kernel-dies-convert"]
     assert "wrote package 'fault'" in outcome.run.stdout
     report = outcome.cwd / "pkg" / "nb2prod-report.md"
@@ -169,7 +199,9 @@ def test_chdir_in_a_cell_stays_in_the_kernel(outcomes: dict[str, Outcome]) -> No
     _clean(outcome, cwd_entries=("pkg",))
 
 
-def test_files_written_by_the_notebook_stay_in_the_scratch_copy(outcomes: dict[str, Outcome]) -> None:
+def test_files_written_by_the_notebook_stay_in_the_scratch_copy(
+    outcomes: dict[str, Outcome],
+) -> None:
     outcome = outcomes["writes-files"]
     run = outcome.run
     assert run.code in (0, UNVERIFIED), run.describe()
@@ -203,19 +235,31 @@ def test_ctrl_c_during_verify_stops_kernel_and_package_at_once(tmp_path: Path) -
     def interrupt(proc: subprocess.Popen[str], token: str) -> None:
         # once the kernel and the package run both spin in their endless loops
         def busy() -> bool:
-            commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in carrying(token)
-                        if Path(f"/proc/{pid}/cmdline").exists()]
-            return any(b"ipykernel" in c for c in commands) and any(b"pipeline" in c for c in commands)
+            commands = [
+                Path(f"/proc/{pid}/cmdline").read_bytes()
+                for pid in carrying(token)
+                if Path(f"/proc/{pid}/cmdline").exists()
+            ]
+            return any(b"ipykernel" in c for c in commands) and any(
+                b"pipeline" in c for c in commands
+            )
 
         if wait_for(busy, 120):
             import time
 
             time.sleep(2)  # into the endless cell
             sent.append(time.monotonic())
-            os.kill(proc.pid, signal.SIGINT)  # not proc.send_signal: that polls, and the harness reaps
+            os.kill(
+                proc.pid, signal.SIGINT
+            )  # not proc.send_signal: that polls, and the harness reaps
 
-    run = run_cli(["verify", str(project / "fault.ipynb"), "--timeout", "120"], cwd=cwd,
-                  tmpdir=tmp_path / "tmp", act=interrupt, timeout=200)
+    run = run_cli(
+        ["verify", str(project / "fault.ipynb"), "--timeout", "120"],
+        cwd=cwd,
+        tmpdir=tmp_path / "tmp",
+        act=interrupt,
+        timeout=200,
+    )
     assert sent, run.describe()
     assert run.code == 130, run.describe()
     assert run.stderr.strip() == "nb2prod: interrupted", run.describe()
@@ -224,7 +268,9 @@ def test_ctrl_c_during_verify_stops_kernel_and_package_at_once(tmp_path: Path) -
     assert sorted(p.name for p in cwd.iterdir()) == []
 
 
-def test_verify_help_documents_the_fault_verdict_and_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+def test_verify_help_documents_the_fault_verdict_and_exit_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     from nb2prod.cli import main
 
     assert main(["verify", "--help"]) == 0

@@ -34,13 +34,21 @@ from tests.helpers import code, md, notebook, write
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 and /proc")
 
 # A reads a file (a data module B does not have); B has more functions: file lists differ too
-A = notebook(md("# Prices"), code("rate = 0.2", 1),
-             code("with open('base.txt') as f:\n    base = float(f.read())", 2),
-             code("price = base * (1 + rate)", 3), code("print(price)", 4))
-B = notebook(md("# Prices, revised"), code("rate = 0.25\ndiscount = 5", 1),
-             code("def net(value):\n    return value - discount", 2),
-             code("price = net(100 * (1 + rate))", 3), code("label = f'{price:.2f} EUR'", 4),
-             code("print(label)", 5))
+A = notebook(
+    md("# Prices"),
+    code("rate = 0.2", 1),
+    code("with open('base.txt') as f:\n    base = float(f.read())", 2),
+    code("price = base * (1 + rate)", 3),
+    code("print(price)", 4),
+)
+B = notebook(
+    md("# Prices, revised"),
+    code("rate = 0.25\ndiscount = 5", 1),
+    code("def net(value):\n    return value - discount", 2),
+    code("price = net(100 * (1 + rate))", 3),
+    code("label = f'{price:.2f} EUR'", 4),
+    code("print(label)", 5),
+)
 
 
 @dataclass(frozen=True)
@@ -52,8 +60,22 @@ class Trees:
 
 
 def _convert(which: str, out: Path, project: Path, tmpdir: Path, **kw: object) -> CliRun:
-    return run_cli(["convert", str(project / f"{which}.ipynb"), "--out", str(out), "--name", "prices",
-                    "--no-verify", "--no-pin"], cwd=out.parent, tmpdir=tmpdir, timeout=120, **kw)  # type: ignore[arg-type]
+    return run_cli(
+        [
+            "convert",
+            str(project / f"{which}.ipynb"),
+            "--out",
+            str(out),
+            "--name",
+            "prices",
+            "--no-verify",
+            "--no-pin",
+        ],
+        cwd=out.parent,
+        tmpdir=tmpdir,
+        timeout=120,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -131,30 +153,48 @@ def _interrupted_at(trees: Trees, root: Path, step: int, signum: int) -> tuple[C
             os.kill(proc.pid, signal.SIGCONT)
             wait_for(lambda: _state(proc.pid) != "T", 10, step=0.005)
 
-    run = _convert("b", out, trees.project, root / "tmp",
-                   env={TRACE_VARIABLE: str(trace), TRACE_STOP_VARIABLE: "1"}, act=at_step)
+    run = _convert(
+        "b",
+        out,
+        trees.project,
+        root / "tmp",
+        env={TRACE_VARIABLE: str(trace), TRACE_STOP_VARIABLE: "1"},
+        act=at_step,
+    )
     return run, out
 
 
 # the step index after which the signal lands -> which package the output must then hold
 def _cases(steps: tuple[str, ...]) -> list[tuple[int, str]]:
     files = [i for i, s in enumerate(steps) if s.startswith("file ")]
-    chosen = [steps.index("locked"), steps.index("staging"), files[0], files[len(files) // 2], files[-1],
-              steps.index("swapped"), steps.index("done")]
+    chosen = [
+        steps.index("locked"),
+        steps.index("staging"),
+        files[0],
+        files[len(files) // 2],
+        files[-1],
+        steps.index("swapped"),
+        steps.index("done"),
+    ]
     return [(i, "new" if i >= steps.index("swapped") else "previous") for i in chosen]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_a_signal_at_any_step_leaves_the_previous_package_or_the_new_one(
-        signum: int, trees: Trees, tmp_path: Path) -> None:
+    signum: int, trees: Trees, tmp_path: Path
+) -> None:
     cases = _cases(trees.steps)
     with ThreadPoolExecutor(2) as pool:
-        futures = [pool.submit(_interrupted_at, trees, tmp_path / f"step-{i}", i, signum) for i, _ in cases]
+        futures = [
+            pool.submit(_interrupted_at, trees, tmp_path / f"step-{i}", i, signum) for i, _ in cases
+        ]
         results = [f.result() for f in futures]
-    for (step, expected), (run, out) in zip(cases, results):
+    for (step, expected), (run, out) in zip(cases, results, strict=False):
         where = f"{signal.Signals(signum).name} after step {step} ({trees.steps[step]})"
         got = tree_bytes(out)
-        assert got == (trees.new if expected == "new" else trees.previous), f"{where}\n{run.describe()}"
+        assert got == (trees.new if expected == "new" else trees.previous), (
+            f"{where}\n{run.describe()}"
+        )
         if signum == signal.SIGINT:
             assert run.code == 130, f"{where}\n{run.describe()}"
             assert run.stderr.strip() == "nb2prod: interrupted", f"{where}\n{run.describe()}"
@@ -168,7 +208,9 @@ def test_a_signal_at_any_step_leaves_the_previous_package_or_the_new_one(
 
     if signum == signal.SIGKILL:
         # killed writers leave hidden siblings; the next convert to that folder removes them
-        run, out = results[cases.index(next(c for c in cases if trees.steps[c[0]].startswith("file ")))]
+        run, out = results[
+            cases.index(next(c for c in cases if trees.steps[c[0]].startswith("file ")))
+        ]
         assert _siblings(out), "a write killed halfway leaves its staging folder"
         assert run.leftovers, "a killed run leaves its session folder"
         again = _convert("b", out, trees.project, out.parent / "tmp")  # the killed run's TMPDIR
@@ -202,9 +244,11 @@ def test_signals_at_random_moments_of_a_whole_run(trees: Trees, tmp_path: Path) 
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(lambda t: trial(t[0], *t[1]), enumerate(trials)))
     outcomes = []
-    for (delay, signum), (run, out) in zip(trials, results):
+    for (delay, signum), (run, out) in zip(trials, results, strict=False):
         got = tree_bytes(out)
-        where = f"{signal.Signals(signum).name} after {delay:.2f} s: exit {run.code}\n{run.describe()}"
+        where = (
+            f"{signal.Signals(signum).name} after {delay:.2f} s: exit {run.code}\n{run.describe()}"
+        )
         assert got in (trees.previous, trees.new), where
         assert run.code in (0, 130, -signal.SIGKILL), where
         if signum == signal.SIGINT:
@@ -236,16 +280,28 @@ def test_concurrent_converts_to_one_folder_take_turns(trees: Trees, tmp_path: Pa
             wait_for(lambda: _state(proc.pid) != "T", 10, step=0.005)
 
     with ThreadPoolExecutor(3) as pool:
-        runs = list(pool.map(lambda i: _convert(which[i], out, trees.project, tmp_path / f"tmp-{i}", act=together,
-                                                env={TRACE_VARIABLE: str(trace), TRACE_STOP_VARIABLE: "1"}),
-                             range(3)))
+        runs = list(
+            pool.map(
+                lambda i: _convert(
+                    which[i],
+                    out,
+                    trees.project,
+                    tmp_path / f"tmp-{i}",
+                    act=together,
+                    env={TRACE_VARIABLE: str(trace), TRACE_STOP_VARIABLE: "1"},
+                ),
+                range(3),
+            )
+        )
     for run in runs:
         assert run.code == 0, run.describe()
         assert run.survivors == [] and run.leftovers == [], run.describe()
     assert _siblings(out) == []
     lines = _trace_lines(trace)
     first_done = next(i for i, (_, step) in enumerate(lines) if step == "done")
-    assert sum(step == "waiting" for _, step in lines[:first_done]) == 3  # all three wanted the folder at once
+    assert (
+        sum(step == "waiting" for _, step in lines[:first_done]) == 3
+    )  # all three wanted the folder at once
     # each writer's steps from "locked" to "done" form one block: the others only wait meanwhile
     holder = None
     order = []

@@ -17,14 +17,18 @@ from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD_INPUTS = ROOT / "tests" / "bad_inputs"
-MANIFEST: dict[str, dict[str, object]] = tomllib.loads((BAD_INPUTS / "manifest.toml").read_text("utf-8"))["inputs"]
+MANIFEST: dict[str, dict[str, object]] = tomllib.loads(
+    (BAD_INPUTS / "manifest.toml").read_text("utf-8")
+)["inputs"]
 COMMANDS = ("check", "pin", "convert")
 ENTRY_POINT = Path(sys.executable).with_name("nb2prod")  # the console script `pip install` made
 
 
 def make_bad_inputs() -> ModuleType:
     """scripts/make_bad_inputs.py as a module (scripts/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("make_bad_inputs", ROOT / "scripts" / "make_bad_inputs.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_bad_inputs", ROOT / "scripts" / "make_bad_inputs.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -63,7 +67,9 @@ def judge(name: str, command: str, path: str, code: int, stdout: str, stderr: st
     """The manifest's promise for this input and command, and the promises every input shares."""
     want = expected(name, command)
     text = stdout + stderr
-    where = f"{command} {name}: exit {code}\n--- stdout\n{stdout[-1500:]}\n--- stderr\n{stderr[-1500:]}"
+    where = (
+        f"{command} {name}: exit {code}\n--- stdout\n{stdout[-1500:]}\n--- stderr\n{stderr[-1500:]}"
+    )
     assert "Traceback" not in text, where
     assert code != 3, where
     assert code == want.exit, where
@@ -89,9 +95,18 @@ def fingerprint(path: Path) -> object:
     if stat.S_ISLNK(info.st_mode):
         return ("link", os.readlink(path), info.st_mtime_ns)
     if stat.S_ISDIR(info.st_mode):
-        return ("dir", info.st_mtime_ns, tuple((p.name, fingerprint(p)) for p in sorted(path.iterdir())))
+        return (
+            "dir",
+            info.st_mtime_ns,
+            tuple((p.name, fingerprint(p)) for p in sorted(path.iterdir())),
+        )
     if stat.S_ISREG(info.st_mode) and os.access(path, os.R_OK):
-        return ("file", hashlib.sha256(path.read_bytes()).hexdigest(), info.st_mtime_ns, info.st_mode)
+        return (
+            "file",
+            hashlib.sha256(path.read_bytes()).hexdigest(),
+            info.st_mtime_ns,
+            info.st_mode,
+        )
     return ("other", info.st_mode, info.st_mtime_ns, info.st_size)
 
 
@@ -107,9 +122,14 @@ class ChildRun:
 def run_child(args: list[str], timeout: float, cwd: Path = ROOT) -> ChildRun:
     """Run a command; its own peak RSS comes from `wait4`, which reports on that child alone."""
     out_path = Path(os.environ.get("TMPDIR", "/tmp"))
-    with (open(os.devnull, "rb") as stdin,
-          _temp(out_path, "out") as out, _temp(out_path, "err") as err):
-        process = subprocess.Popen(args, stdin=stdin, stdout=out, stderr=err, cwd=cwd, start_new_session=True)
+    with (
+        open(os.devnull, "rb") as stdin,
+        _temp(out_path, "out") as out,
+        _temp(out_path, "err") as err,
+    ):
+        process = subprocess.Popen(
+            args, stdin=stdin, stdout=out, stderr=err, cwd=cwd, start_new_session=True
+        )
         timed_out = threading.Event()
 
         def kill() -> None:
@@ -122,11 +142,18 @@ def run_child(args: list[str], timeout: float, cwd: Path = ROOT) -> ChildRun:
             _, status, usage = os.wait4(process.pid, 0)
         finally:
             timer.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: keep Popen from waiting again
+        process.returncode = os.waitstatus_to_exitcode(
+            status
+        )  # reaped here: keep Popen from waiting again
         out.seek(0)
         err.seek(0)
-        return ChildRun(process.returncode, out.read().decode("utf-8", "replace"),
-                        err.read().decode("utf-8", "replace"), usage.ru_maxrss / 1024, timed_out.is_set())
+        return ChildRun(
+            process.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+            usage.ru_maxrss / 1024,
+            timed_out.is_set(),
+        )
 
 
 def _temp(folder: Path, suffix: str):  # type: ignore[no-untyped-def]

@@ -14,14 +14,35 @@ from hypothesis import strategies as st
 NAMES = ("a", "b", "df", "items", "model", "total", "x", "y")
 FUNCS = ("load", "score", "clean")
 CLASSES = ("Model", "Box")
-MODULES = ("math", "os", "random", "json", "collections", "pathlib", "numpy", "pandas", "not_installed_mod")
+MODULES = (
+    "math",
+    "os",
+    "random",
+    "json",
+    "collections",
+    "pathlib",
+    "numpy",
+    "pandas",
+    "not_installed_mod",
+)
 
 name = st.sampled_from(NAMES)
 func = st.sampled_from(FUNCS)
 literal = st.one_of(
     st.integers(-5, 100).map(str),
-    st.sampled_from(['"text"', "'data.csv'", '"/home/user/data.csv"', "0.5", "None", "True", "[1, 2, 3]",
-                     "{'k': 1}", "(1, 2)"]),
+    st.sampled_from(
+        [
+            '"text"',
+            "'data.csv'",
+            '"/home/user/data.csv"',
+            "0.5",
+            "None",
+            "True",
+            "[1, 2, 3]",
+            "{'k': 1}",
+            "(1, 2)",
+        ]
+    ),
 )
 
 
@@ -31,21 +52,23 @@ def expression(draw: st.DrawFn, depth: int = 0) -> str:
     if depth >= 2:
         return draw(st.one_of(*leaves))
     inner = expression(depth + 1)
-    return draw(st.one_of(
-        *leaves,
-        st.builds("{} + {}".format, inner, inner),
-        st.builds("{}({})".format, func, inner),
-        st.builds("len({})".format, name),
-        st.builds("{}.copy()".format, name),
-        st.builds("[{} * 2 for i in range(3)]".format, inner),
-        st.builds("{{k: {} for k in range(2)}}".format, inner),
-        st.builds("(lambda v: v + {})({})".format, inner, inner),
-        st.builds("{} if {} else {}".format, inner, name, inner),
-        st.builds("random.random()".format),
-        st.builds("np.random.rand({})".format, st.integers(1, 3)),
-        st.builds("pd.read_csv({})".format, st.sampled_from(['"data.csv"', '"/abs/data.csv"'])),
-        st.builds("{}.fit({})".format, name, name),
-    ))
+    return draw(
+        st.one_of(
+            *leaves,
+            st.builds("{} + {}".format, inner, inner),
+            st.builds("{}({})".format, func, inner),
+            st.builds("len({})".format, name),
+            st.builds("{}.copy()".format, name),
+            st.builds("[{} * 2 for i in range(3)]".format, inner),
+            st.builds("{{k: {} for k in range(2)}}".format, inner),
+            st.builds("(lambda v: v + {})({})".format, inner, inner),
+            st.builds("{} if {} else {}".format, inner, name, inner),
+            st.builds("random.random()".format),
+            st.builds("np.random.rand({})".format, st.integers(1, 3)),
+            st.builds("pd.read_csv({})".format, st.sampled_from(['"data.csv"', '"/abs/data.csv"'])),
+            st.builds("{}.fit({})".format, name, name),
+        )
+    )
 
 
 def _indent(code: str) -> str:
@@ -60,8 +83,16 @@ def statement(draw: st.DrawFn, depth: int = 0) -> str:
         st.builds("{} += {}".format, name, expr),
         st.builds("{}, {} = {}, {}".format, name, name, expr, expr),
         st.builds("import {}".format, st.sampled_from(MODULES)),
-        st.sampled_from(["import numpy as np", "import pandas as pd", "from collections import Counter",
-                         "from math import *", "from os import path as osp", "import matplotlib.pyplot as plt"]),
+        st.sampled_from(
+            [
+                "import numpy as np",
+                "import pandas as pd",
+                "from collections import Counter",
+                "from math import *",
+                "from os import path as osp",
+                "import matplotlib.pyplot as plt",
+            ]
+        ),
         st.builds("{}.append({})".format, name, expr),
         st.builds("{}[{}] = {}".format, name, st.sampled_from(["0", "'col'", "1:3"]), expr),
         st.builds("{}.attr = {}".format, name, expr),
@@ -78,17 +109,29 @@ def statement(draw: st.DrawFn, depth: int = 0) -> str:
         st.builds("{} = {{v for v in {}}}".format, name, name),
         st.builds("{} = (v for v in {})".format, name, name),
         st.builds("{} = ({} := {})".format, name, name, expr),
-        st.sampled_from(["pass", "random.seed(0)", "np.random.seed(1)", "exec('z = 1')", "y = eval('1')"]),
+        st.sampled_from(
+            ["pass", "random.seed(0)", "np.random.seed(1)", "exec('z = 1')", "y = eval('1')"]
+        ),
     ]
     if depth >= 2:
         return draw(st.one_of(*simple))
-    body = st.lists(statement(depth + 1), min_size=1, max_size=3).map(lambda xs: _indent("\n".join(xs)))
+    body = st.lists(statement(depth + 1), min_size=1, max_size=3).map(
+        lambda xs: _indent("\n".join(xs))
+    )
     compound = [
-        st.builds("def {}({}):\n{}\n    return {}".format, func, st.sampled_from(["", "v", "v, w=1", "*args"]),
-                  body, expr),
+        st.builds(
+            "def {}({}):\n{}\n    return {}".format,
+            func,
+            st.sampled_from(["", "v", "v, w=1", "*args"]),
+            body,
+            expr,
+        ),
         st.builds("def {}():\n    global {}\n    {} = {}".format, func, name, name, expr),
-        st.builds("class {}:\n    attr = {}\n\n    def method(self):\n        return self.attr".format,
-                  st.sampled_from(CLASSES), expr),
+        st.builds(
+            "class {}:\n    attr = {}\n\n    def method(self):\n        return self.attr".format,
+            st.sampled_from(CLASSES),
+            expr,
+        ),
         st.builds("@staticmethod\ndef {}(v):\n    return v".format, func),
         st.builds("for {} in range(3):\n{}".format, name, body),
         st.builds("while {}:\n{}\n    break".format, name, body),
@@ -104,16 +147,49 @@ def statement(draw: st.DrawFn, depth: int = 0) -> str:
 line_magic = st.one_of(
     st.builds("%time {} = {}".format, name, expression()),
     st.builds("%timeit {}".format, expression()),
-    st.sampled_from(["%matplotlib inline", "%load_ext autoreload", "%autoreload 2", "!ls -l",
-                     "%pip install pandas==2.1.0", "%pip install not-a-package", "!pip install scikit-learn",
-                     "%cd /tmp", "%env KEY=value", "%store -r x", "%run other.ipynb", "df?", "%who"]),
+    st.sampled_from(
+        [
+            "%matplotlib inline",
+            "%load_ext autoreload",
+            "%autoreload 2",
+            "!ls -l",
+            "%pip install pandas==2.1.0",
+            "%pip install not-a-package",
+            "!pip install scikit-learn",
+            "%cd /tmp",
+            "%env KEY=value",
+            "%store -r x",
+            "%run other.ipynb",
+            "df?",
+            "%who",
+        ]
+    ),
     st.builds("{} = !ls".format, name),
     st.builds("{} = %pwd".format, name),
 )
-cell_magic = st.sampled_from(["%%time", "%%capture", "%%capture out", "%%timeit", "%%bash", "%%writefile f.py",
-                              "%%html", "%%sh"])
-broken = st.sampled_from(["def f(:\n    pass", "print 'python 2'", "x = (1,", "await thing()", "return 1",
-                          "\t x = 1\n  y = 2", "x = 1\x00"])
+cell_magic = st.sampled_from(
+    [
+        "%%time",
+        "%%capture",
+        "%%capture out",
+        "%%timeit",
+        "%%bash",
+        "%%writefile f.py",
+        "%%html",
+        "%%sh",
+    ]
+)
+broken = st.sampled_from(
+    [
+        "def f(:\n    pass",
+        "print 'python 2'",
+        "x = (1,",
+        "await thing()",
+        "return 1",
+        "\t x = 1\n  y = 2",
+        "x = 1\x00",
+    ]
+)
 
 
 @st.composite
@@ -126,15 +202,36 @@ def code_source(draw: st.DrawFn) -> str:
 
 
 output = st.one_of(
-    st.fixed_dictionaries({"output_type": st.just("stream"), "name": st.sampled_from(["stdout", "stderr"]),
-                           "text": st.lists(st.text(max_size=20), max_size=3)}),
-    st.fixed_dictionaries({"output_type": st.just("execute_result"), "metadata": st.just({}),
-                           "execution_count": st.one_of(st.none(), st.integers(0, 40)),
-                           "data": st.fixed_dictionaries({"text/plain": st.text(max_size=20)})}),
-    st.fixed_dictionaries({"output_type": st.just("display_data"), "metadata": st.just({}),
-                           "data": st.just({"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})}),
-    st.fixed_dictionaries({"output_type": st.just("error"), "ename": st.just("NameError"),
-                           "evalue": st.just("name 'x' is not defined"), "traceback": st.just([])}),
+    st.fixed_dictionaries(
+        {
+            "output_type": st.just("stream"),
+            "name": st.sampled_from(["stdout", "stderr"]),
+            "text": st.lists(st.text(max_size=20), max_size=3),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "output_type": st.just("execute_result"),
+            "metadata": st.just({}),
+            "execution_count": st.one_of(st.none(), st.integers(0, 40)),
+            "data": st.fixed_dictionaries({"text/plain": st.text(max_size=20)}),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "output_type": st.just("display_data"),
+            "metadata": st.just({}),
+            "data": st.just({"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"}),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "output_type": st.just("error"),
+            "ename": st.just("NameError"),
+            "evalue": st.just("name 'x' is not defined"),
+            "traceback": st.just([]),
+        }
+    ),
 )
 
 
@@ -142,8 +239,19 @@ output = st.one_of(
 def cell(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(st.sampled_from(["code", "code", "code", "markdown", "raw"]))
     if kind == "markdown":
-        text = draw(st.sampled_from(["# Load data", "## Features", "## Model", "### Decision rules", "Notes",
-                                     "## Threshold 0.5", ""]))
+        text = draw(
+            st.sampled_from(
+                [
+                    "# Load data",
+                    "## Features",
+                    "## Model",
+                    "### Decision rules",
+                    "Notes",
+                    "## Threshold 0.5",
+                    "",
+                ]
+            )
+        )
         return {"cell_type": "markdown", "metadata": {}, "source": text}
     if kind == "raw":
         return {"cell_type": "raw", "metadata": {}, "source": draw(st.text(max_size=20))}
@@ -152,9 +260,13 @@ def cell(draw: st.DrawFn) -> dict[str, Any]:
     tags = draw(st.sampled_from([[], ["parameters"], ["nb2prod:business"], ["nb2prod:ignore"]]))
     # lines as nbformat stores them (a list of lines), or one string: both are valid
     as_lines = draw(st.booleans())
-    return {"cell_type": "code", "execution_count": count, "metadata": {"tags": tags} if tags else {},
-            "outputs": draw(st.lists(output, max_size=2)) if count is not None else [],
-            "source": source.splitlines(keepends=True) if as_lines else source}
+    return {
+        "cell_type": "code",
+        "execution_count": count,
+        "metadata": {"tags": tags} if tags else {},
+        "outputs": draw(st.lists(output, max_size=2)) if count is not None else [],
+        "source": source.splitlines(keepends=True) if as_lines else source,
+    }
 
 
 @st.composite
@@ -164,11 +276,19 @@ def notebook(draw: st.DrawFn) -> dict[str, Any]:
     # now and then one cell does not parse: rare, so most notebooks get through to rendering
     if code and draw(st.sampled_from([False] * 7 + [True])):
         target = code[draw(st.integers(0, len(code) - 1))]
-        source = target["source"] if isinstance(target["source"], str) else "".join(target["source"])
+        source = (
+            target["source"] if isinstance(target["source"], str) else "".join(target["source"])
+        )
         target["source"] = source + ("\n" if source else "") + draw(broken)
     minor = draw(st.sampled_from([4, 5]))
     if minor == 5:
         for index, c in enumerate(cells):
             c["id"] = f"cell{index}"
-    return {"nbformat": 4, "nbformat_minor": minor, "cells": cells,
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}}
+    return {
+        "nbformat": 4,
+        "nbformat_minor": minor,
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    }

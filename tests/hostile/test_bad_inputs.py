@@ -64,7 +64,9 @@ def large_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Pa
 
 def _skip_if_root_reads(name: str) -> None:
     if name == "unreadable.ipynb" and os.geteuid() == 0:
-        pytest.skip("running as root, which reads mode-000 files; proc_mem.ipynb is the unreadable file here")
+        pytest.skip(
+            "running as root, which reads mode-000 files; proc_mem.ipynb is the unreadable file here"
+        )
 
 
 def test_manifest_covers_every_input() -> None:
@@ -81,7 +83,9 @@ def test_committed_inputs_match_the_script() -> None:
     assert make_bad_inputs().main(["--check"]) == 0
 
 
-def _in_process(capsys: pytest.CaptureFixture[str], name: str, command: str, path: Path, out: Path) -> None:
+def _in_process(
+    capsys: pytest.CaptureFixture[str], name: str, command: str, path: Path, out: Path
+) -> None:
     before = fingerprint(path)
     code = main(argv(command, str(path), out))
     captured = capsys.readouterr()
@@ -91,21 +95,30 @@ def _in_process(capsys: pytest.CaptureFixture[str], name: str, command: str, pat
 
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("name", SMALL)
-def test_small_input(capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, command: str) -> None:
+def test_small_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, command: str
+) -> None:
     _in_process(capsys, name, command, BAD_INPUTS / name, tmp_path)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("name", sorted(set(SPECIAL) - BLOCKING))
-def test_special_input(capsys: pytest.CaptureFixture[str], tmp_path: Path, special_dir: dict[str, Path],
-                       name: str, command: str) -> None:
+def test_special_input(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    special_dir: dict[str, Path],
+    name: str,
+    command: str,
+) -> None:
     _skip_if_root_reads(name)
     _in_process(capsys, name, command, special_dir[name], tmp_path)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("name", sorted(BLOCKING))
-def test_blocking_input_in_child(tmp_path: Path, special_dir: dict[str, Path], name: str, command: str) -> None:
+def test_blocking_input_in_child(
+    tmp_path: Path, special_dir: dict[str, Path], name: str, command: str
+) -> None:
     path = special_dir[name]
     before = fingerprint(path)
     run = run_child(cli(*argv(command, str(path), tmp_path)), timeout=60)
@@ -117,7 +130,9 @@ def test_blocking_input_in_child(tmp_path: Path, special_dir: dict[str, Path], n
 @pytest.mark.slow
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("name", LARGE)
-def test_large_input_in_child(tmp_path: Path, large_dir: dict[str, Path], name: str, command: str) -> None:
+def test_large_input_in_child(
+    tmp_path: Path, large_dir: dict[str, Path], name: str, command: str
+) -> None:
     path = large_dir[name]
     before = fingerprint(path)
     run = run_child(cli(*argv(command, str(path), tmp_path)), timeout=CHILD_TIMEOUT)
@@ -126,11 +141,21 @@ def test_large_input_in_child(tmp_path: Path, large_dir: dict[str, Path], name: 
     assert fingerprint(path) == before
     bound = MANIFEST[name].get("rss_mb")
     if bound is not None:
-        assert run.peak_rss_mb < float(bound), f"{command} {name}: peak RSS {run.peak_rss_mb:.0f} MB"  # type: ignore[arg-type]
+        assert run.peak_rss_mb < float(bound), (
+            f"{command} {name}: peak RSS {run.peak_rss_mb:.0f} MB"
+        )  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("name", ["truncated.ipynb", "null_source.ipynb", "lone_surrogate.ipynb",
-                                  "deep_lambdas.ipynb", "nbformat3_worksheet_null.ipynb"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "truncated.ipynb",
+        "null_source.ipynb",
+        "lone_surrogate.ipynb",
+        "deep_lambdas.ipynb",
+        "nbformat3_worksheet_null.ipynb",
+    ],
+)
 @pytest.mark.parametrize("command", ["pin", "convert"])
 def test_console_script_in_child(tmp_path: Path, name: str, command: str) -> None:
     """The same verdict from the installed command as from `main` in-process."""
@@ -141,7 +166,11 @@ def test_console_script_in_child(tmp_path: Path, name: str, command: str) -> Non
 
 def _all_paths(special_dir: dict[str, Path]) -> list[tuple[str, Path]]:
     paths = [(name, BAD_INPUTS / name) for name in SMALL]
-    paths += [(name, special_dir[name]) for name in SPECIAL if not (name == "unreadable.ipynb" and os.geteuid() == 0)]
+    paths += [
+        (name, special_dir[name])
+        for name in SPECIAL
+        if not (name == "unreadable.ipynb" and os.geteuid() == 0)
+    ]
     return paths
 
 
@@ -149,7 +178,11 @@ def test_check_goes_on_after_bad_files(tmp_path: Path, special_dir: dict[str, Pa
     """One `check` over every bad input plus a good notebook: each file answered, in order."""
     paths = _all_paths(special_dir)
     good = ROOT / "sample_notebooks" / "demo" / "credit_approval.ipynb"
-    listed = [str(p) for _, p in paths[: len(paths) // 2]] + [str(good)] + [str(p) for _, p in paths[len(paths) // 2:]]
+    listed = (
+        [str(p) for _, p in paths[: len(paths) // 2]]
+        + [str(good)]
+        + [str(p) for _, p in paths[len(paths) // 2 :]]
+    )
     before = {p: fingerprint(Path(p)) for p in listed}
     run = run_child(cli("check", "--format", "json", *listed), timeout=CHILD_TIMEOUT)
     assert not run.timed_out and "Traceback" not in run.stderr

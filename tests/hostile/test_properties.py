@@ -17,9 +17,9 @@ import jsonschema
 import pytest
 from hypothesis import event, example, given, settings
 
-from nb2prod.lint.check import Checked, Failed, check_file
 from nb2prod.convert.build import build
 from nb2prod.core.errors import InputError
+from nb2prod.lint.check import Checked, Failed, check_file
 from nb2prod.lint.formats import render_json, to_json_document
 from tests.hostile.strategies import notebook
 
@@ -44,19 +44,33 @@ CHECK_DOCUMENT = {
     "additionalProperties": False,
     "properties": {
         "version": {"const": 1},
-        "notebooks": {"type": "array", "items": {
-            "type": "object",
-            "required": ["path", "findings", "error"],
-            "additionalProperties": False,
-            "properties": {
-                "path": {"type": "string"},
-                "findings": {"type": "array", "items": _FINDING},
-                "error": {"oneOf": [{"type": "null"}, {
-                    "type": "object", "required": ["kind", "message", "cell"], "additionalProperties": False,
-                    "properties": {"kind": {"type": "string"}, "message": {"type": "string", "minLength": 1},
-                                   "cell": {"type": ["integer", "null"]}}}]},
+        "notebooks": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["path", "findings", "error"],
+                "additionalProperties": False,
+                "properties": {
+                    "path": {"type": "string"},
+                    "findings": {"type": "array", "items": _FINDING},
+                    "error": {
+                        "oneOf": [
+                            {"type": "null"},
+                            {
+                                "type": "object",
+                                "required": ["kind", "message", "cell"],
+                                "additionalProperties": False,
+                                "properties": {
+                                    "kind": {"type": "string"},
+                                    "message": {"type": "string", "minLength": 1},
+                                    "cell": {"type": ["integer", "null"]},
+                                },
+                            },
+                        ]
+                    },
+                },
             },
-        }},
+        },
     },
 }
 # Slower than check (libcst, black, the static check): fewer examples in CI, all of them in `long`.
@@ -93,8 +107,10 @@ def test_check_answers_every_notebook(scratch: Path, nb: dict[str, object]) -> N
 
 
 def _nb(*sources: str) -> dict[str, object]:
-    cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": s}
-             for s in sources]
+    cells = [
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": s}
+        for s in sources
+    ]
     return {"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": cells}
 
 
@@ -126,28 +142,41 @@ def test_convert_builds_a_checked_package_or_refuses(scratch: Path, nb: dict[str
 
 def test_regression_duplicate_imports_in_a_time_cell(scratch: Path) -> None:
     """isort used to de-duplicate imports inside the generated function: static check failed."""
-    plan, package = build(_write(scratch, _nb("a = 0", "a = 0", "%%time\na = 0\na = a.fit(a)\nimport math\nimport math")),
-                          pin=False)
+    plan, package = build(
+        _write(
+            scratch, _nb("a = 0", "a = 0", "%%time\na = 0\na = a.fit(a)\nimport math\nimport math")
+        ),
+        pin=False,
+    )
     model = package.files[f"src/{plan.package}/model.py"]
     assert model.count("import math") == 2
 
 
 def test_regression_magics_inside_a_capture_body(scratch: Path) -> None:
     """IPython transforms a %%capture body before running it; convert used to refuse it."""
-    plan, _ = build(_write(scratch, _nb("%%capture\na = %pwd\n%pip install not-a-package\nb = !ls\nprint(a, b)")),
-                          pin=False)
+    plan, _ = build(
+        _write(
+            scratch, _nb("%%capture\na = %pwd\n%pip install not-a-package\nb = !ls\nprint(a, b)")
+        ),
+        pin=False,
+    )
     code = "\n".join(s.code for f in plan.functions for s in f.statements)
     assert "b = subprocess.run('ls'" in code  # print(a, b) is exploration, left out
     assert "not-a-package" in plan.requirements
 
 
-@pytest.mark.parametrize(("source", "reason"), [
-    # found by this test: the loop went into a generated function, where `import *` does not compile
-    ("%%time\nfor a in range(3):\n    from math import *", "star import inside a block"),
-    # parses, but the kernel would not compile it; inside a generated function it would run
-    ("x = 1\nif x:\n    return x", "'return' outside function"),
-])
-def test_regression_code_that_cannot_move_into_a_function(scratch: Path, source: str, reason: str) -> None:
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        # found by this test: the loop went into a generated function, where `import *` does not compile
+        ("%%time\nfor a in range(3):\n    from math import *", "star import inside a block"),
+        # parses, but the kernel would not compile it; inside a generated function it would run
+        ("x = 1\nif x:\n    return x", "'return' outside function"),
+    ],
+)
+def test_regression_code_that_cannot_move_into_a_function(
+    scratch: Path, source: str, reason: str
+) -> None:
     with pytest.raises(InputError, match=reason) as info:
         build(_write(scratch, _nb("x = 0", source)), pin=False)
     assert info.value.cell == 1

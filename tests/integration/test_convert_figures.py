@@ -23,15 +23,25 @@ CELLS = (
 
 
 def test_figures_are_closed_after_each_drawing_cell_and_the_package_runs(tmp_path: Path) -> None:
-    nb = write(tmp_path / "figures.ipynb", notebook(*(code(src, i + 1) for i, src in enumerate(CELLS))))
+    nb = write(
+        tmp_path / "figures.ipynb", notebook(*(code(src, i + 1) for i, src in enumerate(CELLS)))
+    )
     converted = convert(str(nb), str(tmp_path / "pkg"), pin=False)
     source = "\n".join(p.read_text() for p in (converted.out_dir / "src" / "figures").glob("*.py"))
     closes = [line.strip() for line in source.splitlines() if "close(" in line]
     # after the 3-D cell (through the notebook's own draw_point) and after the text cell; not after `scale`
-    assert closes == ['plt.close("all")  # the notebook closed its figures after cell 2',
-                      'plt.close("all")  # the notebook closed its figures after cell 4'], closes
+    assert closes == [
+        'plt.close("all")  # the notebook closed its figures after cell 2',
+        'plt.close("all")  # the notebook closed its figures after cell 4',
+    ], closes
 
     env = {**os.environ, "PYTHONPATH": str(converted.out_dir / "src"), "MPLBACKEND": "Agg"}
-    run = subprocess.run([sys.executable, "-m", "figures"], cwd=tmp_path, env=env, capture_output=True,
-                         text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "figures"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-2000:]

@@ -44,7 +44,11 @@ def test_golden_package(notebook: Path, monkeypatch: pytest.MonkeyPatch) -> None
             target = folder / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-    stored = {p.relative_to(folder).as_posix(): p.read_text("utf-8") for p in folder.rglob("*") if p.is_file()}
+    stored = {
+        p.relative_to(folder).as_posix(): p.read_text("utf-8")
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
     assert sorted(stored) == sorted(files)
     for relative, text in files.items():
         assert stored[relative] == text, f"{relative} differs from its golden copy"

@@ -26,7 +26,9 @@ def _notebook_runs(path: Path, cwd: Path) -> tuple[bool, str]:
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(cwd)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    )
     try:
         client.execute()
     except Exception as exc:  # CellExecutionError and kernel failures alike
@@ -39,10 +41,16 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv that sees this environment's packages (through a .pth), for editable installs."""
     folder = tmp_path_factory.mktemp("venv")
     # no pip of its own: pip and setuptools come from this environment, through the .pth below
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=300
+    )
     python = folder / "bin" / "python"
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     Path(site, "outer-env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return folder
 
@@ -71,10 +79,19 @@ def test_sample_packages_install_import_and_run(venv: Path, tmp_path: Path) -> N
     for work, package, notebook in converted:
         scratch = work / "run"
         scratch.mkdir()
-        run = subprocess.run([str(python), "-m", package], cwd=scratch, capture_output=True, text=True,
-                             timeout=300, check=False, env=env)
+        run = subprocess.run(
+            [str(python), "-m", package],
+            cwd=scratch,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            env=env,
+        )
         if run.returncode != 0:
-            runs, why = _notebook_runs(notebook, work / "nbrun" if (work / "nbrun").mkdir() is None else work)
+            runs, _why = _notebook_runs(
+                notebook, work / "nbrun" if (work / "nbrun").mkdir() is None else work
+            )
             if runs:  # the notebook runs, so the package must too
                 failures.append(f"{notebook.name}: {run.stderr.strip().splitlines()[-1:]}")
     assert failures == [], "\n".join(failures)

@@ -42,7 +42,13 @@ Proc = subprocess.CompletedProcess[str]
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float) -> Proc:
     return subprocess.run(
-        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        cmd,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
         stdin=subprocess.DEVNULL,
     )
 
@@ -62,8 +68,7 @@ def _git_ok(repo: Path, env: dict[str, str], *args: str) -> str:
     return proc.stdout
 
 
-def _pre_commit(repo: Path, env: dict[str, str], *args: str,
-                timeout: float = STEP_TIMEOUT) -> Proc:
+def _pre_commit(repo: Path, env: dict[str, str], *args: str, timeout: float = STEP_TIMEOUT) -> Proc:
     # The pre-commit of the interpreter running the tests (the project's venv).
     return _run([sys.executable, "-m", "pre_commit", *args], repo, env, timeout)
 
@@ -83,8 +88,14 @@ def _init_repo(repo: Path, env: dict[str, str]) -> None:
 
 def _code(index: int, source: str, count: int | None, stdout: str | None = None) -> dict[str, Any]:
     outputs = [{"output_type": "stream", "name": "stdout", "text": [stdout]}] if stdout else []
-    return {"cell_type": "code", "id": f"code-{index}", "metadata": {}, "execution_count": count,
-            "source": source, "outputs": outputs}
+    return {
+        "cell_type": "code",
+        "id": f"code-{index}",
+        "metadata": {},
+        "execution_count": count,
+        "source": source,
+        "outputs": outputs,
+    }
 
 
 def _notebook(title: str, *cells: dict[str, Any]) -> dict[str, Any]:
@@ -95,8 +106,10 @@ def _notebook(title: str, *cells: dict[str, Any]) -> dict[str, Any]:
             "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
             "language_info": {"name": "python"},
         },
-        "cells": [{"cell_type": "markdown", "id": "title", "metadata": {}, "source": f"# {title}"},
-                  *cells],
+        "cells": [
+            {"cell_type": "markdown", "id": "title", "metadata": {}, "source": f"# {title}"},
+            *cells,
+        ],
     }
 
 
@@ -151,8 +164,12 @@ def git_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory: pytest.TempPathFactory, git_env: dict[str, str]) -> tuple[Path, str]:
     """A git repository holding the project's working tree as it is now; returns (path, sha)."""
-    listed = _run(["git", "-C", str(ROOT), "ls-files", "-z", "-co", "--exclude-standard"],
-                  ROOT, git_env, GIT_TIMEOUT)
+    listed = _run(
+        ["git", "-C", str(ROOT), "ls-files", "-z", "-co", "--exclude-standard"],
+        ROOT,
+        git_env,
+        GIT_TIMEOUT,
+    )
     assert listed.returncode == 0, f"{ROOT} must be a git checkout\n{_output(listed)}"
     names = sorted({name for name in listed.stdout.split("\0") if name})
     assert ".pre-commit-hooks.yaml" in names, names

@@ -34,8 +34,19 @@ RUN_TIMEOUT = 300
 
 # Folders never copied when git cannot list the working tree.
 _NOT_SOURCES = shutil.ignore_patterns(
-    ".git", ".venv", "venv", "__pycache__", "*.egg-info", "build", "dist", ".pytest_cache",
-    ".hypothesis", ".mypy_cache", ".ruff_cache", "node_modules", "demo-output",
+    ".git",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "*.egg-info",
+    "build",
+    "dist",
+    ".pytest_cache",
+    ".hypothesis",
+    ".mypy_cache",
+    ".ruff_cache",
+    "node_modules",
+    "demo-output",
 )
 
 pytestmark = [
@@ -51,8 +62,11 @@ Proc = subprocess.CompletedProcess[str]
 
 def _clean_env() -> dict[str, str]:
     """The environment minus what would let the repository or the test venv leak in."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PIP_REQUIRE_VIRTUALENV")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PIP_REQUIRE_VIRTUALENV")
+    }
     env["PYTHONNOUSERSITE"] = "1"
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     env["PIP_NO_INPUT"] = "1"
@@ -61,13 +75,21 @@ def _clean_env() -> dict[str, str]:
 
 def _run(cmd: list[str | Path], cwd: Path, timeout: float) -> Proc:
     return subprocess.run(
-        [str(c) for c in cmd], cwd=cwd, env=_clean_env(), capture_output=True, text=True,
-        timeout=timeout, check=False, stdin=subprocess.DEVNULL,
+        [str(c) for c in cmd],
+        cwd=cwd,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        stdin=subprocess.DEVNULL,
     )
 
 
 def _output(proc: Proc) -> str:
-    return f"$ {' '.join(map(str, proc.args))}\n[exit {proc.returncode}]\n{proc.stdout}{proc.stderr}"
+    return (
+        f"$ {' '.join(map(str, proc.args))}\n[exit {proc.returncode}]\n{proc.stdout}{proc.stderr}"
+    )
 
 
 def _copy_working_tree(destination: Path) -> None:
@@ -75,8 +97,12 @@ def _copy_working_tree(destination: Path) -> None:
     listed = None
     if shutil.which("git") is not None:
         proc = subprocess.run(
-            ["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, capture_output=True,
-            timeout=120, check=False, stdin=subprocess.DEVNULL,
+            ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+            cwd=ROOT,
+            capture_output=True,
+            timeout=120,
+            check=False,
+            stdin=subprocess.DEVNULL,
         )
         if proc.returncode == 0:
             listed = [p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
@@ -107,8 +133,11 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _copy_working_tree(source)
     dist = base / "dist"
     started = time.monotonic()
-    proc = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", dist, source],
-                base, BUILD_TIMEOUT)
+    proc = _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--wheel-dir", dist, source],
+        base,
+        BUILD_TIMEOUT,
+    )
     assert proc.returncode == 0, _output(proc)
     print(f"\nnb2prod wheel built in {time.monotonic() - started:.1f} s")
     wheels = sorted(dist.glob("nb2prod-*.whl"))
@@ -123,8 +152,11 @@ def test_wheel_ships_templates_data_and_py_typed(wheel: Path) -> None:
     assert templates, "no templates/*.j2 in the repository"
     missing = [f"nb2prod/templates/{t}" for t in templates if f"nb2prod/templates/{t}" not in names]
     assert not missing, f"templates missing from {wheel.name}: {missing}"
-    for required in ("nb2prod/data/sklearn_random_state.json", "nb2prod/py.typed",
-                     "nb2prod/templates/__init__.py"):
+    for required in (
+        "nb2prod/data/sklearn_random_state.json",
+        "nb2prod/py.typed",
+        "nb2prod/templates/__init__.py",
+    ):
         assert required in names, f"{required} missing from {wheel.name}"
     # nothing from the repository's top level besides the packages (no tests, no notebooks)
     others = {n.split("/", 1)[0] for n in names} - {"nb2prod"}
@@ -152,11 +184,22 @@ def test_installed_wheel_converts_the_demo(wheel: Path, tmp_path: Path) -> None:
     work.mkdir()
     shutil.copy2(DEMO, work / DEMO.name)
     out = tmp_path / "demo_pkg"
-    proc = _run([_venv_executable(venv, "nb2prod"), "convert", DEMO.name, "--out", out, "--no-verify"], work,
-                RUN_TIMEOUT)
+    proc = _run(
+        [_venv_executable(venv, "nb2prod"), "convert", DEMO.name, "--out", out, "--no-verify"],
+        work,
+        RUN_TIMEOUT,
+    )
     assert proc.returncode == 0, _output(proc)
-    for relative in ("src/credit_approval/pipeline.py", "src/credit_approval/config.py",
-                     "src/credit_approval/__main__.py", "pyproject.toml", "nb2prod-report.md",
-                     "nb2prod-report.json", ".nb2prod-generated"):
+    for relative in (
+        "src/credit_approval/pipeline.py",
+        "src/credit_approval/config.py",
+        "src/credit_approval/__main__.py",
+        "pyproject.toml",
+        "nb2prod-report.md",
+        "nb2prod-report.json",
+        ".nb2prod-generated",
+    ):
         assert (out / relative).is_file(), f"{relative} not generated\n{_output(proc)}"
-    assert (work / DEMO.name).read_bytes() == DEMO.read_bytes(), "convert changed its input notebook"
+    assert (work / DEMO.name).read_bytes() == DEMO.read_bytes(), (
+        "convert changed its input notebook"
+    )

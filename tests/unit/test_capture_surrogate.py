@@ -12,7 +12,9 @@ from nb2prod.verify import capture
 from nb2prod.verify.compare import compare
 
 
-def _capture(folder: Path, values: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+def _capture(
+    folder: Path, values: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, object]:
     monkeypatch.setenv("NB2PROD_CAPTURE_DIR", str(folder))
     namespace: dict[str, object] = {}
     exec(capture._HELPER, namespace)  # the code injected into the notebook and the package run
@@ -31,16 +33,20 @@ def _npz(folder: Path, **arrays: np.ndarray) -> object:
     return np.load(path)
 
 
-def test_npz_is_captured_by_its_arrays_and_compared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_npz_is_captured_by_its_arrays_and_compared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    first = _capture(_folder(tmp_path, "a"),
-                     {"arrays": _npz(data, x=np.arange(3)), "handle": io.BufferedReader(io.BytesIO(b"x"))},
-                     monkeypatch)
-    again = _capture(_folder(tmp_path, "b"),
-                     {"arrays": _npz(data, x=np.arange(3))}, monkeypatch)
-    other = _capture(_folder(tmp_path, "c"),
-                     {"arrays": _npz(data, x=np.arange(3) + 1)}, monkeypatch)
+    first = _capture(
+        _folder(tmp_path, "a"),
+        {"arrays": _npz(data, x=np.arange(3)), "handle": io.BufferedReader(io.BytesIO(b"x"))},
+        monkeypatch,
+    )
+    again = _capture(_folder(tmp_path, "b"), {"arrays": _npz(data, x=np.arange(3))}, monkeypatch)
+    other = _capture(
+        _folder(tmp_path, "c"), {"arrays": _npz(data, x=np.arange(3) + 1)}, monkeypatch
+    )
 
     assert capture.marker(first["arrays"]) is None
     assert first["arrays"]["__nb2prod_surrogate__"].endswith("NpzFile")  # type: ignore[index]

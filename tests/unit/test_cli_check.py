@@ -10,7 +10,9 @@ import pytest
 from nb2prod.cli import ExitCode, main
 from tests.helpers import code, md, notebook, write
 
-MESSY = notebook(md("# Messy"), code("x = 1", 1), code("print(x + y)", 1))  # NB101 + NB104 at cell 2
+MESSY = notebook(
+    md("# Messy"), code("x = 1", 1), code("print(x + y)", 1)
+)  # NB101 + NB104 at cell 2
 CLEAN = notebook(md("# Clean"), code("x = 1", 1), code("print(x)", 2))
 
 
@@ -27,7 +29,9 @@ def test_clean_notebook_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "Found 0 findings in 1 notebook." in out
 
 
-def test_findings_exit_one_in_linter_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_findings_exit_one_in_linter_shape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = write(tmp_path / "messy.ipynb", MESSY)
     status, out, _ = run(capsys, "check", str(path))
     assert status == ExitCode.FINDINGS
@@ -56,7 +60,9 @@ def test_unknown_code_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFix
     assert status == ExitCode.USAGE and "E501" in err
 
 
-def test_bad_file_exits_two_and_others_are_still_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_file_exits_two_and_others_are_still_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "bad.ipynb"
     bad.write_text('{"nbformat": 4, "cells": [')
     good = write(tmp_path / "messy.ipynb", MESSY)
@@ -89,8 +95,19 @@ def test_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     codes = {(f["code"], f["cell"]) for f in first["findings"]}
     assert codes == {("NB101", 2), ("NB104", 2)}
     finding = next(f for f in first["findings"] if f["code"] == "NB104")
-    assert set(finding) == {"code", "severity", "cell", "cell_id", "line", "column", "names", "message"}
-    assert finding["cell_id"] == "c2" and finding["names"] == ["y"] and finding["severity"] == "error"
+    assert set(finding) == {
+        "code",
+        "severity",
+        "cell",
+        "cell_id",
+        "line",
+        "column",
+        "names",
+        "message",
+    }
+    assert (
+        finding["cell_id"] == "c2" and finding["names"] == ["y"] and finding["severity"] == "error"
+    )
     assert second["findings"] == [] and second["error"]["kind"] == "invalid-json"
     assert status == ExitCode.USAGE
 
@@ -103,15 +120,21 @@ def test_github_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_cell_comment_and_tag_suppress(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    nb = notebook(code("print(a)  # nb2prod: ignore[NB104]", 1), code("print(b)", 2, tags=["nb2prod:ignore[NB104]"]),
-                  code("print(c)  # nb2prod: ignore", 3), code("print(d)", 4))
+    nb = notebook(
+        code("print(a)  # nb2prod: ignore[NB104]", 1),
+        code("print(b)", 2, tags=["nb2prod:ignore[NB104]"]),
+        code("print(c)  # nb2prod: ignore", 3),
+        code("print(d)", 4),
+    )
     path = write(tmp_path / "s.ipynb", nb)
     _, out, _ = run(capsys, "check", "--format", "json", str(path))
     found = {(f["code"], f["cell"]) for f in json.loads(out)["notebooks"][0]["findings"]}
     assert found == {("NB104", 3)}
 
 
-def test_pyproject_config_and_unknown_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_pyproject_config_and_unknown_keys(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / "pyproject.toml").write_text(
         '[tool.nb2prod]\nignore = ["NB101"]\nspelling = 1\n'
@@ -130,7 +153,9 @@ def test_pyproject_config_and_unknown_keys(tmp_path: Path, capsys: pytest.Captur
     assert {f["code"] for f in json.loads(out)["notebooks"][0]["findings"]} == set()
 
 
-def test_bad_config_is_reported_per_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_config_is_reported_per_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / ".git").mkdir()
     (tmp_path / "pyproject.toml").write_text('[tool.nb2prod]\nignore = ["XX1"]\n')
     a = write(tmp_path / "a.ipynb", MESSY)
@@ -138,7 +163,9 @@ def test_bad_config_is_reported_per_file(tmp_path: Path, capsys: pytest.CaptureF
     assert status == ExitCode.USAGE and "unknown rule code XX1" in out
 
 
-def test_folder_is_checked_recursively_in_order(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_folder_is_checked_recursively_in_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     for name in ("b", "a"):
         write(tmp_path / f"{name}.ipynb", MESSY)
     (tmp_path / "sub").mkdir()
@@ -148,7 +175,9 @@ def test_folder_is_checked_recursively_in_order(tmp_path: Path, capsys: pytest.C
     assert paths == ["a.ipynb", "b.ipynb", "sub/c.ipynb"]
 
 
-def test_many_files_in_workers_match_serial(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_many_files_in_workers_match_serial(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     for index in range(20):
         write(tmp_path / f"n{index:02}.ipynb", MESSY if index % 3 else CLEAN)
     _, parallel, _ = run(capsys, "check", "--format", "json", "-j", "2", str(tmp_path))
@@ -170,6 +199,11 @@ def test_module_entry_point(tmp_path: Path) -> None:
     import sys
 
     path = write(tmp_path / "messy.ipynb", MESSY)
-    done = subprocess.run([sys.executable, "-m", "nb2prod", "check", str(path)], capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "nb2prod", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 1 and "NB104" in done.stdout

@@ -83,11 +83,16 @@ def in_main(func: Callable[..., Any]) -> Callable[..., Any]:
 def nested_function() -> Callable[[int], int]:
     def inner(x: int) -> int:
         return x
+
     return inner
 
 
 def frame(**changes: Any) -> pd.DataFrame:
-    data: dict[str, Any] = {"id": [1, 2, 3, 4], "score": [0.5, 0.25, 0.125, 1.0], "name": ["a", "b", "c", "d"]}
+    data: dict[str, Any] = {
+        "id": [1, 2, 3, 4],
+        "score": [0.5, 0.25, 0.125, 1.0],
+        "name": ["a", "b", "c", "d"],
+    }
     data.update(changes)
     return pd.DataFrame(data, index=pd.Index([10, 11, 12, 13], name="row"))
 
@@ -136,123 +141,322 @@ CASES: list[Case] = [
     ("list-item", lambda: ([1, 2, 3], [1, 5, 3]), "differs", ("[1]", "2 vs 5")),
     ("list-length", lambda: ([1, 2], [1, 2, 3]), "differs", ("length 2 vs 3", "only in actual: 3")),
     ("list-vs-tuple", lambda: ([1], (1,)), "differs", ("list", "tuple")),
-    ("dict-path", lambda: ({"scores": [0.1, 0.2, 0.3, 0.4]}, {"scores": [0.1, 0.2, 0.3, 0.9]}),
-     "differs", ("['scores'][3]", "0.4 vs 0.9")),
-    ("dict-missing-key", lambda: ({"a": 1, "b": 2}, {"a": 1, "c": 2}), "differs",
-     ("missing from actual: 'b'", "only in actual: 'c'")),
+    (
+        "dict-path",
+        lambda: ({"scores": [0.1, 0.2, 0.3, 0.4]}, {"scores": [0.1, 0.2, 0.3, 0.9]}),
+        "differs",
+        ("['scores'][3]", "0.4 vs 0.9"),
+    ),
+    (
+        "dict-missing-key",
+        lambda: ({"a": 1, "b": 2}, {"a": 1, "c": 2}),
+        "differs",
+        ("missing from actual: 'b'", "only in actual: 'c'"),
+    ),
     ("dict-order-ignored", lambda: ({"a": 1, "b": 2}, {"b": 2, "a": 1}), "equal", ()),
     ("dict-nested-nan", lambda: ({"m": [math.nan]}, {"m": [math.nan]}), "equal", ()),
     ("set-equal", lambda: ({1, 2}, {2, 1}), "equal", ()),
-    ("set-differs", lambda: ({1, 2}, {1, 3}), "differs", ("missing from actual: 2", "only in actual: 3")),
+    (
+        "set-differs",
+        lambda: ({1, 2}, {1, 3}),
+        "differs",
+        ("missing from actual: 2", "only in actual: 3"),
+    ),
     ("tuple-nested-tolerance", lambda: ((1, (0.5,)), (1, (0.5 + 1e-9,))), "equal", ()),
     ("dict-values-view", lambda: ({"a": 1}.values(), {"a": 1}.values()), "equal", ()),
     ("dataclass-equal", lambda: (Point(0.5, "p"), Point(0.5 + 1e-12, "p")), "equal", ()),
     ("dataclass-field", lambda: (Point(0.5, "p"), Point(0.5, "q")), "differs", (".label",)),
     ("plain-object-state", lambda: (Plain(a=1, b=[1.0]), Plain(a=1, b=[1.0])), "equal", ()),
-    ("plain-object-differs", lambda: (Plain(a=1, b=[1.0]), Plain(a=1, b=[2.0])), "differs", (".b[0]",)),
+    (
+        "plain-object-differs",
+        lambda: (Plain(a=1, b=[1.0]), Plain(a=1, b=[2.0])),
+        "differs",
+        (".b[0]",),
+    ),
     ("class-objects", lambda: (int, int), "equal", ()),
     ("class-objects-differ", lambda: (int, float), "differs", ("int", "float")),
     # numpy
-    ("array-equal", lambda: (np.arange(6.0).reshape(2, 3), np.arange(6.0).reshape(2, 3)), "equal", ()),
+    (
+        "array-equal",
+        lambda: (np.arange(6.0).reshape(2, 3), np.arange(6.0).reshape(2, 3)),
+        "equal",
+        (),
+    ),
     ("array-inside-rtol", lambda: (np.ones(3), np.full(3, just(0.9))), "equal", ()),
-    ("array-outside-rtol", lambda: (np.ones(3), np.full(3, just(1.1))), "differs", ("3 of 3 elements",)),
-    ("array-indices", lambda: (np.zeros((2, 3)), np.array([[0, 0, 0], [0, 0, 7.0]])),
-     "differs", ("1 of 6 elements", "[1, 2]: 0.0 vs 7.0", "max abs diff 7")),
+    (
+        "array-outside-rtol",
+        lambda: (np.ones(3), np.full(3, just(1.1))),
+        "differs",
+        ("3 of 3 elements",),
+    ),
+    (
+        "array-indices",
+        lambda: (np.zeros((2, 3)), np.array([[0, 0, 0], [0, 0, 7.0]])),
+        "differs",
+        ("1 of 6 elements", "[1, 2]: 0.0 vs 7.0", "max abs diff 7"),
+    ),
     ("array-nan", lambda: (np.array([1.0, np.nan]), np.array([1.0, np.nan])), "equal", ()),
-    ("array-nan-vs-number", lambda: (np.array([1.0, np.nan]), np.array([1.0, 2.0])), "differs", ("[1]",)),
-    ("array-shape", lambda: (np.zeros((2, 3)), np.zeros((3, 2))), "differs", ("shape (2, 3) vs (3, 2)",)),
-    ("array-dtype", lambda: (np.array([1, 2]), np.array([1.0, 2.0])), "differs", ("dtype int64 vs float64",)),
-    ("array-int-exact", lambda: (np.array([100000]), np.array([100001])), "differs", ("100000 vs 100001",)),
+    (
+        "array-nan-vs-number",
+        lambda: (np.array([1.0, np.nan]), np.array([1.0, 2.0])),
+        "differs",
+        ("[1]",),
+    ),
+    (
+        "array-shape",
+        lambda: (np.zeros((2, 3)), np.zeros((3, 2))),
+        "differs",
+        ("shape (2, 3) vs (3, 2)",),
+    ),
+    (
+        "array-dtype",
+        lambda: (np.array([1, 2]), np.array([1.0, 2.0])),
+        "differs",
+        ("dtype int64 vs float64",),
+    ),
+    (
+        "array-int-exact",
+        lambda: (np.array([100000]), np.array([100001])),
+        "differs",
+        ("100000 vs 100001",),
+    ),
     ("array-str", lambda: (np.array(["a", "b"]), np.array(["a", "c"])), "differs", ("'b' vs 'c'",)),
-    ("array-object", lambda: (np.array([{"k": 1.0}, "x"], dtype=object),
-                              np.array([{"k": 2.0}, "x"], dtype=object)),
-     "differs", ("[0]['k']",)),
-    ("array-datetime-nat", both(lambda: np.array(["2024-01-01", "NaT"], dtype="M8[D]")),
-     "equal", ()),
+    (
+        "array-object",
+        lambda: (
+            np.array([{"k": 1.0}, "x"], dtype=object),
+            np.array([{"k": 2.0}, "x"], dtype=object),
+        ),
+        "differs",
+        ("[0]['k']",),
+    ),
+    (
+        "array-datetime-nat",
+        both(lambda: np.array(["2024-01-01", "NaT"], dtype="M8[D]")),
+        "equal",
+        (),
+    ),
     ("array-vs-list", lambda: (np.array([1]), [1]), "differs", ("ndarray", "list")),
     # pandas
     ("frame-equal", lambda: (frame(), frame()), "equal", ()),
-    ("frame-inside-rtol", lambda: (frame(), frame(score=[0.5 * just(0.9), 0.25, 0.125, 1.0])), "equal", ()),
-    ("frame-value", lambda: (frame(), frame(score=[0.5, 0.25, 0.75, 1.0])), "differs",
-     ("1 of 4 rows differ", "'score'", "12", "0.125", "0.75")),
-    ("frame-outside-rtol", lambda: (frame(), frame(score=[0.5 * just(1.1), 0.25, 0.125, 1.0])), "differs",
-     ("'score'", "10")),
-    ("frame-int-exact", lambda: (frame(id=[1, 2, 3, 100000]), frame(id=[1, 2, 3, 100001])), "differs",
-     ("'id'", "100000", "100001")),
-    ("frame-string", lambda: (frame(), frame(name=["a", "b", "c", "z"])), "differs", ("'name'", "13")),
-    ("frame-nan", lambda: (frame(score=[np.nan, 1, 2, 3.0]), frame(score=[np.nan, 1, 2, 3.0])), "equal", ()),
-    ("frame-nan-vs-value", lambda: (frame(score=[np.nan, 1, 2, 3.0]), frame(score=[0.0, 1, 2, 3.0])), "differs",
-     ("'score'", "10")),
-    ("frame-missing-column", lambda: (frame(), frame().drop(columns="name")), "differs",
-     ("shape (4, 3) vs (4, 2)", "columns missing from actual: ['name']")),
-    ("frame-renamed-column", lambda: (frame(), frame().rename(columns={"score": "prob"})), "differs",
-     ("missing from actual: ['score']", "only in actual: ['prob']")),
-    ("frame-column-order", lambda: (frame(), frame()[["score", "id", "name"]]), "differs", ("column order",)),
+    (
+        "frame-inside-rtol",
+        lambda: (frame(), frame(score=[0.5 * just(0.9), 0.25, 0.125, 1.0])),
+        "equal",
+        (),
+    ),
+    (
+        "frame-value",
+        lambda: (frame(), frame(score=[0.5, 0.25, 0.75, 1.0])),
+        "differs",
+        ("1 of 4 rows differ", "'score'", "12", "0.125", "0.75"),
+    ),
+    (
+        "frame-outside-rtol",
+        lambda: (frame(), frame(score=[0.5 * just(1.1), 0.25, 0.125, 1.0])),
+        "differs",
+        ("'score'", "10"),
+    ),
+    (
+        "frame-int-exact",
+        lambda: (frame(id=[1, 2, 3, 100000]), frame(id=[1, 2, 3, 100001])),
+        "differs",
+        ("'id'", "100000", "100001"),
+    ),
+    (
+        "frame-string",
+        lambda: (frame(), frame(name=["a", "b", "c", "z"])),
+        "differs",
+        ("'name'", "13"),
+    ),
+    (
+        "frame-nan",
+        lambda: (frame(score=[np.nan, 1, 2, 3.0]), frame(score=[np.nan, 1, 2, 3.0])),
+        "equal",
+        (),
+    ),
+    (
+        "frame-nan-vs-value",
+        lambda: (frame(score=[np.nan, 1, 2, 3.0]), frame(score=[0.0, 1, 2, 3.0])),
+        "differs",
+        ("'score'", "10"),
+    ),
+    (
+        "frame-missing-column",
+        lambda: (frame(), frame().drop(columns="name")),
+        "differs",
+        ("shape (4, 3) vs (4, 2)", "columns missing from actual: ['name']"),
+    ),
+    (
+        "frame-renamed-column",
+        lambda: (frame(), frame().rename(columns={"score": "prob"})),
+        "differs",
+        ("missing from actual: ['score']", "only in actual: ['prob']"),
+    ),
+    (
+        "frame-column-order",
+        lambda: (frame(), frame()[["score", "id", "name"]]),
+        "differs",
+        ("column order",),
+    ),
     ("frame-rows", lambda: (frame(), frame().iloc[:3]), "differs", ("shape (4, 3) vs (3, 3)",)),
-    ("frame-index", lambda: (frame(), frame().set_axis([10, 11, 12, 99])), "differs",
-     ("index differs at position 3: 13 vs 99",)),
+    (
+        "frame-index",
+        lambda: (frame(), frame().set_axis([10, 11, 12, 99])),
+        "differs",
+        ("index differs at position 3: 13 vs 99",),
+    ),
     ("frame-index-name", lambda: (frame(), frame().rename_axis("other")), "differs", ("names",)),
-    ("frame-dtype", lambda: (frame(), frame().astype({"id": "float64"})), "differs", ("'id': int64 vs float64",)),
+    (
+        "frame-dtype",
+        lambda: (frame(), frame().astype({"id": "float64"})),
+        "differs",
+        ("'id': int64 vs float64",),
+    ),
     ("frame-vs-series", lambda: (frame(), frame()["score"]), "differs", ("DataFrame", "Series")),
     ("series-equal", lambda: (frame()["score"], frame()["score"].copy()), "equal", ()),
-    ("series-value", lambda: (frame()["score"], frame(score=[0.5, 0.3, 0.125, 1.0])["score"]), "differs",
-     ("'score'", "11", "0.25", "0.3")),
-    ("series-name", lambda: (pd.Series([1], name="a"), pd.Series([1], name="b")), "differs", ("name 'a' vs 'b'",)),
+    (
+        "series-value",
+        lambda: (frame()["score"], frame(score=[0.5, 0.3, 0.125, 1.0])["score"]),
+        "differs",
+        ("'score'", "11", "0.25", "0.3"),
+    ),
+    (
+        "series-name",
+        lambda: (pd.Series([1], name="a"), pd.Series([1], name="b")),
+        "differs",
+        ("name 'a' vs 'b'",),
+    ),
     ("series-nullable-int", both(lambda: pd.Series([1, None], dtype="Int64")), "equal", ()),
-    ("series-categorical", lambda: (pd.Series(["a", "b"], dtype="category"),
-                                    pd.Series(["a", "c"], dtype="category")),
-     "differs", ("categories ['a', 'b'] vs ['a', 'c']",)),
+    (
+        "series-categorical",
+        lambda: (pd.Series(["a", "b"], dtype="category"), pd.Series(["a", "c"], dtype="category")),
+        "differs",
+        ("categories ['a', 'b'] vs ['a', 'c']",),
+    ),
     ("index-equal", lambda: (pd.RangeIndex(3), pd.Index([0, 1, 2])), "equal", ()),
-    ("index-differs", lambda: (pd.Index(["a", "b"]), pd.Index(["a", "c"])), "differs",
-     ("position 1: 'b' vs 'c'",)),
-    ("frame-in-dict", lambda: ({"features": frame()}, {"features": frame(id=[1, 2, 3, 5])}), "differs",
-     ("['features']", "'id'")),
+    (
+        "index-differs",
+        lambda: (pd.Index(["a", "b"]), pd.Index(["a", "c"])),
+        "differs",
+        ("position 1: 'b' vs 'c'",),
+    ),
+    (
+        "frame-in-dict",
+        lambda: ({"features": frame()}, {"features": frame(id=[1, 2, 3, 5])}),
+        "differs",
+        ("['features']", "'id'"),
+    ),
     # opaque values
     ("generator", both(lambda: (i for i in range(2))), "uncomparable", ("generator", "iterator")),
     ("lambda", lambda: (lambda: 1, lambda: 1), "uncomparable", ("function",)),
-    ("notebook-function", lambda: (in_main(lambda x: x), in_main(lambda x: x)), "uncomparable", ("function",)),
+    (
+        "notebook-function",
+        lambda: (in_main(lambda x: x), in_main(lambda x: x)),
+        "uncomparable",
+        ("function",),
+    ),
     ("nested-function", both(nested_function), "uncomparable", ("function",)),
     # library functions: the same named object in both runs
     ("builtin-function", lambda: (len, len), "equal", ("builtins.len",)),
     ("library-function", lambda: (math.sqrt, math.sqrt), "equal", ("math.sqrt",)),
-    ("library-function-differs", lambda: (math.sqrt, math.exp), "differs", ("math.sqrt vs math.exp",)),
+    (
+        "library-function-differs",
+        lambda: (math.sqrt, math.exp),
+        "differs",
+        ("math.sqrt vs math.exp",),
+    ),
     ("python-library-function", lambda: (json.dumps, json.dumps), "equal", ("json.dumps",)),
     ("library-vs-lambda", lambda: (math.sqrt, lambda x: x), "uncomparable", ("function",)),
     ("partial-equal", both(lambda: functools.partial(round, ndigits=2)), "equal", ()),
-    ("partial-keyword-differs", lambda: (functools.partial(round, ndigits=2), functools.partial(round, ndigits=3)),
-     "differs", (".keywords", "2 vs 3")),
+    (
+        "partial-keyword-differs",
+        lambda: (functools.partial(round, ndigits=2), functools.partial(round, ndigits=3)),
+        "differs",
+        (".keywords", "2 vs 3"),
+    ),
     ("bound-method-equal", both(lambda: [1, 2].count), "equal", ("count",)),
-    ("bound-method-owner-differs", lambda: ([1, 2].count, [1, 3].count), "differs", (".__self__", "2 vs 3")),
+    (
+        "bound-method-owner-differs",
+        lambda: ([1, 2].count, [1, 3].count),
+        "differs",
+        (".__self__", "2 vs 3"),
+    ),
     ("module", lambda: (math, math), "uncomparable", ("module math",)),
     ("eq-raises-with-state", lambda: (EqRaises(1), EqRaises(1)), "equal", ()),
     ("eq-raises-state-differs", lambda: (EqRaises(1), EqRaises(2)), "differs", (".v",)),
-    ("eq-raises-no-state", lambda: (EqRaisesNoState(), EqRaisesNoState()), "uncomparable", ("EqRaisesNoState",)),
+    (
+        "eq-raises-no-state",
+        lambda: (EqRaisesNoState(), EqRaisesNoState()),
+        "uncomparable",
+        ("EqRaisesNoState",),
+    ),
     ("hostile-getattr", lambda: (Hostile(), Hostile()), "uncomparable", ("ValueError",)),
     ("mock", both(mock.Mock), "uncomparable", ("Mock", "invents attributes")),
-    ("frame-cell-uncomparable", both(lambda: pd.DataFrame({"f": [1, iter(())]})), "uncomparable",
-     ("column 'f'", "iterator")),
-    ("frame-difference-beside-uncomparable", lambda: (pd.DataFrame({"f": [iter(())], "g": [1]}),
-                                                      pd.DataFrame({"f": [iter(())], "g": [2]})),
-     "differs", ("'g'",)),
-    ("numpy-generator-state", lambda: (np.random.default_rng(0), np.random.default_rng(1)), "differs", ("state",)),
+    (
+        "frame-cell-uncomparable",
+        both(lambda: pd.DataFrame({"f": [1, iter(())]})),
+        "uncomparable",
+        ("column 'f'", "iterator"),
+    ),
+    (
+        "frame-difference-beside-uncomparable",
+        lambda: (
+            pd.DataFrame({"f": [iter(())], "g": [1]}),
+            pd.DataFrame({"f": [iter(())], "g": [2]}),
+        ),
+        "differs",
+        ("'g'",),
+    ),
+    (
+        "numpy-generator-state",
+        lambda: (np.random.default_rng(0), np.random.default_rng(1)),
+        "differs",
+        ("state",),
+    ),
     ("numpy-generator-same", both(lambda: np.random.default_rng(0)), "equal", ()),
     ("uncomparable-inside-list", lambda: ([1, iter(())], [1, iter(())]), "uncomparable", ("[1]",)),
-    ("difference-wins-over-uncomparable", lambda: ([iter(()), 1], [iter(()), 2]), "differs", ("[1]", "1 vs 2")),
+    (
+        "difference-wins-over-uncomparable",
+        lambda: ([iter(()), 1], [iter(()), 2]),
+        "differs",
+        ("[1]", "1 vs 2"),
+    ),
     # statsmodels-like results (duck-typed; the real library is tested below)
-    ("results-equal", lambda: (FakeResults(pd.Series({"x": 1.5}), pd.Series({"x": 0.1}), OLSLike()),
-                               FakeResults(pd.Series({"x": 1.5}), pd.Series({"x": 0.1}), OLSLike())), "equal", ()),
-    ("results-params", lambda: (FakeResults(pd.Series({"x": 1.5}), pd.Series({"x": 0.1}), OLSLike()),
-                                FakeResults(pd.Series({"x": 1.7}), pd.Series({"x": 0.1}), OLSLike())),
-     "differs", (".params", "1.5", "1.7")),
-    ("results-bse", lambda: (FakeResults(pd.Series({"x": 1.5}), pd.Series({"x": 0.1}), OLSLike()),
-                             FakeResults(pd.Series({"x": 1.5}), pd.Series({"x": 0.2}), OLSLike())),
-     "differs", (".bse",)),
+    (
+        "results-equal",
+        lambda: (
+            FakeResults(pd.Series({"x": 1.5}), pd.Series({"x": 0.1}), OLSLike()),
+            FakeResults(pd.Series({"x": 1.5}), pd.Series({"x": 0.1}), OLSLike()),
+        ),
+        "equal",
+        (),
+    ),
+    (
+        "results-params",
+        lambda: (
+            FakeResults(pd.Series({"x": 1.5}), pd.Series({"x": 0.1}), OLSLike()),
+            FakeResults(pd.Series({"x": 1.7}), pd.Series({"x": 0.1}), OLSLike()),
+        ),
+        "differs",
+        (".params", "1.5", "1.7"),
+    ),
+    (
+        "results-bse",
+        lambda: (
+            FakeResults(pd.Series({"x": 1.5}), pd.Series({"x": 0.1}), OLSLike()),
+            FakeResults(pd.Series({"x": 1.5}), pd.Series({"x": 0.2}), OLSLike()),
+        ),
+        "differs",
+        (".bse",),
+    ),
 ]
 
 
-@pytest.mark.parametrize(("expected", "actual", "verdict", "needles"),
-                         [pytest.param(*make(), verdict, needles, id=name)
-                          for name, make, verdict, needles in CASES])
+@pytest.mark.parametrize(
+    ("expected", "actual", "verdict", "needles"),
+    [pytest.param(*make(), verdict, needles, id=name) for name, make, verdict, needles in CASES],
+)
 def test_compare(expected: object, actual: object, verdict: str, needles: tuple[str, ...]) -> None:
     result = compare(expected, actual)
     assert result.verdict == verdict, result.detail
@@ -404,10 +608,14 @@ def test_estimators(xy: tuple[np.ndarray, np.ndarray]) -> None:
     assert state.verdict == "differs" and "fitted in expected, unfitted in actual" in state.detail
 
     kind = compare(Ridge(), LinearRegression())
-    assert kind.verdict == "differs" and "Ridge" in kind.detail and "LinearRegression" in kind.detail
+    assert (
+        kind.verdict == "differs" and "Ridge" in kind.detail and "LinearRegression" in kind.detail
+    )
 
-    nested = compare(make_pipeline(StandardScaler(), Ridge(alpha=1.0)),
-                     make_pipeline(StandardScaler(), Ridge(alpha=3.0)))
+    nested = compare(
+        make_pipeline(StandardScaler(), Ridge(alpha=1.0)),
+        make_pipeline(StandardScaler(), Ridge(alpha=3.0)),
+    )
     assert nested.verdict == "differs" and ".steps[1][1].alpha" in nested.detail
 
 

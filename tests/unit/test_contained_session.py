@@ -28,8 +28,11 @@ def test_processes_started_inside_are_killed_on_the_way_out() -> None:
     sleepers = []
     with pytest.raises(RuntimeError), contained_session():
         # its own session, like a kernel: not reachable through the process group
-        sleepers.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
-                                         start_new_session=True))
+        sleepers.append(
+            subprocess.Popen(
+                [sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True
+            )
+        )
         raise RuntimeError("the command failed")
     sleepers[0].wait(timeout=10)
     assert sleepers[0].returncode == -9
@@ -52,7 +55,9 @@ def test_nested_sessions_list_their_tokens_and_restore_the_environment() -> None
     with contained_session():
         outer = os.environ[SESSION_VARIABLE]
         children_tmp = Path(os.environ["TMPDIR"])
-        assert children_tmp.is_dir() and children_tmp.name.startswith(f"nb2prod-session-{os.getpid()}-")
+        assert children_tmp.is_dir() and children_tmp.name.startswith(
+            f"nb2prod-session-{os.getpid()}-"
+        )
         assert tempfile.gettempdir() != str(children_tmp)  # this process keeps its own
         with contained_session():
             assert os.environ[SESSION_VARIABLE].split(",")[0] == outer
@@ -62,7 +67,9 @@ def test_nested_sessions_list_their_tokens_and_restore_the_environment() -> None
     assert {name: os.environ.get(name) for name in before} == before
 
 
-def test_session_folders_of_killed_commands_are_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_session_folders_of_killed_commands_are_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -71,5 +78,7 @@ def test_session_folders_of_killed_commands_are_removed(tmp_path: Path, monkeypa
     (tmp_path / "nb2prod-run-other").mkdir()
     with contained_session():
         pass
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["nb2prod-run-other",
-                                                          f"nb2prod-session-{os.getpid()}-live"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "nb2prod-run-other",
+        f"nb2prod-session-{os.getpid()}-live",
+    ]

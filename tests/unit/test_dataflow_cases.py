@@ -60,7 +60,10 @@ def test_dataflow_case(path: Path) -> None:
     for key, value in actual.items():
         assert value == expected.get(key, set()), f"{key} of {path.name}"
     if "imports" in expected:
-        got = {f"{(i.module + '.' + i.name) if i.name else i.module} as {i.bound_as}" for i in symbols.imports}
+        got = {
+            f"{(i.module + '.' + i.name) if i.name else i.module} as {i.bound_as}"
+            for i in symbols.imports
+        }
         assert got == expected["imports"]
 
 

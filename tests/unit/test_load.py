@@ -14,7 +14,10 @@ from tests.helpers import code, md, notebook, write
 
 
 def test_v4_cells_indices_ids_and_counts(tmp_path: Path) -> None:
-    path = write(tmp_path / "a.ipynb", notebook(md("# Title"), code("x = 1", 1), code("y = x", 2, tags=["t"])))
+    path = write(
+        tmp_path / "a.ipynb",
+        notebook(md("# Title"), code("x = 1", 1), code("y = x", 2, tags=["t"])),
+    )
     nb = load(path)
     assert [c.cell_type for c in nb.cells] == ["markdown", "code", "code"]
     assert [c.index for c in nb.cells] == [0, 1, 2]
@@ -30,12 +33,24 @@ def test_v4_without_ids_gets_stable_ids(tmp_path: Path) -> None:
 
 def test_v3_worksheets_are_upgraded_in_memory(tmp_path: Path) -> None:
     raw = {
-        "nbformat": 3, "nbformat_minor": 0, "metadata": {"name": "old"},
-        "worksheets": [{"cells": [
-            {"cell_type": "heading", "level": 2, "source": "Load", "metadata": {}},
-            {"cell_type": "code", "language": "python", "input": ["import os\n", "x = 1"],
-             "prompt_number": 3, "outputs": [], "metadata": {}},
-        ]}],
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {"name": "old"},
+        "worksheets": [
+            {
+                "cells": [
+                    {"cell_type": "heading", "level": 2, "source": "Load", "metadata": {}},
+                    {
+                        "cell_type": "code",
+                        "language": "python",
+                        "input": ["import os\n", "x = 1"],
+                        "prompt_number": 3,
+                        "outputs": [],
+                        "metadata": {},
+                    },
+                ]
+            }
+        ],
     }
     path = tmp_path / "v3.ipynb"
     path.write_text(json.dumps(raw))
@@ -49,8 +64,11 @@ def test_v3_worksheets_are_upgraded_in_memory(tmp_path: Path) -> None:
     ("suffix", "text"),
     [
         (".py", "# %%\nx = 1\n\n# %% [markdown]\n# Title\n\n# %%\ny = x + 1\n"),
-        (".md", "---\njupyter:\n  kernelspec:\n    name: python3\n    language: python\n    display_name: Python 3\n"
-                "---\n\n# Title\n\n```python\nx = 1\n```\n"),
+        (
+            ".md",
+            "---\njupyter:\n  kernelspec:\n    name: python3\n    language: python\n    display_name: Python 3\n"
+            "---\n\n# Title\n\n```python\nx = 1\n```\n",
+        ),
         (".Rmd", "---\ntitle: t\n---\n\nSome text\n\n```{python}\nx = 1\n```\n"),
     ],
 )
@@ -80,13 +98,22 @@ def test_non_python_kernel_is_a_clear_result(tmp_path: Path) -> None:
         (b"[1, 2, 3]", "top level is not an object"),
         (b'{"cells": []}', "no integer 'nbformat'"),
         (b'{"nbformat": 9, "cells": []}', "nbformat 9"),
-        (b'{"nbformat": 4, "nbformat_minor": 4, "cells": [{"cell_type": "code", "source": null}]}',
-         "cell 0 has a null 'source'"),
-        (b'{"nbformat": 4, "nbformat_minor": 4, "cells": [{"cell_type": "code", "source": [1, 2]}]}',
-         "cell 0 has a list 'source'"),
-        (b'{"nbformat": 4, "nbformat_minor": 4, "cells": [{"cell_type": 5, "source": ""}]}',
-         "no valid cell_type"),
-        (b'{"nbformat": 4, "nbformat_minor": 4, "cells": "no"}', "'cells' is missing or not a list"),
+        (
+            b'{"nbformat": 4, "nbformat_minor": 4, "cells": [{"cell_type": "code", "source": null}]}',
+            "cell 0 has a null 'source'",
+        ),
+        (
+            b'{"nbformat": 4, "nbformat_minor": 4, "cells": [{"cell_type": "code", "source": [1, 2]}]}',
+            "cell 0 has a list 'source'",
+        ),
+        (
+            b'{"nbformat": 4, "nbformat_minor": 4, "cells": [{"cell_type": 5, "source": ""}]}',
+            "no valid cell_type",
+        ),
+        (
+            b'{"nbformat": 4, "nbformat_minor": 4, "cells": "no"}',
+            "'cells' is missing or not a list",
+        ),
     ],
 )
 def test_bad_input_names_the_file(tmp_path: Path, content: bytes, fragment: str) -> None:

@@ -37,12 +37,16 @@ def _finding_keys(result: PinResult) -> set[str]:
     return {f"{f.code}@{f.cell}:{','.join(canonical(n) for n in f.names)}" for f in result.findings}
 
 
-@pytest.mark.parametrize("path", CASES, ids=[p.stem if p.stem != "notebook" else p.parent.name for p in CASES])
+@pytest.mark.parametrize(
+    "path", CASES, ids=[p.stem if p.stem != "notebook" else p.parent.name for p in CASES]
+)
 def test_pin_case(path: Path, test_env: Environment) -> None:
     expect = _expectation(path)
     notebook = load(path)
     env = test_env
-    if expect.get("fallback"):  # the notebook's kernel is not installed: the real resolution is the test
+    if expect.get(
+        "fallback"
+    ):  # the notebook's kernel is not installed: the real resolution is the test
         result = pin_notebook(notebook)
         assert result.environment.fallback, result.environment.source
     else:
@@ -54,7 +58,9 @@ def test_pin_case(path: Path, test_env: Environment) -> None:
         pin = pins[name]
         if version == "$installed":
             version = env.version_of(name)
-            assert version is not None, f"{name} must be installed in the test environment for this case"
+            assert version is not None, (
+                f"{name} must be installed in the test environment for this case"
+            )
         assert pin.version == version, f"version of {name}: {pin.evidence}"
         assert (pin.chosen.kind.value if pin.chosen else None) == source, f"source of {name}"
         assert pin.confidence.value == confidence, f"confidence of {name}"
@@ -68,8 +74,10 @@ def test_pin_case(path: Path, test_env: Environment) -> None:
         assert [u.module for u in result.unresolved] == expect["unresolved"]
     if "requires_python" in expect:
         assert result.python.requires == expect["requires_python"]
-    expected_findings = {k.split(":")[0] + ":" + ",".join(canonical(n) for n in k.split(":")[1].split(","))
-                         for k in expect["findings"]}
+    expected_findings = {
+        k.split(":")[0] + ":" + ",".join(canonical(n) for n in k.split(":")[1].split(","))
+        for k in expect["findings"]
+    }
     assert _finding_keys(result) == expected_findings
 
     cells = notebook.cells

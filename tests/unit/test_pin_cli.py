@@ -15,12 +15,16 @@ from nb2prod.cli import main
 from tests.helpers import code, notebook, write
 
 CASES = Path(__file__).parents[1] / "data" / "pin" / "cases"
-FINDING_LINE = re.compile(r"^(?P<path>.+):cell (?P<cell>\d+):line (?P<line>\d+): (?P<code>NB20[1-4]) .+$")
+FINDING_LINE = re.compile(
+    r"^(?P<path>.+):cell (?P<cell>\d+):line (?P<line>\d+): (?P<code>NB20[1-4]) .+$"
+)
 # The test environment, not the notebook's kernelspec: the cases' kernels name no real environment.
 PY = ["--python", sys.executable]
 
 
-def test_clean_notebook_exits_zero_and_prints_requirements(capsys: pytest.CaptureFixture[str]) -> None:
+def test_clean_notebook_exits_zero_and_prints_requirements(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     assert main(["pin", str(CASES / "clean.ipynb"), *PY]) == 0
     out, err = capsys.readouterr()
     assert err == ""
@@ -28,7 +32,9 @@ def test_clean_notebook_exits_zero_and_prints_requirements(capsys: pytest.Captur
     assert re.search(r"^numpy==\S+ +# installed in ", out, re.MULTILINE)
 
 
-def test_findings_go_to_stderr_in_linter_shape_and_exit_one(capsys: pytest.CaptureFixture[str]) -> None:
+def test_findings_go_to_stderr_in_linter_shape_and_exit_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     path = str(CASES / "conflicting_evidence.ipynb")
     assert main(["pin", path, *PY]) == 1
     out, err = capsys.readouterr()
@@ -36,7 +42,9 @@ def test_findings_go_to_stderr_in_linter_shape_and_exit_one(capsys: pytest.Captu
     assert lines and all(FINDING_LINE.match(line) for line in lines), err
     assert f"{path}:cell 1:line 1: NB203 requests installed from inside the notebook" in err
     assert f"{path}:cell 2:line 2: NB202 the notebook printed requests 2.1.0" in err
-    assert not any(FINDING_LINE.match(line) for line in out.splitlines())  # stdout stays a requirements file
+    assert not any(
+        FINDING_LINE.match(line) for line in out.splitlines()
+    )  # stdout stays a requirements file
     assert "requests==2.1.0" in out
 
 
@@ -63,7 +71,9 @@ def test_kernel_not_installed_is_a_note(capsys: pytest.CaptureFixture[str]) -> N
     assert "nb2prod: note: kernel 'python2' is not installed here" in err
 
 
-def test_missing_notebook_exits_two_naming_it(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_missing_notebook_exits_two_naming_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     missing = str(tmp_path / "nope.ipynb")
     assert main(["pin", missing]) == 2
     out, err = capsys.readouterr()
@@ -85,7 +95,9 @@ def test_bad_python_exits_two(capsys: pytest.CaptureFixture[str]) -> None:
     assert "/no/such/python: no such Python interpreter" in capsys.readouterr().err
 
 
-def test_internal_error_exits_three(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_internal_error_exits_three(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("bug")
 
@@ -97,7 +109,10 @@ def test_internal_error_exits_three(capsys: pytest.CaptureFixture[str], monkeypa
 def test_config_ignore_applies(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()  # the project root: configuration above it is not read
     (tmp_path / "pyproject.toml").write_text('[tool.nb2prod]\nignore = ["NB203"]\n')
-    path = write(tmp_path / "nb.ipynb", notebook(code("%pip install iniconfig", 1), code("import iniconfig", 2)))
+    path = write(
+        tmp_path / "nb.ipynb",
+        notebook(code("%pip install iniconfig", 1), code("import iniconfig", 2)),
+    )
     assert main(["pin", str(path), *PY]) == 0
     out, err = capsys.readouterr()
     assert err == "" and "iniconfig==" in out

@@ -25,7 +25,9 @@ def _base_python() -> str | None:
     """The interpreter this venv was made from: another environment, without nb2prod in it."""
     for name in ("python3", "python"):
         candidate = Path(sys.base_prefix, "bin", name)
-        if candidate.is_file() and os.path.realpath(sys.prefix) != os.path.realpath(sys.base_prefix):
+        if candidate.is_file() and os.path.realpath(sys.prefix) != os.path.realpath(
+            sys.base_prefix
+        ):
             return str(candidate)
     return None
 
@@ -66,7 +68,9 @@ def test_interpreter_that_fails_is_input_error(tmp_path: Path) -> None:
 
 def test_default_kernel_runs_jupyters_own_python() -> None:
     interpreter = interpreter_for_kernel("python3")
-    assert interpreter.path == sys.executable  # argv[0] "python" means the Jupyter process's interpreter
+    assert (
+        interpreter.path == sys.executable
+    )  # argv[0] "python" means the Jupyter process's interpreter
     assert interpreter.source.startswith("kernelspec 'python3'") and not interpreter.fallback
 
 
@@ -76,16 +80,33 @@ def test_unknown_kernel_falls_back_and_says_so() -> None:
     assert "kernel 'no-such-kernel-xyz' is not installed here" in interpreter.source
 
 
-def test_kernelspec_with_its_own_interpreter_and_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_kernelspec_with_its_own_interpreter_and_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     base = _base_python()
     if base is None:
-        pytest.skip("tests do not run in a venv, so there is no second interpreter to point a kernel at")
+        pytest.skip(
+            "tests do not run in a venv, so there is no second interpreter to point a kernel at"
+        )
     kernel = tmp_path / "kernels" / "other-env"
     kernel.mkdir(parents=True)
-    (kernel / "kernel.json").write_text(json.dumps({
-        "argv": ["/usr/bin/env", base, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Other", "language": "python", "env": {"NB2PROD_TEST_MARK": "1"},
-    }))
+    (kernel / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [
+                    "/usr/bin/env",
+                    base,
+                    "-m",
+                    "ipykernel_launcher",
+                    "-f",
+                    "{connection_file}",
+                ],
+                "display_name": "Other",
+                "language": "python",
+                "env": {"NB2PROD_TEST_MARK": "1"},
+            }
+        )
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
     interpreter = interpreter_for_kernel("other-env")
     assert interpreter.path == base and not interpreter.fallback
@@ -122,9 +143,13 @@ def test_query_reports_namespace_portions_and_importable_modules() -> None:
     assert {"os", "sys", "_thread"} <= env.stdlib
 
 
-def test_query_ignores_the_folder_it_runs_in(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_query_ignores_the_folder_it_runs_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "shadow_module_xyz.py").write_text("")
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the query runs in the temporary folder
+    monkeypatch.setattr(
+        tempfile, "tempdir", str(tmp_path)
+    )  # the query runs in the temporary folder
     envmod.clear_cache()
     env = query(interpreter_from_path(sys.executable))
     assert "shadow_module_xyz" not in env.modules

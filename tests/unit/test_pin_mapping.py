@@ -46,7 +46,11 @@ CASES = [
     ("attr", "distribution", "attrs"),
     ("jupyter_client.kernelspec", "distribution", "jupyter-client"),
     ("nb2prod.pin", "distribution", "nb2prod"),  # an editable install has metadata too
-    ("mpl_toolkits.basemap", "distribution", "basemap"),  # the namespace is there, this portion is not
+    (
+        "mpl_toolkits.basemap",
+        "distribution",
+        "basemap",
+    ),  # the namespace is there, this portion is not
     ("cv2", "distribution", "opencv-python"),
     ("google.protobuf", "distribution", "protobuf"),
     ("googleapiclient.discovery", "distribution", "google-api-python-client"),
@@ -63,7 +67,9 @@ CASES = [
 @pytest.mark.parametrize(("module", "status", "distribution"), CASES, ids=[c[0] for c in CASES])
 def test_mapping(env: Environment, module: str, status: str, distribution: str | None) -> None:
     if distribution and table().lookup(module) is None and env.version_of(distribution) is None:
-        pytest.skip(f"{distribution} is not installed in {env.python}")  # only with NB2PROD_PIN_PYTHON
+        pytest.skip(
+            f"{distribution} is not installed in {env.python}"
+        )  # only with NB2PROD_PIN_PYTHON
     r = resolve(module, 0, env, NOWHERE, table())
     assert r.status == status
     if distribution is not None:
@@ -86,11 +92,18 @@ def test_local_modules_win_over_installed_ones(env: Environment, tmp_path: Path)
     (tmp_path / "pkg" / "__init__.py").write_text("")
     (tmp_path / "yaml.py").write_text("")  # shadows PyYAML, as it does in the kernel
     (tmp_path / "fast.cpython-311-x86_64-linux-gnu.so").write_text("")
-    (tmp_path / "data").mkdir()  # a plain folder: a namespace package only if nothing else is "data"
+    (
+        tmp_path / "data"
+    ).mkdir()  # a plain folder: a namespace package only if nothing else is "data"
     (tmp_path / "numpy").mkdir()  # ... and numpy is installed, so this folder does not shadow it
     local = LocalModules([str(tmp_path)], {"written": "written by cell 3"})
-    for module, detail in [("helpers", "helpers.py"), ("pkg.sub", "pkg"), ("yaml", "yaml.py"),
-                           ("fast", "fast.cpython-311-x86_64-linux-gnu.so"), ("data.x", "data")]:
+    for module, detail in [
+        ("helpers", "helpers.py"),
+        ("pkg.sub", "pkg"),
+        ("yaml", "yaml.py"),
+        ("fast", "fast.cpython-311-x86_64-linux-gnu.so"),
+        ("data.x", "data"),
+    ]:
         r = resolve(module, 0, env, local, table())
         assert (r.status, Path(r.detail).name) == ("local", detail), module
     assert resolve("written", 0, env, local, table()).detail == "written by cell 3"
@@ -107,9 +120,13 @@ def test_curated_table_agrees_with_installed_reality(env: Environment) -> None:
             continue
         portions = env.namespaces.get(top)
         owners = portions.get(module, ()) if portions is not None else env.top_level.get(top, ())
-        assert canonical(distribution) in {canonical(o) for o in owners}, f"{module} -> {distribution}: {owners}"
+        assert canonical(distribution) in {canonical(o) for o in owners}, (
+            f"{module} -> {distribution}: {owners}"
+        )
         checked += 1
-    assert checked >= 8  # PIL, yaml, bs4, dateutil, sklearn, zmq, attr, pylab, mpl_toolkits.* are installed here
+    assert (
+        checked >= 8
+    )  # PIL, yaml, bs4, dateutil, sklearn, zmq, attr, pylab, mpl_toolkits.* are installed here
 
 
 def test_curated_table_holds_only_mismatches() -> None:
@@ -122,7 +139,9 @@ def test_curated_table_holds_only_mismatches() -> None:
 
 def _wild_rows() -> list[dict[str, str]]:
     with open(WILD_TABLE, encoding="utf-8") as handle:
-        return list(csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t"))
+        return list(
+            csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t")
+        )
 
 
 def _top50(rows: list[dict[str, str]]) -> list[dict[str, str]]:

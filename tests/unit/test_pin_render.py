@@ -16,11 +16,21 @@ from nb2prod.pin.environment import environment_for
 from nb2prod.pin.render import json_text, pyproject_fragment, requirements_txt
 
 CASES = Path(__file__).parents[1] / "data" / "pin" / "cases"
-REQUIREMENT_LINE = re.compile(r"^(?P<req>[A-Za-z0-9][A-Za-z0-9_.\-]*(?:\[[\w,]+\])?(?:[<>=!~]=?[^\s#]+)?)\s+# (?P<why>.+)$")
+REQUIREMENT_LINE = re.compile(
+    r"^(?P<req>[A-Za-z0-9][A-Za-z0-9_.\-]*(?:\[[\w,]+\])?(?:[<>=!~]=?[^\s#]+)?)\s+# (?P<why>.+)$"
+)
 
 
-@pytest.fixture(scope="module", params=["conflicting_evidence", "install_commands", "local_and_missing/notebook",
-                                        "listings", "clean"])
+@pytest.fixture(
+    scope="module",
+    params=[
+        "conflicting_evidence",
+        "install_commands",
+        "local_and_missing/notebook",
+        "listings",
+        "clean",
+    ],
+)
 def result(request: pytest.FixtureRequest) -> PinResult:
     env = environment_for(None, sys.executable)
     return pin_notebook(load(CASES / f"{request.param}.ipynb"), environment=env)
@@ -31,7 +41,7 @@ def test_requirements_lines_name_their_evidence(result: PinResult) -> None:
     lines = text.splitlines()
     requirements = [line for line in lines if not line.startswith("#")]
     assert len(requirements) == len(result.pins)
-    for line, pin in zip(requirements, result.pins):
+    for line, pin in zip(requirements, result.pins, strict=False):
         match = REQUIREMENT_LINE.match(line)
         assert match, line
         assert match["req"] == pin.requirement
@@ -65,7 +75,9 @@ def test_json_has_every_pin_with_evidence_and_confidence(result: PinResult) -> N
 
 def test_conflicting_evidence_comments() -> None:
     env = environment_for(None, sys.executable)
-    text = requirements_txt(pin_notebook(load(CASES / "conflicting_evidence.ipynb"), environment=env))
+    text = requirements_txt(
+        pin_notebook(load(CASES / "conflicting_evidence.ipynb"), environment=env)
+    )
     line = next(line for line in text.splitlines() if line.startswith("requests=="))
     assert line.startswith("requests==2.1.0 ")
     assert "printed in cell 2 (requests.__version__ printed 2.1.0)" in line
@@ -75,6 +87,10 @@ def test_conflicting_evidence_comments() -> None:
 
 def test_local_modules_are_listed_as_not_pinned() -> None:
     env = environment_for(None, sys.executable)
-    text = requirements_txt(pin_notebook(load(CASES / "local_and_missing" / "notebook.ipynb"), environment=env))
-    assert "# Not pinned, modules beside the notebook: helper_local (helper_local.py), localpkg (localpkg), " \
-           "written_mod (written by cell 2)" in text
+    text = requirements_txt(
+        pin_notebook(load(CASES / "local_and_missing" / "notebook.ipynb"), environment=env)
+    )
+    assert (
+        "# Not pinned, modules beside the notebook: helper_local (helper_local.py), localpkg (localpkg), "
+        "written_mod (written by cell 2)" in text
+    )

@@ -24,21 +24,34 @@ def _pin(tmp_path: Path, *sources: str):  # type: ignore[no-untyped-def]
 
 def test_checked_imports_skip_stdlib_local_and_relative(tmp_path: Path) -> None:
     (tmp_path / "helpers.py").write_text("")
-    result = _pin(tmp_path, "import os\nimport helpers\nfrom . import x\nimport iniconfig\nfrom iniconfig import IniConfig",
-                  "import iniconfig")
-    assert [(u.module, u.name) for u in checked_imports(result)] == [("iniconfig", None), ("iniconfig", "IniConfig")]
+    result = _pin(
+        tmp_path,
+        "import os\nimport helpers\nfrom . import x\nimport iniconfig\nfrom iniconfig import IniConfig",
+        "import iniconfig",
+    )
+    assert [(u.module, u.name) for u in checked_imports(result)] == [
+        ("iniconfig", None),
+        ("iniconfig", "IniConfig"),
+    ]
 
 
 def test_clean_venv_with_the_pins_imports_everything(tmp_path: Path) -> None:
     result = _pin(tmp_path, "import json\nimport iniconfig\nfrom iniconfig import IniConfig")
-    assert result.requirements == (f"iniconfig=={environment_for(None, sys.executable).version_of('iniconfig')}",)
+    assert result.requirements == (
+        f"iniconfig=={environment_for(None, sys.executable).version_of('iniconfig')}",
+    )
     check = check_in_clean_venv(result)
     assert check.ok, check
     assert check.checked == 2 and check.venv_error is None
 
 
 def test_failures_are_each_reported(tmp_path: Path) -> None:
-    result = _pin(tmp_path, "%pip install iniconfig==999.0.0", "import iniconfig", "import not_a_real_module_xyz")
+    result = _pin(
+        tmp_path,
+        "%pip install iniconfig==999.0.0",
+        "import iniconfig",
+        "import not_a_real_module_xyz",
+    )
     check = check_in_clean_venv(result)
     assert not check.ok
     assert [f.requirement for f in check.install_failures] == ["iniconfig==999.0.0"]

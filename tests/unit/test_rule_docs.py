@@ -92,7 +92,7 @@ def page_examples(code: str, text: str) -> list[DocExample]:
             number += 1
             before = blocks[i - 1] if i > 0 else None
             display = before[1] if before is not None and before[0] == "text" else None
-            expected = next((b for inf, b in blocks[i + 1:] if inf == "text"), None)
+            expected = next((b for inf, b in blocks[i + 1 :] if inf == "text"), None)
             found.append(DocExample(code, section, number, display, json.loads(body), expected))
     return found
 
@@ -155,10 +155,23 @@ def to_ipynb(cells: list[dict[str, Any]]) -> dict[str, Any]:
         if "out" in cell:
             outputs.append({"output_type": "stream", "name": "stdout", "text": cell["out"] + "\n"})
         if "result" in cell:
-            outputs.append({"output_type": "execute_result", "execution_count": count,
-                            "data": {"text/plain": cell["result"]}, "metadata": {}})
-        out_cells.append({**base, "cell_type": "code", "source": cell["code"],
-                          "execution_count": count, "outputs": outputs})
+            outputs.append(
+                {
+                    "output_type": "execute_result",
+                    "execution_count": count,
+                    "data": {"text/plain": cell["result"]},
+                    "metadata": {},
+                }
+            )
+        out_cells.append(
+            {
+                **base,
+                "cell_type": "code",
+                "source": cell["code"],
+                "execution_count": count,
+                "outputs": outputs,
+            }
+        )
     return {
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -170,8 +183,9 @@ def to_ipynb(cells: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run_check(cells: list[dict[str, Any]], folder: Path,
-              capsys: pytest.CaptureFixture[str]) -> list[str]:
+def run_check(
+    cells: list[dict[str, Any]], folder: Path, capsys: pytest.CaptureFixture[str]
+) -> list[str]:
     """`nb2prod check analysis.ipynb` on the cells, output lines with the path as the docs show it."""
     path = folder / DOC_NAME
     path.write_text(json.dumps(to_ipynb(cells), indent=1), encoding="utf-8")
@@ -202,8 +216,11 @@ def assert_complete_page(code: str, first_line: str, severity: str) -> None:
 
 def index_cells(code: str) -> list[str]:
     """The cells of the one index.md row that lists `code`."""
-    rows = [line for line in INDEX.read_text("utf-8").splitlines()
-            if line.startswith(f"| [{code}]({code}.md) |")]
+    rows = [
+        line
+        for line in INDEX.read_text("utf-8").splitlines()
+        if line.startswith(f"| [{code}]({code}.md) |")
+    ]
     assert len(rows) == 1, f"index.md should list {code} once, as | [{code}]({code}.md) | ... |"
     return [c.strip() for c in rows[0].strip("|").split("|")]
 
@@ -215,7 +232,9 @@ def test_rule_has_a_page_with_the_required_sections(code: str) -> None:
 
 @pytest.mark.parametrize("code", list(RULES))
 def test_rule_is_listed_in_the_index(code: str) -> None:
-    assert index_cells(code)[-1] == RULES[code].severity.value, f"index.md gives {code} the wrong severity"
+    assert index_cells(code)[-1] == RULES[code].severity.value, (
+        f"index.md gives {code} the wrong severity"
+    )
 
 
 def test_no_page_for_an_unknown_rule() -> None:
@@ -250,9 +269,15 @@ def test_verify_rule_is_listed_in_the_index(code: str) -> None:
 @pytest.mark.parametrize("code", list(VERIFY_RULES))
 def test_verify_page_example_shows_its_finding(code: str) -> None:
     example = sections((RULE_DOCS / f"{code}.md").read_text("utf-8")).get(EXAMPLE, "")
-    shown = [line for _info, body in fences(example) for line in body.splitlines()
-             if re.match(rf"{re.escape(DOC_NAME)}:cell \d+:line 1: {code} ", line)]
-    assert shown, f"{code}.md shows no '{DOC_NAME}:cell N:line 1: {code} ...' line under ## {EXAMPLE}"
+    shown = [
+        line
+        for _info, body in fences(example)
+        for line in body.splitlines()
+        if re.match(rf"{re.escape(DOC_NAME)}:cell \d+:line 1: {code} ", line)
+    ]
+    assert shown, (
+        f"{code}.md shows no '{DOC_NAME}:cell N:line 1: {code} ...' line under ## {EXAMPLE}"
+    )
 
 
 # -- (b) the examples are real
@@ -261,9 +286,12 @@ def test_verify_page_example_shows_its_finding(code: str) -> None:
 @pytest.mark.parametrize("code", list(RULES))
 def test_page_has_an_example_and_a_look_alike(code: str) -> None:
     examples = page_examples(code, (RULE_DOCS / f"{code}.md").read_text("utf-8"))
-    assert any(e.section == EXAMPLE for e in examples), f"{code}.md has no notebook block under ## Example"
-    assert any(e.section == LOOK_ALIKE for e in examples), \
+    assert any(e.section == EXAMPLE for e in examples), (
+        f"{code}.md has no notebook block under ## Example"
+    )
+    assert any(e.section == LOOK_ALIKE for e in examples), (
         f"{code}.md has no notebook block under ## {LOOK_ALIKE}"
+    )
 
 
 EXAMPLES = all_examples()
@@ -272,22 +300,30 @@ EXAMPLES = all_examples()
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.id for e in EXAMPLES])
 def test_example_display_matches_its_notebook(example: DocExample) -> None:
     check_cells(example.cells)
-    assert example.display is not None, "a notebook block must follow the text block showing its cells"
+    assert example.display is not None, (
+        "a notebook block must follow the text block showing its cells"
+    )
     assert example.display == render(example.cells), (
-        "the cells shown to readers differ from the notebook block; expected:\n" + render(example.cells)
+        "the cells shown to readers differ from the notebook block; expected:\n"
+        + render(example.cells)
     )
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[e.id for e in EXAMPLES])
-def test_example_output_is_real(example: DocExample, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_example_output_is_real(
+    example: DocExample, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     check_cells(example.cells)
-    assert example.expected is not None, "a text block with the output must follow the notebook block"
+    assert example.expected is not None, (
+        "a text block with the output must follow the notebook block"
+    )
     lines = run_check(example.cells, tmp_path, capsys)
     actual = "\n".join(lines)
     documented = [line.rstrip() for line in example.expected.splitlines() if line.strip()]
     for line in documented:
-        assert line in lines, f"documented line not in the output:\n  {line}\nactual output:\n{actual}"
+        assert line in lines, (
+            f"documented line not in the output:\n  {line}\nactual output:\n{actual}"
+        )
     own = finding_lines(lines, example.code)
     if example.section == EXAMPLE:
         assert own, f"the example produces no {example.code} finding:\n{actual}"
@@ -295,5 +331,6 @@ def test_example_output_is_real(example: DocExample, tmp_path: Path,
         assert not undocumented, f"{example.code} findings missing from the page: {undocumented}"
     else:
         assert not own, f"the look-alike is reported as {example.code}:\n{actual}"
-        assert not finding_lines(documented, example.code), \
+        assert not finding_lines(documented, example.code), (
             f"the look-alike's documented output lists {example.code}"
+        )

@@ -38,6 +38,10 @@ def test_every_rule_has_a_firing_case_and_a_look_alike() -> None:
     for path in CASES:
         code = path.stem.split("_")[0]
         if "_fires" in path.stem:
-            assert any(e.startswith(code + "@") for e in _expected(path)), f"{path.name} expects no {code}"
+            assert any(e.startswith(code + "@") for e in _expected(path)), (
+                f"{path.name} expects no {code}"
+            )
         if "_clean" in path.stem:
-            assert not any(e.startswith(code + "@") for e in _expected(path)), f"{path.name} expects {code}"
+            assert not any(e.startswith(code + "@") for e in _expected(path)), (
+                f"{path.name} expects {code}"
+            )

@@ -11,7 +11,9 @@ import pytest
 from nb2prod.cli import main
 from tests.helpers import code, notebook, write
 
-SCHEMA = json.loads((Path(__file__).parents[1] / "data" / "sarif-schema-2.1.0.json").read_text("utf-8"))
+SCHEMA = json.loads(
+    (Path(__file__).parents[1] / "data" / "sarif-schema-2.1.0.json").read_text("utf-8")
+)
 
 
 def _sarif(capsys: pytest.CaptureFixture[str], *paths: Path) -> dict:  # type: ignore[type-arg]
@@ -19,7 +21,9 @@ def _sarif(capsys: pytest.CaptureFixture[str], *paths: Path) -> dict:  # type: i
     return json.loads(capsys.readouterr().out)
 
 
-def test_sarif_validates_and_carries_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_sarif_validates_and_carries_findings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = write(tmp_path / "m.ipynb", notebook(code("x = 1", 1), code("print(x, y)", 1)))
     bad = tmp_path / "bad.ipynb"
     bad.write_text("{")
@@ -33,7 +37,9 @@ def test_sarif_validates_and_carries_findings(tmp_path: Path, capsys: pytest.Cap
     assert results == {("NB101", 1), ("NB104", 1)}
     for result in run["results"]:
         assert rule_ids[result["ruleIndex"]] == result["ruleId"]
-        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == path.as_posix()
+        assert (
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == path.as_posix()
+        )
     assert run["invocations"][0]["executionSuccessful"] is False
     assert "bad.ipynb" in run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
 

@@ -16,18 +16,24 @@ from pathlib import Path
 import pytest
 
 from nb2prod.convert import write
-from nb2prod.core.errors import InputError
 from nb2prod.convert.render import MARKER, Package
 from nb2prod.convert.write import TRACE_VARIABLE, write_file_atomically, write_package
+from nb2prod.core.errors import InputError
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 and flock")
 
-OLD = Package("pkg", {MARKER: "old\n", "src/pkg/a.py": "A = 1\n", "only_old.txt": "gone after\n"}, {})
+OLD = Package(
+    "pkg", {MARKER: "old\n", "src/pkg/a.py": "A = 1\n", "only_old.txt": "gone after\n"}, {}
+)
 NEW = Package("pkg", {MARKER: "new\n", "src/pkg/a.py": "A = 2\n", "src/pkg/b.py": "B = 2\n"}, {})
 
 
 def _tree(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_text()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _siblings(out: Path) -> list[str]:
@@ -69,8 +75,12 @@ def test_exchange_swaps_two_folders_in_one_step(tmp_path: Path) -> None:
     assert _tree(a) == {"y": "from b"} and _tree(b) == {"sub/x": "from a"}
 
 
-def test_without_exchange_the_two_renames_give_the_same_result(out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(write, "_exchange", lambda a, b: False)  # a file system without RENAME_EXCHANGE
+def test_without_exchange_the_two_renames_give_the_same_result(
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        write, "_exchange", lambda a, b: False
+    )  # a file system without RENAME_EXCHANGE
     _write(OLD, out)
     _write(NEW, out)
     assert _tree(out) == dict(NEW.files) and _siblings(out) == []
@@ -88,7 +98,8 @@ def test_siblings_left_by_killed_writers_are_removed(out: Path) -> None:
 
 
 def test_a_writer_that_cannot_get_the_lock_refuses_and_touches_nothing(
-        out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _write(OLD, out)
     monkeypatch.setattr(write, "LOCK_TIMEOUT", 0.3)
     fd = os.open(out.parent, os.O_RDONLY)  # another writer holds the folder
@@ -116,11 +127,13 @@ def test_refuses_a_folder_nb2prod_did_not_make_unless_forced(out: Path) -> None:
 
 def _interrupt_at(step: str, trace: Path) -> threading.Thread:
     """Send this process SIGINT once the write's trace reaches `step`."""
+
     def watch() -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if trace.exists() and any(line.split(" ", 1)[1].startswith(step)
-                                      for line in trace.read_text().splitlines()):
+            if trace.exists() and any(
+                line.split(" ", 1)[1].startswith(step) for line in trace.read_text().splitlines()
+            ):
                 os.kill(os.getpid(), signal.SIGINT)
                 return
             time.sleep(0.005)
@@ -130,10 +143,14 @@ def _interrupt_at(step: str, trace: Path) -> threading.Thread:
     return thread
 
 
-@pytest.mark.parametrize(("step", "expected"), [("file src/pkg/a.py", OLD), ("swapped", NEW)],
-                         ids=["mid-write-keeps-previous", "after-swap-keeps-new"])
+@pytest.mark.parametrize(
+    ("step", "expected"),
+    [("file src/pkg/a.py", OLD), ("swapped", NEW)],
+    ids=["mid-write-keeps-previous", "after-swap-keeps-new"],
+)
 def test_ctrl_c_during_the_write_raises_after_leaving_one_whole_package(
-        step: str, expected: Package, out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    step: str, expected: Package, out: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _write(OLD, out)
     trace = tmp_path / "trace.txt"
     monkeypatch.setenv(TRACE_VARIABLE, str(trace))
@@ -159,6 +176,10 @@ def test_single_file_write_leaves_no_temporary_file_when_it_fails(tmp_path: Path
     target.write_text("before\n")
     with pytest.raises(TypeError):
         write_file_atomically(target, 42)  # type: ignore[arg-type]
-    assert target.read_text() == "before\n" and sorted(p.name for p in tmp_path.iterdir()) == ["pyproject.toml"]
+    assert target.read_text() == "before\n" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "pyproject.toml"
+    ]
     write_file_atomically(target, "after\n")
-    assert target.read_text() == "after\n" and sorted(p.name for p in tmp_path.iterdir()) == ["pyproject.toml"]
+    assert target.read_text() == "after\n" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "pyproject.toml"
+    ]

@@ -10,8 +10,14 @@ from nb2prod.notebook.model import Cell
 
 
 def _finding(
-    code: str, severity: Severity, cell: Cell, message: str,
-    *, line: int = 1, column: int = 1, names: tuple[str, ...] = (),
+    code: str,
+    severity: Severity,
+    cell: Cell,
+    message: str,
+    *,
+    line: int = 1,
+    column: int = 1,
+    names: tuple[str, ...] = (),
 ) -> Finding:
     return Finding(code, severity, cell.index, cell.id, line, column, names, message)
 
@@ -25,9 +31,15 @@ def out_of_order(analysis: Analysis) -> Iterator[Finding]:
     for cell in _executed(analysis):
         count = cell.execution_count
         assert count is not None
-        if highest is not None and highest.execution_count is not None and count <= highest.execution_count:
+        if (
+            highest is not None
+            and highest.execution_count is not None
+            and count <= highest.execution_count
+        ):
             yield _finding(
-                "NB101", Severity.WARNING, cell,
+                "NB101",
+                Severity.WARNING,
+                cell,
                 f"execution count {count} is not greater than {highest.execution_count} of cell "
                 f"{highest.index} above: the cells ran in a different order than the page shows",
             )
@@ -41,7 +53,9 @@ def unexecuted(analysis: Analysis) -> Iterator[Finding]:
     for cell in analysis.notebook.code_cells:
         if cell.execution_count is None and not cell.is_blank:
             yield _finding(
-                "NB102", Severity.WARNING, cell,
+                "NB102",
+                Severity.WARNING,
+                cell,
                 "code cell was never executed, although other cells were: the stored results "
                 "do not include it",
             )
@@ -59,7 +73,9 @@ def count_gap(analysis: Analysis) -> Iterator[Finding]:
             else:
                 detail = f"execution count jumps from {highest} to {count}"
             yield _finding(
-                "NB107", Severity.WARNING, cell,
+                "NB107",
+                Severity.WARNING,
+                cell,
                 f"{detail}: {missing} execution{'s' if missing != 1 else ''} not on the page "
                 "(deleted cells or cells run repeatedly)",
             )
@@ -78,14 +94,18 @@ def use_before_definition(analysis: Analysis) -> Iterator[Finding]:
             if cells and all(c > index for c in cells):
                 late.append((ref.name, ref.line, ref.column, cells[0]))
         if late:
-            name, line, column, where = late[0]
+            _name, line, column, _where = late[0]
             names = tuple(item[0] for item in late)
             listed = ", ".join(f"'{n}' (cell {w})" for n, _, _, w in late)
             yield _finding(
-                "NB103", Severity.ERROR, analysis.cell(index),
+                "NB103",
+                Severity.ERROR,
+                analysis.cell(index),
                 f"{listed} used before definition: defined only in a later cell, so a "
                 "top-to-bottom run fails here",
-                line=line, column=column, names=names,
+                line=line,
+                column=column,
+                names=names,
             )
 
 
@@ -119,10 +139,14 @@ def undefined_name(analysis: Analysis) -> Iterator[Finding]:
             names = tuple(m[0] for m in missing)
             quoted = ", ".join(f"'{n}'" for n in names)
             yield _finding(
-                "NB104", Severity.ERROR, analysis.cell(index),
+                "NB104",
+                Severity.ERROR,
+                analysis.cell(index),
                 f"undefined name{'s' if len(names) > 1 else ''} {quoted}: defined in no cell "
                 "(a deleted cell?)",
-                line=missing[0][1], column=missing[0][2], names=names,
+                line=missing[0][1],
+                column=missing[0][2],
+                names=names,
             )
 
 
@@ -139,9 +163,13 @@ def hidden_origin(analysis: Analysis) -> Iterator[Finding]:
             names = tuple(m[0] for m in missing)
             quoted = ", ".join(f"'{n}'" for n in names)
             yield _finding(
-                "NB110", Severity.WARNING, analysis.cell(index),
+                "NB110",
+                Severity.WARNING,
+                analysis.cell(index),
                 f"{quoted} defined by no visible cell; may come from {shown}",
-                line=missing[0][1], column=missing[0][2], names=names,
+                line=missing[0][1],
+                column=missing[0][2],
+                names=names,
             )
 
 
@@ -156,17 +184,24 @@ def stale_output(analysis: Analysis) -> Iterator[Finding]:
         for ref in sym.uses:
             for upstream in changers.get(ref.name, ()):
                 other = cells[upstream]
-                if (upstream < index and other.execution_count is not None
-                        and other.execution_count > cell.execution_count):
+                if (
+                    upstream < index
+                    and other.execution_count is not None
+                    and other.execution_count > cell.execution_count
+                ):
                     stale.append((ref.name, ref.line, ref.column, other))
                     break
         if stale:
             name, line, column, other = stale[0]
             yield _finding(
-                "NB105", Severity.WARNING, cell,
+                "NB105",
+                Severity.WARNING,
+                cell,
                 f"stale output: '{name}' was redefined by cell {other.index} (run "
                 f"[{other.execution_count}]) after this output was produced (run [{cell.execution_count}])",
-                line=line, column=column, names=tuple(dict.fromkeys(s[0] for s in stale)),
+                line=line,
+                column=column,
+                names=tuple(dict.fromkeys(s[0] for s in stale)),
             )
 
 
@@ -180,8 +215,10 @@ def redefinition_from_below(analysis: Analysis) -> Iterator[Finding]:
         hits: list[tuple[str, int, int, Cell]] = []
         for ref in sym.uses:
             before = [
-                cells[i] for i in changers.get(ref.name, ())
-                if i != index and cells[i].execution_count is not None
+                cells[i]
+                for i in changers.get(ref.name, ())
+                if i != index
+                and cells[i].execution_count is not None
                 and cells[i].execution_count < cell.execution_count  # type: ignore[operator]
             ]
             if not before:
@@ -192,10 +229,14 @@ def redefinition_from_below(analysis: Analysis) -> Iterator[Finding]:
         if hits:
             name, line, column, last = hits[0]
             yield _finding(
-                "NB108", Severity.WARNING, cell,
+                "NB108",
+                Severity.WARNING,
+                cell,
                 f"when this cell ran it used '{name}' from cell {last.index} below (run "
                 f"[{last.execution_count}]); a top-to-bottom run would use an earlier definition",
-                line=line, column=column, names=tuple(dict.fromkeys(h[0] for h in hits)),
+                line=line,
+                column=column,
+                names=tuple(dict.fromkeys(h[0] for h in hits)),
             )
 
 
@@ -222,10 +263,14 @@ def non_idempotent(analysis: Analysis) -> Iterator[Finding]:
             spots.sort(key=lambda s: (s[1], s[2]))
             name, line, column, how = spots[0]
             yield _finding(
-                "NB106", Severity.WARNING, analysis.cell(index),
+                "NB106",
+                Severity.WARNING,
+                analysis.cell(index),
                 f"non-idempotent cell: '{name}' is not bound earlier in this cell and the cell {how}; "
                 "running it twice gives a different result",
-                line=line, column=column, names=tuple(dict.fromkeys(s[0] for s in spots)),
+                line=line,
+                column=column,
+                names=tuple(dict.fromkeys(s[0] for s in spots)),
             )
 
 
@@ -234,7 +279,10 @@ def syntax_error(analysis: Analysis) -> Iterator[Finding]:
         if sym is not None and sym.parse_error is not None:
             error = sym.parse_error
             yield _finding(
-                "NB112", Severity.ERROR, analysis.cell(index),
+                "NB112",
+                Severity.ERROR,
+                analysis.cell(index),
                 f"cell does not parse: {error.message}",
-                line=error.line, column=error.column,
+                line=error.line,
+                column=error.column,
             )

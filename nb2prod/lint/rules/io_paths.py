@@ -37,7 +37,9 @@ def absolute_paths(analysis: Analysis) -> Iterator[Finding]:
         for call in sym.calls:
             last = call.name.rpartition(".")[2]
             if _IO_CALL.match(last):
-                hits.extend((s, call.line, call.column) for s in call.string_args if looks_absolute(s))
+                hits.extend(
+                    (s, call.line, call.column) for s in call.string_args if looks_absolute(s)
+                )
         for assigned in sym.string_assignments:
             if _PATHLIKE_NAME.search(assigned.name) and looks_absolute(assigned.value):
                 hits.append((assigned.value, assigned.line, assigned.column))
@@ -46,8 +48,13 @@ def absolute_paths(analysis: Analysis) -> Iterator[Finding]:
             paths = tuple(dict.fromkeys(h[0] for h in hits))
             listed = ", ".join(f"'{p}'" for p in paths)
             yield Finding(
-                "NB111", Severity.WARNING, index, analysis.notebook.cells[index].id,
-                hits[0][1], hits[0][2], paths,
+                "NB111",
+                Severity.WARNING,
+                index,
+                analysis.notebook.cells[index].id,
+                hits[0][1],
+                hits[0][2],
+                paths,
                 f"absolute or user-specific path {listed}: it will not exist on another machine "
                 "(make it relative to a configurable data directory)",
             )

@@ -7,22 +7,47 @@ from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 
+from nb2prod.analysis.imports import bind_imports, qualify
+from nb2prod.analysis.randomness import NUMPY_NOT_DRAWS, STDLIB_RANDOM
 from nb2prod.analysis.symbols import Analysis
 from nb2prod.core.findings import Finding, Severity
-from nb2prod.analysis.imports import bind_imports, qualify
-from nb2prod.analysis.randomness import NUMPY_NOT_DRAWS, STDLIB_RANDOM, is_global_draw
 
-_NUMPY_CONSTRUCTORS = frozenset({"default_rng", "RandomState", "PCG64", "MT19937", "Philox", "SFC64"})
+_NUMPY_CONSTRUCTORS = frozenset(
+    {"default_rng", "RandomState", "PCG64", "MT19937", "Philox", "SFC64"}
+)
 _TORCH_DRAWS = frozenset(
-    {"rand", "randn", "randint", "randperm", "normal", "bernoulli", "multinomial", "rand_like",
-     "randn_like", "randint_like", "poisson"}
+    {
+        "rand",
+        "randn",
+        "randint",
+        "randperm",
+        "normal",
+        "bernoulli",
+        "multinomial",
+        "rand_like",
+        "randn_like",
+        "randint_like",
+        "poisson",
+    }
 )
 _SHUFFLE_ONLY = frozenset({"KFold", "StratifiedKFold", "StratifiedGroupKFold"})
-_TORCH_SEEDS = frozenset({"torch.manual_seed", "torch.random.manual_seed", "torch.cuda.manual_seed_all",
-                          "torch.cuda.manual_seed"})
-_TF_SEEDS = frozenset({"tensorflow.random.set_seed", "tensorflow.set_random_seed",
-                       "tensorflow.compat.v1.set_random_seed", "keras.utils.set_random_seed",
-                       "tensorflow.keras.utils.set_random_seed"})
+_TORCH_SEEDS = frozenset(
+    {
+        "torch.manual_seed",
+        "torch.random.manual_seed",
+        "torch.cuda.manual_seed_all",
+        "torch.cuda.manual_seed",
+    }
+)
+_TF_SEEDS = frozenset(
+    {
+        "tensorflow.random.set_seed",
+        "tensorflow.set_random_seed",
+        "tensorflow.compat.v1.set_random_seed",
+        "keras.utils.set_random_seed",
+        "tensorflow.keras.utils.set_random_seed",
+    }
+)
 
 
 @lru_cache(maxsize=1)
@@ -47,7 +72,9 @@ def unseeded(analysis: Analysis) -> Iterator[Finding]:
                 continue
             module, _, attr = name.rpartition(".")
             if name == "random.seed" or name in ("numpy.random.seed",):
-                seeded["random" if module == "random" else "numpy"] = bool(call.n_args or call.keywords)
+                seeded["random" if module == "random" else "numpy"] = bool(
+                    call.n_args or call.keywords
+                )
             elif name in _TORCH_SEEDS:
                 seeded["torch"] = True
             elif name in _TF_SEEDS:
@@ -64,21 +91,33 @@ def unseeded(analysis: Analysis) -> Iterator[Finding]:
                 elif attr not in NUMPY_NOT_DRAWS and not seeded["numpy"]:
                     hits.append((call.name, call.line, call.column))
             elif name.startswith("sklearn.") and attr in sklearn_names:
-                if "shuffle" in call.false_keywords or (attr in _SHUFFLE_ONLY and "shuffle" not in call.keywords):
+                if "shuffle" in call.false_keywords or (
+                    attr in _SHUFFLE_ONLY and "shuffle" not in call.keywords
+                ):
                     continue  # nothing is drawn without shuffling
-                if ("random_state" not in call.keywords and not call.has_star_kwargs
-                        and not seeded["numpy"]):
+                if (
+                    "random_state" not in call.keywords
+                    and not call.has_star_kwargs
+                    and not seeded["numpy"]
+                ):
                     hits.append((call.name, call.line, call.column))
-            elif module == "torch" and attr in _TORCH_DRAWS and not seeded["torch"]:
-                hits.append((call.name, call.line, call.column))
-            elif module.startswith("tensorflow.random") and not seeded["tensorflow"] and attr != "set_seed":
+            elif (module == "torch" and attr in _TORCH_DRAWS and not seeded["torch"]) or (
+                module.startswith("tensorflow.random")
+                and not seeded["tensorflow"]
+                and attr != "set_seed"
+            ):
                 hits.append((call.name, call.line, call.column))
         if hits:
             names = tuple(dict.fromkeys(h[0] for h in hits))
             listed = ", ".join(f"{n}()" for n in names)
             yield Finding(
-                "NB109", Severity.WARNING, index, analysis.notebook.cells[index].id,
-                hits[0][1], hits[0][2], names,
+                "NB109",
+                Severity.WARNING,
+                index,
+                analysis.notebook.cells[index].id,
+                hits[0][1],
+                hits[0][2],
+                names,
                 f"unseeded randomness: {listed} without a seed; results change from run to run "
                 "(pass random_state= / seed the generator)",
             )
