@@ -54,7 +54,7 @@ lint: $(STAMP) $(LAB_NODE)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(VENV)/bin/lint-imports
+	PYTHONPATH=$(LAB) $(VENV)/bin/lint-imports
 	cd $(LAB) && ../$(VENV)/bin/jlpm lint
 
 # Three pytest runs (pytest-jupyter's fixtures and a browser clash in one process); every one

@@ -3,11 +3,11 @@
     .venv/bin/python bench/convert_corpus.py [--corpus ../shared/corpora/offline] [--timeout 300]
                                              [--only SUBSTRING]
 
-Per notebook, in a scratch copy of its folder: static conversion time; whether the package
-is ruff-clean (default rules); imports (`python -c "import pkg.pipeline"`); runs
-(`python -m pkg`, cwd = the scratch copy, MPLBACKEND=Agg, a timeout, the process group
-killed on timeout). Results: bench/results/convert_corpus.json
-and a Markdown table on stdout (for docs/corpus.md).
+Per notebook, in a scratch copy of its folder: static conversion time (`nb2prod.api.convert`,
+up to the written package); whether the package is ruff-clean (default rules); imports
+(`python -c "import pkg.pipeline"`); runs (`python -m pkg`, cwd = the scratch copy,
+MPLBACKEND=Agg, a timeout, the process group killed on timeout). Results:
+bench/results/convert_corpus.json and a Markdown table on stdout (for docs/corpus.md).
 """
 
 from __future__ import annotations
@@ -45,9 +45,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--only", default="")
     args = parser.parse_args()
-    from nb2prod.convert.build import build
-    from nb2prod.convert.write import write_package
-    from nb2prod.core.errors import InputError, InternalError
+    from nb2prod import api
 
     with open(args.corpus / "MANIFEST.tsv", newline="", encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle, delimiter="\t") if args.only in r["file"]]
@@ -64,17 +62,17 @@ def main() -> int:
                 notebook.parent, scratch, ignore=shutil.ignore_patterns("*.ipynb_checkpoints")
             )
             copy = scratch / notebook.name
+            out = Path(tmp) / "pkg"
             start = time.perf_counter()
-            try:
-                plan, package = build(str(copy))
-            except (InputError, InternalError) as exc:
-                record.update(converted=False, reason=str(exc)[:300])
+            converted = api.convert(str(copy), out)  # static: plan, render, check, write
+            if isinstance(converted, api.Failed):
+                reason = api.describe(converted)
+                record.update(converted=False, reason=reason[:300])
                 results.append(record)
-                print(f"{row['file']}: not converted: {exc}", file=sys.stderr)
+                print(f"{row['file']}: not converted: {reason}", file=sys.stderr)
                 continue
             record["convert_seconds"] = round(time.perf_counter() - start, 3)
-            out = Path(tmp) / "pkg"
-            write_package(package, out, notebook=copy)
+            plan = converted.plan
             env = {**os.environ, "PYTHONPATH": str(out / "src"), "MPLBACKEND": "Agg"}
             # ruff's long-standing default rule set (E4, E7, E9, F), and this ruff's own defaults
             code, text, _ = _run(

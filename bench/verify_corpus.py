@@ -1,11 +1,13 @@
 """Convert and verify real notebooks; record verdicts and whether the generated tests pass.
 
     .venv/bin/python bench/verify_corpus.py [--corpus offline|wild] [--timeout 300] [--only SUBSTRING]
+                                            [--runnable]
 
 offline: every notebook; `nb2prod convert` (which verifies) into a scratch folder, then the
 generated package's own tests. wild: only notebooks the manifest marks `runs_offline`, for the
-hidden-state verdicts (NB301/NB302). Results: bench/results/verify_<corpus>.json and a
-Markdown table on stdout.
+hidden-state verdicts (NB301/NB302). --runnable: only those that run top to bottom here, the
+set tests/corpus/test_verify_corpus.py checks. Results: bench/results/verify_<corpus>.json and
+a Markdown table on stdout, with the wall time.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -32,16 +35,20 @@ def main() -> int:
     parser.add_argument("--corpus", choices=("offline", "wild"), default="offline")
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--only", default="")
+    parser.add_argument("--runnable", action="store_true", help="only notebooks that run here")
     args = parser.parse_args()
+    wall = time.perf_counter()
     corpus = ROOT.parent / "shared" / "corpora" / args.corpus
     with open(corpus / "MANIFEST.tsv", newline="", encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle, delimiter="\t") if args.only in r["file"]]
     if args.corpus == "wild":
         rows = [r for r in rows if r["runs_offline"] == "True"]
-    results = []
+    if args.runnable:
+        rows = [r for r in rows if r["runs_offline"] == "True" and r["run_status"] == "pass"]
+    results: list[dict[str, Any]] = []
     for row in rows:
         notebook = corpus / row["file"]
-        record: dict[str, object] = {
+        record: dict[str, Any] = {
             "file": row["file"],
             "runs_top_to_bottom": row["run_status"] == "pass",
         }
@@ -121,7 +128,8 @@ def main() -> int:
             f"{f.get('equivalent', 0)}/{f.get('differs', 0)}/{f.get('unverified', 0)}" if f else "—"
         )
         hs = ", ".join(f"{k}×{v}" for k, v in (r.get("hidden_state") or {}).items()) or "—"
-        tests = {True: "pass", False: "FAIL", None: "—"}[r.get("generated_tests_pass")]  # type: ignore[index]
+        passed = r.get("generated_tests_pass")
+        tests = "pass" if passed is True else "FAIL" if passed is False else "—"
         print(
             f"| {r['file']} | {'yes' if r['runs_top_to_bottom'] else 'no'} | {r['verdict']} | {fn} | {hs} | {tests} |"
         )
@@ -130,7 +138,8 @@ def main() -> int:
         f"\nof {len(ok)} notebooks that run top to bottom: "
         f"{sum(1 for r in ok if r['verdict'] == 'equivalent')} equivalent, "
         f"{sum(1 for r in ok if r['verdict'] == 'equivalent' and r.get('generated_tests_pass'))} equivalent "
-        f"with generated tests passing, {sum(1 for r in ok if r['verdict'] == 'differs')} differ"
+        f"with generated tests passing, {sum(1 for r in ok if r['verdict'] == 'differs')} differ; "
+        f"wall {time.perf_counter() - wall:.0f} s"
     )
     return 0
 

@@ -6,6 +6,7 @@ and it needs neither jupyter_server nor tornado.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 __version__ = "0.1.0"
@@ -25,4 +26,5 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     """Load the extension into a running server (what the extension manager calls)."""
     from nb2prod_lab.app import Nb2prodLab
 
-    Nb2prodLab._load_jupyter_server_extension(serverapp)
+    load: Callable[[Any], None] = Nb2prodLab._load_jupyter_server_extension  # untyped upstream
+    load(serverapp)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
@@ -28,9 +27,11 @@ class Nb2prodLab(ExtensionApp):
     )
 
     def initialize_settings(self) -> None:
-        contents = self.serverapp.contents_manager
+        server = self.serverapp
+        assert server is not None  # settings are initialised once the extension is loaded
         self.root = Root.of(
-            self.serverapp.root_dir, allow_hidden=bool(getattr(contents, "allow_hidden", False))
+            server.root_dir,
+            allow_hidden=bool(getattr(server.contents_manager, "allow_hidden", False)),
         )
         self.check_pool = ThreadPoolExecutor(self.check_workers, thread_name_prefix="nb2prod-check")
         self.check_pool.submit(_import_check)  # the first click should not pay for the imports
@@ -53,30 +54,28 @@ class Nb2prodLab(ExtensionApp):
 
     # --- what the handlers ask of the library -------------------------------------------
 
-    def check_document(self, notebook: Resolved) -> dict[str, Any]:
+    def check_document(self, notebook: Resolved) -> dict[str, object]:
         """`nb2prod check --format json` for one notebook, its path relative to the root."""
-        from nb2prod.core import config
-        from nb2prod.lint.check import check_file
-        from nb2prod.lint.formats import to_json_document
+        from nb2prod import api
 
-        # the CLI reads pyproject.toml afresh on every run; a long-lived server must too
-        config._config_for_dir.cache_clear()
-        result = check_file(str(notebook.absolute))
-        result = dataclasses.replace(result, path=notebook.relative)
-        if getattr(result, "message", None):
-            result = dataclasses.replace(result, message=self.root.scrub(result.message))
-        return to_json_document([result])
+        result = api.check([str(notebook.absolute)]).results[0]
+        if isinstance(result, api.Failed):
+            result = dataclasses.replace(
+                result, path=notebook.relative, message=self.root.scrub(result.message)
+            )
+        else:
+            result = dataclasses.replace(result, path=notebook.relative)
+        return api.check_document([result])
 
     def default_package(self, notebook: Resolved) -> str:
         """The CLI's default output folder, `<notebook folder>/<package name>`, root-relative."""
-        from nb2prod.convert.plan import package_name
+        from nb2prod import api
 
-        folder = Path(notebook.relative).parent
-        return (folder / package_name(notebook.relative)).as_posix()
+        return api.default_package_dir(notebook.relative).as_posix()
 
     def output_refusal(self, notebook: Resolved, out: Resolved, *, force: bool) -> str | None:
         """Why convert would refuse `out` (the reasons nb2prod.convert.write gives), or None."""
-        from nb2prod.convert.render import MARKER
+        from nb2prod import api
 
         target = out.absolute
         if target == notebook.absolute.parent or target in notebook.absolute.parents:
@@ -86,7 +85,7 @@ class Nb2prodLab(ExtensionApp):
         if (
             target.is_dir()
             and not force
-            and not (target / MARKER).is_file()
+            and not api.generated_by_nb2prod(target)
             and any(target.iterdir())
         ):
             return (
@@ -101,7 +100,7 @@ class Nb2prodLab(ExtensionApp):
             return self.root.relative(self.root.path / path) or path
 
         out = dict(result)
-        for key in ("out_dir", "report"):
+        for key in ("out_dir", "report", "run_page"):
             if out.get(key):
                 out[key] = rel(out[key])
         out["files"] = [rel(f) for f in out.get("files", [])]
@@ -116,6 +115,4 @@ class Nb2prodLab(ExtensionApp):
 
 
 def _import_check() -> None:
-    import nb2prod.lint.check
-    import nb2prod.lint.formats
-    import nb2prod.lint.rules  # noqa: F401
+    import nb2prod.api  # noqa: F401  (the modules check uses come with it)

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
-from nb2prod_lab.jobs import TooManyJobs
-from nb2prod_lab.paths import PathError
+from nb2prod_lab.jobs import Job, TooManyJobs
+from nb2prod_lab.paths import PathError, Resolved
 
 if TYPE_CHECKING:
     from nb2prod_lab.app import Nb2prodLab
+
+Kind = type | tuple[type, ...]  # what a field of a request body must be an instance of
 
 
 class ApiError(tornado.web.HTTPError):
@@ -41,7 +43,7 @@ class Nb2prodHandler(APIHandler):
             return
         super().write_error(status_code, **kwargs)
 
-    def body(self, fields: dict[str, tuple[type, Any]]) -> dict[str, Any]:
+    def body(self, fields: dict[str, tuple[Kind, Any]]) -> dict[str, Any]:
         """The JSON body's fields, typed; `...` as a default marks a required field."""
         try:
             data = json.loads(self.request.body or b"null")
@@ -55,17 +57,20 @@ class Nb2prodHandler(APIHandler):
             if value is ...:
                 raise ApiError(400, f"the request body lacks '{name}'")
             if value is not None and not isinstance(value, kind):
-                raise ApiError(400, f"'{name}' must be a {kind.__name__}")
+                what = "number" if isinstance(kind, tuple) else kind.__name__
+                raise ApiError(400, f"'{name}' must be a {what}")
             values[name] = value
         return values
 
-    def resolve(self, requested: object, *, what: str = "path", must_exist: bool = True):  # type: ignore[no-untyped-def]
+    def resolve(
+        self, requested: object, *, what: str = "path", must_exist: bool = True
+    ) -> Resolved:
         try:
             return self.lab.root.resolve(requested, what=what, must_exist=must_exist)
         except PathError as exc:
             raise ApiError(exc.status, exc.message) from None
 
-    def notebook(self, requested: object):  # type: ignore[no-untyped-def]
+    def notebook(self, requested: object) -> Resolved:
         resolved = self.resolve(requested)
         if resolved.absolute.is_dir() and resolved.absolute.suffix not in (".ipynb",):
             raise ApiError(400, f"{requested}: is a folder, not a notebook")
@@ -157,7 +162,7 @@ class VerifyHandler(ConvertHandler):
 
 
 class JobHandler(Nb2prodHandler):
-    def job(self, job_id: str):  # type: ignore[no-untyped-def]
+    def job(self, job_id: str) -> Job:
         job = self.lab.jobs.get(job_id)
         if job is None:
             raise ApiError(

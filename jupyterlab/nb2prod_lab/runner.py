@@ -9,10 +9,10 @@ standard output, one JSON object a line: `{"event": "progress", "done", "total",
 then exactly one of `{"event": "result", "result": {...}}` or `{"event": "error", "message"}`.
 Anything else the libraries print goes to standard error, so it cannot corrupt that stream.
 
-It calls what the CLI calls (`nb2prod.convert.build.convert`, `nb2prod.cli.verify.verify_one`) and
-reads the verification back from the reports verify_one wrote. SIGTERM unwinds the run
-(`nb2prod.verify.execute.contained_session`: kernels stopped, temporary folders removed); when the
-server that started it goes away, it stops itself.
+It calls the library API the CLI calls (`nb2prod.api.convert_and_verify`, `nb2prod.api.verify`)
+and builds the result from the values it returns. SIGTERM unwinds the run (`nb2prod.api.session`:
+kernels stopped, temporary folders removed); when the server that started it goes away, it
+stops itself.
 """
 
 from __future__ import annotations
@@ -27,7 +27,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from nb2prod import api
+
 Emit = Callable[[dict[str, Any]], None]
+NOT_VERIFIED = "not-verified"  # the verdict of a convert job run with "verify": false
+
+
+class Refused(Exception):
+    """The library said no; the message names the file (and cell), as the CLI prints it."""
+
+    def __init__(self, failed: api.Failed) -> None:
+        super().__init__(api.describe(failed))
+        self.internal = failed.kind == api.INTERNAL
 
 
 def _emitter(stream: IO[str]) -> Emit:
@@ -41,10 +52,16 @@ def _emitter(stream: IO[str]) -> Emit:
     return emit
 
 
-def _progress(emit: Emit, stage: str) -> Callable[[int, int], None]:
-    return lambda done, total: emit(
-        {"event": "progress", "done": done, "total": total, "stage": stage}
-    )
+def _stage(emit: Emit, stage: str, done: int = 0, total: int = 0) -> None:
+    emit({"event": "progress", "done": done, "total": total, "stage": stage})
+
+
+def _progress(emit: Emit) -> api.OnProgress:
+    def progress(event: api.Progress) -> None:
+        if event.stage is not api.Stage.WRITTEN:  # not a stage of the HTTP API (API.md)
+            _stage(emit, event.stage.value, event.done, event.total)
+
+    return progress
 
 
 def package_files(out_dir: Path) -> list[str]:
@@ -56,98 +73,81 @@ def package_files(out_dir: Path) -> list[str]:
     return found
 
 
-def _verification(out_dir: Path) -> dict[str, Any]:
-    """The verification verify_one wrote into the package's nb2prod-report.json."""
-    report = json.loads((out_dir / "nb2prod-report.json").read_text("utf-8"))["verification"]
+def _verification(v: api.Verification) -> dict[str, Any]:
+    """The verdicts, the first divergence and the findings of a verification, as JSON."""
     first = None
-    for function in report["functions"]:
-        if function["verdict"] == "differs":
-            value = next((v for v in function["values"] if v["verdict"] == "differs"), None)
-            first = {
-                "function": function["function"],
-                "variable": value["name"] if value else None,
-                "detail": value["detail"] if value else "",
-            }
-            break
+    function = v.first_divergence
+    if function is not None:
+        value = next((c for c in function.values if c.verdict == "differs"), None)
+        first = {
+            "function": function.function,
+            "variable": value.name if value else None,
+            "detail": value.detail if value else "",
+        }
     return {
-        "verdict": report["verdict"],
+        "verdict": str(v.verdict),
         "functions": [
-            {"function": f["function"], "module": f["module"], "verdict": f["verdict"]}
-            for f in report["functions"]
+            {"function": f.function, "module": f.module, "verdict": str(f.verdict)}
+            for f in v.functions
         ],
         "first_divergence": first,
-        "findings": report["findings"],
+        "findings": [f.to_json() for f in v.findings],
     }
 
 
-def _result(out_dir: Path, verification: dict[str, Any]) -> dict[str, Any]:
+def _result(out_dir: Path, verdicts: dict[str, Any], run_page: Path | None) -> dict[str, Any]:
     return {
         "out_dir": str(out_dir),
         "files": package_files(out_dir),
-        "report": str(out_dir / "nb2prod-report.md"),
-        **verification,
+        "report": str(out_dir / api.REPORT),
+        "run_page": str(run_page) if run_page else None,
+        **verdicts,
     }
 
 
-def _verify(notebook: str, out_dir: Path, timeout: float, emit: Emit) -> dict[str, Any]:
-    from nb2prod.cli.verify import EXIT_FOR_VERDICT, verify_one
-
-    code, text = verify_one(
-        notebook,
-        str(out_dir),
-        None,
-        timeout,
-        True,
-        False,
-        progress=_progress(emit, "running the notebook and the package"),
-    )
-    if code not in EXIT_FOR_VERDICT.values():
-        raise _Refused(text.splitlines()[0].removeprefix("nb2prod: ").removeprefix("error: "))
-    return _result(out_dir, _verification(out_dir))
-
-
-class _Refused(Exception):
-    """verify_one said no (its message is already one line naming the file and cell)."""
+def _verified(result: api.VerifyResult) -> dict[str, Any]:
+    if isinstance(result, api.Failed):
+        raise Refused(result)
+    if isinstance(result, api.NotConverted):
+        raise Refused(result.refusal)
+    assert result.package_dir is not None  # the job names the package folder
+    return _result(result.package_dir, _verification(result.verification), result.run_page)
 
 
 def run(spec: dict[str, Any], emit: Emit) -> dict[str, Any]:
-    """Run one job; return its result, or raise InputError / _Refused with the user's message."""
+    """Run one job; return its result, or raise Refused with the user's message."""
     notebook = spec["notebook"]
     timeout = float(spec.get("timeout") or 600)
     if spec["kind"] == "verify":
-        emit({"event": "progress", "done": 0, "total": 0, "stage": "starting"})
-        return _verify(notebook, Path(spec["package"]).resolve(), timeout, emit)
+        _stage(emit, "starting")
+        options = api.VerifyOptions(timeout=timeout, progress=_progress(emit))
+        return _verified(api.verify(notebook, Path(spec["package"]).resolve(), options))
 
-    from nb2prod.convert.build import convert
-    from nb2prod.core.config import config_for
-
-    emit({"event": "progress", "done": 0, "total": 0, "stage": "converting"})
-    converted = convert(
-        notebook,
-        spec.get("out"),
-        force=bool(spec.get("force")),
-        role_overrides=config_for(notebook).roles,
+    convert = api.ConvertOptions(
+        force=bool(spec.get("force")), timeout=timeout, progress=_progress(emit)
     )
-    out_dir = Path(converted.out_dir)
     if not spec.get("verify", True):
+        converted = api.convert(notebook, spec.get("out"), convert)
+        if isinstance(converted, api.Failed):
+            raise Refused(converted)
         functions = [
-            {"function": f.name, "module": f.module, "verdict": "not-verified"}
+            {"function": f.name, "module": f.module, "verdict": NOT_VERIFIED}
             for f in converted.plan.functions
         ]
+        verdicts = {
+            "verdict": NOT_VERIFIED,
+            "functions": functions,
+            "first_divergence": None,
+            "findings": [],
+        }
         return {
-            **_result(
-                out_dir,
-                {
-                    "verdict": "not-verified",
-                    "functions": functions,
-                    "first_divergence": None,
-                    "findings": [],
-                },
-            ),
+            **_result(converted.out_dir, verdicts, None),
             "warnings": list(converted.plan.warnings),
         }
-    result = _verify(notebook, out_dir, timeout, emit)
-    return {**result, "warnings": list(converted.plan.warnings)}
+    both = api.convert_and_verify(notebook, spec.get("out"), convert)
+    if isinstance(both, api.Failed):
+        raise Refused(both)
+    return {**_verified(both.verified), "warnings": list(both.converted.plan.warnings)}
 
 
 def _watch_parent(parent: int) -> None:
@@ -164,23 +164,17 @@ def main(argv: list[str] | None = None) -> int:
     os.dup2(2, 1)
     emit = _emitter(protocol)
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
-    from nb2prod.core.errors import InputError, InternalError
-    from nb2prod.verify.execute import contained_session
-
     try:
         spec = json.loads(args[0])
         # as the CLI runs convert/verify: SIGTERM stops the runs and unwinds, and no process
         # started inside (kernel, package run, pinning query) outlives it
-        with contained_session():
+        with api.session():
             result = run(spec, emit)
         emit({"event": "result", "result": result})
         return 0
-    except (InputError, _Refused) as exc:
+    except Refused as exc:
         emit({"event": "error", "message": str(exc)})
-        return 2
-    except InternalError as exc:
-        emit({"event": "error", "message": str(exc)})
-        return 3
+        return 3 if exc.internal else 2
     except KeyboardInterrupt:
         emit({"event": "error", "message": "cancelled"})
         return 130

@@ -35,6 +35,12 @@ export interface IJobResult {
   /** 'equivalent', 'differs', 'unverified' or 'not-verified' (a newer server may add others). */
   verdict: string;
   report: string | null;
+  /**
+   * nb2prod-run.html in the package folder: the notebook as the fresh run left it, the cells
+   * whose outputs disagree with the saved ones marked. Null (or absent, from an older server)
+   * when the run wrote no page.
+   */
+  run_page?: string | null;
   functions: { function: string; module: string; verdict: string }[];
   first_divergence: { function: string; variable: string; detail: string } | null;
   findings: IFinding[];

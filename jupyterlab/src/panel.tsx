@@ -198,6 +198,7 @@ function Job(props: {
   const { job, onCancel, onOpen } = props;
   const { done, total, stage } = job.progress;
   const result = job.result;
+  const runPage = result?.run_page;
   return (
     <section
       className="nb2prod-job"
@@ -253,6 +254,19 @@ function Job(props: {
               >
                 {result.report}
               </a>
+            </div>
+          )}
+          {runPage && (
+            <div>
+              <button
+                className="jp-mod-styled"
+                data-testid="nb2prod-run-page"
+                data-path={runPage}
+                title={`Open ${runPage}: the notebook as a fresh run left it, the cells whose outputs disagree with the saved ones marked`}
+                onClick={() => onOpen(runPage)}
+              >
+                Open the fresh run
+              </button>
             </div>
           )}
           {result.findings.length > 0 && (

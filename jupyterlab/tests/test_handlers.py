@@ -130,6 +130,7 @@ async def test_convert_without_verify_writes_the_package(
     assert {f["function"] for f in result["functions"]} >= {"build_features", "train_model"}
     assert {f["verdict"] for f in result["functions"]} == {"not-verified"}
     assert result["first_divergence"] is None and result["findings"] == []
+    assert result["run_page"] is None  # no fresh run, no page of it
 
 
 async def test_convert_refuses_a_folder_it_did_not_create(
@@ -202,6 +203,8 @@ async def test_convert_with_verify_runs_the_notebook_and_the_package(
     assert verification["verdict"] == "equivalent"
     assert "demo/credit_approval/nb2prod-report.html" in result["files"]
     assert all((jp_root_dir / f).is_file() for f in result["files"])
+    assert result["run_page"] == "demo/credit_approval/nb2prod-run.html"
+    assert result["run_page"] in result["files"]
     assert any(total for stage, total in seen if stage != "converting"), (
         seen
     )  # cell progress was reported
@@ -221,6 +224,7 @@ async def test_verify_an_existing_package(api: Api, jp_root_dir: Path) -> None:
     assert result["out_dir"] == "work/small" and result["verdict"] == "equivalent", result
     assert result["functions"] and {f["verdict"] for f in result["functions"]} == {"equivalent"}
     assert state["progress"]["total"] == 5 and state["progress"]["done"] == 5
+    assert result["run_page"] == "work/small/nb2prod-run.html"
 
 
 @pytest.mark.slow

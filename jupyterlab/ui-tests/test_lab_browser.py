@@ -1,7 +1,7 @@
 """The nb2prod panel in a real JupyterLab and a real browser, against the real server extension.
 
-The tests share one page and run in file order: check, select, an error, convert, verify + cancel,
-re-check on save.
+The tests share one page and run in file order: check, select, an error, convert, open the fresh
+run, verify + cancel, re-check on save.
 """
 
 from __future__ import annotations
@@ -202,6 +202,44 @@ def test_convert_writes_the_package_and_shows_the_verdict(page, lab: Lab, artifa
     if os.environ.get("NB2PROD_UPDATE_DOCS_SCREENSHOT") == "1":
         DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(DOCS_SCREENSHOT))
+    assert not page.errors, page.errors
+
+
+def test_the_fresh_run_opens_from_the_panel(page, lab: Lab, artifacts: Path) -> None:
+    """nb2prod-run.html of the package just converted opens in JupyterLab's HTML viewer.
+
+    The viewer's iframe is sandboxed without scripts: the page must show everything without any.
+    """
+    action = page.locator("[data-testid=nb2prod-run-page]")
+    assert action.count() == 1, "the convert job's result names no run_page (server extension)"
+    path = action.get_attribute("data-path")
+    assert path and path.endswith("/nb2prod-run.html") and (lab.root / path).is_file(), path
+    action.click()
+    page.wait_for_selector(".lm-TabBar-tab.jp-mod-current:has-text('nb2prod-run.html')")
+    viewer = page.frame_locator(".jp-HTMLViewer:not(.lm-mod-hidden) iframe")
+    viewer.locator("header.nb2prod-run").wait_for()
+    # the page shows the fresh run's cells, and marks exactly the cells the report says disagree
+    report = json.loads((lab.root / Path(path).parent / "nb2prod-report.json").read_text())
+    disagree = {"differs", "nondeterministic", "fails-fresh", "timeout", "error-both"}
+    want = sorted(c["cell"] for c in report["verification"]["cells"] if c["status"] in disagree)
+    marked = viewer.locator(".nb2prod-marked:not(.nb2prod-not-run)")
+    assert sorted(int(m.get_attribute("data-nb2prod-cell")) for m in marked.all()) == want
+    cells = json.loads((lab.root / lab.notebook).read_text())["cells"]
+    assert viewer.locator(".jp-Cell").count() == len(cells)
+    first_code = next(c for c in cells if c["cell_type"] == "code")
+    first_line = "".join(first_code["source"]).strip().splitlines()[0]
+    assert first_line in viewer.locator(".jp-CodeCell").first.inner_text()
+    page.wait_for_timeout(300)  # the iframe paints before the picture
+    page.screenshot(path=str(artifacts / "jupyterlab-run-page.png"))
+    if want:  # the header's link to a marked cell scrolls to it
+        from playwright.sync_api import expect
+
+        viewer.locator("header.nb2prod-run a[href^='#cell-id=']").last.click()
+        target = viewer.locator(f".nb2prod-marked[data-nb2prod-cell='{want[-1]}']")
+        expect(target).to_be_in_viewport()
+    # back to the notebook for the tests after this one
+    page.locator(".lm-TabBar-tab:has-text('credit_approval.ipynb')").first.click()
+    page.wait_for_selector(".lm-TabBar-tab.jp-mod-current:has-text('credit_approval.ipynb')")
     assert not page.errors, page.errors
 
 

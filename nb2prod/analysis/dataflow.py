@@ -7,20 +7,26 @@ took 8.5 ms per cell, 52x slower (`bench/parse_speed.py`); the check's throughpu
 (within 2x of ruff) leaves no room for that. LibCST stays for
 code generation, where keeping comments matters and speed does not.
 
-Scopes follow Python's rules: functions and lambdas see module names only when
-called (their reads are *deferred*), class bodies and comprehensions run at once,
-a comprehension's first iterable is evaluated outside it, `global`/`nonlocal`
-redirect bindings, and a walrus inside a comprehension binds outside it.
+Scoping rules live in `scopes.py`, magics in `magics.py`, the records in `records.py`.
 """
 
 from __future__ import annotations
 
 import ast
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import ClassVar
 
+from nb2prod.analysis.fallback import guess_definitions
+from nb2prod.analysis.magics import MagicEffect, Payload, magic_effect
+from nb2prod.analysis.records import (
+    Call,
+    CellSymbols,
+    Import,
+    Magic,
+    Mutation,
+    ParseFailure,
+    Ref,
+    StringAssign,
+)
+from nb2prod.analysis.scopes import Scope, ScopeWalker, local_bindings, params
 from nb2prod.notebook.ipysyntax import translate
 
 # Methods that change their receiver in place (list, dict, set, deque, DataFrame).
@@ -53,111 +59,6 @@ MUTATING_METHODS = frozenset(
         "setflags",
     }
 )
-# Line magics whose argument is Python code run in the user namespace.
-_CODE_LINE_MAGICS = frozenset({"time", "timeit", "prun", "debug"})
-_CODE_CELL_MAGICS = frozenset({"time", "timeit", "prun", "capture", "debug"})
-# Magics that bring in names nb2prod cannot see.
-_HIDDEN_ORIGIN_MAGICS = frozenset({"run", "load", "loadpy", "pylab"})
-
-
-@dataclass(frozen=True, slots=True)
-class Ref:
-    name: str
-    line: int
-    column: int
-
-
-@dataclass(frozen=True, slots=True)
-class Mutation:
-    """An in-place change of a module-level name (`how`: item, attr, method:append, inplace, del-item)."""
-
-    name: str
-    line: int
-    column: int
-    how: str
-    reads_target: (
-        bool  # the new value is computed from the same item/attribute (df['a'] = df['a'] * 2)
-    )
-    external: bool = True  # the name was not bound earlier in this cell
-
-
-@dataclass(frozen=True, slots=True)
-class Import:
-    module: str  # "numpy" for `import numpy as np`, "sklearn.model_selection" for a from-import
-    name: str | None  # the imported member of a from-import, else None
-    bound_as: str | None  # the local name; None for a star import
-    line: int
-    level: int = 0  # relative-import dots
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """A call whose callee is a dotted name (`np.random.rand`, `df.to_csv`, `open`)."""
-
-    name: str
-    line: int
-    column: int
-    keywords: tuple[str, ...]  # keyword arguments not given a literal None
-    false_keywords: tuple[str, ...]  # keyword arguments given a literal False (shuffle=False)
-    n_args: int
-    has_star_kwargs: bool
-    string_args: tuple[str, ...]  # literal string arguments, positional and keyword
-    deferred: bool  # inside a function or lambda body
-
-
-@dataclass(frozen=True, slots=True)
-class StringAssign:
-    """`NAME = "literal"` at module level (paths, thresholds as text)."""
-
-    name: str
-    value: str
-    line: int
-    column: int
-
-
-@dataclass(frozen=True, slots=True)
-class Magic:
-    """A magic or shell escape: kind is "line", "cell" or "shell"."""
-
-    kind: str
-    name: str
-    args: str
-    line: int
-
-
-@dataclass(frozen=True, slots=True)
-class ParseFailure:
-    message: str
-    line: int
-    column: int
-
-
-@dataclass(frozen=True, slots=True)
-class CellSymbols:
-    """The names one code cell binds, reads from outside itself, and changes."""
-
-    defines: tuple[Ref, ...] = ()
-    uses: tuple[Ref, ...] = ()  # read before being bound in the cell, when the cell runs
-    deferred_uses: tuple[
-        Ref, ...
-    ] = ()  # module names read by function bodies, never bound in the cell
-    deletes: tuple[Ref, ...] = ()
-    mutations: tuple[Mutation, ...] = ()
-    self_rebinds: tuple[Ref, ...] = ()  # x = f(x) / x += 1 on a name the cell did not bind first
-    imports: tuple[Import, ...] = ()
-    calls: tuple[Call, ...] = ()
-    magics: tuple[Magic, ...] = ()
-    hidden_origins: tuple[Ref, ...] = ()  # star import, exec/eval, %run, %store -r
-    string_assignments: tuple[StringAssign, ...] = ()
-    parse_error: ParseFailure | None = None
-
-    @property
-    def defined_names(self) -> frozenset[str]:
-        return frozenset(r.name for r in self.defines)
-
-    @property
-    def used_names(self) -> frozenset[str]:
-        return frozenset(r.name for r in self.uses)
 
 
 def analyze_cell(source: str) -> CellSymbols:
@@ -167,10 +68,10 @@ def analyze_cell(source: str) -> CellSymbols:
         tree = ast.parse(code)
     except SyntaxError as exc:
         failure = ParseFailure(exc.msg or "invalid syntax", exc.lineno or 1, (exc.offset or 1))
-        return CellSymbols(defines=_guess_definitions(code), parse_error=failure)
+        return CellSymbols(defines=guess_definitions(code), parse_error=failure)
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
         failure = ParseFailure(str(exc) or type(exc).__name__, 1, 1)
-        return CellSymbols(defines=_guess_definitions(code), parse_error=failure)
+        return CellSymbols(defines=guess_definitions(code), parse_error=failure)
     return analyze_tree(tree)
 
 
@@ -186,39 +87,19 @@ def analyze_tree(tree: ast.Module) -> CellSymbols:
     return visitor.result()
 
 
-# ---------------------------------------------------------------- scopes
-
-
-@dataclass(slots=True)
-class _Scope:
-    kind: str  # module, function, class, comprehension
-    parent: _Scope | None
-    names: set[str] = field(
-        default_factory=set
-    )  # bound so far (module, class) or local (function, comp)
-    globals_: set[str] = field(default_factory=set)
-    nonlocals: set[str] = field(default_factory=set)
-
-    @property
-    def immediate(self) -> bool:
-        """Whether code in this scope runs when the cell runs."""
-        scope: _Scope | None = self
-        while scope is not None:
-            if scope.kind == "function":
-                return False
-            scope = scope.parent
-        return True
-
-
-def _dotted(node: ast.AST) -> str | None:
+def dotted_name(node: ast.AST, opaque: str | None = None) -> str | None:
+    """`np.random.rand` for that attribute chain; a call or subscript at its root reads `opaque`."""
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
         node = node.value
     if isinstance(node, ast.Name):
         parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
+    elif opaque is not None and isinstance(node, (ast.Call, ast.Subscript)):
+        parts.append(opaque)
+    else:
+        return None
+    return ".".join(reversed(parts))
 
 
 def _root_name(node: ast.AST) -> ast.Name | None:
@@ -228,116 +109,18 @@ def _root_name(node: ast.AST) -> ast.Name | None:
     return node if isinstance(node, ast.Name) else None
 
 
-_LEAVES = (
-    ast.expr_context,
-    ast.operator,
-    ast.unaryop,
-    ast.cmpop,
-    ast.boolop,
-    ast.Constant,
-    ast.Pass,
-    ast.Break,
-    ast.Continue,
-    ast.alias,
-)
+def _mentions(value: ast.AST, target: ast.expr) -> bool:
+    """Whether `value` reads the same item or attribute that `target` stores to."""
+    wanted = ast.dump(ast.parse(ast.unparse(target), mode="eval").body)  # as read, not stored
+    kind = type(target)
+    return any(isinstance(n, kind) and ast.dump(n) == wanted for n in ast.walk(value))
 
 
-def _local_bindings(body: Iterable[ast.AST]) -> tuple[set[str], set[str], set[str]]:
-    """Names a function body binds (Python's compile-time rule), plus its global/nonlocal declarations."""
-    bound: set[str] = set()
-    globals_: set[str] = set()
-    nonlocals: set[str] = set()
-    stack = list(body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-            stack.extend(node.decorator_list)
-            if not isinstance(node, ast.ClassDef):
-                stack.extend(d for d in node.args.defaults + node.args.kw_defaults if d is not None)
-            continue
-        if isinstance(node, ast.Lambda):
-            stack.extend(node.args.defaults)
-            continue
-        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            stack.append(node.generators[0].iter)
-            # a walrus inside a comprehension binds in the enclosing function
-            for inner in ast.walk(node):
-                if isinstance(inner, ast.NamedExpr) and isinstance(inner.target, ast.Name):
-                    bound.add(inner.target.id)
-            continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            bound.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                if alias.name != "*":
-                    bound.add(alias.asname or alias.name.split(".")[0])
-        elif (isinstance(node, ast.ExceptHandler) and node.name) or (
-            isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name
-        ):
-            bound.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            bound.add(node.rest)
-        elif isinstance(node, ast.Global):
-            globals_.update(node.names)
-        elif isinstance(node, ast.Nonlocal):
-            nonlocals.update(node.names)
-        for field_name in node._fields:
-            value = getattr(node, field_name, None)
-            if type(value) is list:
-                stack.extend(item for item in value if isinstance(item, ast.AST))
-            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
-                stack.append(value)
-    return bound - globals_ - nonlocals, globals_, nonlocals
-
-
-def _params(args: ast.arguments) -> set[str]:
-    names = {a.arg for a in args.posonlyargs + args.args + args.kwonlyargs}
-    if args.vararg:
-        names.add(args.vararg.arg)
-    if args.kwarg:
-        names.add(args.kwarg.arg)
-    return names
-
-
-# ---------------------------------------------------------------- the visitor
-
-
-class _CellVisitor(ast.NodeVisitor):
-    # ast.NodeVisitor looks up `visit_<Class>` by name on every node; a per-class cache and a
-    # field loop without generators make the visitor about twice as fast on real notebooks.
-    _dispatch: ClassVar[dict[type, str]] = {}
-
-    def visit(self, node: ast.AST) -> None:
-        kind = type(node)
-        name = self._dispatch.get(kind)
-        if name is None:
-            if issubclass(kind, _LEAVES):
-                name = ""
-            else:
-                name = "visit_" + kind.__name__
-                if not hasattr(self, name):
-                    name = "generic_visit"
-            self._dispatch[kind] = name
-        if name:
-            getattr(self, name)(node)
-
-    def generic_visit(self, node: ast.AST) -> None:
-        for field_name in node._fields:
-            value = getattr(node, field_name, None)
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        self.visit(item)
-            elif isinstance(value, ast.AST):
-                self.visit(value)
+class _CellVisitor(ScopeWalker):
+    """Walk a cell's statements once, recording what they bind, read, change, import and call."""
 
     def __init__(self) -> None:
-        self.module = _Scope("module", None)
-        self.scope = self.module
-        self.defines: dict[str, Ref] = {}
-        self.uses: dict[str, Ref] = {}
-        self.deferred: dict[str, Ref] = {}
+        super().__init__()
         self.deletes: list[Ref] = []
         self.mutations: list[Mutation] = []
         self.self_rebinds: list[Ref] = []
@@ -348,7 +131,6 @@ class _CellVisitor(ast.NodeVisitor):
         self.strings: list[StringAssign] = []
         self.read_log: list[str] = []  # every name read, in order; sliced to see what a value read
         self.payload_error: ParseFailure | None = None
-        self.line_offset = 0  # for code parsed out of a cell magic's body
 
     # -- driving
 
@@ -357,12 +139,11 @@ class _CellVisitor(ast.NodeVisitor):
             self._statement(stmt)
 
     def _statement(self, stmt: ast.stmt) -> None:
-        payload = self._magic_payload(stmt)
-        if payload is None:
+        effect = magic_effect(stmt)
+        if effect is None:
             self.visit(stmt)
-            return
-        for inner in payload:
-            self._statement(inner)
+        else:
+            self._magic(effect, stmt)
 
     def result(self) -> CellSymbols:
         deferred = tuple(
@@ -384,161 +165,28 @@ class _CellVisitor(ast.NodeVisitor):
             string_assignments=tuple(self.strings),
         )
 
-    def _line(self, node: ast.AST) -> int:
-        return getattr(node, "lineno", 1) + self.line_offset
-
-    def _ref(self, name: str, node: ast.AST) -> Ref:
-        return Ref(name, self._line(node), getattr(node, "col_offset", 0) + 1)
-
     # -- magics: get_ipython().run_line_magic(...) and friends
 
-    def _magic_payload(self, stmt: ast.stmt) -> list[ast.stmt] | None:
-        """Record a magic statement; return the Python code it runs, if any, to analyse in its place."""
-        call = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
-            return None
-        owner = call.func.value
-        if not (
-            isinstance(owner, ast.Call)
-            and isinstance(owner.func, ast.Name)
-            and owner.func.id == "get_ipython"
-        ):
-            return None
-        method = call.func.attr
-        texts = [
-            a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
-        ]
-        line = self._line(stmt)
-        if method in ("system", "getoutput") and texts:
-            self.magics.append(Magic("shell", texts[0].split(" ", 1)[0], texts[0], line))
-            return None  # an assignment `x = !ls` is then visited as a normal assignment
-        if method == "run_line_magic" and len(texts) >= 2:
-            name, args = texts[0], texts[1]
-            self.magics.append(Magic("line", name, args, line))
-            if name in _HIDDEN_ORIGIN_MAGICS:
-                self.hidden.append(Ref(f"%{name} {args}".strip(), line, 1))
-            elif name == "store" and args.split()[:1] == ["-r"]:
-                names = args.split()[1:]
-                if names:
-                    for n in names:
-                        self.defines.setdefault(n, Ref(n, line, 1))
-                        self.module.names.add(n)
-                else:
-                    self.hidden.append(Ref("%store -r", line, 1))
-            elif name in ("pinfo", "pinfo2", "psource", "pdef", "pdoc"):
-                return self._parse_payload(args.strip(), line, expression=True)
-            elif name in _CODE_LINE_MAGICS and isinstance(stmt, ast.Expr):
-                return self._parse_payload(strip_options(args), line)
-            return None
-        if method == "run_cell_magic" and len(texts) >= 3:
-            name, header, body = texts[0], texts[1], texts[2]
-            self.magics.append(Magic("cell", name, header, line))
-            if name == "capture" and header.split():
-                target = [w for w in header.split() if not w.startswith("-")]
-                if target:
-                    self.defines.setdefault(target[0], Ref(target[0], line, 1))
-                    self.module.names.add(target[0])
-            if name in _CODE_CELL_MAGICS:
-                if name in ("time", "timeit", "prun") and header.strip():
-                    # `%%timeit setup` runs the setup line first
-                    setup = self._parse_payload(strip_options(header), line)
-                    for inner in setup or ():
-                        self._statement(inner)
-                return self._parse_payload(body, line + 1 - 1, body_of_cell_magic=True)
-            return None
-        return None
-
-    def _parse_payload(
-        self, code: str, line: int, *, expression: bool = False, body_of_cell_magic: bool = False
-    ) -> list[ast.stmt]:
-        if not code.strip():
-            return []
-        if body_of_cell_magic:
-            code = translate(code)  # a %%time or %%capture body may hold magics of its own
-        try:
-            tree = ast.parse(code, mode="eval" if expression else "exec")
-        except SyntaxError as exc:
-            if expression:
-                return []
-            self.payload_error = ParseFailure(
-                exc.msg or "invalid syntax",
-                line + (exc.lineno or 1) - (0 if body_of_cell_magic else 1),
-                exc.offset or 1,
-            )
-            return []
-        offset = line if body_of_cell_magic else line - 1
-        if expression:
-            stmt: ast.stmt = ast.Expr(tree.body)
-            ast.copy_location(stmt, tree.body)
-            body = [stmt]
-        else:
-            body = tree.body
-        for node in body:
-            ast.increment_lineno(node, offset)
-        return body
-
-    # -- name resolution
-
-    def _read(self, name: str, node: ast.AST) -> None:
-        if name == "get_ipython":
-            return  # provided by IPython, and what every translated magic calls
-        start = scope = self.scope
-        crossed_function = False
-        while scope is not None:
-            if scope.kind == "module":
-                if name in scope.names:
-                    return
-                ref = self._ref(name, node)
-                if crossed_function:
-                    self.deferred.setdefault(name, ref)
-                else:
-                    self.uses.setdefault(name, ref)
-                return
-            if name in scope.globals_:
-                crossed_function = crossed_function or scope.kind == "function"
-                scope = self.module
-                continue
-            if scope.kind == "function":
-                if name in scope.names:
-                    return
-                crossed_function = True
-            elif scope.kind == "comprehension":
-                if name in scope.names:
-                    return
-            elif scope is start and name in scope.names:
-                # a class body sees its own names; its methods and comprehensions do not
-                return
-            scope = scope.parent
-
-    def _bind(self, name: str, node: ast.AST) -> None:
-        scope = self.scope
-        if scope.kind == "comprehension":
-            scope.names.add(name)
-            return
-        if name in scope.globals_ or scope.kind == "module":
+    def _magic(self, effect: MagicEffect, stmt: ast.stmt) -> None:
+        """Record a magic, then analyse the Python code it runs in its place (or it, as is)."""
+        self.magics.append(effect.magic)
+        if effect.hidden is not None:
+            self.hidden.append(effect.hidden)
+        for name in effect.binds:
+            self.defines.setdefault(name, Ref(name, effect.magic.line, 1))
             self.module.names.add(name)
-            self.defines.setdefault(name, self._ref(name, node))
-            return
-        scope.names.add(name)
+        if effect.setup is not None:
+            self._payload(effect.setup)
+        if effect.runs is None:
+            self.visit(stmt)
+        else:
+            self._payload(effect.runs)
 
-    def _bind_walrus(self, name: str, node: ast.AST) -> None:
-        scope = self.scope
-        while scope.kind == "comprehension" and scope.parent is not None:
-            scope = scope.parent
-        saved, self.scope = self.scope, scope
-        self._bind(name, node)
-        self.scope = saved
-
-    def _at_module(self, name: str) -> bool:
-        """Whether `name` read here resolves to the module scope, at once."""
-        scope: _Scope | None = self.scope
-        while scope is not None and scope.kind != "module":
-            if scope.kind == "function":
-                return False
-            if scope.kind in ("comprehension", "class") and name in scope.names:
-                return False
-            scope = scope.parent
-        return True
+    def _payload(self, payload: Payload) -> None:
+        if payload.error is not None:
+            self.payload_error = payload.error
+        for inner in payload.statements:
+            self._statement(inner)
 
     # -- expressions
 
@@ -559,42 +207,24 @@ class _CellVisitor(ast.NodeVisitor):
         self._bind_walrus(node.target.id, node.target)
 
     def visit_Call(self, node: ast.Call) -> None:
-        name = _dotted(node.func)
+        func = node.func
+        name = dotted_name(func)
         if name is not None:
             self._record_call(name, node)
             if name in ("exec", "eval", "execfile") and self.scope.immediate:
                 self.hidden.append(self._ref(name, node))
-            method = node.func.attr if isinstance(node.func, ast.Attribute) else None
-            if method is not None and self.scope.immediate:
-                root = _root_name(node.func.value)
+            if isinstance(func, ast.Attribute) and self.scope.immediate:
+                root = _root_name(func.value)
                 if root is not None and self._at_module(root.id):
-                    if method in MUTATING_METHODS:
-                        self.mutations.append(
-                            Mutation(
-                                root.id,
-                                self._line(node),
-                                node.col_offset + 1,
-                                f"method:{method}",
-                                False,
-                                root.id not in self.module.names,
-                            )
-                        )
+                    if func.attr in MUTATING_METHODS:
+                        self._mutated(root.id, node, f"method:{func.attr}", reads_target=False)
                     elif any(
                         k.arg == "inplace"
                         and isinstance(k.value, ast.Constant)
                         and k.value.value is True
                         for k in node.keywords
                     ):
-                        self.mutations.append(
-                            Mutation(
-                                root.id,
-                                self._line(node),
-                                node.col_offset + 1,
-                                "inplace",
-                                False,
-                                root.id not in self.module.names,
-                            )
-                        )
+                        self._mutated(root.id, node, "inplace", reads_target=False)
         self.generic_visit(node)
 
     def _record_call(self, name: str, node: ast.Call) -> None:
@@ -632,11 +262,23 @@ class _CellVisitor(ast.NodeVisitor):
             )
         )
 
+    def _mutated(self, name: str, node: ast.expr, how: str, *, reads_target: bool) -> None:
+        self.mutations.append(
+            Mutation(
+                name,
+                self._line(node),
+                node.col_offset + 1,
+                how,
+                reads_target,
+                name not in self.module.names,
+            )
+        )
+
     def visit_Lambda(self, node: ast.Lambda) -> None:
         for default in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
             self.visit(default)
-        inner = _Scope("function", self.scope, names=_params(node.args))
-        inner.names |= _local_bindings([node.body])[0]
+        inner = Scope("function", self.scope, names=params(node.args))
+        inner.names |= local_bindings([node.body])[0]
         saved, self.scope = self.scope, inner
         self.visit(node.body)
         self.scope = saved
@@ -648,7 +290,7 @@ class _CellVisitor(ast.NodeVisitor):
     ) -> None:
         generators = node.generators
         self.visit(generators[0].iter)  # evaluated in the enclosing scope
-        inner = _Scope("comprehension", self.scope)
+        inner = Scope("comprehension", self.scope)
         saved, self.scope = self.scope, inner
         for index, gen in enumerate(generators):
             if index:
@@ -660,20 +302,18 @@ class _CellVisitor(ast.NodeVisitor):
             self.visit(element)
         self.scope = saved
 
-    def visit_ListComp(self, node: ast.ListComp) -> None:
+    def visit_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp) -> None:
         self._comprehension(node, [node.elt])
 
-    visit_SetComp = visit_ListComp  # type: ignore[assignment]
-
-    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
-        self._comprehension(node, [node.elt])
+    visit_SetComp = visit_ListComp
+    visit_GeneratorExp = visit_ListComp
 
     def visit_DictComp(self, node: ast.DictComp) -> None:
         self._comprehension(node, [node.key, node.value])
 
     # -- statements
 
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for decorator in node.decorator_list:
             self.visit(decorator)
         args = node.args
@@ -690,11 +330,11 @@ class _CellVisitor(ast.NodeVisitor):
         if node.returns is not None:
             self.visit(node.returns)
         self._bind(node.name, node)
-        local, globals_, nonlocals = _local_bindings(node.body)
-        inner = _Scope(
+        local, globals_, nonlocals = local_bindings(node.body)
+        inner = Scope(
             "function",
             self.scope,
-            names=local | _params(args),
+            names=local | params(args),
             globals_=globals_,
             nonlocals=nonlocals,
         )
@@ -710,13 +350,12 @@ class _CellVisitor(ast.NodeVisitor):
             self._statement(stmt)
         self.scope = saved
 
-    visit_FunctionDef = _function  # type: ignore[assignment]
-    visit_AsyncFunctionDef = _function  # type: ignore[assignment]
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for expr in node.decorator_list + node.bases + [k.value for k in node.keywords]:
             self.visit(expr)
-        inner = _Scope("class", self.scope)
+        inner = Scope("class", self.scope)
         saved, self.scope = self.scope, inner
         for stmt in node.body:
             self._statement(stmt)
@@ -802,24 +441,11 @@ class _CellVisitor(ast.NodeVisitor):
 
     def _store_target(self, target: ast.expr, value: ast.AST | None, *, augmented: bool) -> None:
         if isinstance(target, (ast.Subscript, ast.Attribute)):
-            # the object and any index are read; the root variable is changed in place
-            self.visit(target.value)
-            if isinstance(target, ast.Subscript):
-                self.visit(target.slice)
-            root = _root_name(target)
-            if root is not None and self.scope.immediate and self._at_module(root.id):
+            root = self._changed_in_place(target)
+            if root is not None:
                 reads_target = augmented or (value is not None and _mentions(value, target))
                 how = "item" if isinstance(target, ast.Subscript) else "attr"
-                self.mutations.append(
-                    Mutation(
-                        root.id,
-                        self._line(target),
-                        target.col_offset + 1,
-                        how,
-                        reads_target,
-                        root.id not in self.module.names,
-                    )
-                )
+                self._mutated(root, target, how, reads_target=reads_target)
             return
         if isinstance(target, (ast.Tuple, ast.List)):
             for element in target.elts:
@@ -830,24 +456,22 @@ class _CellVisitor(ast.NodeVisitor):
             return
         self.visit(target)
 
+    def _changed_in_place(self, target: ast.Subscript | ast.Attribute) -> str | None:
+        """Visit what storing to (or deleting) `target` reads; the module variable it changes, if any."""
+        self.visit(target.value)
+        if isinstance(target, ast.Subscript):
+            self.visit(target.slice)
+        root = _root_name(target)
+        if root is not None and self.scope.immediate and self._at_module(root.id):
+            return root.id
+        return None
+
     def visit_Delete(self, node: ast.Delete) -> None:
         for target in node.targets:
             if isinstance(target, (ast.Subscript, ast.Attribute)):
-                self.visit(target.value)
-                if isinstance(target, ast.Subscript):
-                    self.visit(target.slice)
-                root = _root_name(target)
-                if root is not None and self.scope.immediate and self._at_module(root.id):
-                    self.mutations.append(
-                        Mutation(
-                            root.id,
-                            self._line(target),
-                            target.col_offset + 1,
-                            "del-item",
-                            True,
-                            root.id not in self.module.names,
-                        )
-                    )
+                root = self._changed_in_place(target)
+                if root is not None:
+                    self._mutated(root, target, "del-item", reads_target=True)
             else:
                 self.visit(target)
 
@@ -857,7 +481,7 @@ class _CellVisitor(ast.NodeVisitor):
         for stmt in node.body + node.orelse:
             self._statement(stmt)
 
-    visit_AsyncFor = visit_For  # type: ignore[assignment]
+    visit_AsyncFor = visit_For
 
     def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
         for item in node.items:
@@ -867,7 +491,7 @@ class _CellVisitor(ast.NodeVisitor):
         for stmt in node.body:
             self._statement(stmt)
 
-    visit_AsyncWith = visit_With  # type: ignore[assignment]
+    visit_AsyncWith = visit_With
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.type is not None:
@@ -888,10 +512,10 @@ class _CellVisitor(ast.NodeVisitor):
             elif isinstance(value, ast.AST):
                 self.visit(value)
 
-    visit_If = _block  # type: ignore[assignment]
-    visit_While = _block  # type: ignore[assignment]
-    visit_Try = _block  # type: ignore[assignment]
-    visit_TryStar = _block  # type: ignore[assignment]
+    visit_If = _block
+    visit_While = _block
+    visit_Try = _block
+    visit_TryStar = _block
 
     def visit_Match(self, node: ast.Match) -> None:
         self.visit(node.subject)
@@ -919,57 +543,3 @@ class _CellVisitor(ast.NodeVisitor):
             self.visit(pattern)
         if node.rest:
             self._bind(node.rest, node)
-
-
-def _mentions(value: ast.AST, target: ast.expr) -> bool:
-    """Whether `value` reads the same item or attribute that `target` stores to."""
-    wanted = ast.dump(_as_load(target))
-    kind = type(target)
-    return any(isinstance(n, kind) and ast.dump(n) == wanted for n in ast.walk(value))
-
-
-def _as_load(node: ast.expr) -> ast.expr:
-    copy = ast.parse(ast.unparse(node), mode="eval").body
-    return copy
-
-
-def strip_options(args: str) -> str:
-    """Drop `-n 10 -r 3 -q -o` style options before a magic's Python statement."""
-    words = args.split(" ")
-    while words and words[0].startswith("-") and len(words[0]) > 1:
-        option = words.pop(0)
-        # options like -n, -r, -p take a value, possibly in a separate word
-        if (
-            option in ("-n", "-r", "-p", "-T", "-D", "-s", "-l")
-            and words
-            and words[0]
-            and not words[0].startswith("-")
-        ):
-            words.pop(0)
-    return " ".join(words).strip()
-
-
-_GUESS_ASSIGN = re.compile(r"^([A-Za-z_][\w]*(?:\s*,\s*[A-Za-z_][\w]*)*)\s*=[^=]", re.M)
-_GUESS_DEF = re.compile(r"^(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)", re.M)
-_GUESS_IMPORT = re.compile(r"^(?:from\s+\S+\s+)?import\s+(.+)$", re.M)
-_GUESS_FOR = re.compile(r"^for\s+([A-Za-z_][\w\s,]*?)\s+in\s", re.M)
-
-
-def _guess_definitions(code: str) -> tuple[Ref, ...]:
-    """Names an unparsable cell probably binds (Python 2 code, typos), so other cells
-    reading them are not reported as undefined on the strength of one broken cell."""
-    found: dict[str, Ref] = {}
-
-    def add(names: str, start: int) -> None:
-        line = code.count("\n", 0, start) + 1
-        for part in names.split(","):
-            name = part.strip().split(" as ")[-1].strip().split(".")[0]
-            if name.isidentifier():
-                found.setdefault(name, Ref(name, line, 1))
-
-    for pattern in (_GUESS_ASSIGN, _GUESS_DEF, _GUESS_FOR):
-        for match in pattern.finditer(code):
-            add(match.group(1), match.start())
-    for match in _GUESS_IMPORT.finditer(code):
-        add(match.group(1).strip("() "), match.start())
-    return tuple(found.values())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nb2prod.analysis.dataflow import Import
+from nb2prod.analysis.records import Import
 
 
 def bind_imports(table: dict[str, str], imports: tuple[Import, ...]) -> None:

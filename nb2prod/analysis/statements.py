@@ -11,26 +11,32 @@ import ast
 import warnings
 from dataclasses import dataclass, field, replace
 
-from nb2prod.analysis.dataflow import CellSymbols, analyze_tree, strip_options
-from nb2prod.notebook.ipysyntax import may_have_ipython_syntax, translate
+from nb2prod.analysis.dataflow import analyze_tree
+from nb2prod.analysis.records import CellSymbols
+from nb2prod.notebook.ipysyntax import (
+    HELP_MAGICS,
+    SHELL_METHODS,
+    TIMING_MAGICS,
+    magic_call,
+    may_have_ipython_syntax,
+    strip_options,
+    translate,
+)
 from nb2prod.notebook.model import Notebook
 
-_PAYLOAD_LINE_MAGICS = frozenset({"time", "timeit", "prun"})
-_PAYLOAD_CELL_MAGICS = frozenset({"time", "timeit", "prun", "capture"})
+# Cell magics whose body is kept as plain statements, the magic removed.
+_PAYLOAD_CELL_MAGICS = TIMING_MAGICS | {"capture"}
 # Magics that only change how things are shown: dropped without a warning.
-_DISPLAY_MAGICS = frozenset(
-    {
+_DISPLAY_MAGICS = (
+    HELP_MAGICS
+    | TIMING_MAGICS  # `x = %timeit f()`, `x = %prun f()`: a timing result, not a notebook value
+    | {
         "matplotlib",
         "load_ext",
         "reload_ext",
         "config",
         "autoreload",
         "aimport",
-        "pinfo",
-        "pinfo2",
-        "psource",
-        "pdef",
-        "pdoc",
         "who",
         "whos",
         "lsmagic",
@@ -43,9 +49,6 @@ _DISPLAY_MAGICS = frozenset(
         "pylab",
         "pip",
         "conda",
-        "timeit",
-        "prun",
-        "time",
         "matplotlib_inline",
     }
 )
@@ -73,21 +76,11 @@ class Statement:
         return f"{self.cell}.{self.position}"
 
 
-def _magic_call(node: ast.stmt) -> tuple[str, list[str], ast.Call] | None:
-    value = node.value if isinstance(node, (ast.Expr, ast.Assign)) else None
-    if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)):
-        return None
-    owner = value.func.value
-    if not (
-        isinstance(owner, ast.Call)
-        and isinstance(owner.func, ast.Name)
-        and owner.func.id == "get_ipython"
-    ):
-        return None
-    texts = [
-        a.value for a in value.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
-    ]
-    return value.func.attr, texts, value
+def _first_line(node: ast.stmt) -> int:
+    """The line a statement starts on, its decorators included."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return min([node.lineno] + [d.lineno for d in node.decorator_list])
+    return node.lineno
 
 
 # Past these, rendering fails on the input's shape, not on a bug: measured, 250 chained `elif`s
@@ -184,9 +177,7 @@ def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, .
         position = 0
         previous_end = 0
         for node in tree.body:
-            start = node.lineno
-            if getattr(node, "decorator_list", None):
-                start = min([start] + [d.lineno for d in node.decorator_list])  # type: ignore[attr-defined]
+            start = _first_line(node)
             # comment lines above the statement (blank lines between them too) travel with it
             first = start
             while first - 1 > previous_end and (
@@ -296,9 +287,7 @@ def _rewrite_body(body: str, note: str) -> list[tuple[str, str | None, str | Non
     lines = code.splitlines()
     pieces: list[tuple[str, str | None, str | None, bool]] = []
     for node in tree.body:
-        decorators = getattr(node, "decorator_list", None) or []
-        first = min([node.lineno] + [d.lineno for d in decorators])
-        text = "\n".join(lines[first - 1 : node.end_lineno or node.lineno])
+        text = "\n".join(lines[_first_line(node) - 1 : node.end_lineno or node.lineno])
         for piece, rewrite, requirement, dropped in _rewrite(node, text):
             pieces.append((piece, f"{note}; {rewrite}" if rewrite else note, requirement, dropped))
     return pieces
@@ -306,14 +295,14 @@ def _rewrite_body(body: str, note: str) -> list[tuple[str, str | None, str | Non
 
 def _rewrite(node: ast.stmt, text: str) -> list[tuple[str, str | None, str | None, bool]]:
     """The statement's code, or what an IPython magic turns into."""
-    magic = _magic_call(node)
+    magic = magic_call(node)
     if magic is None:
         return [(text, None, None, False)]
-    method, texts, _ = magic
+    method, texts = magic
     assigned = ast.unparse(node.targets[0]) if isinstance(node, ast.Assign) else None
     if method == "run_line_magic" and len(texts) >= 2:
         name, args = texts[0], texts[1]
-        if name in _PAYLOAD_LINE_MAGICS and assigned is None:
+        if name in TIMING_MAGICS and assigned is None:
             return [(strip_options(args), f"%{name} removed", None, False)]
         if name == "time" and assigned is not None:
             return [(f"{assigned} = {strip_options(args)}", "%time removed", None, False)]
@@ -349,7 +338,7 @@ def _rewrite(node: ast.stmt, text: str) -> list[tuple[str, str | None, str | Non
             command = f"subprocess.run(['bash', '-c', {body!r}], check=True)"
             return [(command, f"%%{name} became subprocess.run (review it)", None, False)]
         return [("", f"%%{name} cell dropped: not converted, review what it did", None, True)]
-    if method in ("system", "getoutput") and texts:
+    if method in SHELL_METHODS and texts:
         command = texts[0]
         if command.split()[:2] in (["pip", "install"], ["conda", "install"]):
             return [("", "!pip install became a requirement", " ".join(command.split()[2:]), True)]

@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from nb2prod.analysis.dataflow import CellSymbols, analyze_cell
+from nb2prod.analysis.dataflow import analyze_cell
+from nb2prod.analysis.records import CellSymbols
 from nb2prod.core.findings import Finding
 from nb2prod.notebook.model import Cell, Notebook
 

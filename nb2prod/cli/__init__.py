@@ -1,7 +1,9 @@
 """The command line: the only place that prints or exits.
 
-Each sub-command lives in its own module with `add_parser(subparsers)` and
-`run(args) -> int`; `main(argv)` returns an exit code and is tested in-process.
+Each sub-command lives in its own module: its docstring is the command's description in
+--help, beside `HELP` (and an optional `EPILOG`), `add_arguments(parser)` and
+`run(args) -> int`. The commands call `nb2prod.api` and print what it returns (`common`
+holds what they share); `main(argv)` returns an exit code and is tested in-process.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, str]]:
     parser.add_argument("--version", action="version", version=f"nb2prod {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    available = {}
+    available: dict[str, str] = {}
     for name, module_name in COMMANDS.items():
         try:
             module = import_module(module_name)
@@ -49,12 +51,22 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, str]]:
             if exc.name == module_name:
                 continue  # a command not built yet
             raise
-        module.add_parser(sub)
+        p = sub.add_parser(
+            name,
+            help=module.HELP,
+            description=module.__doc__,
+            epilog=getattr(module, "EPILOG", None),
+        )
+        module.add_arguments(p)
         available[name] = module_name
     return parser, available
 
 
 def main(argv: list[str] | None = None) -> int:
+    # the library loads here, not when this module does: `run` turns a Ctrl-C while it loads
+    # into "interrupted" (the commands import it too)
+    from nb2prod.api import describe_bug
+
     parser, available = _parser()
     try:
         args = parser.parse_args(argv)
@@ -68,19 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return ExitCode.OK
-    except Exception as exc:  # a bug in nb2prod: say so, keep the traceback in a file
-        import tempfile
-        import traceback
-
-        with tempfile.NamedTemporaryFile(
-            "w", prefix="nb2prod-crash-", suffix=".txt", delete=False
-        ) as handle:
-            traceback.print_exc(file=handle)
-        print(
-            f"nb2prod: internal error: {type(exc).__name__}: {exc} (please report this at the nb2prod "
-            f"issue tracker; traceback in {handle.name})",
-            file=sys.stderr,
-        )
+    except Exception as exc:  # a bug in the command itself (the API returns its own as values)
+        print(f"nb2prod: {describe_bug(exc)}", file=sys.stderr)
         return ExitCode.INTERNAL
 
 

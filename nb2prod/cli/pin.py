@@ -1,7 +1,6 @@
-"""`nb2prod pin NOTEBOOK`: pinned requirements from evidence, each pin saying where it came from.
-
-stdout carries only the requested document (requirements, pyproject fragment or JSON),
-so it can be redirected to a file; findings and notes go to stderr in the linter shape.
+"""Pin the distributions a notebook imports or installs, from evidence: versions it
+printed or installed, then the environment of its kernel. Every pin names its evidence
+(docs/pin.md). Findings NB201-NB204 go to stderr.
 """
 
 from __future__ import annotations
@@ -10,27 +9,26 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from nb2prod import api
 from nb2prod.cli import ExitCode
+from nb2prod.cli.common import add_python_option, failure
 
 if TYPE_CHECKING:
-    from nb2prod.pin import PinResult
+    from nb2prod.api import PinResult
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
-        "pin",
-        help="pin the library versions a notebook needs, from evidence (NB201-NB204)",
-        description="Pin the distributions a notebook imports or installs, from evidence: versions it "
-        "printed or installed, then the environment of its kernel. Every pin names its evidence "
-        "(docs/pin.md). Findings NB201-NB204 go to stderr.",
-    )
+# `nb2prod pin NOTEBOOK`: stdout carries only the requested document (requirements, pyproject
+# fragment or JSON), so it can be redirected to a file; findings and notes go to stderr in the
+# linter shape. The module's docstring is the command's description in --help.
+HELP = "pin the library versions a notebook needs, from evidence (NB201-NB204)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "notebook", metavar="NOTEBOOK", help="the notebook (.ipynb or a jupytext text notebook)"
     )
-    p.add_argument(
-        "--python",
-        metavar="PATH",
-        help="interpreter (or venv folder) to query instead of the notebook's kernelspec",
+    add_python_option(
+        p, "interpreter (or venv folder) to query instead of the notebook's kernelspec"
     )
     p.add_argument(
         "--format",
@@ -47,23 +45,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from nb2prod.core.errors import InputError
-    from nb2prod.pin import pin_file
-    from nb2prod.pin.render import RENDERERS
-
-    try:
-        result = pin_file(args.notebook, args.python)
-    except InputError as exc:
-        print(f"nb2prod: error: {exc}", file=sys.stderr)
-        return ExitCode.USAGE
-    except Exception as exc:
-        print(
-            f"nb2prod: internal error while pinning {args.notebook}: {type(exc).__name__}: {exc} "
-            "(please report this)",
-            file=sys.stderr,
-        )
-        return ExitCode.INTERNAL
-    sys.stdout.write(RENDERERS[args.format](result))
+    result = api.pin(args.notebook, api.PinOptions(args.python))
+    if isinstance(result, api.Failed):
+        code, text = failure(result)
+        print(text, file=sys.stderr)
+        return code
+    sys.stdout.write(api.format_pins(result, args.format))
     sys.stdout.flush()
     if result.environment.fallback:
         print(
@@ -72,10 +59,7 @@ def run(args: argparse.Namespace) -> int:
         )
     for f in result.findings:
         print(f"{result.path}:cell {f.cell}:line {f.line}: {f.code} {f.message}", file=sys.stderr)
-    failed = False
-    if args.check:
-        failed = _check(result)
-    if failed:
+    if args.check and not _check(result):
         return ExitCode.FINDINGS
     if result.findings and not args.exit_zero:
         return ExitCode.FINDINGS
@@ -83,20 +67,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(result: PinResult) -> bool:
-    from nb2prod.pin.venv_check import check_in_clean_venv
-
+    """Run `--check`, say what it found; True when every pin installed and every import worked."""
     print(
         f"nb2prod: --check: building a clean venv with {result.environment.python} "
         f"and {len(result.pins)} pin(s)...",
         file=sys.stderr,
     )
-    check = check_in_clean_venv(result)
+    check = api.check_pins(result)
+    if isinstance(check, api.Failed):
+        print(failure(check)[1], file=sys.stderr)
+        return False
     path = result.path
     if check.venv_error:
         print(f"{path}: --check: {check.venv_error}", file=sys.stderr)
-    for failure in check.install_failures:
+    for failed in check.install_failures:
         print(
-            f"{path}: --check: pip could not install {failure.requirement}: {failure.message}",
+            f"{path}: --check: pip could not install {failed.requirement}: {failed.message}",
             file=sys.stderr,
         )
     for broken in check.import_failures:
@@ -110,4 +96,4 @@ def _check(result: PinResult) -> bool:
         f"nb2prod: --check {verdict}: {check.checked} import(s) tried in {check.seconds:.0f} s",
         file=sys.stderr,
     )
-    return not check.ok
+    return check.ok

@@ -1,24 +1,48 @@
-"""`nb2prod verify NOTEBOOK [PACKAGE_DIR]`: prove (or refute) that the package does what the notebook did."""
+"""Run the notebook top to bottom (papermill) and the generated package side by side,
+compare every value crossing a function boundary, and report equivalent / differs / unverified.
+Exit 0 equivalent, 1 differs (NB401), 4 unverified, 2 bad input.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
+from nb2prod import api
 from nb2prod.cli import ExitCode
+from nb2prod.cli.common import failure
+from nb2prod.core.vocabulary import Verdict
+
+if TYPE_CHECKING:
+    from nb2prod.api import Verification
 
 # Cell statuses of a fresh run that ended there (verify.CellCheck.status).
 STOPPED = ("timeout", "fails-fresh", "error-both")
 EXIT_FOR_VERDICT = {
-    "equivalent": ExitCode.OK,
-    "differs": ExitCode.FINDINGS,
-    "unverified": ExitCode.UNVERIFIED,
+    Verdict.EQUIVALENT: ExitCode.OK,
+    Verdict.DIFFERS: ExitCode.FINDINGS,
+    Verdict.UNVERIFIED: ExitCode.UNVERIFIED,
 }
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
+# `nb2prod verify NOTEBOOK [PACKAGE_DIR]`: prove (or refute) that the package does what the
+# notebook did. The module's docstring is the command's description in --help.
+HELP = "run the notebook fresh and its generated package, and compare them"
+EPILOG = (
+    "A fresh run that stops early (a cell raises, calls sys.exit(), waits on input(), kills its "
+    "kernel, or exceeds --timeout) is named by cell index and id ('the fresh run stopped at cell N "
+    "(id ...)') and exits 4 (unverified), or 1 if a value compared before that cell differs. The run "
+    "happens in a scratch copy of the notebook's folder with its own TMPDIR; the kernel and everything "
+    "it started are killed and the copy removed, also on Ctrl-C (message, exit 130). Each cell keeps "
+    "at most 1,000,000 characters per stream and 10,000,000 of display outputs."
+)
+
+
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
+    """The options of a verification, shared with `convert`."""
     p.add_argument("--kernel", help="kernel to run the notebook with (default: its kernelspec)")
     p.add_argument(
         "--timeout", type=float, default=600, metavar="S", help="per-cell timeout (default 600 s)"
@@ -30,20 +54,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser(
-        "verify",
-        help="run the notebook fresh and its generated package, and compare them",
-        description="Run the notebook top to bottom (papermill) and the generated package side by side, "
-        "compare every value crossing a function boundary, and report equivalent / differs / unverified. "
-        "Exit 0 equivalent, 1 differs (NB401), 4 unverified, 2 bad input.",
-        epilog="A fresh run that stops early (a cell raises, calls sys.exit(), waits on input(), kills its "
-        "kernel, or exceeds --timeout) is named by cell index and id ('the fresh run stopped at cell N "
-        "(id ...)') and exits 4 (unverified), or 1 if a value compared before that cell differs. The run "
-        "happens in a scratch copy of the notebook's folder with its own TMPDIR; the kernel and everything "
-        "it started are killed and the copy removed, also on Ctrl-C (message, exit 130). Each cell keeps "
-        "at most 1,000,000 characters per stream and 10,000,000 of display outputs.",
-    )
+def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "paths",
         nargs="+",
@@ -53,62 +64,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument(
         "-j", "--jobs", type=int, default=1, metavar="N", help="notebooks verified at once"
     )
-    add_arguments(p)
+    add_run_arguments(p)
 
 
-def verify_one(
-    notebook: str,
-    package_dir: str | None,
-    kernel: str | None,
-    timeout: float,
-    second_run: bool,
-    show_progress: bool,
-    progress: Callable[[int, int], None] | None = None,
-) -> tuple[int, str]:
-    """Verify one notebook; return the exit code and the text to print. Never raises.
+def verify_options(args: argparse.Namespace) -> api.VerifyOptions:
+    return api.VerifyOptions(args.kernel, args.timeout, not args.no_second_run)
 
-    `progress(done, total)` replaces the terminal bar (the JupyterLab server's job runner).
-    """
-    import tempfile
 
-    from nb2prod.convert.build import build
-    from nb2prod.convert.write import write_package
-    from nb2prod.core.errors import InputError, InternalError
-    from nb2prod.verify.report import VERDICT_WORDS, write_reports
-    from nb2prod.verify.verification import verify
-
-    package_dir = str(Path(package_dir).resolve()) if package_dir else None
-    try:
-        try:
-            plan, package = build(notebook, pin=False)
-        except InputError as exc:
-            if exc.kind not in ("unparsable-cell", "unsupported-code"):
-                raise
-            return _notebook_only(notebook, exc, kernel, timeout, second_run, show_progress)
-        with tempfile.TemporaryDirectory(prefix="nb2prod-verify-") as tmp:
-            target = Path(package_dir) if package_dir else Path(tmp) / plan.package
-            if not package_dir:
-                write_package(package, target, notebook=Path(notebook))
-            with _progress(show_progress and progress is None, notebook) as bar:
-                result = verify(
-                    notebook,
-                    plan,
-                    target,
-                    kernel=kernel,
-                    cell_timeout=timeout,
-                    progress=progress or bar,
-                    second_run=second_run,
-                    golden_tests=bool(package_dir),
-                )
-            if package_dir:
-                write_reports(result, target)
-                _repin(plan, target, result.imported_modules)
-    except InputError as exc:
-        return ExitCode.USAGE, f"nb2prod: error: {exc}"
-    except InternalError as exc:
-        return ExitCode.INTERNAL, f"nb2prod: {exc}"
-    lines = [f"{notebook}: {VERDICT_WORDS[result.verdict]}"]
-    stopped = next((c for c in result.cells if c.status in STOPPED), None)
+def outcome(result: api.VerifyResult) -> tuple[ExitCode, str]:
+    """The exit code of one notebook's verification and the text to print for it."""
+    if isinstance(result, api.Failed):
+        return failure(result)
+    if isinstance(result, api.NotConverted):
+        notebook = result.notebook
+        lines = [
+            f"nb2prod: error: {api.describe(result.refusal)}",
+            f"{notebook}: not converted, so no equivalence check; the notebook's "
+            "own stored outputs against a fresh run:",
+        ]
+        lines += _finding_lines(notebook, result.verification)
+        return ExitCode.USAGE, "\n".join(lines)
+    v = result.verification
+    lines = [f"{result.notebook}: {api.verdict_words(v.verdict)}"]
+    stopped = next((c for c in v.cells if c.status in STOPPED), None)
     if stopped is not None:
         why = (
             stopped.differences[0]
@@ -118,135 +96,85 @@ def verify_one(
         lines.append(
             f"  the fresh run stopped at cell {stopped.cell} (id {stopped.cell_id!r}): {why}"
         )
-    first = result.first_divergence
+    first = v.first_divergence
     if first is not None:
-        value = next(c for c in first.values if c.verdict == "differs")
+        value = next(c for c in first.values if c.verdict == Verdict.DIFFERS)
+        detail = value.detail.strip().splitlines()[0] if value.detail.strip() else ""
         lines.append(
             f"  first diverging function: {first.function}() in {first.module}.py, variable "
-            f"'{value.name}': {value.detail.strip().splitlines()[0] if value.detail.strip() else ''}"
+            f"'{value.name}': {detail}"
         )
-    for finding in result.findings:
-        lines.append(
-            f"{notebook}:cell {finding.cell}:line {finding.line}: {finding.code} {finding.message}"
-        )
-    counts = {
-        v: sum(1 for f in result.functions if f.verdict == v)
-        for v in ("equivalent", "differs", "unverified", "not-compared")
-    }
+    lines += _finding_lines(result.notebook, v)
+    counts = {verdict: sum(1 for f in v.functions if f.verdict == verdict) for verdict in Verdict}
     lines.append(
-        f"  functions: {counts['equivalent']} equivalent, {counts['differs']} differ, "
-        f"{counts['unverified']} unverified, {counts['not-compared']} draw or print only (not compared); "
-        f"notebook {result.notebook_seconds:.1f} s, "
-        f"package {result.package_seconds:.1f} s, wall {result.wall_seconds:.1f} s"
+        f"  functions: {counts[Verdict.EQUIVALENT]} equivalent, {counts[Verdict.DIFFERS]} differ, "
+        f"{counts[Verdict.UNVERIFIED]} unverified, {counts[Verdict.NOT_COMPARED]} draw or print "
+        f"only (not compared); notebook {v.notebook_seconds:.1f} s, "
+        f"package {v.package_seconds:.1f} s, wall {v.wall_seconds:.1f} s"
     )
-    if package_dir:
-        lines.append(f"  report: {Path(package_dir) / 'nb2prod-report.md'} (and .html)")
-    return EXIT_FOR_VERDICT[result.verdict], "\n".join(lines)
+    if result.report is not None:
+        lines.append(f"  report: {result.report} (and .html)")
+    return EXIT_FOR_VERDICT[Verdict(v.verdict)], "\n".join(lines)
 
 
-def _notebook_only(
-    notebook: str,
-    refusal: Exception,
-    kernel: str | None,
-    timeout: float,
-    second_run: bool,
-    show_progress: bool,
-) -> tuple[int, str]:
-    """The notebook cannot be converted; still run it fresh and report its own hidden state."""
-    from nb2prod.convert.plan import Plan, package_name
-    from nb2prod.core.errors import InputError
-    from nb2prod.verify.verification import verify
-
-    empty = Plan(notebook, package_name(notebook), (), (), (), (), (), (), ())
-    try:
-        with _progress(show_progress, notebook) as progress:
-            result = verify(
-                notebook,
-                empty,
-                None,
-                kernel=kernel,
-                cell_timeout=timeout,
-                progress=progress,
-                second_run=second_run,
-            )
-    except InputError as exc:
-        return ExitCode.USAGE, f"nb2prod: error: {exc}"
-    lines = [
-        f"nb2prod: error: {refusal}",
-        f"{notebook}: not converted, so no equivalence check; the notebook's "
-        "own stored outputs against a fresh run:",
-    ]
-    lines += [
-        f"{notebook}:cell {f.cell}:line {f.line}: {f.code} {f.message}" for f in result.findings
-    ]
-    return ExitCode.USAGE, "\n".join(lines)
+def _finding_lines(notebook: str, v: Verification) -> list[str]:
+    return [f"{notebook}:cell {f.cell}:line {f.line}: {f.code} {f.message}" for f in v.findings]
 
 
-def _repin(plan, package_dir: Path, imported: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
-    """Pin again with the modules the fresh run imported (packages used only indirectly)."""
-    from nb2prod.convert.render import render_pyproject
-    from nb2prod.convert.write import write_file_atomically
-    from nb2prod.core.errors import InputError
-    from nb2prod.pin import plan_requirements
-
-    try:
-        dependencies = plan_requirements(plan, imported_modules=imported)
-    except InputError:
-        return  # convert already wrote the best pins it could, and said why
-    write_file_atomically(package_dir / "pyproject.toml", render_pyproject(plan, dependencies))
-
-
-class _progress:
-    """A progress bar on the terminal (rich), or nothing when output is not a terminal."""
+class ProgressBar:
+    """The fresh run's progress on the terminal (rich), started with the run; nothing when
+    stderr is not a terminal."""
 
     def __init__(self, enabled: bool, label: str) -> None:
         self.enabled = enabled and sys.stderr.isatty()
         self.label = label
+        self.bar: Any = None  # rich.progress.Progress, once the run starts
+        self.task: Any = None
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        if not self.enabled:
-            return None
-        from rich.progress import Progress
+    def __call__(self, event: api.Progress) -> None:
+        if not self.enabled or event.stage is not api.Stage.RUNNING:
+            return
+        if self.bar is None:
+            from rich.progress import Progress
 
-        self.bar = Progress(transient=True)
-        self.bar.start()
-        self.task = self.bar.add_task(f"running {Path(self.label).name}", total=None)
-        return lambda done, total: self.bar.update(self.task, completed=done, total=total)
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(f"running {Path(self.label).name}", total=None)
+        if event.total:
+            self.bar.update(self.task, completed=event.done, total=event.total)
 
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.bar is not None:
             self.bar.stop()
 
 
-def _verify_star(args: tuple[str, None, str | None, float, bool, bool]) -> tuple[int, str]:
-    return verify_one(*args)
-
-
 def run(args: argparse.Namespace) -> int:
-    from nb2prod.verify.execute import contained_session
-
-    with contained_session():  # no kernel nor package run outlives the command
+    with api.session():  # no kernel nor package run outlives the command
         return _run(args)
 
 
 def _run(args: argparse.Namespace) -> int:
     paths = list(args.paths)
-    package_dir = None
+    options = verify_options(args)
     if len(paths) == 2 and Path(paths[1]).is_dir() and not paths[1].endswith(".ipynb"):
-        paths, package_dir = [paths[0]], paths[1]
-    jobs = [
-        (p, package_dir, args.kernel, args.timeout, not args.no_second_run, len(paths) == 1)
-        for p in paths
-    ]
-    if args.jobs > 1 and len(paths) > 1:
-        from concurrent.futures import (
-            ProcessPoolExecutor,
-        )  # only here: `check` imports this module too
-
-        with ProcessPoolExecutor(args.jobs) as pool:
-            outcomes = list(pool.map(_verify_star, jobs))
+        with ProgressBar(True, paths[0]) as bar:
+            results: tuple[api.VerifyResult, ...] = (
+                api.verify(paths[0], paths[1], options.with_progress(bar)),
+            )
+    elif len(paths) == 1:
+        with ProgressBar(True, paths[0]) as bar:
+            results = (api.verify(paths[0], None, options.with_progress(bar)),)
     else:
-        outcomes = [_verify_star(job) for job in jobs]
+        results = api.verify_many(paths, options, jobs=args.jobs)
+    outcomes = [outcome(result) for result in results]
     for _, text in outcomes:
         print(text)
     codes = [code for code, _ in outcomes]

@@ -10,7 +10,9 @@ from nb2prod.convert.plan import Plan, make_plan
 from nb2prod.convert.render import Package, render
 from nb2prod.convert.static_check import check_package
 from nb2prod.convert.write import write_package
+from nb2prod.core.errors import InputError
 from nb2prod.notebook.load import load
+from nb2prod.pin import plan_requirements
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +40,6 @@ def build(
     plan = make_plan(notebook, package=package, role_overrides=role_overrides)
     dependencies = None
     if pin:
-        from nb2prod.core.errors import InputError
-        from nb2prod.pin import plan_requirements
-
         try:
             dependencies = list(plan_requirements(plan, python, notebook=notebook))
         except InputError as exc:

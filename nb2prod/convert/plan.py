@@ -11,58 +11,24 @@ import keyword
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from nb2prod.analysis.statements import Statement, split_cells
 from nb2prod.analysis.symbols import is_known_name
-from nb2prod.convert.roles import Role, RoleDecision, classify, config_assignment, headings
-from nb2prod.core.errors import InputError
+from nb2prod.convert.names import config_field_name, function_name
+from nb2prod.convert.roles import (
+    RoleDecision,
+    classify,
+    config_assignment,
+    config_literal,
+    headings,
+)
+from nb2prod.core.errors import TooLarge, UnparsableCell, UnsupportedCode
+from nb2prod.core.vocabulary import MODULE_ROLES, Role
 from nb2prod.notebook.model import Notebook
 
-MODULE_OF_ROLE = {
-    Role.DATA: "data",
-    Role.FEATURES: "features",
-    Role.MODEL: "model",
-    Role.BUSINESS: "business",
-}
-_VERBS = {
-    Role.DATA: "load",
-    Role.FEATURES: "build",
-    Role.MODEL: "train",
-    Role.BUSINESS: "apply",
-}
-_LEADING_VERBS = frozenset(
-    {
-        "load",
-        "read",
-        "build",
-        "compute",
-        "train",
-        "fit",
-        "evaluate",
-        "predict",
-        "score",
-        "decide",
-        "apply",
-        "prepare",
-        "clean",
-        "make",
-        "create",
-        "split",
-        "transform",
-        "engineer",
-        "get",
-        "run",
-        "calculate",
-        "estimate",
-        "select",
-        "tune",
-        "validate",
-        "test",
-        "generate",
-        "preprocess",
-        "encode",
-    }
-)
+# Each module is named after its role; the names stay plain strings (they are rendered with repr).
+MODULE_OF_ROLE = {role: role.value for role in MODULE_ROLES}
 _PATHLIKE = re.compile(r"(path|dir|folder|file|root)", re.I)
 # black's time grows with the square of a module's length (4,000 statements: ~30 s of convert);
 # the largest notebook of ../shared/corpora has 279 code cells.
@@ -137,7 +103,7 @@ class Plan:
     @property
     def modules(self) -> tuple[str, ...]:
         used = {f.module for f in self.functions} | {d.module for d in self.definitions}
-        return tuple(m for m in ("data", "features", "model", "business") if m in used)
+        return tuple(m for m in MODULE_OF_ROLE.values() if m in used)
 
     @property
     def dropped(self) -> tuple[PlannedStatement, ...]:
@@ -146,8 +112,6 @@ class Plan:
 
 def package_name(notebook_path: str, requested: str | None = None) -> str:
     """A valid import name from --name or the notebook's file name."""
-    from pathlib import Path
-
     raw = requested or Path(notebook_path).stem
     name = re.sub(r"[^0-9a-zA-Z_]+", "_", raw).strip("_").lower() or "notebook"
     if name[0].isdigit():
@@ -155,11 +119,6 @@ def package_name(notebook_path: str, requested: str | None = None) -> str:
     if keyword.iskeyword(name) or name in ("test", "tests", "config", "data", "model", "pipeline"):
         name += "_pkg"
     return name
-
-
-def _slug(text: str) -> str:
-    words = re.findall(r"[a-zA-Z][a-zA-Z0-9]*", text.lower())
-    return "_".join(words[:5])
 
 
 def _uses(st: Statement) -> list[str]:
@@ -189,21 +148,16 @@ def make_plan(
     """Plan the package for a notebook; raise `InputError` when a cell cannot be converted."""
     cells = sum(1 for c in notebook.code_cells if not c.is_blank)
     if cells > MAX_STATEMENTS:  # checked before parsing: 50,000 cells would take ~20 s to split
-        raise InputError(notebook.path, f"has {cells:,} code cells; {_TOO_MANY}", kind="too-large")
+        raise TooLarge(notebook.path, f"has {cells:,} code cells; {_TOO_MANY}")
     statements, problems = split_cells(notebook)
     if len(statements) > MAX_STATEMENTS:
-        raise InputError(
-            notebook.path,
-            f"has {len(statements):,} top-level statements; {_TOO_MANY}",
-            kind="too-large",
-        )
+        raise TooLarge(notebook.path, f"has {len(statements):,} top-level statements; {_TOO_MANY}")
     if problems:
         first = problems[0]
         cell = int(first.split()[1])
-        raise InputError(
+        raise UnparsableCell(
             notebook.path,
             f"cannot convert: {first}",
-            kind="unparsable-cell",
             cell=cell,
             cell_id=notebook.cells[cell].id,
         )
@@ -217,11 +171,10 @@ def make_plan(
         if any(isinstance(n, ast.Await) for n in ast.walk(st.tree)) and not any(
             isinstance(n, (ast.AsyncFunctionDef,)) for n in ast.walk(st.tree)
         ):
-            raise InputError(
+            raise UnsupportedCode(
                 notebook.path,
                 f"cannot convert: cell {st.cell} uses top-level await, which "
                 "a plain function cannot run",
-                kind="unsupported-code",
                 cell=st.cell,
                 cell_id=st.cell_id,
             )
@@ -235,11 +188,10 @@ def make_plan(
                 for n in ast.walk(st.tree)
             )
         ):
-            raise InputError(
+            raise UnsupportedCode(
                 notebook.path,
                 f"cannot convert: cell {st.cell} has a star import inside a block, "
                 "which Python allows only at module level (import the names it uses)",
-                kind="unsupported-code",
                 cell=st.cell,
                 cell_id=st.cell_id,
             )
@@ -252,14 +204,18 @@ def make_plan(
     fields_seen: set[str] = set()
     for st, d, keep in zip(statements, decisions, kept, strict=False):
         if d.role is Role.CONFIG and keep:
-            name = config_assignment(st.tree)
-            if name is None:
+            literal = config_literal(st.tree)
+            if literal is None:
                 continue
-            value_node = st.tree.body[0].value  # type: ignore[attr-defined]
-            field_name = _field_name(name, fields_seen)
+            name, value_node = literal
+            field_name = config_field_name(name, fields_seen)
             value = ast.unparse(value_node)
             type_name = _type_name(value_node)
-            is_path = type_name == "str" and _looks_like_path(name, value_node.value)  # type: ignore[union-attr]
+            is_path = (
+                isinstance(value_node, ast.Constant)
+                and isinstance(value_node.value, str)
+                and _looks_like_path(name, value_node.value)
+            )
             if name in config_names:
                 # redefined literal: later assignments stay in code, the first is the parameter
                 continue
@@ -287,16 +243,18 @@ def make_plan(
             and _first_config(st, config)
         ):
             continue
-        tree = st.tree
-        if tree.body and all(
-            isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and bindings.get(n.name, 0) == 1
-            for n in tree.body
+        body = st.tree.body
+        defined = [
+            n for n in body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        ]
+        if (
+            body
+            and len(defined) == len(body)
+            and all(bindings.get(n.name, 0) == 1 for n in defined)
         ):
             role = d.role if d.role in MODULE_OF_ROLE else Role.FEATURES
-            for node in tree.body:
-                definition_names.add(node.name)  # type: ignore[attr-defined]
-            names = [n.name for n in tree.body]  # type: ignore[attr-defined]
+            names = [n.name for n in defined]
+            definition_names.update(names)
             global_reads = tuple(
                 r.name
                 for r in st.symbols.deferred_uses + st.symbols.uses
@@ -332,29 +290,31 @@ def make_plan(
         definitions,
         warnings,
     )
-    for d in definitions:
-        early = [r.name for r in d.statement.symbols.uses if r.name in config_names]
+    for definition in definitions:
+        early = [r.name for r in definition.statement.symbols.uses if r.name in config_names]
         if early:
             warnings.append(
-                f"{d.name}() reads {', '.join(dict.fromkeys(early))} when it is defined (default "
+                f"{definition.name}() reads {', '.join(dict.fromkeys(early))} when it is defined (default "
                 "arguments or decorators): command-line overrides of those fields do not reach it"
             )
     # definitions read globals: the pipeline sets them; warn when none of ours produces them
     produced = (
         {n for f in functions for n in f.returns} | config_names | import_names | definition_names
     )
-    for d in definitions:
-        missing = [n for n in d.global_reads if n not in produced and n not in {d.name}]
+    for definition in definitions:
+        missing = [n for n in definition.global_reads if n not in produced and n != definition.name]
         if missing:
-            warnings.append(f"{d.name}() reads {', '.join(missing)}, which no kept code produces")
+            warnings.append(
+                f"{definition.name}() reads {', '.join(missing)}, which no kept code produces"
+            )
 
     results = functions[-1].returns if functions else ()
     placed: dict[str, str] = {}
     for f in functions:
         for st in f.statements:
             placed[st.key] = f.name
-    for d in definitions:
-        placed[d.statement.key] = d.name
+    for definition in definitions:
+        placed[definition.statement.key] = definition.name
     planned = tuple(
         PlannedStatement(
             st,
@@ -410,17 +370,6 @@ def _keep_needed(statements: Sequence[Statement], decisions: Sequence[RoleDecisi
         live -= {r.name for r in st.symbols.defines}
         live |= set(_uses(st))
     return kept
-
-
-def _field_name(name: str, seen: set[str]) -> str:
-    base = re.sub(r"_+", "_", name.lower()).strip("_") or "value"
-    if keyword.iskeyword(base) or base in ("base_dir", "path", "from_args"):
-        base += "_"
-    candidate, n = base, 2
-    while candidate in seen:
-        candidate, n = f"{base}_{n}", n + 1
-    seen.add(candidate)
-    return candidate
 
 
 def _type_name(node: ast.AST) -> str:
@@ -507,7 +456,7 @@ def _functions(
         for name in _unread_assignments(group) + _fitted(group):
             if name not in returns and name in defines_of[index]:
                 returns.append(name)
-        name = _function_name(group, roles[index], heading_of, returns or defines_of[index], taken)
+        name = function_name(group, roles[index], heading_of, returns or defines_of[index], taken)
         taken.add(name)
         functions.append(
             Function(
@@ -591,34 +540,3 @@ def _last_producer_before(
         if name in defines_of[later]:
             return False
     return False
-
-
-def _function_name(
-    group: Sequence[Statement],
-    role: Role,
-    heading_of: Mapping[int, str],
-    outputs: Sequence[str],
-    taken: set[str],
-) -> str:
-    heading = _slug(heading_of.get(group[0].cell, ""))
-    verb = _VERBS[role]
-    if role is Role.MODEL and not any(
-        c.name.endswith(".fit") or c.name == "fit" or c.name.endswith(".fit_transform")
-        for st in group
-        for c in st.symbols.calls
-    ):
-        verb = "evaluate"
-    if heading:
-        base = heading if heading.split("_")[0] in _LEADING_VERBS else f"{verb}_{heading}"
-    elif outputs:
-        main = re.sub(r"[^0-9a-zA-Z_]", "", outputs[-1]).strip("_").lower() or role.value
-        base = f"{verb}_{main}"
-    else:
-        base = f"{verb}_{role.value}"
-    base = re.sub(r"_+", "_", base)[:60].strip("_")
-    if not base.isidentifier() or keyword.iskeyword(base):
-        base = f"{verb}_{role.value}"
-    candidate, n = base, 2
-    while candidate in taken or is_known_name(candidate):
-        candidate, n = f"{base}_{n}", n + 1
-    return candidate

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import black
+import isort
 import jinja2
 import libcst as cst
 
@@ -25,15 +27,18 @@ from nb2prod.analysis.imports import bind_imports
 from nb2prod.analysis.statements import Statement
 from nb2prod.convert.plan import Definition, Function, Plan
 from nb2prod.core.errors import InternalError
+from nb2prod.core.vocabulary import Role
+from nb2prod.pin.mapping import table
 
 _BLACK_MODE = black.Mode()  # 88 columns: what black, isort and ruff agree on by default
-MODULE_TITLES = {
-    "data": ("Data loading", "Reading (and writing) the data the notebook works on."),
-    "features": ("Feature engineering", "Transformations that turn raw data into model inputs."),
-    "model": ("Model", "Training, prediction and evaluation."),
-    "business": ("Business rules", "Decisions and rules applied to model outputs."),
+MODULE_TITLES: dict[str, tuple[str, str]] = {
+    Role.DATA: ("Data loading", "Reading (and writing) the data the notebook works on."),
+    Role.FEATURES: ("Feature engineering", "Transformations that turn raw data into model inputs."),
+    Role.MODEL: ("Model", "Training, prediction and evaluation."),
+    Role.BUSINESS: ("Business rules", "Decisions and rules applied to model outputs."),
 }
 MARKER = ".nb2prod-generated"
+_TopLevel = cst.SimpleStatementLine | cst.BaseCompoundStatement  # what a module's body holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +91,6 @@ def _prune_imports(code: str, package: str) -> str:
     notebook (it resolves scopes for the whole module); which names a module reads is
     already known from `ast`, so unused import aliases are filtered with it instead.
     """
-    import isort
-
     tree = ast.parse(code)
     used: set[str] = set()
     for node in ast.walk(tree):
@@ -136,13 +139,13 @@ def _prune_imports(code: str, package: str) -> str:
     ) + "".join(lines[head:])
 
 
-def _statement_nodes(statement: Statement) -> list[cst.BaseStatement]:
+def _statement_nodes(statement: Statement) -> list[_TopLevel]:
     """The statement's LibCST nodes, with the comments above it attached to the first."""
     return list(_parsed_statement(statement.code))
 
 
 @lru_cache(maxsize=4096)
-def _parsed_statement(code: str) -> tuple[cst.BaseStatement, ...]:
+def _parsed_statement(code: str) -> tuple[_TopLevel, ...]:
     # LibCST nodes are immutable, so the static check's second rendering can reuse them
     module = cst.parse_module(code + "\n")
     body = list(module.body)
@@ -268,7 +271,8 @@ def render(plan: Plan, dependencies: Sequence[str] | None = None) -> Package:
     definition_module = {d.name: d.module for d in plan.definitions}
     for d in plan.definitions:
         for node in d.statement.tree.body:
-            definition_module[node.name] = d.module  # type: ignore[attr-defined]
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                definition_module[node.name] = d.module
     produced_by = {name: f for f in plan.functions for name in f.returns}
     figures = _figure_closes(plan)
 
@@ -470,10 +474,6 @@ def _pipeline(
 
 def plan_dependencies(plan: Plan) -> list[str]:
     """Unpinned distribution names for the imports the package keeps (`nb2prod pin` pins them)."""
-    import sys
-
-    from nb2prod.pin.mapping import table
-
     names: dict[str, None] = {}
     for st in plan.imports:
         for imp in st.symbols.imports:

@@ -13,28 +13,15 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
 
+from nb2prod.analysis.dataflow import dotted_name
 from nb2prod.analysis.imports import bind_imports, qualify
 from nb2prod.analysis.randomness import is_global_draw
 from nb2prod.analysis.statements import Statement
+from nb2prod.core.vocabulary import USER_ROLES, Role
 from nb2prod.notebook.model import Notebook
 
-
-class Role(str, Enum):
-    CONFIG = "config"
-    DATA = "data"
-    FEATURES = "features"
-    MODEL = "model"
-    BUSINESS = "business"
-    EXPLORATION = "exploration"
-    IMPORT = "import"  # imports are placed per module, where used
-
-
-ROLE_NAMES = {r.value for r in Role if r is not Role.IMPORT}
-_OVERRIDE_COMMENT = re.compile(
-    r"#\s*nb2prod:\s*(config|data|features|model|business|exploration)\b"
-)
+_OVERRIDE_COMMENT = re.compile(rf"#\s*nb2prod:\s*({'|'.join(USER_ROLES)})\b")
 
 _READERS = re.compile(
     r"^(pandas\.read_\w+|numpy\.(load|loadtxt|genfromtxt|fromfile)|json\.load|pickle\.load|"
@@ -212,29 +199,28 @@ def _literal(node: ast.AST) -> bool:
     return False
 
 
-def config_assignment(tree: ast.Module) -> str | None:
-    """The name of a `NAME = literal` statement, if that is what this is."""
+def config_literal(tree: ast.Module) -> tuple[str, ast.expr] | None:
+    """The name and value of a `NAME = literal` statement, if that is what this is."""
     if len(tree.body) != 1:
         return None
     node = tree.body[0]
-    if (
-        isinstance(node, ast.Assign)
-        and len(node.targets) == 1
-        and isinstance(node.targets[0], ast.Name)
-    ) or (
-        isinstance(node, ast.AnnAssign)
-        and isinstance(node.target, ast.Name)
-        and node.value is not None
-    ):
-        value = node.value
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target, value = node.targets[0], node.value
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        target, value = node.target, node.value
     else:
         return None
-    if not _literal(value):
+    if not isinstance(target, ast.Name) or not _literal(value):
         return None
     if isinstance(value, ast.Constant) and (value.value is None or isinstance(value.value, bytes)):
         return None
-    target = node.targets[0] if isinstance(node, ast.Assign) else node.target
-    return target.id  # type: ignore[union-attr]
+    return target.id, value
+
+
+def config_assignment(tree: ast.Module) -> str | None:
+    """The name of a `NAME = literal` statement, if that is what this is."""
+    found = config_literal(tree)
+    return found[0] if found is not None else None
 
 
 def headings(notebook: Notebook) -> dict[int, str]:
@@ -257,10 +243,10 @@ def _cell_override(
 ) -> RoleDecision | None:
     c = notebook.cells[cell]
     for tag in c.tags:
-        if tag.startswith("nb2prod:") and tag[8:] in ROLE_NAMES:
+        if tag.startswith("nb2prod:") and tag[8:] in USER_ROLES:
             return RoleDecision(Role(tag[8:]), f"cell tag {tag}")
     for key in (c.id, str(cell)):
-        if key in overrides and overrides[key] in ROLE_NAMES:
+        if key in overrides and overrides[key] in USER_ROLES:
             return RoleDecision(
                 Role(overrides[key]), f"[tool.nb2prod.roles] {key} = {overrides[key]!r}"
             )
@@ -434,16 +420,7 @@ def _is_exploration(
 
 
 def _callee(call: ast.Call, aliases: dict[str, str]) -> tuple[str, str] | None:
-    func = call.func
-    parts: list[str] = []
-    while isinstance(func, ast.Attribute):
-        parts.append(func.attr)
-        func = func.value
-    if isinstance(func, ast.Name):
-        parts.append(func.id)
-    elif isinstance(func, (ast.Call, ast.Subscript)):
-        parts.append("<expr>")
-    else:
+    dotted = dotted_name(call.func, opaque="<expr>")
+    if dotted is None:
         return None
-    dotted = ".".join(reversed(parts))
-    return qualify(aliases, dotted) or dotted, parts[0]
+    return qualify(aliases, dotted) or dotted, dotted.rpartition(".")[2]

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from nb2prod.convert.render import MARKER, Package
-from nb2prod.core.errors import InputError
+from nb2prod.core.errors import OutputBusy, OutputExists, OutputUnsafe
 
 # Prefix of the hidden siblings a write uses; older versions used -new- and -old-.
 _SIBLINGS = ("nb2prod-tmp-", "nb2prod-new-", "nb2prod-old-")
@@ -71,10 +71,8 @@ def write_package(package: Package, out_dir: Path, *, notebook: Path, force: boo
     target = out_dir.resolve()
     source = notebook.resolve()
     if source == target or target in source.parents:
-        raise InputError(
-            str(out_dir),
-            "is the notebook's own folder (or holds it); choose another --out",
-            kind="output-unsafe",
+        raise OutputUnsafe(
+            str(out_dir), "is the notebook's own folder (or holds it); choose another --out"
         )
     _refuse_foreign(target, out_dir, force)  # early, before any folder is made
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -116,13 +114,11 @@ def _refuse_foreign(target: Path, out_dir: Path, force: bool) -> None:
     if not target.exists() and not target.is_symlink():
         return
     if not target.is_dir():
-        raise InputError(str(out_dir), "exists and is not a folder", kind="output-exists")
+        raise OutputExists(str(out_dir), "exists and is not a folder")
     ours = (target / MARKER).is_file()
     if not ours and any(target.iterdir()) and not force:
-        raise InputError(
-            str(out_dir),
-            "exists and was not created by nb2prod; use --force to replace it",
-            kind="output-exists",
+        raise OutputExists(
+            str(out_dir), "exists and was not created by nb2prod; use --force to replace it"
         )
 
 
@@ -194,11 +190,10 @@ def _locked(folder: Path, out_dir: Path) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise InputError(
+                    raise OutputBusy(
                         str(out_dir),
                         f"another nb2prod has been writing to {folder} for "
                         f"{LOCK_TIMEOUT:g} s; try again when it is done",
-                        kind="output-busy",
                     ) from None
                 time.sleep(0.05)
             except OSError:

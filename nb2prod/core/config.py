@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from nb2prod.core.errors import ConfigError
+from nb2prod.core.vocabulary import USER_ROLES
 
 # Keys of [tool.nb2prod] the tool knows; anything else is warned about.
 KNOWN_KEYS = frozenset({"select", "ignore", "per-file-ignores", "roles"})
@@ -102,12 +103,11 @@ def _from_table(table: dict[str, Any], pyproject: Path) -> ProjectConfig:
     )
     options = CheckOptions(select, ignore, pairs, str(pyproject.parent.resolve()))
     roles = table.get("roles", {})
-    valid = {"config", "data", "features", "model", "business", "exploration"}
     if not isinstance(roles, dict) or not all(
-        isinstance(v, str) and v in valid for v in roles.values()
+        isinstance(v, str) and v in USER_ROLES for v in roles.values()
     ):
         raise ConfigError(
-            where, f"'roles' must map cell ids or indices to one of {', '.join(sorted(valid))}"
+            where, f"'roles' must map cell ids or indices to one of {', '.join(sorted(USER_ROLES))}"
         )
     return ProjectConfig(where, options, warnings, {str(k): v for k, v in roles.items()})
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
+    """How much a finding matters; the value is what JSON, SARIF and the docs show."""
+
     ERROR = "error"
     WARNING = "warning"
 

@@ -12,9 +12,9 @@ from multiprocessing import get_context
 from nb2prod.analysis.suppressions import is_suppressed
 from nb2prod.analysis.symbols import Analysis, collect_symbols
 from nb2prod.core.config import CheckOptions, config_for, merge_cli
-from nb2prod.core.errors import InputError
+from nb2prod.core.errors import InputError, UnsupportedLanguage
 from nb2prod.core.findings import Finding
-from nb2prod.lint.rules import RULES
+from nb2prod.lint.rules import CHECKS
 from nb2prod.notebook.load import load
 from nb2prod.notebook.model import Notebook
 
@@ -25,7 +25,7 @@ class Checked:
     findings: tuple[Finding, ...]
 
 
-SKIP_KINDS = frozenset({"unsupported-language"})
+SKIP_KINDS = frozenset({UnsupportedLanguage.kind})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,7 @@ class Failed:
     message: str
     cell: int | None = None
     cell_id: str | None = None
+    line: int | None = None
 
     @property
     def skipped(self) -> bool:
@@ -59,9 +60,9 @@ def analyze(notebook: Notebook, codes: frozenset[str] | None = None) -> Analysis
     """Run the rules in `codes` (all NB1xx rules when None) and return the sorted findings."""
     base = Analysis(notebook, collect_symbols(notebook))
     findings: list[Finding] = []
-    for code, rule in RULES.items():
+    for code, check in CHECKS.items():
         if codes is None or code in codes:
-            findings.extend(rule.check(base))
+            findings.extend(check(base))
     findings.sort(key=lambda f: f.sort_key)
     return Analysis(notebook, base.symbols, tuple(findings))
 
@@ -76,7 +77,7 @@ def check_file(path: str, request: CheckRequest = CheckRequest()) -> CheckResult
         options = options_for(path, request)
         notebook = load(path)
         relative = options.relative(path)
-        codes = frozenset(code for code in RULES if options.enabled(code, relative))
+        codes = frozenset(code for code in CHECKS if options.enabled(code, relative))
         analysis = analyze(notebook, codes)
         kept = tuple(f for f in analysis.findings if not is_suppressed(f, notebook.cells))
         return Checked(path, kept)

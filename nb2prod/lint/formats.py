@@ -7,18 +7,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nb2prod import __version__
+from nb2prod.core.errors import location
 from nb2prod.core.findings import Severity
 from nb2prod.lint.check import CheckResult, Failed
+from nb2prod.lint.rules import RULES
 
 JSON_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def _error_prefix(result: Failed) -> str:
-    where = result.path
-    if result.cell is not None:
-        where += f":cell {result.cell}"
-    return where
+    return location(result.path, result.cell)  # no line: the check outputs never showed one
 
 
 def render_text(results: Sequence[CheckResult]) -> str:
@@ -47,7 +46,7 @@ def render_text(results: Sequence[CheckResult]) -> str:
 
 
 def to_json_document(results: Sequence[CheckResult]) -> dict[str, object]:
-    notebooks = []
+    notebooks: list[dict[str, object]] = []
     for result in results:
         if isinstance(result, Failed):
             notebooks.append(
@@ -77,8 +76,6 @@ def _uri(path: str) -> str:
 
 
 def to_sarif(results: Sequence[CheckResult]) -> dict[str, object]:
-    from nb2prod.lint.rules import RULES
-
     rule_ids = list(RULES)
     rules = [
         {

@@ -17,7 +17,19 @@ from typing import Any
 
 import orjson
 
-from nb2prod.core.errors import InputError, UnsupportedLanguage
+from nb2prod.core.errors import (
+    Empty,
+    InvalidCell,
+    InvalidJSON,
+    InvalidNotebook,
+    InvalidText,
+    NotAFile,
+    NotebookNotFound,
+    NotUTF8,
+    Unreadable,
+    UnsupportedLanguage,
+    UnsupportedVersion,
+)
 from nb2prod.notebook.model import Cell, Notebook
 
 # Extensions jupytext reads as notebooks, and the language each implies.
@@ -67,8 +79,9 @@ _MARKDOWN_LIKE = frozenset({".md", ".markdown", ".myst", ".mystnb", ".rmd", ".qm
 PYTHON_LANGUAGES = frozenset(
     {"python", "python3", "python2", "ipython", "ipython3", "pypy", "pypy3"}
 )
-# Folders never worth walking into when a directory is given.
-SKIP_DIRS = frozenset(
+# Tools' folders (version control, checkpoints, virtualenvs, caches): neither notebooks nor
+# data live there. Skipped when looking for notebooks, and when verify copies a folder to run in.
+TOOL_DIRS = frozenset(
     {
         ".git",
         ".hg",
@@ -83,10 +96,11 @@ SKIP_DIRS = frozenset(
         ".mypy_cache",
         ".pytest_cache",
         ".ruff_cache",
-        "build",
-        "dist",
     }
 )
+# Folders not searched for notebooks: tools' folders, and build output, whose notebooks are
+# copies. Verify still copies build/ and dist/: a notebook may read its data from them.
+SEARCH_SKIP_DIRS = TOOL_DIRS | {"build", "dist"}
 # A jupytext header or cell marker in the first bytes marks a text file as a notebook.
 _TEXT_NOTEBOOK_MARKERS = ("jupytext:", "jupyter:", "kernelspec:", "# %%", "#%%", "# +\n")
 
@@ -122,7 +136,7 @@ def iter_notebook_paths(paths: list[str]) -> Iterator[str]:
         if is_dir and path.suffix.lower() != ".ipynb":
             found: list[str] = []
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+                dirs[:] = sorted(d for d in dirs if d not in SEARCH_SKIP_DIRS)
                 for name in files:
                     candidate = Path(root, name)
                     if is_notebook_path(candidate):
@@ -156,33 +170,27 @@ def _read(p: Path, name: str) -> bytes:
         mode = p.stat().st_mode  # follows symlinks
     except FileNotFoundError:
         if p.is_symlink():
-            raise InputError(
-                name, f"is a broken symbolic link (to {os.readlink(p)})", kind="not-found"
+            raise NotebookNotFound(
+                name, f"is a broken symbolic link (to {os.readlink(p)})"
             ) from None
-        raise InputError(name, "no such file", kind="not-found") from None
+        raise NotebookNotFound(name, "no such file") from None
     except OSError as exc:  # a symlink loop, a path through a file, a name too long
-        raise InputError(
-            name, f"cannot be read: {exc.strerror or exc}", kind="unreadable"
-        ) from None
+        raise Unreadable(name, f"cannot be read: {exc.strerror or exc}") from None
     if stat.S_ISDIR(mode):
-        raise InputError(name, "is a directory, not a notebook file", kind="not-a-file")
+        raise NotAFile(name, "is a directory, not a notebook file")
     if not stat.S_ISREG(mode):
         # a named pipe would block the read forever; a device could stream without end
-        raise InputError(
-            name, "is not a regular file (a pipe, socket or device)", kind="not-a-file"
-        )
+        raise NotAFile(name, "is not a regular file (a pipe, socket or device)")
     try:
         return p.read_bytes()
     except OSError as exc:
-        raise InputError(
-            name, f"cannot be read: {exc.strerror or exc}", kind="unreadable"
-        ) from None
+        raise Unreadable(name, f"cannot be read: {exc.strerror or exc}") from None
 
 
 def loads_ipynb(data: bytes, path: str) -> Notebook:
     """Parse the bytes of an `.ipynb` file."""
     if not data.strip():
-        raise InputError(path, "is empty, not a notebook", kind="empty")
+        raise Empty(path, "is empty, not a notebook")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -190,11 +198,11 @@ def loads_ipynb(data: bytes, path: str) -> Notebook:
     except orjson.JSONDecodeError:
         raw = _loads_slow(data, path)  # the standard library words the error better
     if not isinstance(raw, dict):
-        raise InputError(path, "is JSON but not a notebook (top level is not an object)")
+        raise InvalidNotebook(path, "is JSON but not a notebook (top level is not an object)")
     major = raw.get("nbformat")
     minor = raw.get("nbformat_minor", 0)
     if not isinstance(major, int) or isinstance(major, bool):
-        raise InputError(path, "is JSON but not a notebook (no integer 'nbformat' key)")
+        raise InvalidNotebook(path, "is JSON but not a notebook (no integer 'nbformat' key)")
     if not isinstance(minor, int):
         minor = 0
     if major == 4:
@@ -203,36 +211,27 @@ def loads_ipynb(data: bytes, path: str) -> Notebook:
         return _from_v3(raw, path)
     if major in (1, 2):
         return _from_v4(_upgrade_with_nbformat(raw, path), path, (major, minor))
-    raise InputError(
-        path,
-        f"has nbformat {major}, which nb2prod does not know (supported: 1 to 4)",
-        kind="unsupported-version",
+    raise UnsupportedVersion(
+        path, f"has nbformat {major}, which nb2prod does not know (supported: 1 to 4)"
     )
 
 
 def _loads_slow(data: bytes, path: str) -> Any:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(
-            path, "is UTF-16 text; notebook files are UTF-8 (re-save it as UTF-8)", kind="not-utf8"
-        )
+        raise NotUTF8(path, "is UTF-16 text; notebook files are UTF-8 (re-save it as UTF-8)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(
-            path, f"is not UTF-8 text (byte {exc.start} cannot be decoded)", kind="not-utf8"
-        ) from None
+        raise NotUTF8(path, f"is not UTF-8 text (byte {exc.start} cannot be decoded)") from None
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(
+        raise InvalidJSON(
             path,
             f"is not valid notebook JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
-            kind="invalid-json",
         ) from None
     except RecursionError:
-        raise InputError(
-            path, "is nested too deeply to be a notebook", kind="invalid-json"
-        ) from None
+        raise InvalidJSON(path, "is nested too deeply to be a notebook") from None
     _reject_lone_surrogates(raw, path)
     return raw
 
@@ -248,39 +247,33 @@ def _reject_lone_surrogates(raw: Any, path: str) -> None:
     except UnicodeEncodeError:
         pass
     except RecursionError:
-        raise InputError(
-            path, "is nested too deeply to be a notebook", kind="invalid-json"
-        ) from None
+        raise InvalidJSON(path, "is nested too deeply to be a notebook") from None
     cells = raw.get("cells") if isinstance(raw, dict) else None
     for index, cell in enumerate(cells if isinstance(cells, list) else []):
         try:
             json.dumps(cell, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:
-            raise InputError(
+            raise InvalidJSON(
                 path,
                 f"cell {index} holds an unpaired surrogate escape (such as \\ud800), "
                 "which is not a character",
-                kind="invalid-json",
                 cell=index,
             ) from None
-    raise InputError(
-        path,
-        "holds an unpaired surrogate escape (such as \\ud800), which is not a character",
-        kind="invalid-json",
+    raise InvalidJSON(
+        path, "holds an unpaired surrogate escape (such as \\ud800), which is not a character"
     )
 
 
 def _upgrade_with_nbformat(raw: dict[str, Any], path: str) -> dict[str, Any]:
-    import nbformat  # lazy: slow to import, and only old notebooks need it
+    # lazy: keeps `nb2prod check` from importing nbformat (~2 s); only old notebooks need it
+    import nbformat
 
     try:
         node = nbformat.from_dict(raw)
         upgraded = nbformat.convert(node, 4)
     except Exception as exc:  # nbformat raises many types on malformed old files
-        raise InputError(
-            path,
-            f"old nbformat {raw.get('nbformat')} could not be upgraded: {_one_line(exc)}",
-            kind="unsupported-version",
+        raise UnsupportedVersion(
+            path, f"old nbformat {raw.get('nbformat')} could not be upgraded: {_one_line(exc)}"
         ) from None
     return dict(upgraded)
 
@@ -308,10 +301,9 @@ def _text(value: Any, path: str, index: int, key: str) -> str:
             f" (item {item} is {'null' if value[item] is None else type(value[item]).__name__})"
         )
     article = "an" if kind[0] in "aeiou" else "a"
-    raise InputError(
+    raise InvalidCell(
         path,
         f"cell {index} has {article} {kind} '{key}' where text was expected{detail}",
-        kind="invalid-cell",
         cell=index,
     )
 
@@ -342,7 +334,7 @@ def _language(metadata: Mapping[str, Any]) -> tuple[str, str | None]:
 
 def _cell_list(raw: Any, path: str) -> list[Any]:
     if not isinstance(raw, list):
-        raise InputError(path, "is not a notebook: 'cells' is missing or not a list")
+        raise InvalidNotebook(path, "is not a notebook: 'cells' is missing or not a list")
     return raw
 
 
@@ -354,16 +346,11 @@ def _from_v4(raw: Mapping[str, Any], path: str, version: tuple[int, int]) -> Not
     cells: list[Cell] = []
     for index, cell in enumerate(_cell_list(raw.get("cells"), path)):
         if not isinstance(cell, dict):
-            raise InputError(
-                path, f"cell {index} is not an object", kind="invalid-cell", cell=index
-            )
+            raise InvalidCell(path, f"cell {index} is not an object", cell=index)
         cell_type = cell.get("cell_type")
         if not isinstance(cell_type, str):
-            raise InputError(
-                path,
-                f"cell {index} has no valid cell_type ({cell_type!r})",
-                kind="invalid-cell",
-                cell=index,
+            raise InvalidCell(
+                path, f"cell {index} has no valid cell_type ({cell_type!r})", cell=index
             )
         if cell_type == "heading":  # a v3 leftover some tools still write
             cell_type = "markdown"
@@ -401,20 +388,18 @@ def _from_v3(raw: Mapping[str, Any], path: str) -> Notebook:
     metadata = dict(raw.get("metadata") or {})
     worksheets = raw.get("worksheets")
     if not isinstance(worksheets, list):
-        raise InputError(path, "is not an nbformat 3 notebook: 'worksheets' is missing")
+        raise InvalidNotebook(path, "is not an nbformat 3 notebook: 'worksheets' is missing")
     cells: list[Cell] = []
     code_language = None
     for number, sheet in enumerate(worksheets):
         if not isinstance(sheet, dict):
-            raise InputError(
+            raise InvalidNotebook(
                 path, f"is not an nbformat 3 notebook: worksheet {number} is not an object"
             )
         for cell in _cell_list(sheet.get("cells", []), path):
             index = len(cells)
             if not isinstance(cell, dict):
-                raise InputError(
-                    path, f"cell {index} is not an object", kind="invalid-cell", cell=index
-                )
+                raise InvalidCell(path, f"cell {index} is not an object", cell=index)
             kind = cell.get("cell_type")
             if kind == "code":
                 source = _text(cell.get("input", ""), path, index, "input")
@@ -431,12 +416,7 @@ def _from_v3(raw: Mapping[str, Any], path: str) -> Notebook:
                     _make_cell(cell, index, "markdown" if kind != "raw" else "raw", text, path)
                 )
             else:
-                raise InputError(
-                    path,
-                    f"cell {index} has unknown cell_type {kind!r}",
-                    kind="invalid-cell",
-                    cell=index,
-                )
+                raise InvalidCell(path, f"cell {index} has unknown cell_type {kind!r}", cell=index)
     if "language" not in metadata and isinstance(code_language, str):
         metadata["language"] = code_language
     language, kernel_name = _language(metadata)
@@ -457,17 +437,16 @@ def _load_text(data: bytes, path: str, suffix: str) -> Notebook:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(
-            path, f"is not UTF-8 text (byte {exc.start} cannot be decoded)", kind="not-utf8"
-        ) from None
-    import jupytext  # lazy: only text notebooks pay for it
+        raise NotUTF8(path, f"is not UTF-8 text (byte {exc.start} cannot be decoded)") from None
+    # lazy: jupytext imports nbformat, which `nb2prod check` must not; only text notebooks need it
+    import jupytext
 
     ext = Path(path).suffix  # jupytext's extension names are case-sensitive (.Rmd, .R)
     try:
         nb = jupytext.reads(text, fmt=ext)
     except Exception as exc:  # jupytext surfaces parser errors of many kinds
-        raise InputError(
-            path, f"could not be read as a jupytext notebook: {_one_line(exc)}", kind="invalid-text"
+        raise InvalidText(
+            path, f"could not be read as a jupytext notebook: {_one_line(exc)}"
         ) from None
     metadata = dict(nb.metadata)
     fmt = (metadata.get("jupytext") or {}).get("text_representation", {}).get("format_name")

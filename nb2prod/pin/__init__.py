@@ -7,36 +7,22 @@ the evidence and its precedence.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import Protocol
 
+from nb2prod.analysis.statements import Statement
+from nb2prod.core.config import config_for
+from nb2prod.notebook.load import load
 from nb2prod.notebook.model import Notebook
 from nb2prod.pin.environment import Environment, canonical, clear_cache, environment_for
 from nb2prod.pin.fuse import pin_notebook
-from nb2prod.pin.model import (
-    Confidence,
-    EnvironmentSummary,
-    Evidence,
-    EvidenceKind,
-    Excluded,
-    ImportUse,
-    Pin,
-    PinResult,
-    PythonPin,
-    Unresolved,
-)
+from nb2prod.pin.model import EvidenceKind, PinResult
 
+# The records themselves (Pin, Evidence, ...) are in nb2prod.pin.model.
 __all__ = [
-    "Confidence",
     "Environment",
-    "EnvironmentSummary",
-    "Evidence",
     "EvidenceKind",
-    "Excluded",
-    "ImportUse",
-    "Pin",
     "PinResult",
-    "PythonPin",
-    "Unresolved",
     "canonical",
     "clear_cache",
     "environment_for",
@@ -53,11 +39,6 @@ def pin_file(
 
     Raises `InputError` for a notebook or interpreter that cannot be used.
     """
-    from dataclasses import replace
-
-    from nb2prod.core.config import config_for
-    from nb2prod.notebook.load import load
-
     options = config_for(path).options  # read first: a broken pyproject.toml is the user's to fix
     result = pin_notebook(load(path), python, imported_modules=imported_modules)
     relative = options.relative(path)
@@ -66,10 +47,13 @@ def pin_file(
 
 
 class _PlanLike(Protocol):
-    """What `plan_requirements` reads from convert's `Plan` (no import of the planner here)."""
+    """What `plan_requirements` reads from convert's `Plan` (convert is a higher layer)."""
 
-    notebook_path: str
-    imports: tuple[Any, ...]  # Statements, each with `.symbols.imports`
+    @property
+    def notebook_path(self) -> str: ...
+
+    @property
+    def imports(self) -> tuple[Statement, ...]: ...
 
 
 def plan_requirements(
@@ -85,8 +69,6 @@ def plan_requirements(
 
     Raises `InputError` when the notebook or its interpreter cannot be used.
     """
-    from nb2prod.notebook.load import load
-
     if notebook is None:  # convert passes the notebook it already loaded
         notebook = load(plan.notebook_path)
     result = pin_notebook(notebook, python, imported_modules=imported_modules)

@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
-from nb2prod.core.errors import InputError
+from nb2prod.core.errors import PythonBroken, PythonNotFound
 
 QUERY_TIMEOUT = 60.0  # seconds; a cold conda env on a network disk can be slow
 
@@ -181,18 +181,16 @@ def interpreter_from_path(python: str) -> Interpreter:
                 candidate = candidate / sub
                 break
         else:
-            raise InputError(
-                python,
-                "is a folder without bin/python; give an interpreter or a venv",
-                kind="python-not-found",
+            raise PythonNotFound(
+                python, "is a folder without bin/python; give an interpreter or a venv"
             )
     elif not candidate.exists():
         found = shutil.which(python) if os.sep not in python else None
         if not found:
-            raise InputError(python, "no such Python interpreter", kind="python-not-found")
+            raise PythonNotFound(python, "no such Python interpreter")
         candidate = Path(found)
     if not os.access(candidate, os.X_OK):
-        raise InputError(python, "is not executable", kind="python-not-found")
+        raise PythonNotFound(python, "is not executable")
     return Interpreter(os.path.abspath(candidate), "--python")
 
 
@@ -201,7 +199,8 @@ def interpreter_for_kernel(kernel_name: str | None) -> Interpreter:
     name = kernel_name or "python3"
     own = Interpreter(sys.executable, "", fallback=True)
     try:
-        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel  # lazy: ~0.15 s
+        # lazy: ~0.15 s, paid only when a kernelspec is looked up (not with --python)
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
     except ImportError:
         return _fallback(
             own, f"jupyter_client is not installed, so kernel '{name}' cannot be looked up"
@@ -238,9 +237,7 @@ def query(interpreter: Interpreter) -> Environment:
     try:
         stat = os.stat(interpreter.path)
     except OSError as exc:
-        raise InputError(
-            interpreter.path, f"cannot be run: {exc.strerror or exc}", kind="python-not-found"
-        ) from None
+        raise PythonNotFound(interpreter.path, f"cannot be run: {exc.strerror or exc}") from None
     # abspath, not realpath: two venvs share one real interpreter but not their packages
     data = _query_cached(os.path.abspath(interpreter.path), stat.st_mtime_ns, interpreter.env)
     return _environment(data, interpreter)
@@ -263,18 +260,12 @@ def _query_cached(python: str, mtime_ns: int, env_pairs: tuple[tuple[str, str], 
             check=False,
         )
     except OSError as exc:
-        raise InputError(
-            python, f"cannot be run: {exc.strerror or exc}", kind="python-not-found"
-        ) from None
+        raise PythonNotFound(python, f"cannot be run: {exc.strerror or exc}") from None
     except subprocess.TimeoutExpired:
-        raise InputError(
-            python, f"did not answer within {QUERY_TIMEOUT:.0f} s", kind="python-broken"
-        ) from None
+        raise PythonBroken(python, f"did not answer within {QUERY_TIMEOUT:.0f} s") from None
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise InputError(
-            python, f"is not a working Python 3.8+ interpreter ({last})", kind="python-broken"
-        )
+        raise PythonBroken(python, f"is not a working Python 3.8+ interpreter ({last})")
     return done.stdout
 
 
@@ -282,10 +273,8 @@ def _environment(text: str, interpreter: Interpreter) -> Environment:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError:
-        raise InputError(
-            interpreter.path,
-            "printed something other than the expected answer",
-            kind="python-broken",
+        raise PythonBroken(
+            interpreter.path, "printed something other than the expected answer"
         ) from None
     stdlib = frozenset(raw["stdlib"]) or frozenset(sys.stdlib_module_names)  # < 3.10 has no list
     return Environment(

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 from nb2prod.analysis.suppressions import is_suppressed
 from nb2prod.core.findings import Finding
+from nb2prod.core.rules import finding
 from nb2prod.notebook.model import Notebook
 from nb2prod.pin.environment import Environment, canonical, environment_for
-from nb2prod.pin.evidence import InstallCommand, NotebookEvidence, collect
+from nb2prod.pin.evidence import NotebookEvidence, collect
+from nb2prod.pin.installs import InstallCommand
 from nb2prod.pin.mapping import LocalModules, Resolution, resolve, table
 from nb2prod.pin.model import (
     VERSION_PRECEDENCE,
@@ -31,7 +33,7 @@ from nb2prod.pin.model import (
     PythonPin,
     Unresolved,
 )
-from nb2prod.pin.rules import PIN_RULES
+from nb2prod.pin.versions import same_version, satisfies
 
 _EXCLUDED = frozenset({"relative", "future", "stdlib", "python2-stdlib", "local"})
 
@@ -228,7 +230,7 @@ def _pin(b: _Builder, installed: str | None) -> Pin:
         best = min(VERSION_PRECEDENCE[e.kind] for e in versioned)
         chosen = _newest(e for e in versioned if VERSION_PRECEDENCE[e.kind] == best)
     if chosen is not None and chosen.kind is EvidenceKind.ENVIRONMENT:
-        unmet = [e for e in constraints if not _satisfies(chosen.version, e.specifier)]
+        unmet = [e for e in constraints if not satisfies(chosen.version, e.specifier)]
         if unmet:  # the notebook asked for another range; its request outranks today's install
             chosen = _newest(unmet)
     elif chosen is None and constraints:
@@ -266,26 +268,6 @@ def _pin(b: _Builder, installed: str | None) -> Pin:
     )
 
 
-def _same_version(a: str, b: str) -> bool:
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return a == b
-
-
-def _satisfies(version: str | None, specifier: str | None) -> bool:
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    if not version or not specifier:
-        return True
-    try:
-        return SpecifierSet(specifier).contains(version, prereleases=True)
-    except (InvalidSpecifier, ValueError):
-        return True  # a constraint nb2prod cannot read is not a disagreement it can report
-
-
 def _findings(
     notebook: Notebook,
     pins: list[Pin],
@@ -303,32 +285,27 @@ def _findings(
         if (
             chosen.version is not None
             and chosen.kind is not EvidenceKind.ENVIRONMENT
-            and not _same_version(chosen.version, pin.installed)
+            and not same_version(chosen.version, pin.installed)
         ):
             how = "printed" if chosen.kind is EvidenceKind.OUTPUT else "installed"
-            out.append(
-                _finding(
-                    "NB202",
-                    chosen.cell,
-                    chosen.cell_id,
-                    chosen.line or 1,
-                    (pin.distribution,),
-                    f"the notebook {how} {pin.distribution} {chosen.version} ({chosen.detail}), "
-                    f"but {python} has {pin.installed}; pinned {chosen.version}",
-                )
+            recorded = f"{how} {pin.distribution} {chosen.version}"
+            pinned = chosen.version
+        elif chosen.specifier and not satisfies(pin.installed, chosen.specifier):
+            recorded = f"asked for {pin.distribution}{chosen.specifier}"
+            pinned = pin.requirement
+        else:
+            continue
+        out.append(
+            finding(
+                "NB202",
+                chosen.cell,
+                chosen.cell_id or "",
+                f"the notebook {recorded} ({chosen.detail}), "
+                f"but {python} has {pin.installed}; pinned {pinned}",
+                line=chosen.line or 1,
+                names=(pin.distribution,),
             )
-        elif chosen.specifier and not _satisfies(pin.installed, chosen.specifier):
-            out.append(
-                _finding(
-                    "NB202",
-                    chosen.cell,
-                    chosen.cell_id,
-                    chosen.line or 1,
-                    (pin.distribution,),
-                    f"the notebook asked for {pin.distribution}{chosen.specifier} ({chosen.detail}), "
-                    f"but {python} has {pin.installed}; pinned {pin.requirement}",
-                )
-            )
+        )
     for command in found.installs:
         if command.requested:
             out.append(_install_finding(command))
@@ -345,14 +322,14 @@ def _findings(
             else "the notebook's install command"
         )
         out.append(
-            _finding(
+            finding(
                 "NB204",
                 use.cell,
                 use.cell_id or "",
-                use.line,
-                (use.top,),
                 f"import '{use.top}' is not installed in {python} (distribution {pin.distribution}, "
                 f"named by {source}); its version cannot be read from the environment",
+                line=use.line,
+                names=(use.top,),
             )
         )
     for u in unresolved:
@@ -364,13 +341,13 @@ def _findings(
             else f"'{u.module}' is not installed in {python} and not in nb2prod's table of import names"
         )
         out.append(
-            _finding(
+            finding(
                 "NB201",
                 u.cell,
                 u.cell_id or "",
-                u.line,
-                (u.module,),
                 f"import maps to no known distribution: {why}",
+                line=u.line,
+                names=(u.module,),
             )
         )
     return [
@@ -380,23 +357,17 @@ def _findings(
 
 def _install_finding(command: InstallCommand) -> Finding:
     names = tuple(r.name for r in command.requested)
-    return _finding(
+    return finding(
         "NB203",
         command.cell,
-        command.cell_id,
-        command.line,
-        names,
+        command.cell_id or "",
         f"{', '.join(names)} installed from inside the notebook ({command.text}); "
         "declare {} in the project's dependencies instead".format(
             "it" if len(names) == 1 else "them"
         ),
+        line=command.line,
+        names=names,
     )
-
-
-def _finding(
-    code: str, cell: int, cell_id: str | None, line: int, names: tuple[str, ...], message: str
-) -> Finding:
-    return Finding(code, PIN_RULES[code].severity, cell, cell_id or "", line, 1, names, message)
 
 
 def _python_pin(found: NotebookEvidence, env: Environment) -> PythonPin:

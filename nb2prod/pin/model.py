@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from nb2prod.core.findings import Finding
 
 
-class EvidenceKind(str, Enum):
+class EvidenceKind(StrEnum):
     """Where a fact about a dependency came from."""
 
     OUTPUT = (
@@ -32,7 +32,9 @@ VERSION_PRECEDENCE: dict[EvidenceKind, int] = {
 }
 
 
-class Confidence(str, Enum):
+class Confidence(StrEnum):
+    """How sure a pin's version is."""
+
     HIGH = "high"  # the version was recorded by the notebook itself
     MEDIUM = "medium"  # the version is the one installed where nb2prod analysed the notebook
     LOW = "low"  # the distribution is known but no exact version is (unpinned, or a range)

@@ -6,6 +6,7 @@ import json
 import os
 
 from nb2prod.pin.model import EvidenceKind, Pin, PinResult
+from nb2prod.pin.versions import same_version
 
 JSON_VERSION = 1
 _COMMENT_COLUMN = 32  # requirement comments line up here unless the requirement is longer
@@ -35,7 +36,7 @@ def describe(pin: Pin, python: str) -> str:
         and chosen is not None
         and chosen.kind is not EvidenceKind.ENVIRONMENT
     ):
-        if pin.version is not None and _same(pin.version, pin.installed):
+        if pin.version is not None and same_version(pin.version, pin.installed):
             notes.append(f"same in {python}")
         else:
             notes.append(f"{python} has {pin.installed} (NB202)")
@@ -47,15 +48,6 @@ def describe(pin: Pin, python: str) -> str:
     if not any(e.kind in (EvidenceKind.IMPORT, EvidenceKind.RUNTIME) for e in pin.evidence):
         notes.append("installed by the notebook, never imported")
     return "; ".join([text, *notes])
-
-
-def _same(a: str, b: str) -> bool:
-    from packaging.version import InvalidVersion, Version
-
-    try:
-        return Version(a) == Version(b)
-    except InvalidVersion:
-        return a == b
 
 
 def _python_line(result: PinResult) -> str:

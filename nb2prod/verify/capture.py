@@ -5,12 +5,16 @@ last statement; it pickles that function's return values. In the package, each g
 function is wrapped so that its return values are pickled the same way. A value the capture
 cell cannot see as the function returned it (a later statement in the same cell changes it)
 is marked "not at the boundary" and reported unverified, never compared.
+
+The code that runs in the kernel and in the package run is in `nb2prod.verify.programs`.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import pickle
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,71 +22,23 @@ from typing import Any
 
 from nb2prod.convert.plan import Function, Plan
 from nb2prod.notebook.model import Notebook
-
-# Markers stored in place of a value that could not be captured.
-UNCAPTURABLE = "__nb2prod_uncapturable__"
-NOT_AT_BOUNDARY = "__nb2prod_not_at_boundary__"
-# Key of the stand-in stored for an unpicklable mapping: {SURROGATE: "module.Type", "items": {...}}.
-SURROGATE = "__nb2prod_surrogate__"
-
-# Seeding both runs the same way keeps unseeded randomness from hiding conversion errors
-# (NB109 reports the notebook's missing seeds); both runs start from the same global state.
-_SEED = """
-import sys as __nb2prod_sys
-__nb2prod_baseline__ = set(__nb2prod_sys.modules)  # what the kernel itself had loaded
-import random as __nb2prod_random
-__nb2prod_random.seed(0)
-try:
-    import numpy as __nb2prod_np
-    __nb2prod_np.random.seed(0)
-except ImportError:
-    pass
-"""
-
-_HELPER = (
-    '''
-def __nb2prod_capture__(function, values, skip=()):
-    import os, pickle
-    folder = os.environ.get("NB2PROD_CAPTURE_DIR")
-    if not folder:
-        return
-    stored = {}
-    for name, getter in values.items():
-        if name in skip:
-            stored[name] = "'''
-    + NOT_AT_BOUNDARY
-    + '''"
-            continue
-        value = None
-        try:
-            value = getter()
-            stored[name] = pickle.dumps(value)  # one by one: a bad value spoils only itself
-        except Exception as exc:
-            stored[name] = "'''
-    + UNCAPTURABLE
-    + ''': " + type(exc).__name__ + ": " + str(exc)[:200]
-            try:  # a mapping holding a file (numpy's NpzFile): its type and items are what it holds
-                import collections.abc
-                if isinstance(value, collections.abc.Mapping):
-                    kind = type(value).__module__ + "." + type(value).__qualname__
-                    stored[name] = pickle.dumps({"'''
-    + SURROGATE
-    + """": kind, "items": dict(value)})
-            except Exception:
-                pass
-    with open(os.path.join(folder, function + ".pkl"), "wb") as handle:
-        pickle.dump(stored, handle)
-
-
-def __nb2prod_modules__():
-    import os, sys, json
-    folder = os.environ.get("NB2PROD_CAPTURE_DIR")
-    if folder:
-        loaded = set(sys.modules) - __nb2prod_baseline__
-        with open(os.path.join(folder, "__modules__.json"), "w") as handle:
-            json.dump(sorted(m for m in loaded if not m.startswith("_")), handle)
-"""
+from nb2prod.verify.programs import program
+from nb2prod.verify.programs.capture_hooks import (
+    __nb2prod_NOT_AT_BOUNDARY__,
+    __nb2prod_SURROGATE__,
+    __nb2prod_UNCAPTURABLE__,
 )
+
+# Markers stored in place of a value that could not be captured, and the key of the stand-in
+# stored for an unpicklable mapping ({SURROGATE: "module.Type", "items": {...}}): the
+# capture hooks write them, this module reads them back.
+UNCAPTURABLE = __nb2prod_UNCAPTURABLE__
+NOT_AT_BOUNDARY = __nb2prod_NOT_AT_BOUNDARY__
+SURROGATE = __nb2prod_SURROGATE__
+# Injected into the notebook before its first code cell: the capture hooks, then the seeds.
+KERNEL_PRELUDE = ("capture_hooks", "seed")
+# The package run: `python -c <program> <package> <JSON {function: [returned names]}>`.
+PACKAGE_RUN = ("parent_death", "capture_hooks", "seed", "run_pipeline")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +71,26 @@ class InlineCapture:
 
 
 def _capture_call(function: Function, skip: tuple[str, ...] = ()) -> str:
-    getters = ", ".join(f"{name!r}: lambda: {name}" for name in function.returns)
-    return f"__nb2prod_capture__({function.name!r}, {{{getters}}}, {skip!r})"
+    """`__nb2prod_capture__('f', {'x': lambda: x}, ('y',))`, built as a tree."""
+    getters = ast.Dict(
+        keys=[ast.Constant(name) for name in function.returns],
+        values=[_getter(name) for name in function.returns],
+    )
+    skipped = ast.Tuple([ast.Constant(name) for name in skip], ast.Load())
+    return _call("__nb2prod_capture__", ast.Constant(function.name), getters, skipped)
+
+
+def _getter(name: str) -> ast.Lambda:
+    """`lambda: name`."""
+    no_arguments = ast.arguments(
+        posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]
+    )
+    return ast.Lambda(no_arguments, ast.Name(name, ast.Load()))
+
+
+def _call(function: str, *arguments: ast.expr) -> str:
+    call = ast.Call(ast.Name(function, ast.Load()), list(arguments), [])
+    return ast.unparse(ast.fix_missing_locations(ast.Expression(call)))
 
 
 def notebook_injections(
@@ -129,7 +103,7 @@ def notebook_injections(
     top-level statements, so the cell's displayed output does not change).
     """
     first_code = next((c.index for c in notebook.cells if c.is_code), 0)
-    injections = [Injection(first_code, _SEED + _HELPER)]
+    injections = [Injection(first_code, program(*KERNEL_PRELUDE))]
     inline: list[InlineCapture] = []
     for function in plan.functions:
         if not function.returns:
@@ -148,7 +122,7 @@ def notebook_injections(
             inline.append(InlineCapture(last.cell, last.end_line, _capture_call(function)))
             continue
         injections.append(Injection(last.cell + 1, _capture_call(function, unsafe)))
-    injections.append(Injection(len(notebook.cells), "__nb2prod_modules__()"))
+    injections.append(Injection(len(notebook.cells), _call("__nb2prod_modules__")))
     return injections, inline
 
 
@@ -169,45 +143,10 @@ def with_inline_captures(source: Path, inline: Sequence[InlineCapture], into: Pa
     return target
 
 
-# The package run ends with the nb2prod process that started it, even when that one is SIGKILLed
-# (Linux's PR_SET_PDEATHSIG; elsewhere nothing happens and the caller's clean-up is all there is).
-_PARENT_DEATH = """
-try:
-    import ctypes as __nb2prod_ctypes, signal as __nb2prod_signal
-    __nb2prod_ctypes.CDLL(None).prctl(1, __nb2prod_signal.SIGKILL)
-except Exception:
-    pass
-"""
-
-
-def package_runner(plan: Plan) -> str:
-    """A script that runs the generated pipeline with every generated function wrapped for capture."""
+def package_run_command(plan: Plan) -> list[str]:
+    """The command that runs the generated pipeline with every generated function wrapped for capture."""
     functions = {f.name: list(f.returns) for f in plan.functions if f.returns}
-    return (
-        _PARENT_DEATH
-        + _SEED
-        + _HELPER
-        + f"""
-import importlib
-pipeline = importlib.import_module({plan.package + ".pipeline"!r})
-FUNCTIONS = {json.dumps(functions)}
-
-
-def _wrap(name, original, returns):
-    def wrapper(*args, **kwargs):
-        value = original(*args, **kwargs)
-        values = value if len(returns) > 1 else (value,)
-        __nb2prod_capture__(name, {{n: (lambda v=v: v) for n, v in zip(returns, values)}})
-        return value
-    return wrapper
-
-
-for _name, _returns in FUNCTIONS.items():
-    setattr(pipeline, _name, _wrap(_name, getattr(pipeline, _name), _returns))
-pipeline.run()
-__nb2prod_modules__()
-"""
-    )
+    return [sys.executable, "-c", program(*PACKAGE_RUN), plan.package, json.dumps(functions)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +158,7 @@ class Captured:
 
 
 def read_captures(folder: Path) -> Captured:
+    """Read back what the capture hooks of one run wrote to `folder`."""
     values: dict[str, Mapping[str, Any]] = {}
     for path in sorted(folder.glob("*.pkl")):
         with open(path, "rb") as handle:
@@ -230,9 +170,8 @@ def read_captures(folder: Path) -> Captured:
                 continue
             try:
                 loaded[name] = pickle.loads(blob)
-            except (
-                Exception
-            ) as exc:  # e.g. an instance of a class defined in the notebook's __main__
+            except Exception as exc:
+                # e.g. an instance of a class defined in the notebook's __main__
                 loaded[name] = (
                     f"{UNCAPTURABLE}: could not be read back here ({type(exc).__name__}: {exc})"
                 )

@@ -7,6 +7,10 @@ sample; inputs and outputs are pickled under `tests/fixtures/`, and `tests/test_
 replays them. If a function cannot run on the sample (too few rows for a split, say), the
 full inputs are used when small enough, else the function gets no golden test and the report
 says why.
+
+The golden tests compare with the very code `verify` compares with: `nb2prod.verify.compare`
+is copied byte for byte into the package's tests/ as `_nb2prod_compare`, and the edge cases
+recorded here are replayed by a copy of `programs/edges.py` (`tests/_nb2prod_edges.py`).
 """
 
 from __future__ import annotations
@@ -16,221 +20,54 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from nb2prod.convert.plan import Plan
+from nb2prod.convert.plan import Function, Plan
+from nb2prod.convert.render import render_template
+from nb2prod.verify.programs import program
+from nb2prod.verify.values import clock_names
 
-MAX_ROWS = 200
-MAX_FULL_BYTES = 2_000_000
-
-_SCRIPT = r"""
-import importlib, json, os, pickle, sys
-import random
-random.seed(0)
-try:
-    import numpy as np
-    np.random.seed(0)
-except ImportError:
-    np = None
-
-CAPTURED, OUT, SPEC, MAX_ROWS, MAX_FULL = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-package = SPEC["package"]
-values = {}
-for name in os.listdir(CAPTURED):
-    if name.endswith(".pkl"):
-        with open(os.path.join(CAPTURED, name), "rb") as handle:
-            stored = pickle.load(handle)
-        loaded = {}
-        for key, blob in stored.items():
-            try:
-                loaded[key] = pickle.loads(blob) if isinstance(blob, bytes) else blob
-            except Exception as exc:
-                loaded[key] = "__nb2prod_uncapturable__: " + str(exc)
-        values[name[:-4]] = loaded
-config_module = importlib.import_module(package + ".config")
+MAX_ROWS = 200  # rows of a DataFrame, Series or array kept as a golden test's input
+MAX_FULL_BYTES = 2_000_000  # full inputs are used, when the sample fails, up to this pickled size
+FIXTURE_TIMEOUT = 1800  # seconds for the whole fixture run
+# The fixture program: the capture markers, seeding and edge cases it shares with the other runs.
+FIXTURE_PROGRAM = ("parent_death", "capture_hooks", "seed", "edges", "golden_fixtures")
+COMPARER = "_nb2prod_compare"  # the package's copy of nb2prod.verify.compare
+EDGES = "_nb2prod_edges.py"  # the package's copy of nb2prod/verify/programs/edges.py
 
 
-def sample(value):
-    try:
-        import pandas as pd
-        if isinstance(value, (pd.DataFrame, pd.Series)) and len(value) > MAX_ROWS:
-            return value.head(MAX_ROWS)
-    except ImportError:
-        pass
-    if np is not None and isinstance(value, np.ndarray) and value.ndim >= 1 and len(value) > MAX_ROWS:
-        return value[:MAX_ROWS]
-    return value
+def vendored_sources() -> dict[str, bytes]:
+    """The files copied into a generated package's tests/, by path there: comparer and edge cases."""
+    comparer = resources.files("nb2prod.verify.compare")
+    files = {
+        f"{COMPARER}/{item.name}": item.read_bytes()
+        for item in sorted(comparer.iterdir(), key=lambda item: item.name)
+        if item.name.endswith(".py")
+    }
+    files[EDGES] = resources.files("nb2prod.verify.programs").joinpath("edges.py").read_bytes()
+    return files
 
 
-EDGE_HELPERS
-
-report = {}
-for fn in SPEC["functions"]:
-    name, module, params, returns, producers = fn["name"], fn["module"], fn["params"], fn["returns"], fn["producers"]
-    if not returns:
-        report[name] = "returns nothing"
-        continue
-    try:
-        args = {p: values[producers[p]][p] for p in params}
-    except KeyError as exc:
-        report[name] = f"input {exc} was not captured"
-        continue
-    if any((isinstance(v, str) and v.startswith("__nb2prod_")) or (isinstance(v, dict) and "__nb2prod_surrogate__" in v)
-           for v in args.values()):
-        report[name] = "an input could not be captured"
-        continue
-    func = getattr(importlib.import_module(f"{package}.{module}"), name)
-    uses_config = fn["config"]
-    outcome = None
-    for label, inputs in (("sample", {k: sample(v) for k, v in args.items()}), ("full", args)):
-        if label == "full" and len(pickle.dumps(args)) > MAX_FULL:
-            break
-        try:
-            frozen = pickle.dumps(inputs)  # before the call: functions may change their arguments in place
-            call = pickle.loads(frozen)
-            random.seed(0)
-            if np is not None:
-                np.random.seed(0)
-            result = func(*[call[p] for p in params], *( [config_module.Config()] if uses_config else []))
-            outputs = dict(zip(returns, result if len(returns) > 1 else (result,)))
-            pickle.dumps(outputs)
-            outcome = (label, frozen, outputs)
-            break
-        except Exception as exc:
-            report[name] = f"could not run on the {label} inputs: {type(exc).__name__}: {exc}"[:300]
-    if outcome is None:
-        continue
-    label, inputs, outputs = outcome
-    folder = os.path.join(OUT, name)
-    os.makedirs(folder, exist_ok=True)
-    contracts, edges = {}, []
-    if fn["role"] in ("data", "features"):
-        try:
-            import pandas as pd
-        except ImportError:
-            pd = None
-        for p in params:
-            value = args[p]
-            if pd is None or not isinstance(value, pd.DataFrame) or value.empty:
-                continue
-            contract = {"columns": [str(c) for c in value.columns],
-                        "dtypes": {str(c): str(t) for c, t in value.dtypes.items()},
-                        "non_null": [str(c) for c in value.columns if not value[c].isna().any()],
-                        "non_negative": [], "ratio": []}
-            for c in value.columns:
-                column = value[c]
-                if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column) and len(column.dropna()):
-                    low, high = float(column.min()), float(column.max())
-                    if low >= 0:
-                        contract["non_negative"].append(str(c))
-                    if low >= 0 and high <= 1 and pd.api.types.is_float_dtype(column):
-                        contract["ratio"].append(str(c))
-            contracts[p] = contract
-            if fn["role"] == "features":
-                for case, column in edge_cases_for(func, value, contract):
-                    call = pickle.loads(frozen)
-                    call[p] = apply_edge(call[p], case, column)
-                    try:
-                        result = func(*[call[q] for q in params], *([config_module.Config()] if uses_config else []))
-                        edges.append({"param": p, "case": case, "column": column,
-                                      "outcome": describe(dict(zip(returns, result if len(returns) > 1 else (result,))))})
-                    except Exception as exc:
-                        edges.append({"param": p, "case": case, "column": column,
-                                      "outcome": {"raises": type(exc).__name__}})
-    if contracts:
-        with open(os.path.join(folder, "contracts.json"), "w") as handle:
-            json.dump(contracts, handle, indent=1)
-    if edges:
-        with open(os.path.join(folder, "edge_cases.json"), "w") as handle:
-            json.dump(edges, handle, indent=1)
-    with open(os.path.join(folder, "inputs.pkl"), "wb") as handle:
-        handle.write(inputs)
-    with open(os.path.join(folder, "outputs.pkl"), "wb") as handle:
-        pickle.dump(outputs, handle)
-    report[name] = "golden test on " + label + " inputs"
-print(json.dumps(report))
-"""
+def vendor(tests: Path) -> None:
+    """Copy the comparer and the edge cases into a generated package's tests/ folder."""
+    for relative, content in vendored_sources().items():
+        target = tests / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
 
 
-# Edge cases, shared by the script that records them and the generated test that replays them:
-# an empty frame; a NaN in a numeric column the function names; zeros in a column it divides by.
-EDGE_HELPERS = r'''
-def edge_cases_for(function, frame, contract):
-    """(case, column) pairs worth recording for `frame`, judged from the function's own code."""
-    import ast
-    import inspect
-    import pandas as pd
-    cases = [("empty", None)]
-    package = function.__module__.split(".")[0]
-    trees, todo, seen = [], [function], set()
-    while todo and len(seen) < 20:  # the function, and the package's own functions it calls
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        try:
-            tree = ast.parse(inspect.getsource(current).strip())
-        except (OSError, TypeError, SyntaxError):
-            continue
-        trees.append(tree)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-                callee = getattr(current, "__globals__", {}).get(node.func.id)
-                if inspect.isfunction(callee) and callee.__module__.split(".")[0] == package:
-                    todo.append(callee)
-    nodes = [n for tree in trees for n in ast.walk(tree)]
-    named = {n.value for n in nodes if isinstance(n, ast.Constant) and isinstance(n.value, str)}
-    divisors = set()
-    for node in nodes:
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Mod)):
-            right = node.right
-            if isinstance(right, ast.Subscript) and isinstance(right.slice, ast.Constant):
-                divisors.add(right.slice.value)
-            elif isinstance(right, ast.Attribute):
-                divisors.add(right.attr)
-    numeric = [str(c) for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])
-               and not pd.api.types.is_bool_dtype(frame[c])]
-    for column in numeric:
-        if column in named and column in contract["non_null"]:
-            cases.append(("nan", column))
-            break
-    for column in numeric:
-        if column in divisors:
-            cases.append(("zero_denominator", column))
-            break
-    return cases
-
-
-def apply_edge(frame, case, column):
-    """The input for one edge case: a copy, never the recorded frame itself."""
-    if case == "empty":
-        return frame.iloc[0:0]
-    changed = frame.copy()
-    position = [str(c) for c in changed.columns].index(column)
-    if case == "nan":
-        changed[changed.columns[position]] = changed.iloc[:, position].astype("float64")
-        changed.iloc[0, position] = float("nan")
-    else:
-        changed.iloc[:, position] = 0
-    return changed
-
-
-def describe(outputs):
-    """What an edge case is checked for: each returned frame's columns, and which hold non-finite values."""
-    import numpy as np
-    import pandas as pd
-    described = {}
-    for name, value in outputs.items():
-        if isinstance(value, pd.Series):
-            value = value.to_frame()
-        if isinstance(value, pd.DataFrame):
-            numbers = value.select_dtypes("number")
-            described[name] = {"columns": [str(c) for c in value.columns],
-                               "non_finite": [str(c) for c in numbers.columns
-                                              if not np.isfinite(numbers[c].to_numpy(dtype="float64")).all()]}
-    return {"returns": described}
-'''
-_SCRIPT = _SCRIPT.replace("EDGE_HELPERS", EDGE_HELPERS)
+def _case(function: Function, not_compared: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    return {
+        "module": function.module,
+        "name": function.name,
+        "params": list(function.params),
+        "returns": list(function.returns),
+        "config": bool(function.config_names),
+        "not_compared": list(not_compared.get(function.name, ())),
+        "clocks": sorted(clock_names(function)),
+    }
 
 
 def write_golden_tests(
@@ -246,68 +83,56 @@ def write_golden_tests(
     Only functions verified equivalent get a golden test: a test built from a function that
     differs from the notebook would lock its mistake in.
     """
-    from nb2prod.convert.render import render_template
-
     report = write_fixtures(plan, captured_dir, package_dir, workdir, only)
-    cases = [
-        {
-            "module": f.module,
-            "name": f.name,
-            "params": list(f.params),
-            "returns": list(f.returns),
-            "config": bool(f.config_names),
-            "not_compared": list((not_compared or {}).get(f.name, ())),
-        }
-        for f in plan.functions
-        if (package_dir / "tests" / "fixtures" / f.name / "outputs.pkl").is_file()
-    ]
     tests = package_dir / "tests"
-    if cases:
-        (tests / "test_golden.py").write_text(
-            render_template("test_golden.py.j2", package=plan.package, cases=cases), "utf-8"
-        )
-        from nb2prod.verify.compare import DISPLAY_MODULES
-
-        (tests / "_nb2prod_compare.py").write_text(
-            render_template("_nb2prod_compare.py.j2", display_modules=repr(DISPLAY_MODULES)),
+    cases = [
+        _case(f, not_compared or {})
+        for f in plan.functions
+        if (tests / "fixtures" / f.name / "outputs.pkl").is_file()
+    ]
+    if not cases:
+        return report
+    vendor(tests)
+    (tests / "test_golden.py").write_text(
+        render_template("test_golden.py.j2", package=plan.package, cases=cases), "utf-8"
+    )
+    _write_pipeline_test(plan, tests, {c["name"] for c in cases})
+    contract_cases = [
+        c for c in cases if (tests / "fixtures" / c["name"] / "contracts.json").is_file()
+    ]
+    edge_cases = [
+        c for c in cases if (tests / "fixtures" / c["name"] / "edge_cases.json").is_file()
+    ]
+    if contract_cases or edge_cases:
+        (tests / "test_contracts.py").write_text(
+            render_template(
+                "test_contracts.py.j2",
+                package=plan.package,
+                contract_cases=contract_cases,
+                edge_cases=edge_cases,
+            ),
             "utf-8",
         )
-        # the pipeline test replays the data steps (no files needed) when all of them have fixtures
-        data_steps = [f for f in plan.functions if f.module == "data"]
-        if data_steps and all(any(c["name"] == f.name for c in cases) for f in data_steps):
-            # each result as its last producer left it, when that producer has a fixture
-            last_producer = {n: f.name for f in plan.functions for n in f.returns}
-            with_fixture = {c["name"] for c in cases}
-            expected = [
-                {"name": n, "producer": p} for n, p in last_producer.items() if p in with_fixture
-            ]
-            (tests / "test_pipeline.py").write_text(
-                render_template(
-                    "test_pipeline.py.j2",
-                    package=plan.package,
-                    replayed=[{"name": f.name, "returns": list(f.returns)} for f in data_steps],
-                    expected_results=expected,
-                ),
-                "utf-8",
-            )
-        contract_cases = [
-            c for c in cases if (tests / "fixtures" / c["name"] / "contracts.json").is_file()
-        ]
-        edge_cases = [
-            c for c in cases if (tests / "fixtures" / c["name"] / "edge_cases.json").is_file()
-        ]
-        if contract_cases or edge_cases:
-            (tests / "test_contracts.py").write_text(
-                render_template(
-                    "test_contracts.py.j2",
-                    package=plan.package,
-                    contract_cases=contract_cases,
-                    edge_cases=edge_cases,
-                    edge_helpers=EDGE_HELPERS.strip() + "\n",
-                ),
-                "utf-8",
-            )
     return report
+
+
+def _write_pipeline_test(plan: Plan, tests: Path, with_fixture: set[str]) -> None:
+    """Replay the data steps (no files needed) when every one of them has a fixture."""
+    data_steps = [f for f in plan.functions if f.module == "data"]
+    if not data_steps or not all(f.name in with_fixture for f in data_steps):
+        return
+    # each result as its last producer left it, when that producer has a fixture
+    last_producer = {n: f.name for f in plan.functions for n in f.returns}
+    expected = [{"name": n, "producer": p} for n, p in last_producer.items() if p in with_fixture]
+    (tests / "test_pipeline.py").write_text(
+        render_template(
+            "test_pipeline.py.j2",
+            package=plan.package,
+            replayed=[{"name": f.name, "returns": list(f.returns)} for f in data_steps],
+            expected_results=expected,
+        ),
+        "utf-8",
+    )
 
 
 def write_fixtures(
@@ -315,50 +140,44 @@ def write_fixtures(
 ) -> dict[str, str]:
     """Write tests/fixtures/<function>/{inputs,outputs}.pkl; return, per function, what was done."""
     producer: dict[str, str] = {}
-    spec_functions = []
+    functions = []
     for function in plan.functions:
-        if only is not None and function.name not in only:
-            for name in function.returns:
-                producer[name] = function.name
-            continue
-        spec_functions.append(
-            {
-                "name": function.name,
-                "module": function.module,
-                "params": list(function.params),
-                "role": function.role.value,
-                "returns": list(function.returns),
-                "config": bool(function.config_names),
-                "producers": {p: producer.get(p, "") for p in function.params},
-            }
-        )
+        if only is None or function.name in only:
+            functions.append(
+                {
+                    "name": function.name,
+                    "module": function.module,
+                    "params": list(function.params),
+                    "role": str(function.role.value),
+                    "returns": list(function.returns),
+                    "config": bool(function.config_names),
+                    "producers": {p: producer.get(p, "") for p in function.params},
+                }
+            )
         for name in function.returns:
             producer[name] = function.name
     out = package_dir / "tests" / "fixtures"
     out.mkdir(parents=True, exist_ok=True)
+    parameters = {
+        "captured": str(captured_dir),
+        "out": str(out),
+        "package": plan.package,
+        "functions": functions,
+        "max_rows": MAX_ROWS,
+        "max_full_bytes": MAX_FULL_BYTES,
+    }
     env = {**os.environ, "PYTHONPATH": str(package_dir / "src"), "MPLBACKEND": "Agg"}
     done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            _SCRIPT,
-            str(captured_dir),
-            str(out),
-            json.dumps({"package": plan.package, "functions": spec_functions}),
-            str(MAX_ROWS),
-            str(MAX_FULL_BYTES),
-        ],
+        [sys.executable, "-c", program(*FIXTURE_PROGRAM), json.dumps(parameters)],
         cwd=workdir,
         env=env,
         capture_output=True,
         text=True,
-        timeout=1800,
+        timeout=FIXTURE_TIMEOUT,
         stdin=subprocess.DEVNULL,
     )
     if done.returncode:
-        return {
-            f.name: "no golden test: "
-            + (done.stderr.strip().splitlines() or ["fixture run failed"])[-1]
-            for f in plan.functions
-        }
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        why = (done.stderr.strip().splitlines() or ["fixture run failed"])[-1]
+        return {f.name: f"no golden test: {why}" for f in plan.functions}
+    report: dict[str, str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return report

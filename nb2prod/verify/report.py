@@ -1,4 +1,5 @@
-"""Verification reports: a Markdown section, JSON, and an HTML page with per-cell diffs."""
+"""Verification reports: a Markdown section, JSON, an HTML page with per-cell diffs, and the
+fresh run of the notebook as a page of its own (nb2prod-run.html, nbconvert)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from nb2prod.convert.write import write_file_atomically
-from nb2prod.verify.verification import Verification
+from nb2prod.core.vocabulary import Verdict
+from nb2prod.verify.run_page import RUN_PAGE, Mark, render_run_page
+from nb2prod.verify.verification import CellCheck, Verification
 
 VERDICT_WORDS = {
-    "equivalent": "EQUIVALENT: every value crossing a function boundary matched the fresh notebook run "
+    Verdict.EQUIVALENT: "EQUIVALENT: every value crossing a function boundary matched the fresh notebook run "
     "(plots and display objects are listed as not compared)",
-    "differs": "NOT EQUIVALENT: the generated package computes something different from the notebook",
-    "unverified": "UNVERIFIED: some values could not be compared, so equivalence is not claimed",
+    Verdict.DIFFERS: "NOT EQUIVALENT: the generated package computes something different from the notebook",
+    Verdict.UNVERIFIED: "UNVERIFIED: some values could not be compared, so equivalence is not claimed",
 }
 
 
@@ -56,6 +59,7 @@ def to_json(v: Verification) -> dict[str, Any]:
         "imported_modules": list(v.imported_modules),
         "golden_tests": dict(v.golden_tests),
         "normalizers": list(v.normalizers),
+        "run_page": RUN_PAGE if v.fresh_notebook is not None else None,
     }
 
 
@@ -63,7 +67,7 @@ def to_markdown(v: Verification) -> str:
     lines = ["## Verification", "", f"**{VERDICT_WORDS[v.verdict]}.**", ""]
     first = v.first_divergence
     if first is not None:
-        value = next(c for c in first.values if c.verdict == "differs")
+        value = next(c for c in first.values if c.verdict is Verdict.DIFFERS)
         lines += [
             f"First diverging function: `{first.function}` ({first.module}, cells "
             f"{', '.join(map(str, first.cells))}), variable `{value.name}`:",
@@ -78,10 +82,10 @@ def to_markdown(v: Verification) -> str:
     lines += ["| function | module | verdict | values |", "|---|---|---|---|"]
     for f in v.functions:
         values = "; ".join(
-            f"{c.name}: {'not compared (display)' if c.verdict == 'display' else c.verdict}"
+            f"{c.name}: {'not compared (display)' if c.verdict is Verdict.DISPLAY else c.verdict}"
             + (
                 f" ({' '.join(c.detail.split())[:80]})"
-                if c.verdict != "equivalent" and c.detail
+                if c.verdict is not Verdict.EQUIVALENT and c.detail
                 else ""
             )
             for c in f.values
@@ -99,6 +103,11 @@ def to_markdown(v: Verification) -> str:
                 f"- cell {c.cell} ({c.status}): "
                 + "; ".join(d.replace("\n", " ")[:160] for d in c.differences[:3])
             )
+    if v.fresh_notebook is not None:
+        lines += [
+            "",
+            f"The fresh run as a notebook page, the cells that disagree with the saved outputs marked: [{RUN_PAGE}]({RUN_PAGE}).",
+        ]
     if v.golden_tests:
         lines += ["", "### Generated golden tests (tests/test_golden.py)", ""]
         lines += [f"- `{name}`: {what}" for name, what in v.golden_tests.items()]
@@ -121,7 +130,7 @@ def to_html(v: Verification) -> str:
     esc = html.escape
     rows = "".join(
         f"<tr class='{f.verdict}'><td><code>{esc(f.function)}</code></td><td>{esc(f.module)}</td>"
-        f"<td>{esc(f.verdict)}</td><td>{'<br>'.join(esc(c.name + ': ' + c.verdict + (' — ' + c.detail if c.detail and c.verdict != 'equivalent' else '')) for c in f.values)}</td></tr>"
+        f"<td>{esc(f.verdict)}</td><td>{'<br>'.join(esc(c.name + ': ' + c.verdict + (' — ' + c.detail if c.detail and c.verdict is not Verdict.EQUIVALENT else '')) for c in f.values)}</td></tr>"
         for f in v.functions
     )
     cells = "".join(
@@ -129,6 +138,11 @@ def to_html(v: Verification) -> str:
         f"</summary><pre>{esc(chr(10).join(c.differences)) or 'outputs match after normalisation'}</pre></details>"
         for c in v.cells
         if c.status not in ("same",)
+    )
+    run_link = (
+        f"<p>The fresh run as a notebook page, the cells that disagree with the saved outputs marked: <a href='{RUN_PAGE}'>{RUN_PAGE}</a>.</p>"
+        if v.fresh_notebook is not None
+        else ""
     )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>nb2prod verification</title>
@@ -138,7 +152,7 @@ table{{border-collapse:collapse}} .differs{{background:#fdd}} .unverified{{backg
 <body><h1>nb2prod verification: {esc(Path(v.notebook).name)}</h1>
 <p><strong>{esc(VERDICT_WORDS[v.verdict])}.</strong></p>
 <h2>Functions</h2><table><tr><th>function</th><th>module</th><th>verdict</th><th>values</th></tr>{rows}</table>
-<h2>Stored outputs against a fresh run, per cell</h2>{cells or "<p>Every executed cell matched.</p>"}
+<h2>Stored outputs against a fresh run, per cell</h2>{cells or "<p>Every executed cell matched.</p>"}{run_link}
 <p>Normalisers: {esc(", ".join(v.normalizers))}.</p></body></html>
 """
 
@@ -154,3 +168,54 @@ def write_reports(v: Verification, package_dir: Path) -> None:
     data["verification"] = to_json(v)
     write_file_atomically(json_path, json.dumps(data, indent=2) + "\n")
     write_file_atomically(package_dir / "nb2prod-report.html", to_html(v))
+    page = package_dir / RUN_PAGE
+    if v.fresh_notebook is None:
+        page.unlink(missing_ok=True)  # a page of an earlier run would contradict these reports
+        return
+    text = render_run_page(
+        v.fresh_notebook,
+        run_marks(v.cells),
+        title=Path(v.notebook).name,
+        report_link="nb2prod-report.html",
+    )
+    write_file_atomically(page, text)
+
+
+# How the run page marks a cell, by CellCheck.status: (CSS class suffix, rule, what it means).
+_MARKS = {
+    "differs": (
+        "differs",
+        "NB301",
+        "stored output differs from a fresh run (hidden state); saved → fresh",
+    ),
+    "nondeterministic": (
+        "nondeterministic",
+        "NB303",
+        "stored output differs from a fresh run, and two fresh runs differ too: "
+        "nondeterministic, not hidden state",
+    ),
+    "fails-fresh": ("stopped", "NB302", "the fresh run stopped here: the cell fails"),
+    "timeout": ("stopped", "NB304", "the fresh run stopped here: the cell timed out"),
+    "error-both": (
+        "stopped",
+        "",
+        "the fresh run stopped here; the saved notebook shows an error here too",
+    ),
+}
+
+
+def run_marks(cells: tuple[CellCheck, ...]) -> tuple[Mark, ...]:
+    """The cells the run page marks: where the fresh run and the stored outputs disagree."""
+    marks = []
+    stopped: CellCheck | None = None
+    for c in cells:
+        if c.status in _MARKS:
+            kind, code, title = _MARKS[c.status]
+            details = tuple(d for d in c.differences if d)
+            marks.append(Mark(c.cell, c.cell_id, kind, code, title, details))
+            if kind == "stopped":
+                stopped = stopped or c
+        elif c.status == "not-run" and stopped is not None:
+            title = f"not run: the fresh run stopped at cell {stopped.cell}"
+            marks.append(Mark(c.cell, c.cell_id, "not-run", "", title))
+    return tuple(marks)

@@ -389,7 +389,7 @@ def test_bad_arguments_are_refused(tmp_path: Path) -> None:
 
 
 def test_scratch_copy_skips_tooling_folders_and_keeps_links_working(tmp_path: Path) -> None:
-    from nb2prod.verify.execute import copy_notebook_folder as _copy_folder
+    from nb2prod.verify.sandbox import copy_notebook_folder as _copy_folder
 
     project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
     for folder in ("src/pkg", ".git", "node_modules/x", "env/bin", "sub/.ipynb_checkpoints"):
@@ -424,13 +424,13 @@ def test_scratch_copy_skips_tooling_folders_and_keeps_links_working(tmp_path: Pa
 def test_scratch_copy_of_a_huge_folder_is_only_the_notebook(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from nb2prod.verify import execute
+    from nb2prod.verify import sandbox
 
-    monkeypatch.setattr(execute, "COPY_LIMIT_BYTES", 10)
+    monkeypatch.setattr(sandbox, "COPY_LIMIT_BYTES", 10)
     (tmp_path / "project").mkdir()
     (tmp_path / "project" / "nb.ipynb").write_text("{}")
     (tmp_path / "project" / "data.bin").write_bytes(b"x" * 100)
-    notes = execute.copy_notebook_folder(tmp_path / "project" / "nb.ipynb", tmp_path / "copy")
+    notes = sandbox.copy_notebook_folder(tmp_path / "project" / "nb.ipynb", tmp_path / "copy")
     assert [p.name for p in (tmp_path / "copy").iterdir()] == ["nb.ipynb"]
     assert len(notes) == 1 and "only the notebook was copied" in notes[0]
 
@@ -439,8 +439,8 @@ def test_scratch_copy_of_a_huge_folder_is_only_the_notebook(
 
 
 def test_a_flooding_cell_keeps_a_bounded_head_and_counts_the_rest(tmp_path: Path) -> None:
-    from nb2prod.verify.execute import STREAM_LIMIT, cap_outputs
-    from nb2prod.verify.normalize import compare_outputs
+    from nb2prod.verify.output_limits import STREAM_LIMIT, cap_outputs
+    from nb2prod.verify.outputs import compare_outputs
     from tests.helpers import code, notebook, write
 
     lines = 30_000  # 3 MB of stdout, 3 times the limit; a little stderr beside it

@@ -10,6 +10,7 @@ import pytest
 
 from nb2prod.verify import capture
 from nb2prod.verify.compare import compare
+from nb2prod.verify.programs import program
 
 
 def _capture(
@@ -17,7 +18,8 @@ def _capture(
 ) -> dict[str, object]:
     monkeypatch.setenv("NB2PROD_CAPTURE_DIR", str(folder))
     namespace: dict[str, object] = {}
-    exec(capture._HELPER, namespace)  # the code injected into the notebook and the package run
+    # the code injected into the notebook and the package run
+    exec(program("capture_hooks"), namespace)
     namespace["__nb2prod_capture__"]("step", {k: (lambda v=v: v) for k, v in values.items()})
     return capture.read_captures(folder).values["step"]
 

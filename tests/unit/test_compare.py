@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nb2prod.verify import compare as compare_module
 from nb2prod.verify.compare import MAX_DEPTH, Comparison, Tolerances, compare
+from nb2prod.verify.compare import core as compare_module
 
 TOL = Tolerances()
 
@@ -672,3 +672,37 @@ def test_figures_are_uncomparable() -> None:
         assert result.verdict == "uncomparable" and "Axes" in result.detail
     finally:
         plt.close(fig)
+
+
+# --- library objects: public state only -------------------------------------------------------
+
+
+def _template(text: str, cache: object) -> object:
+    import string
+
+    made = string.Template(text)
+    vars(made)["_cache"] = cache  # a lazy cache, as libraries keep them
+    return made
+
+
+def test_library_objects_compare_by_public_state() -> None:
+    assert compare(_template("a", 1), _template("a", 2)).verdict == "equal"
+    result = compare(_template("a", 1), _template("b", 1))
+    assert result.verdict == "differs" and ".template" in result.detail
+
+
+def test_the_projects_own_objects_keep_their_private_state() -> None:
+    result = compare(Plain(a=1, _weights=[1.0]), Plain(a=1, _weights=[2.0]))
+    assert result.verdict == "differs" and "._weights[0]" in result.detail
+
+
+def test_library_classes_are_told_from_the_projects() -> None:
+    import string
+
+    from nb2prod.verify.compare.kinds import is_library_class
+
+    assert is_library_class(string.Template) and is_library_class(pd.DataFrame)
+    assert is_library_class(int)  # built into the interpreter
+    assert not is_library_class(Plain)
+    main = type("Local", (), {"__module__": "__main__"})
+    assert not is_library_class(main)

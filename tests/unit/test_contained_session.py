@@ -1,4 +1,4 @@
-"""`nb2prod.verify.execute.contained_session`: nothing started inside outlives it."""
+"""`nb2prod.verify.containment.contained_session`: nothing started inside outlives it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.verify.execute import SESSION_VARIABLE, contained_session
+from nb2prod.verify.containment import SESSION_VARIABLE, contained_session
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 

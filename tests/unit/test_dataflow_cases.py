@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.analysis.dataflow import CellSymbols, analyze_cell
+from nb2prod.analysis.dataflow import analyze_cell
+from nb2prod.analysis.records import CellSymbols, Import, Mutation
 
 CASES = sorted((Path(__file__).parents[1] / "cases" / "dataflow").glob("*.py"))
 
@@ -24,18 +25,19 @@ def _parse_case(path: Path) -> tuple[dict[str, set[str]], str]:
     return expected, source
 
 
+def _imported(i: Import) -> str:
+    full = f"{i.module}.{i.name}" if i.name else i.module
+    return f"{full} as {i.bound_as}"
+
+
 def _actual(symbols: CellSymbols) -> dict[str, set[str]]:
-    def mutation(m) -> str:  # type: ignore[no-untyped-def]
+    def mutation(m: Mutation) -> str:
         text = f"{m.name}:{m.how}"
         if m.reads_target:
             text += ":reads"
         if not m.external:
             text += ":bound"
         return text
-
-    def imported(i) -> str:  # type: ignore[no-untyped-def]
-        full = f"{i.module}.{i.name}" if i.name else i.module
-        return f"{full} as {i.bound_as}"
 
     return {
         "defines": {r.name for r in symbols.defines},
@@ -60,11 +62,7 @@ def test_dataflow_case(path: Path) -> None:
     for key, value in actual.items():
         assert value == expected.get(key, set()), f"{key} of {path.name}"
     if "imports" in expected:
-        got = {
-            f"{(i.module + '.' + i.name) if i.name else i.module} as {i.bound_as}"
-            for i in symbols.imports
-        }
-        assert got == expected["imports"]
+        assert {_imported(i) for i in symbols.imports} == expected["imports"]
 
 
 def test_there_are_cases() -> None:

@@ -18,10 +18,10 @@ from nb2prod.verify.normalize import (
     Html,
     Image,
     NormalizedOutput,
-    compare_outputs,
     normalize_output,
     normalize_text,
 )
+from nb2prod.verify.outputs import compare_outputs
 
 DOC = Path(__file__).parents[2] / "docs" / "verification.md"
 Output = dict[str, Any]

@@ -9,7 +9,8 @@ import pytest
 
 from nb2prod.notebook.load import load
 from nb2prod.notebook.model import Cell
-from nb2prod.pin.evidence import collect, parse_install
+from nb2prod.pin.evidence import collect
+from nb2prod.pin.installs import parse_install
 from nb2prod.pin.mapping import table
 from tests.helpers import code, md, notebook, write
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from nb2prod.analysis.dataflow import analyze_cell
 from nb2prod.notebook.load import load
-from nb2prod.pin import EvidenceKind, PinResult, pin_notebook
+from nb2prod.pin import EvidenceKind, PinResult, pin_notebook, plan_requirements
 from nb2prod.pin.environment import Environment, environment_for
 from nb2prod.pin.render import requirements_txt
 from tests.helpers import code, notebook, write
@@ -147,11 +149,6 @@ def test_text_notebook(tmp_path: Path, env: Environment) -> None:
 
 def test_plan_requirements_keeps_the_packages_imports(tmp_path: Path, env: Environment) -> None:
     """convert's hook: only the imports the package keeps, plus what the notebook installed."""
-    from types import SimpleNamespace
-
-    from nb2prod.analysis.dataflow import analyze_cell
-    from nb2prod.pin import plan_requirements
-
     path = write(
         tmp_path / "nb.ipynb",
         notebook(code("import numpy\nimport yaml", 1), code("%pip install iniconfig", 2)),

@@ -9,7 +9,7 @@ import pytest
 
 from nb2prod.cli import main
 from nb2prod.notebook.load import load
-from nb2prod.pin import pin_notebook
+from nb2prod.pin import PinResult, pin_notebook
 from nb2prod.pin.environment import environment_for
 from nb2prod.pin.venv_check import check_in_clean_venv, checked_imports
 from tests.helpers import code, notebook, write
@@ -17,7 +17,7 @@ from tests.helpers import code, notebook, write
 pytestmark = pytest.mark.slow
 
 
-def _pin(tmp_path: Path, *sources: str):  # type: ignore[no-untyped-def]
+def _pin(tmp_path: Path, *sources: str) -> PinResult:
     path = write(tmp_path / "nb.ipynb", notebook(*(code(s, i + 1) for i, s in enumerate(sources))))
     return pin_notebook(load(path), environment=environment_for(None, sys.executable))
 

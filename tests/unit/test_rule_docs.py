@@ -14,10 +14,12 @@ prints for it. These tests build the notebook, run the check in-process and comp
 Under `## Example` the output must contain at least one finding of the page's rule;
 under `## Look-alike that is not reported` it must contain none.
 
-The execution and conversion rules of `nb2prod verify` (`nb2prod.verify.verification.VERIFY_RULES`,
-NB3xx/NB4xx) need real kernel runs, so their pages show the output of `nb2prod verify`
-instead of machine-checked notebooks; for them these tests check the page's sections and
-severity, its listing in the index, and that its example shows a finding of its own code.
+Every rule of the registry (`nb2prod.core.rules.RULES`, NB1xx-NB4xx) has a page with the
+required sections and its registry severity, listed once in the index with that severity.
+The environment rules of `nb2prod pin` (NB2xx) have their examples checked in test_pin_docs.py.
+The execution and conversion rules of `nb2prod verify` (NB3xx/NB4xx) need real kernel runs,
+so their pages show the output of `nb2prod verify` instead of machine-checked notebooks; for
+them these tests check the page's title and that its example shows a finding of its own code.
 """
 
 from __future__ import annotations
@@ -31,8 +33,7 @@ from typing import Any
 import pytest
 
 from nb2prod.cli import main
-from nb2prod.lint.rules import RULES
-from nb2prod.verify.verification import VERIFY_RULES
+from nb2prod.core.rules import RULES, RuleGroup, rules_in
 
 ROOT = Path(__file__).resolve().parents[2]
 RULE_DOCS = ROOT / "docs" / "rules"
@@ -46,6 +47,8 @@ REQUIRED_HEADINGS = (
 EXAMPLE = "Example"
 LOOK_ALIKE = "Look-alike that is not reported"
 DOC_NAME = "analysis.ipynb"  # the file name the pages show in output lines
+STATIC = list(rules_in(RuleGroup.STATIC))  # checked by running `nb2prod check` on the examples
+VERIFY = list(rules_in(RuleGroup.EXECUTION)) + list(rules_in(RuleGroup.CONVERSION))
 
 _FENCE = re.compile(r"^```(?P<info>[^\n`]*)\n(?P<body>.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 _CELL_KEYS = frozenset({"md", "code", "count", "out", "result"})
@@ -99,7 +102,7 @@ def page_examples(code: str, text: str) -> list[DocExample]:
 
 def all_examples() -> list[DocExample]:
     examples = []
-    for code in RULES:
+    for code in STATIC:
         page = RULE_DOCS / f"{code}.md"
         if page.is_file():
             examples.extend(page_examples(code, page.read_text("utf-8")))
@@ -203,9 +206,9 @@ def finding_lines(lines: list[str], code: str) -> list[str]:
 
 
 def assert_complete_page(code: str, first_line: str, severity: str) -> None:
-    """docs/rules/<code>.md exists, starts with `first_line`, has every required section and the severity."""
-    page = RULE_DOCS / f"{code}.md"
-    assert page.is_file(), f"docs/rules/{code}.md is missing"
+    """The rule's docs page exists, starts with `first_line`, has every required section and the severity."""
+    page = ROOT / RULES[code].doc_path
+    assert page.is_file(), f"{RULES[code].doc_path} is missing"
     text = page.read_text("utf-8")
     headings = {line.rstrip() for line in text.splitlines() if line.startswith("## ")}
     missing = [h for h in REQUIRED_HEADINGS if h not in headings]
@@ -239,34 +242,28 @@ def test_rule_is_listed_in_the_index(code: str) -> None:
 
 def test_no_page_for_an_unknown_rule() -> None:
     pages = {p.stem for p in RULE_DOCS.glob("NB*.md")}
-    from nb2prod.pin.rules import PIN_RULES
-
-    known = set(RULES) | set(PIN_RULES) | set(VERIFY_RULES)
-    assert pages <= known, f"pages for codes nb2prod does not have: {sorted(pages - known)}"
-
-
-# -- (a') every execution and conversion rule of `nb2prod verify` has a complete page, listed in the index
+    assert pages <= set(RULES), (
+        f"pages for codes nb2prod does not have: {sorted(pages - set(RULES))}"
+    )
 
 
-def verify_title(code: str) -> str:
-    """The title the pages and the index give a VERIFY_RULES code: its title, capitalised."""
-    title = VERIFY_RULES[code][0]
+# -- (a') the pages of `pin` and `verify` rules carry the registry's title
+
+
+def page_title(code: str) -> str:
+    """The title the pages and the index give a pin or verify rule: its title, capitalised."""
+    title = RULES[code].title
     return title[:1].upper() + title[1:]
 
 
-@pytest.mark.parametrize("code", list(VERIFY_RULES))
-def test_verify_rule_has_a_page_with_the_required_sections(code: str) -> None:
-    assert_complete_page(code, f"# {code} — {verify_title(code)}\n", VERIFY_RULES[code][1].value)
+@pytest.mark.parametrize("code", [c for c in RULES if c not in STATIC])
+def test_page_and_index_give_the_registry_title(code: str) -> None:
+    page = (RULE_DOCS / f"{code}.md").read_text("utf-8")
+    assert page.startswith(f"# {code} — {page_title(code)}\n"), f"{code}.md has the wrong title"
+    assert index_cells(code)[1] == page_title(code), f"index.md gives {code} the wrong title"
 
 
-@pytest.mark.parametrize("code", list(VERIFY_RULES))
-def test_verify_rule_is_listed_in_the_index(code: str) -> None:
-    cells = index_cells(code)
-    assert cells[1] == verify_title(code), f"index.md gives {code} the wrong title"
-    assert cells[-1] == VERIFY_RULES[code][1].value, f"index.md gives {code} the wrong severity"
-
-
-@pytest.mark.parametrize("code", list(VERIFY_RULES))
+@pytest.mark.parametrize("code", VERIFY)
 def test_verify_page_example_shows_its_finding(code: str) -> None:
     example = sections((RULE_DOCS / f"{code}.md").read_text("utf-8")).get(EXAMPLE, "")
     shown = [
@@ -283,7 +280,7 @@ def test_verify_page_example_shows_its_finding(code: str) -> None:
 # -- (b) the examples are real
 
 
-@pytest.mark.parametrize("code", list(RULES))
+@pytest.mark.parametrize("code", STATIC)
 def test_page_has_an_example_and_a_look_alike(code: str) -> None:
     examples = page_examples(code, (RULE_DOCS / f"{code}.md").read_text("utf-8"))
     assert any(e.section == EXAMPLE for e in examples), (

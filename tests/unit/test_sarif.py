@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 
 from nb2prod.cli import main
+from nb2prod.core.rules import RULES, RuleGroup, rules_in
 from tests.helpers import code, notebook, write
 
 SCHEMA = json.loads(
@@ -48,3 +49,17 @@ def test_schema_rejects_a_broken_log() -> None:
     """Guards the guard: the shipped schema really constrains logs."""
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft4Validator(SCHEMA).validate({"version": "2.1.0", "runs": [{"results": []}]})
+
+
+def test_sarif_rules_are_the_registry_rules_check_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "m.ipynb", notebook(code("x = 1", 1)))
+    driver = _sarif(capsys, path)["runs"][0]["tool"]["driver"]
+    static = rules_in(RuleGroup.STATIC)
+    assert [r["id"] for r in driver["rules"]] == list(static)
+    for entry in driver["rules"]:
+        rule = RULES[entry["id"]]
+        assert entry["shortDescription"]["text"] == rule.title
+        assert entry["defaultConfiguration"]["level"] == rule.severity.value
+        assert entry["properties"]["documentation"] == rule.doc_path

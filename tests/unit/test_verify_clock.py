@@ -6,7 +6,7 @@ from pathlib import Path
 
 from nb2prod.convert.plan import make_plan
 from nb2prod.notebook.load import load
-from nb2prod.verify.verification import _clock_names, _compare_functions
+from nb2prod.verify.values import clock_names, compare_functions
 from tests.helpers import code, notebook, write
 
 SOURCE = """\
@@ -35,26 +35,23 @@ def _plan(tmp_path: Path):  # type: ignore[no-untyped-def]
 def test_names_computed_from_a_clock_are_found_through_assignments(tmp_path: Path) -> None:
     plan = _plan(tmp_path)
     function = next(f for f in plan.functions if "elapsed" in f.returns)
-    names = _clock_names(function)
+    names = clock_names(function)
     assert {"start", "elapsed", "minutes"} <= names
     assert not names & {"weights", "total"}
 
 
 def test_a_differing_clock_reading_is_not_compared_but_other_values_are(tmp_path: Path) -> None:
-    from nb2prod.verify.compare import compare
-
     plan = _plan(tmp_path)
     function = next(f for f in plan.functions if "minutes" in f.returns)
     want = {n: 1.0 for n in function.returns}
     got = {**want, "minutes": 2.0}
     (verdict,) = [
         v
-        for v in _compare_functions(
+        for v in compare_functions(
             plan,
             _Captured({function.name: want}),  # type: ignore[arg-type]
             _Captured({function.name: got}),
             None,
-            compare,
         )
         if v.function == function.name
     ]
@@ -63,15 +60,14 @@ def test_a_differing_clock_reading_is_not_compared_but_other_values_are(tmp_path
     assert verdict.verdict == "equivalent"
 
     # a value computed without a clock that differs is a real difference the package made
-    other = next(n for n in function.returns if n not in _clock_names(function))
+    other = next(n for n in function.returns if n not in clock_names(function))
     (verdict,) = [
         v
-        for v in _compare_functions(
+        for v in compare_functions(
             plan,
             _Captured({function.name: want}),  # type: ignore[arg-type]
             _Captured({function.name: {**got, other: 3.0}}),
             None,
-            compare,
         )
         if v.function == function.name
     ]
@@ -82,12 +78,11 @@ def test_a_differing_clock_reading_is_not_compared_but_other_values_are(tmp_path
     # a value that is not a number is never excused as a clock reading
     (verdict,) = [
         v
-        for v in _compare_functions(
+        for v in compare_functions(
             plan,
             _Captured({function.name: {**want, "minutes": "a"}}),  # type: ignore[arg-type]
             _Captured({function.name: {**want, "minutes": "b"}}),
             None,
-            compare,
         )
         if v.function == function.name
     ]

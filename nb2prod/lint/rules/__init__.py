@@ -1,49 +1,34 @@
-"""The rule catalogue. Codes are a public contract (JSON, SARIF, suppressions, docs)."""
+"""The check function of every NB1xx rule; titles and severities are in `nb2prod.core.rules`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 
 from nb2prod.analysis.symbols import Analysis
-from nb2prod.core.findings import Finding, Severity
+from nb2prod.core.findings import Finding
+from nb2prod.core.rules import Rule, RuleGroup, rules_in
+from nb2prod.lint.rules import hidden_state, io_paths, randomness
 
+Check = Callable[[Analysis], Iterable[Finding]]
 
-@dataclass(frozen=True, slots=True)
-class Rule:
-    code: str
-    title: str
-    severity: Severity
-    check: Callable[[Analysis], Iterable[Finding]]
+# The rules `check` runs: the registry's NB1xx records, in code order.
+RULES: Mapping[str, Rule] = rules_in(RuleGroup.STATIC)
 
-    @property
-    def doc_path(self) -> str:
-        return f"docs/rules/{self.code}.md"
-
-
-def _catalogue() -> dict[str, Rule]:
-    from nb2prod.lint.rules import hidden_state, io_paths, randomness
-
-    rules = [
-        Rule("NB101", "out-of-order execution", Severity.WARNING, hidden_state.out_of_order),
-        Rule("NB102", "unexecuted code cell", Severity.WARNING, hidden_state.unexecuted),
-        Rule("NB103", "use before definition", Severity.ERROR, hidden_state.use_before_definition),
-        Rule("NB104", "undefined name", Severity.ERROR, hidden_state.undefined_name),
-        Rule("NB105", "stale output", Severity.WARNING, hidden_state.stale_output),
-        Rule("NB106", "non-idempotent cell", Severity.WARNING, hidden_state.non_idempotent),
-        Rule("NB107", "execution-count gap", Severity.WARNING, hidden_state.count_gap),
-        Rule(
-            "NB108",
-            "output used a redefinition from below",
-            Severity.WARNING,
-            hidden_state.redefinition_from_below,
-        ),
-        Rule("NB109", "unseeded randomness", Severity.WARNING, randomness.unseeded),
-        Rule("NB110", "name of hidden origin", Severity.WARNING, hidden_state.hidden_origin),
-        Rule("NB111", "absolute or user-specific path", Severity.WARNING, io_paths.absolute_paths),
-        Rule("NB112", "cell does not parse", Severity.ERROR, hidden_state.syntax_error),
-    ]
-    return {rule.code: rule for rule in rules}
-
-
-RULES: dict[str, Rule] = _catalogue()
+# code -> the function that finds its violations; exactly the codes of RULES (a test checks).
+CHECKS: Mapping[str, Check] = MappingProxyType(
+    {
+        "NB101": hidden_state.out_of_order,
+        "NB102": hidden_state.unexecuted,
+        "NB103": hidden_state.use_before_definition,
+        "NB104": hidden_state.undefined_name,
+        "NB105": hidden_state.stale_output,
+        "NB106": hidden_state.non_idempotent,
+        "NB107": hidden_state.count_gap,
+        "NB108": hidden_state.redefinition_from_below,
+        "NB109": randomness.unseeded,
+        "NB110": hidden_state.hidden_origin,
+        "NB111": io_paths.absolute_paths,
+        "NB112": hidden_state.syntax_error,
+    }
+)

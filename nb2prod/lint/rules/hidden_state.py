@@ -4,22 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from nb2prod.analysis.records import CellSymbols
 from nb2prod.analysis.symbols import Analysis, is_known_name
-from nb2prod.core.findings import Finding, Severity
+from nb2prod.core.findings import Finding
+from nb2prod.core.rules import finding
+from nb2prod.lint.rules.hits import Hit, at_first_hit, hit_names
 from nb2prod.notebook.model import Cell
-
-
-def _finding(
-    code: str,
-    severity: Severity,
-    cell: Cell,
-    message: str,
-    *,
-    line: int = 1,
-    column: int = 1,
-    names: tuple[str, ...] = (),
-) -> Finding:
-    return Finding(code, severity, cell.index, cell.id, line, column, names, message)
 
 
 def _executed(analysis: Analysis) -> list[Cell]:
@@ -36,10 +26,10 @@ def out_of_order(analysis: Analysis) -> Iterator[Finding]:
             and highest.execution_count is not None
             and count <= highest.execution_count
         ):
-            yield _finding(
+            yield finding(
                 "NB101",
-                Severity.WARNING,
-                cell,
+                cell.index,
+                cell.id,
                 f"execution count {count} is not greater than {highest.execution_count} of cell "
                 f"{highest.index} above: the cells ran in a different order than the page shows",
             )
@@ -52,10 +42,10 @@ def unexecuted(analysis: Analysis) -> Iterator[Finding]:
         return
     for cell in analysis.notebook.code_cells:
         if cell.execution_count is None and not cell.is_blank:
-            yield _finding(
+            yield finding(
                 "NB102",
-                Severity.WARNING,
-                cell,
+                cell.index,
+                cell.id,
                 "code cell was never executed, although other cells were: the stored results "
                 "do not include it",
             )
@@ -72,10 +62,10 @@ def count_gap(analysis: Analysis) -> Iterator[Finding]:
                 detail = f"execution counts start at {count}"
             else:
                 detail = f"execution count jumps from {highest} to {count}"
-            yield _finding(
+            yield finding(
                 "NB107",
-                Severity.WARNING,
-                cell,
+                cell.index,
+                cell.id,
                 f"{detail}: {missing} execution{'s' if missing != 1 else ''} not on the page "
                 "(deleted cells or cells run repeatedly)",
             )
@@ -97,10 +87,10 @@ def use_before_definition(analysis: Analysis) -> Iterator[Finding]:
             _name, line, column, _where = late[0]
             names = tuple(item[0] for item in late)
             listed = ", ".join(f"'{n}' (cell {w})" for n, _, _, w in late)
-            yield _finding(
+            yield finding(
                 "NB103",
-                Severity.ERROR,
-                analysis.cell(index),
+                index,
+                analysis.cell(index).id,
                 f"{listed} used before definition: defined only in a later cell, so a "
                 "top-to-bottom run fails here",
                 line=line,
@@ -109,7 +99,7 @@ def use_before_definition(analysis: Analysis) -> Iterator[Finding]:
             )
 
 
-def _unresolved(analysis: Analysis, index: int) -> list[tuple[str, int, int]]:
+def _unresolved(analysis: Analysis, index: int) -> list[Hit]:
     """Names read by a cell that no cell defines and Python/IPython do not provide."""
     sym = analysis.symbols[index]
     assert sym is not None
@@ -124,8 +114,12 @@ def _unresolved(analysis: Analysis, index: int) -> list[tuple[str, int, int]]:
         if ref.name in definers and ref in sym.deferred_uses:
             continue  # a function body reading a name its own cell binds
         seen.add(ref.name)
-        found.append((ref.name, ref.line, ref.column))
+        found.append(Hit(ref.name, ref.line, ref.column))
     return found
+
+
+def _quoted(names: tuple[str, ...]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
 
 
 def undefined_name(analysis: Analysis) -> Iterator[Finding]:
@@ -136,17 +130,13 @@ def undefined_name(analysis: Analysis) -> Iterator[Finding]:
             continue
         missing = _unresolved(analysis, index)
         if missing:
-            names = tuple(m[0] for m in missing)
-            quoted = ", ".join(f"'{n}'" for n in names)
-            yield _finding(
+            names = hit_names(missing)
+            yield at_first_hit(
                 "NB104",
-                Severity.ERROR,
                 analysis.cell(index),
-                f"undefined name{'s' if len(names) > 1 else ''} {quoted}: defined in no cell "
-                "(a deleted cell?)",
-                line=missing[0][1],
-                column=missing[0][2],
-                names=names,
+                missing,
+                f"undefined name{'s' if len(names) > 1 else ''} {_quoted(names)}: defined in no "
+                "cell (a deleted cell?)",
             )
 
 
@@ -160,83 +150,74 @@ def hidden_origin(analysis: Analysis) -> Iterator[Finding]:
             continue
         missing = _unresolved(analysis, index)
         if missing:
-            names = tuple(m[0] for m in missing)
-            quoted = ", ".join(f"'{n}'" for n in names)
-            yield _finding(
+            yield at_first_hit(
                 "NB110",
-                Severity.WARNING,
                 analysis.cell(index),
-                f"{quoted} defined by no visible cell; may come from {shown}",
-                line=missing[0][1],
-                column=missing[0][2],
-                names=names,
+                missing,
+                f"{_quoted(hit_names(missing))} defined by no visible cell; may come from {shown}",
             )
+
+
+def _ran(analysis: Analysis) -> Iterator[tuple[CellSymbols, Cell, int]]:
+    """Each analysed cell that ran, with its symbols and its execution count."""
+    for sym, cell in zip(analysis.symbols, analysis.notebook.cells, strict=True):
+        if sym is not None and cell.execution_count is not None:
+            yield sym, cell, cell.execution_count
 
 
 def stale_output(analysis: Analysis) -> Iterator[Finding]:
     changers = analysis.changers
     cells = analysis.notebook.cells
-    for index, sym in enumerate(analysis.symbols):
-        cell = cells[index]
-        if sym is None or cell.execution_count is None or not cell.outputs:
+    for sym, cell, count in _ran(analysis):
+        if not cell.outputs:
             continue
-        stale: list[tuple[str, int, int, Cell]] = []
+        stale: list[Hit] = []
         for ref in sym.uses:
             for upstream in changers.get(ref.name, ()):
                 other = cells[upstream]
                 if (
-                    upstream < index
+                    upstream < cell.index
                     and other.execution_count is not None
-                    and other.execution_count > cell.execution_count
+                    and other.execution_count > count
                 ):
-                    stale.append((ref.name, ref.line, ref.column, other))
+                    stale.append(Hit(ref.name, ref.line, ref.column, other))
                     break
         if stale:
-            name, line, column, other = stale[0]
-            yield _finding(
+            first, by = stale[0], stale[0].other
+            assert by is not None
+            yield at_first_hit(
                 "NB105",
-                Severity.WARNING,
                 cell,
-                f"stale output: '{name}' was redefined by cell {other.index} (run "
-                f"[{other.execution_count}]) after this output was produced (run [{cell.execution_count}])",
-                line=line,
-                column=column,
-                names=tuple(dict.fromkeys(s[0] for s in stale)),
+                stale,
+                f"stale output: '{first.name}' was redefined by cell {by.index} (run "
+                f"[{by.execution_count}]) after this output was produced (run [{cell.execution_count}])",
             )
 
 
 def redefinition_from_below(analysis: Analysis) -> Iterator[Finding]:
     changers = analysis.changers
     cells = analysis.notebook.cells
-    for index, sym in enumerate(analysis.symbols):
-        cell = cells[index]
-        if sym is None or cell.execution_count is None:
-            continue
-        hits: list[tuple[str, int, int, Cell]] = []
+    for sym, cell, count in _ran(analysis):
+        hits: list[Hit] = []
         for ref in sym.uses:
+            earlier = (cells[i] for i in changers.get(ref.name, ()) if i != cell.index)
             before = [
-                cells[i]
-                for i in changers.get(ref.name, ())
-                if i != index
-                and cells[i].execution_count is not None
-                and cells[i].execution_count < cell.execution_count  # type: ignore[operator]
+                c for c in earlier if c.execution_count is not None and c.execution_count < count
             ]
             if not before:
                 continue
             last = max(before, key=lambda c: c.execution_count or 0)
-            if last.index > index:
-                hits.append((ref.name, ref.line, ref.column, last))
+            if last.index > cell.index:
+                hits.append(Hit(ref.name, ref.line, ref.column, last))
         if hits:
-            name, line, column, last = hits[0]
-            yield _finding(
+            first, below = hits[0], hits[0].other
+            assert below is not None
+            yield at_first_hit(
                 "NB108",
-                Severity.WARNING,
                 cell,
-                f"when this cell ran it used '{name}' from cell {last.index} below (run "
-                f"[{last.execution_count}]); a top-to-bottom run would use an earlier definition",
-                line=line,
-                column=column,
-                names=tuple(dict.fromkeys(h[0] for h in hits)),
+                hits,
+                f"when this cell ran it used '{first.name}' from cell {below.index} below (run "
+                f"[{below.execution_count}]); a top-to-bottom run would use an earlier definition",
             )
 
 
@@ -262,10 +243,10 @@ def non_idempotent(analysis: Analysis) -> Iterator[Finding]:
         if spots:
             spots.sort(key=lambda s: (s[1], s[2]))
             name, line, column, how = spots[0]
-            yield _finding(
+            yield finding(
                 "NB106",
-                Severity.WARNING,
-                analysis.cell(index),
+                index,
+                analysis.cell(index).id,
                 f"non-idempotent cell: '{name}' is not bound earlier in this cell and the cell {how}; "
                 "running it twice gives a different result",
                 line=line,
@@ -278,10 +259,10 @@ def syntax_error(analysis: Analysis) -> Iterator[Finding]:
     for index, sym in enumerate(analysis.symbols):
         if sym is not None and sym.parse_error is not None:
             error = sym.parse_error
-            yield _finding(
+            yield finding(
                 "NB112",
-                Severity.ERROR,
-                analysis.cell(index),
+                index,
+                analysis.cell(index).id,
                 f"cell does not parse: {error.message}",
                 line=error.line,
                 column=error.column,

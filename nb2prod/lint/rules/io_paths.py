@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 
 from nb2prod.analysis.symbols import Analysis
-from nb2prod.core.findings import Finding, Severity
+from nb2prod.core.findings import Finding
+from nb2prod.lint.rules.hits import Hit, at_first_hit, hit_names
 
 # Callee names (last dotted part) that read, write or navigate files.
 _IO_CALL = re.compile(
@@ -33,28 +34,23 @@ def absolute_paths(analysis: Analysis) -> Iterator[Finding]:
     for index, sym in enumerate(analysis.symbols):
         if sym is None:
             continue
-        hits: list[tuple[str, int, int]] = []
+        hits: list[Hit] = []
         for call in sym.calls:
             last = call.name.rpartition(".")[2]
             if _IO_CALL.match(last):
                 hits.extend(
-                    (s, call.line, call.column) for s in call.string_args if looks_absolute(s)
+                    Hit(s, call.line, call.column) for s in call.string_args if looks_absolute(s)
                 )
         for assigned in sym.string_assignments:
             if _PATHLIKE_NAME.search(assigned.name) and looks_absolute(assigned.value):
-                hits.append((assigned.value, assigned.line, assigned.column))
+                hits.append(Hit(assigned.value, assigned.line, assigned.column))
         if hits:
-            hits.sort(key=lambda h: (h[1], h[2]))
-            paths = tuple(dict.fromkeys(h[0] for h in hits))
-            listed = ", ".join(f"'{p}'" for p in paths)
-            yield Finding(
+            hits.sort(key=lambda h: (h.line, h.column))
+            listed = ", ".join(f"'{p}'" for p in hit_names(hits))
+            yield at_first_hit(
                 "NB111",
-                Severity.WARNING,
-                index,
-                analysis.notebook.cells[index].id,
-                hits[0][1],
-                hits[0][2],
-                paths,
+                analysis.notebook.cells[index],
+                hits,
                 f"absolute or user-specific path {listed}: it will not exist on another machine "
                 "(make it relative to a configurable data directory)",
             )

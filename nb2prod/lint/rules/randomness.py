@@ -10,7 +10,8 @@ from importlib import resources
 from nb2prod.analysis.imports import bind_imports, qualify
 from nb2prod.analysis.randomness import NUMPY_NOT_DRAWS, STDLIB_RANDOM
 from nb2prod.analysis.symbols import Analysis
-from nb2prod.core.findings import Finding, Severity
+from nb2prod.core.findings import Finding
+from nb2prod.lint.rules.hits import Hit, at_first_hit, hit_names
 
 _NUMPY_CONSTRUCTORS = frozenset(
     {"default_rng", "RandomState", "PCG64", "MT19937", "Philox", "SFC64"}
@@ -65,7 +66,7 @@ def unseeded(analysis: Analysis) -> Iterator[Finding]:
         if sym is None:
             continue
         bind_imports(aliases, sym.imports)
-        hits: list[tuple[str, int, int]] = []
+        hits: list[Hit] = []
         for call in sorted(sym.calls, key=lambda c: (c.line, c.column)):
             name = qualify(aliases, call.name)
             if name is None:
@@ -81,15 +82,15 @@ def unseeded(analysis: Analysis) -> Iterator[Finding]:
                 seeded["tensorflow"] = True
             elif module == "random" and attr in STDLIB_RANDOM:
                 if not seeded["random"]:
-                    hits.append((call.name, call.line, call.column))
+                    hits.append(Hit(call.name, call.line, call.column))
             elif module == "random" and attr == "Random" and not (call.n_args or call.keywords):
-                hits.append((call.name, call.line, call.column))
+                hits.append(Hit(call.name, call.line, call.column))
             elif module == "numpy.random":
                 if attr in _NUMPY_CONSTRUCTORS:
                     if not (call.n_args or call.keywords or call.has_star_kwargs):
-                        hits.append((call.name, call.line, call.column))
+                        hits.append(Hit(call.name, call.line, call.column))
                 elif attr not in NUMPY_NOT_DRAWS and not seeded["numpy"]:
-                    hits.append((call.name, call.line, call.column))
+                    hits.append(Hit(call.name, call.line, call.column))
             elif name.startswith("sklearn.") and attr in sklearn_names:
                 if "shuffle" in call.false_keywords or (
                     attr in _SHUFFLE_ONLY and "shuffle" not in call.keywords
@@ -100,24 +101,19 @@ def unseeded(analysis: Analysis) -> Iterator[Finding]:
                     and not call.has_star_kwargs
                     and not seeded["numpy"]
                 ):
-                    hits.append((call.name, call.line, call.column))
+                    hits.append(Hit(call.name, call.line, call.column))
             elif (module == "torch" and attr in _TORCH_DRAWS and not seeded["torch"]) or (
                 module.startswith("tensorflow.random")
                 and not seeded["tensorflow"]
                 and attr != "set_seed"
             ):
-                hits.append((call.name, call.line, call.column))
+                hits.append(Hit(call.name, call.line, call.column))
         if hits:
-            names = tuple(dict.fromkeys(h[0] for h in hits))
-            listed = ", ".join(f"{n}()" for n in names)
-            yield Finding(
+            listed = ", ".join(f"{n}()" for n in hit_names(hits))
+            yield at_first_hit(
                 "NB109",
-                Severity.WARNING,
-                index,
-                analysis.notebook.cells[index].id,
-                hits[0][1],
-                hits[0][2],
-                names,
+                analysis.notebook.cells[index],
+                hits,
                 f"unseeded randomness: {listed} without a seed; results change from run to run "
                 "(pass random_state= / seed the generator)",
             )

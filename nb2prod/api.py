@@ -1,0 +1,558 @@
+"""The library's entry points: `check`, `pin`, `convert`, `verify` and `convert_and_verify`.
+
+Every call returns a frozen result value and never prints. A notebook that cannot be used, and
+nb2prod's own bugs, come back as `Failed` values rather than exceptions (only Ctrl-C escapes), so
+the CLI, the pre-commit hook and the JupyterLab server extension consume the same values and
+only they print, exit or talk to the user. Long calls report through the `progress` callback the
+caller passes in its options.
+
+The converter and the kernel runner are imported when first used: `nb2prod check`, run by
+pre-commit on every commit, does not pay for them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tempfile
+import tomllib
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from itertools import repeat
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nb2prod.core import config
+from nb2prod.core.errors import InputError, InternalError, UnparsableCell, UnsupportedCode
+from nb2prod.core.vocabulary import Verdict
+from nb2prod.lint.check import Checked, CheckRequest, CheckResult, Failed, check_paths
+from nb2prod.lint.formats import RENDERERS, to_json_document
+from nb2prod.notebook.load import iter_notebook_paths
+
+if TYPE_CHECKING:  # the values the stages return, named here for the CLI and the server
+    from nb2prod.convert.build import Converted as Converted
+    from nb2prod.convert.plan import Plan as Plan
+    from nb2prod.pin import PinResult as PinResult
+    from nb2prod.pin.venv_check import VenvCheck as VenvCheck
+    from nb2prod.verify.verification import Verification as Verification
+
+__all__ = [
+    "INTERNAL",
+    "REPORT",
+    "CheckRequest",
+    "CheckResult",
+    "CheckRun",
+    "Checked",
+    "ConvertOptions",
+    "ConvertedAndVerified",
+    "Failed",
+    "NotConverted",
+    "OnProgress",
+    "PinOptions",
+    "Progress",
+    "Stage",
+    "Verified",
+    "VerifyOptions",
+    "VerifyResult",
+    "check",
+    "check_document",
+    "check_pins",
+    "convert",
+    "convert_and_verify",
+    "default_package_dir",
+    "describe",
+    "describe_bug",
+    "format_check",
+    "format_pins",
+    "generated_by_nb2prod",
+    "pin",
+    "session",
+    "verdict_words",
+    "verify",
+    "verify_many",
+]
+
+INTERNAL = "internal"  # `Failed.kind` of nb2prod's own bugs
+REPORT = "nb2prod-report.md"  # in the package folder; .json and .html beside it
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+class Stage(StrEnum):
+    CONVERTING = "converting"
+    WRITTEN = "written"  # the package is on disk: `Progress.converted` holds it
+    RUNNING = "running the notebook and the package"
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """A step of a long call; while running, `done` of `total` cells of the fresh run have run."""
+
+    stage: Stage
+    done: int = 0
+    total: int = 0  # 0 while nothing countable runs
+    converted: Converted | None = None
+
+
+OnProgress = Callable[[Progress], None]
+
+
+# --- options ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PinOptions:
+    python: str | None = None  # interpreter or venv to query (default: the notebook's kernel)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyOptions:
+    kernel: str | None = None  # default: the notebook's kernelspec
+    timeout: float = 600  # seconds per cell
+    second_run: bool = True  # re-run to tell nondeterministic cells from hidden state
+    progress: OnProgress | None = field(default=None, compare=False)
+
+    def with_progress(self, progress: OnProgress | None) -> VerifyOptions:
+        return replace(self, progress=progress)
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertOptions:
+    """Everything `convert` and `convert_and_verify` take besides the notebook and the folder."""
+
+    name: str | None = None  # package name (default: from the notebook's file name)
+    force: bool = False  # replace an output folder nb2prod did not create
+    python: str | None = None  # interpreter whose packages pin the dependencies (and re-pin them)
+    pin: bool = True  # False: unpinned distribution names, never re-pinned
+    roles: Mapping[str, str] | None = None  # cell id or index -> role; None: [tool.nb2prod] roles
+    kernel: str | None = None
+    timeout: float = 600
+    second_run: bool = True
+    progress: OnProgress | None = field(default=None, compare=False)
+
+    @property
+    def verify_options(self) -> VerifyOptions:
+        return VerifyOptions(self.kernel, self.timeout, self.second_run, self.progress)
+
+    def with_progress(self, progress: OnProgress | None) -> ConvertOptions:
+        return replace(self, progress=progress)
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRun:
+    """One result per notebook found, in order, and the `[tool.nb2prod]` warnings, each once."""
+
+    results: tuple[CheckResult, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    notebook: str
+    package_dir: Path | None  # None: a scratch package, removed once verified
+    plan: Plan  # the plan the package was written from
+    verification: Verification
+    dependencies: tuple[str, ...] | None = (
+        None  # re-pinned into pyproject.toml; None: not re-pinned
+    )
+
+    @property
+    def report(self) -> Path | None:
+        return self.package_dir / REPORT if self.package_dir else None
+
+    @property
+    def run_page(self) -> Path | None:
+        """The page of the notebook's fresh run, when the reports include one."""
+        from nb2prod.verify.run_page import RUN_PAGE
+
+        page = self.package_dir / RUN_PAGE if self.package_dir else None
+        return page if page is not None and page.is_file() else None
+
+
+@dataclass(frozen=True, slots=True)
+class NotConverted:
+    """The notebook cannot be converted; its stored outputs were still checked against a fresh run."""
+
+    notebook: str
+    refusal: Failed
+    verification: Verification
+
+
+VerifyResult = Verified | NotConverted | Failed
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertedAndVerified:
+    converted: Converted  # the package is written whatever the verification found
+    verified: Verified | Failed
+
+
+# --- check ------------------------------------------------------------------------------------
+
+
+def check(
+    paths: Sequence[str], request: CheckRequest | None = None, *, jobs: int | None = None
+) -> CheckRun:
+    """Check notebooks (files, or folders searched recursively) for hidden state.
+
+    `request` holds the command line's --select/--ignore, layered on each file's own
+    `[tool.nb2prod]`; `jobs` worker processes (default: one per core, for many notebooks).
+    """
+    _reread_config()
+    request = request or CheckRequest()
+    found = list(iter_notebook_paths(list(paths)))
+    warnings: dict[str, None] = {}
+    for path in found:
+        with contextlib.suppress(InputError):  # a broken pyproject.toml fails that file's check
+            warnings.update(dict.fromkeys(config.config_for(path).warnings))
+    return CheckRun(tuple(check_paths(found, request, jobs=jobs)), tuple(warnings))
+
+
+def format_check(results: Sequence[CheckResult], output_format: str) -> str:
+    """Check results as `text`, `json`, `sarif` or `github` annotations."""
+    return RENDERERS[output_format](results)
+
+
+def check_document(results: Sequence[CheckResult]) -> dict[str, object]:
+    """The versioned JSON document `nb2prod check --format json` prints."""
+    return to_json_document(results)
+
+
+# --- pin --------------------------------------------------------------------------------------
+
+
+def pin(notebook: str, options: PinOptions = PinOptions()) -> PinResult | Failed:
+    """Pin the distributions a notebook needs, each pin naming its evidence."""
+    from nb2prod import pin as pinning
+
+    _reread_config()
+    try:
+        return pinning.pin_file(notebook, options.python)
+    except InputError as exc:
+        return _input_failure(exc)
+    except Exception as exc:
+        return Failed(
+            notebook,
+            INTERNAL,
+            f"internal error while pinning {notebook}: {type(exc).__name__}: {exc} "
+            "(please report this)",
+        )
+
+
+def check_pins(result: PinResult) -> VenvCheck | Failed:
+    """Install the pins in a clean venv and import every module the notebook imports (slow)."""
+    from nb2prod.pin.venv_check import check_in_clean_venv
+
+    try:
+        return check_in_clean_venv(result)
+    except Exception as exc:
+        return _failure(result.path, exc)
+
+
+def format_pins(result: PinResult, output_format: str) -> str:
+    """Pins as `requirements` lines, a `pyproject` fragment, or `json` with all evidence."""
+    from nb2prod.pin.render import RENDERERS as PIN_RENDERERS
+
+    return PIN_RENDERERS[output_format](result)
+
+
+# --- convert and verify -----------------------------------------------------------------------
+
+
+def convert(
+    notebook: str, out: str | Path | None = None, options: ConvertOptions = ConvertOptions()
+) -> Converted | Failed:
+    """Write the notebook's package to `out` (default: `<notebook folder>/<name>`); no kernel runs.
+
+    Load -> plan (--name, roles) -> pin (--python, unless --no-pin) -> render -> static check ->
+    atomic write: nothing is written unless the rendered package passed the static check.
+    """
+    from nb2prod.convert.build import convert as write_converted
+
+    _reread_config()
+    _tell(options.progress, Progress(Stage.CONVERTING))
+    try:
+        roles = options.roles if options.roles is not None else config.config_for(notebook).roles
+        converted = write_converted(
+            notebook,
+            str(out) if out is not None else None,
+            package=options.name,
+            force=options.force,
+            role_overrides=roles,
+            pin=options.pin,
+            python=options.python,
+        )
+    except Exception as exc:
+        return _failure(notebook, exc)
+    _tell(options.progress, Progress(Stage.WRITTEN, converted=converted))
+    return converted
+
+
+def convert_and_verify(
+    notebook: str, out: str | Path | None = None, options: ConvertOptions = ConvertOptions()
+) -> ConvertedAndVerified | Failed:
+    """Convert, then prove the package does what the notebook did, with the plan it was written from.
+
+    The notebook is planned once: its package name, roles, pinning interpreter and --no-pin
+    hold for the verification, the reports and the re-pinning alike.
+    """
+    # load -> plan (--name, roles) -> pin (--python) -> render -> static check -> write
+    converted = convert(notebook, out, options)
+    if isinstance(converted, Failed):
+        return converted
+    plan, package_dir = converted.plan, converted.out_dir  # the one plan, from here on
+    try:
+        # the notebook's fresh run beside the package's, values compared; golden tests written
+        verification = _run(notebook, plan, package_dir, options.verify_options, golden_tests=True)
+        _write_reports(verification, package_dir)  # nb2prod-report.{md,json,html}, run page
+        # pins again, adding what the run imported: same plan, same --python, never --no-pin
+        dependencies = (
+            _repin(plan, package_dir, verification, options.python) if options.pin else None
+        )
+        verified: Verified | Failed = Verified(
+            notebook, package_dir, plan, verification, dependencies
+        )
+    except Exception as exc:
+        verified = _failure(notebook, exc)
+    return ConvertedAndVerified(converted, verified)
+
+
+def verify(
+    notebook: str, package_dir: str | Path | None = None, options: VerifyOptions = VerifyOptions()
+) -> VerifyResult:
+    """Run the notebook fresh and its generated package side by side, and compare them.
+
+    With `package_dir`, the package `convert` wrote is verified against the plan it was written
+    from: the import name recorded in its nb2prod-report.json (what `--name` chose; pyproject.toml
+    holds only the distribution name, and no roles), falling back to the one package under
+    `src/`; and the `[tool.nb2prod]` roles beside the notebook, read as convert read them. Its
+    reports are updated and its dependencies re-pinned with the modules the fresh run imported,
+    unless it was written unpinned (--no-pin: dependencies listed, none pinned with `==`).
+
+    Without it, the notebook is converted (default name, `[tool.nb2prod]` roles, unpinned) into a
+    scratch folder that is removed afterwards. A notebook that cannot be converted is still run,
+    to report its own hidden state (`NotConverted`).
+    """
+    _reread_config()
+    try:
+        if package_dir is None:
+            return _verify_scratch(notebook, options)
+        return _verify_package(notebook, Path(package_dir).resolve(), options)
+    except Exception as exc:
+        return _failure(notebook, exc)
+
+
+def verify_many(
+    notebooks: Sequence[str], options: VerifyOptions = VerifyOptions(), *, jobs: int = 1
+) -> tuple[VerifyResult, ...]:
+    """Verify notebooks each in a scratch package, `jobs` at a time; one result each, in order."""
+    if jobs > 1 and len(notebooks) > 1:
+        quiet = options.with_progress(None)  # a callback does not cross to worker processes
+        with ProcessPoolExecutor(jobs) as pool:
+            return tuple(pool.map(verify, notebooks, repeat(None), repeat(quiet)))
+    return tuple(verify(notebook, None, options) for notebook in notebooks)
+
+
+@contextlib.contextmanager
+def session() -> Iterator[None]:
+    """Contain a command: SIGTERM unwinds it, and no kernel, package run nor pinning query it
+    started outlives it."""
+    from nb2prod.verify.containment import contained_session
+
+    with contained_session():
+        yield
+
+
+def _verify_package(notebook: str, package_dir: Path, options: VerifyOptions) -> VerifyResult:
+    from nb2prod.convert.plan import make_plan
+    from nb2prod.notebook.load import load
+
+    name = _recorded_package(package_dir)
+    roles = config.config_for(notebook).roles
+    try:
+        plan = make_plan(load(notebook), package=name, role_overrides=roles)
+    except (UnparsableCell, UnsupportedCode) as exc:
+        return _notebook_only(notebook, exc, options)
+    verification = _run(notebook, plan, package_dir, options, golden_tests=True)
+    _write_reports(verification, package_dir)
+    pinned = _written_pinned(package_dir)
+    dependencies = _repin(plan, package_dir, verification, None) if pinned else None
+    return Verified(notebook, package_dir, plan, verification, dependencies)
+
+
+def _verify_scratch(notebook: str, options: VerifyOptions) -> VerifyResult:
+    from nb2prod.convert.build import build
+    from nb2prod.convert.write import write_package
+
+    try:
+        plan, package = build(notebook, role_overrides=config.config_for(notebook).roles, pin=False)
+    except (UnparsableCell, UnsupportedCode) as exc:
+        return _notebook_only(notebook, exc, options)
+    with tempfile.TemporaryDirectory(prefix="nb2prod-verify-") as tmp:
+        target = write_package(package, Path(tmp) / plan.package, notebook=Path(notebook))
+        verification = _run(notebook, plan, target, options)
+    return Verified(notebook, None, plan, verification)
+
+
+def _notebook_only(notebook: str, refusal: InputError, options: VerifyOptions) -> NotConverted:
+    """Run a notebook that cannot be converted, to compare its stored outputs with a fresh run."""
+    from nb2prod.convert.plan import Plan, package_name
+
+    empty = Plan(notebook, package_name(notebook), (), (), (), (), (), (), ())
+    verification = _run(notebook, empty, None, options)
+    return NotConverted(notebook, _input_failure(refusal), verification)
+
+
+def _run(
+    notebook: str,
+    plan: Plan,
+    package_dir: Path | None,
+    options: VerifyOptions,
+    *,
+    golden_tests: bool = False,
+) -> Verification:
+    from nb2prod.verify.verification import verify as run_and_compare
+
+    report = options.progress
+    _tell(report, Progress(Stage.RUNNING))
+    return run_and_compare(
+        notebook,
+        plan,
+        package_dir,
+        kernel=options.kernel,
+        cell_timeout=options.timeout,
+        progress=None if report is None else lambda done, total: report(_running(done, total)),
+        second_run=options.second_run,
+        golden_tests=golden_tests,
+    )
+
+
+def _running(done: int, total: int) -> Progress:
+    return Progress(Stage.RUNNING, done, total)
+
+
+def _write_reports(verification: Verification, package_dir: Path) -> None:
+    from nb2prod.verify.report import write_reports
+
+    write_reports(verification, package_dir)
+
+
+def _repin(
+    plan: Plan, package_dir: Path, verification: Verification, python: str | None
+) -> tuple[str, ...] | None:
+    """Pin again, adding the modules the fresh run imported (packages used only indirectly)."""
+    from nb2prod.convert.render import render_pyproject
+    from nb2prod.convert.write import write_file_atomically
+    from nb2prod.pin import plan_requirements
+
+    try:
+        dependencies = plan_requirements(
+            plan, python, imported_modules=verification.imported_modules
+        )
+    except InputError:
+        return None  # convert already wrote the best pins it could, and said why
+    write_file_atomically(package_dir / "pyproject.toml", render_pyproject(plan, dependencies))
+    return dependencies
+
+
+def _recorded_package(package_dir: Path) -> str | None:
+    """The import name a package was written with (None: the notebook's default name)."""
+    with contextlib.suppress(OSError, ValueError):
+        data = json.loads((package_dir / "nb2prod-report.json").read_text("utf-8"))
+        name = data.get("package") if isinstance(data, dict) else None
+        if isinstance(name, str) and (package_dir / "src" / name).is_dir():
+            return name
+    with contextlib.suppress(OSError):
+        found = [p.name for p in (package_dir / "src").iterdir() if (p / "__init__.py").is_file()]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def _written_pinned(package_dir: Path) -> bool:
+    """False when the package was written with --no-pin (dependencies listed, none pinned)."""
+    try:
+        project = tomllib.loads((package_dir / "pyproject.toml").read_text("utf-8"))["project"]
+        dependencies = [str(d) for d in project.get("dependencies", [])]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return True
+    return not dependencies or any("==" in d for d in dependencies)
+
+
+def default_package_dir(notebook: str, name: str | None = None) -> Path:
+    """Where `convert` writes without `out`: `<notebook folder>/<package name>`."""
+    from nb2prod.convert.plan import package_name
+
+    return Path(notebook).parent / package_name(notebook, name)
+
+
+def generated_by_nb2prod(folder: Path) -> bool:
+    """Whether `folder` holds a package nb2prod wrote (the only kind convert replaces unforced)."""
+    from nb2prod.convert.render import MARKER
+
+    return (folder / MARKER).is_file()
+
+
+def verdict_words(verdict: str) -> str:
+    """The sentence the reports and the CLI give for a verdict."""
+    from nb2prod.verify.report import VERDICT_WORDS
+
+    return VERDICT_WORDS[Verdict(verdict)]
+
+
+# --- failures ---------------------------------------------------------------------------------
+
+
+def describe(failed: Failed) -> str:
+    """One line naming the file (and cell, and line) and what is wrong, as the CLI prints it."""
+    if failed.kind == INTERNAL:
+        return failed.message
+    where = failed.path
+    if failed.cell is not None:
+        where += f":cell {failed.cell}"
+        if failed.line is not None:
+            where += f":line {failed.line}"
+    return f"{where}: {failed.message}"
+
+
+def describe_bug(exc: BaseException) -> str:
+    """Keep the traceback of an nb2prod bug in a file; return the message that names it."""
+    with tempfile.NamedTemporaryFile(
+        "w", prefix="nb2prod-crash-", suffix=".txt", delete=False
+    ) as handle:
+        traceback.print_exception(exc, file=handle)
+    return (
+        f"internal error: {type(exc).__name__}: {exc} (please report this at the nb2prod issue "
+        f"tracker; traceback in {handle.name})"
+    )
+
+
+def _input_failure(exc: InputError) -> Failed:
+    """`path` is the file the error is about: the notebook, or the output folder or
+    pyproject.toml at fault."""
+    return Failed(exc.path, exc.kind, exc.message, exc.cell, exc.cell_id, exc.line)
+
+
+def _failure(notebook: str, exc: Exception) -> Failed:
+    if isinstance(exc, InputError):
+        return _input_failure(exc)
+    if isinstance(exc, InternalError):
+        return Failed(notebook, INTERNAL, str(exc))
+    return Failed(notebook, INTERNAL, describe_bug(exc))
+
+
+def _tell(progress: OnProgress | None, event: Progress) -> None:
+    if progress is not None:
+        progress(event)
+
+
+def _reread_config() -> None:
+    """Read pyproject.toml afresh: a long-lived caller (the JupyterLab server) sees edits."""
+    config._config_for_dir.cache_clear()

@@ -1,0 +1,95 @@
+"""The generated package's pipeline, run with capture beside the notebook's fresh run.
+
+It runs on its own thread, in its own scratch copy of the notebook's folder, as a child
+process in its own session (`programs/run_pipeline.py`, which also ends with nb2prod); its
+output goes to files and only the end of its stderr is read back, so a flood is not kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nb2prod.convert.plan import Plan
+from nb2prod.verify.capture import Captured, package_run_command, read_captures
+from nb2prod.verify.sandbox import scratch_copy
+
+_STDERR_TAIL = 65536  # bytes of stderr read back for the error line
+
+
+@dataclass(slots=True)
+class PackageRun:
+    """One run of the package's pipeline on a thread; `error`, `captured`, `seconds` once joined."""
+
+    plan: Plan
+    package_dir: Path
+    notebook: Path
+    capture_dir: Path
+    timeout: float | None
+    process: subprocess.Popen[bytes] | None = None
+    error: str | None = None  # the last line of stderr when it failed, or the timeout
+    captured: Captured | None = None  # read back on the thread, off the critical path
+    seconds: float = 0.0
+    thread: threading.Thread | None = field(default=None, init=False)
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self.thread is not None:
+            self.thread.join(timeout=timeout)
+
+    def stop(self) -> None:
+        """Kill the run if it still goes; its thread then removes its scratch folder."""
+        process = self.process
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        self.join(timeout=30)
+
+    def _run(self) -> None:
+        start = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="nb2prod-package-") as tmp:
+            scratch = scratch_copy(self.notebook, Path(tmp) / "work")
+            env = {
+                **os.environ,
+                "PYTHONPATH": str(self.package_dir / "src"),
+                "NB2PROD_CAPTURE_DIR": str(self.capture_dir),
+                "MPLBACKEND": "Agg",
+                "PYTHONHASHSEED": "0",
+                "NB2PROD_PARENT_PID": str(os.getpid()),  # programs/parent_death.py
+            }
+            with open(Path(tmp) / "stderr", "w+b") as err:
+                proc = subprocess.Popen(
+                    package_run_command(self.plan),
+                    cwd=scratch,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=err,
+                    start_new_session=True,
+                    stdin=subprocess.DEVNULL,
+                )
+                self.process = proc  # verify() kills it if it stops early
+                try:
+                    proc.wait(timeout=self.timeout)
+                    if proc.returncode:
+                        err.seek(max(0, err.seek(0, os.SEEK_END) - _STDERR_TAIL))
+                        tail = err.read().decode("utf-8", "replace")
+                        lines = [line for line in tail.strip().splitlines() if line.strip()]
+                        self.error = lines[-1] if lines else f"exit code {proc.returncode}"
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+                    self.error = f"timed out after {self.timeout:g} s"
+        # read back now, while the notebook still runs: unpickling imports pandas,
+        # scikit-learn... here, off the critical path, instead of after both runs
+        self.captured = read_captures(self.capture_dir)
+        self.seconds = time.perf_counter() - start
