@@ -1,4 +1,4 @@
-"""Analyse a loaded notebook: per-cell symbols, then every enabled rule."""
+"""A loaded notebook with the symbols of each code cell, and the tables the rules read from them."""
 
 from __future__ import annotations
 

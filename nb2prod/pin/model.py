@@ -2,10 +2,47 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import StrEnum
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, fields
+from enum import Enum, StrEnum
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from nb2prod.core.findings import Finding
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+
+@runtime_checkable
+class _ToJson(Protocol):
+    def to_json(self) -> dict[str, object]: ...
+
+
+def _json_value(value: object) -> object:
+    """A value as JSON: an enum as its value, a tuple as a list, a record as its own JSON."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, _ToJson):
+        return value.to_json()
+    return value
+
+
+def _as_json(
+    record: DataclassInstance,
+    keys: Sequence[str] = (),
+    *,
+    omit: Collection[str] = (),
+    **computed: object,
+) -> dict[str, object]:
+    """The record as JSON: the attributes `keys` names, in that order (by default every field not
+    in `omit`); `computed` gives the value of a key that is renamed or no attribute.
+
+    The keys and their order are a public contract (`nb2prod pin --format json`).
+    """
+    names = keys or [f.name for f in fields(record) if f.name not in omit]
+    return {k: _json_value(computed[k] if k in computed else getattr(record, k)) for k in names}
 
 
 class EvidenceKind(StrEnum):
@@ -55,16 +92,7 @@ class Evidence:
     order: tuple[int, int] = (-1, -1)  # (execution count, cell index): later runs are fresher
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "kind": self.kind.value,
-            "name": self.name,
-            "version": self.version,
-            "specifier": self.specifier,
-            "cell": self.cell,
-            "cell_id": self.cell_id,
-            "line": self.line,
-            "detail": self.detail,
-        }
+        return _as_json(self, omit={"order"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,18 +133,22 @@ class Pin:
         return name
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "distribution": self.distribution,
-            "version": self.version,
-            "specifier": self.specifier,
-            "requirement": self.requirement,
-            "confidence": self.confidence.value,
-            "source": self.chosen.kind.value if self.chosen else None,
-            "installed": self.installed,
-            "imports": list(self.imports),
-            "extras": list(self.extras),
-            "evidence": [e.to_json() for e in self.evidence],
-        }
+        return _as_json(
+            self,
+            (
+                "distribution",
+                "version",
+                "specifier",
+                "requirement",
+                "confidence",
+                "source",
+                "installed",
+                "imports",
+                "extras",
+                "evidence",
+            ),
+            source=self.chosen.kind if self.chosen else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,14 +163,7 @@ class Excluded:
     detail: str = ""  # for local modules, the file found
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "module": self.module,
-            "reason": self.reason,
-            "cell": self.cell,
-            "cell_id": self.cell_id,
-            "line": self.line,
-            "detail": self.detail,
-        }
+        return _as_json(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,14 +178,7 @@ class Unresolved:
     evidence: tuple[Evidence, ...] = ()  # versions the notebook printed for it, if any
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "module": self.module,
-            "cell": self.cell,
-            "cell_id": self.cell_id,
-            "line": self.line,
-            "importable": self.importable,
-            "evidence": [e.to_json() for e in self.evidence],
-        }
+        return _as_json(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,13 +192,12 @@ class PythonPin:
     environment: str | None  # version of the interpreter analysed
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "version": self.version,
-            "requires_python": self.requires,
-            "source": self.chosen.kind.value if self.chosen else None,
-            "environment": self.environment,
-            "evidence": [e.to_json() for e in self.evidence],
-        }
+        return _as_json(
+            self,
+            ("version", "requires_python", "source", "environment", "evidence"),
+            requires_python=self.requires,
+            source=self.chosen.kind if self.chosen else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,12 +212,7 @@ class EnvironmentSummary:
     )
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "python": self.python,
-            "version": self.version,
-            "source": self.source,
-            "fallback": self.fallback,
-        }
+        return _as_json(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,12 +234,8 @@ class PinResult:
         return tuple(p.requirement for p in self.pins)
 
     def to_json(self) -> dict[str, object]:
-        return {
-            "notebook": self.path,
-            "environment": self.environment.to_json(),
-            "python": self.python.to_json(),
-            "pins": [p.to_json() for p in self.pins],
-            "excluded": [e.to_json() for e in self.excluded],
-            "unresolved": [u.to_json() for u in self.unresolved],
-            "findings": [f.to_json() for f in self.findings],
-        }
+        return _as_json(
+            self,
+            ("notebook", "environment", "python", "pins", "excluded", "unresolved", "findings"),
+            notebook=self.path,
+        )

@@ -214,31 +214,20 @@ def _listing_versions(cell: Cell, order: tuple[int, int]) -> tuple[list[Evidence
 def _printed_python(
     cell: Cell, order: tuple[int, int], detail: str = "", line: int | None = None
 ) -> list[Evidence]:
-    found = []
+    """The first Python version the cell's outputs show, if any."""
     for text in _output_texts(cell):
         for match in _PYTHON_LINE.finditer(text):
             version = normalized(match.group(1))
             if version:
-                found.append(
-                    _shown(
-                        cell,
-                        "python",
-                        version,
-                        line or 1,
-                        f"{detail or 'output'} printed Python {version}",
-                        order,
-                    )
-                )
-    if not found:  # `sys.version` as the cell's value: '3.6.7 |Anaconda ...'
-        lines = _lines(cell)
-        tokens = [m.group(1) for line_text in lines for m in _VERSION_TOKEN.finditer(line_text)]
-        if len(lines) <= 2 and tokens and "sys.version" in cell.source:
-            version = normalized(tokens[0])
-            if version:
-                found.append(
-                    _shown(cell, "python", version, 1, f"sys.version printed {version}", order)
-                )
-    return found[:1]
+                said = f"{detail or 'output'} printed Python {version}"
+                return [_shown(cell, "python", version, line or 1, said, order)]
+    lines = _lines(cell)  # `sys.version` as the cell's value: '3.6.7 |Anaconda ...'
+    tokens = [m.group(1) for line_text in lines for m in _VERSION_TOKEN.finditer(line_text)]
+    if len(lines) <= 2 and tokens and "sys.version" in cell.source:
+        version = normalized(tokens[0])
+        if version:
+            return [_shown(cell, "python", version, 1, f"sys.version printed {version}", order)]
+    return []
 
 
 _PIP_DONE = re.compile(r"Successfully installed (.+)")
@@ -250,34 +239,18 @@ _PIP_ALREADY = re.compile(
 
 def _pip_install_output(cell: Cell, order: tuple[int, int]) -> list[Evidence]:
     """What pip reported installing: the versions that were really there afterwards."""
-    found = []
+    reported: list[tuple[str, str, str]] = []  # (name, raw version, how pip put it)
     for text in _output_texts(cell):
         for match in _PIP_DONE.finditer(text):
             for token in match.group(1).split():
                 name, _, raw = token.rpartition("-")
-                version = normalized(raw)
-                if name and version:
-                    found.append(
-                        _shown(
-                            cell,
-                            name,
-                            version,
-                            1,
-                            f"pip reported installing {name} {version}",
-                            order,
-                        )
-                    )
+                reported.append((name, raw, "installing {name} {version}"))
         for match in _PIP_ALREADY.finditer(text):
-            version = normalized(match.group(2))
-            if version:
-                found.append(
-                    _shown(
-                        cell,
-                        match.group(1),
-                        version,
-                        1,
-                        f"pip reported {match.group(1)} {version} already installed",
-                        order,
-                    )
-                )
+            reported.append((match.group(1), match.group(2), "{name} {version} already installed"))
+    found = []
+    for name, raw, how in reported:
+        version = normalized(raw)
+        if name and version:
+            said = "pip reported " + how.format(name=name, version=version)
+            found.append(_shown(cell, name, version, 1, said, order))
     return found

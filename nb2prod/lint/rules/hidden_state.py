@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from nb2prod.analysis.records import CellSymbols
 from nb2prod.analysis.symbols import Analysis, is_known_name
 from nb2prod.core.findings import Finding
 from nb2prod.core.rules import finding
@@ -131,13 +130,11 @@ def undefined_name(analysis: Analysis) -> Iterator[Finding]:
         missing = _unresolved(analysis, index)
         if missing:
             names = hit_names(missing)
-            yield at_first_hit(
-                "NB104",
-                analysis.cell(index),
-                missing,
+            message = (
                 f"undefined name{'s' if len(names) > 1 else ''} {_quoted(names)}: defined in no "
-                "cell (a deleted cell?)",
+                "cell (a deleted cell?)"
             )
+            yield at_first_hit("NB104", analysis.cell(index), missing, message)
 
 
 def hidden_origin(analysis: Analysis) -> Iterator[Finding]:
@@ -150,75 +147,69 @@ def hidden_origin(analysis: Analysis) -> Iterator[Finding]:
             continue
         missing = _unresolved(analysis, index)
         if missing:
-            yield at_first_hit(
-                "NB110",
-                analysis.cell(index),
-                missing,
-                f"{_quoted(hit_names(missing))} defined by no visible cell; may come from {shown}",
+            message = (
+                f"{_quoted(hit_names(missing))} defined by no visible cell; may come from {shown}"
             )
+            yield at_first_hit("NB110", analysis.cell(index), missing, message)
 
 
-def _ran(analysis: Analysis) -> Iterator[tuple[CellSymbols, Cell, int]]:
-    """Each analysed cell that ran, with its symbols and its execution count."""
+# Why a name used by a cell that ran (with its execution count) breaks a rule, or None.
+Explain = Callable[[Analysis, Cell, int, str], str | None]
+
+
+def _explained_uses(analysis: Analysis, code: str, explain: Explain) -> Iterator[Finding]:
+    """One `code` finding per cell that ran, naming the uses `explain` objects to, worded by the first."""
     for sym, cell in zip(analysis.symbols, analysis.notebook.cells, strict=True):
-        if sym is not None and cell.execution_count is not None:
-            yield sym, cell, cell.execution_count
+        if sym is None or cell.execution_count is None:
+            continue
+        hits: list[Hit] = []
+        first: str | None = None
+        for ref in sym.uses:
+            why = explain(analysis, cell, cell.execution_count, ref.name)
+            if why is not None:
+                hits.append(Hit(ref.name, ref.line, ref.column))
+                if first is None:
+                    first = why
+        if first is not None:
+            yield at_first_hit(code, cell, hits, first)
+
+
+def _stale_use(analysis: Analysis, cell: Cell, count: int, name: str) -> str | None:
+    """NB105: a cell above changed `name` and ran after this cell's output was produced."""
+    if not cell.outputs:
+        return None
+    for upstream in analysis.changers.get(name, ()):
+        by = analysis.notebook.cells[upstream]
+        if upstream < cell.index and by.execution_count is not None and by.execution_count > count:
+            return (
+                f"stale output: '{name}' was redefined by cell {by.index} (run "
+                f"[{by.execution_count}]) after this output was produced (run [{count}])"
+            )
+    return None
+
+
+def _use_from_below(analysis: Analysis, cell: Cell, count: int, name: str) -> str | None:
+    """NB108: the last change of `name` before this cell ran was made by a cell below it."""
+    cells = analysis.notebook.cells
+    earlier = (cells[i] for i in analysis.changers.get(name, ()) if i != cell.index)
+    before = [c for c in earlier if c.execution_count is not None and c.execution_count < count]
+    if not before:
+        return None
+    last = max(before, key=lambda c: c.execution_count or 0)
+    if last.index < cell.index:
+        return None
+    return (
+        f"when this cell ran it used '{name}' from cell {last.index} below (run "
+        f"[{last.execution_count}]); a top-to-bottom run would use an earlier definition"
+    )
 
 
 def stale_output(analysis: Analysis) -> Iterator[Finding]:
-    changers = analysis.changers
-    cells = analysis.notebook.cells
-    for sym, cell, count in _ran(analysis):
-        if not cell.outputs:
-            continue
-        stale: list[Hit] = []
-        for ref in sym.uses:
-            for upstream in changers.get(ref.name, ()):
-                other = cells[upstream]
-                if (
-                    upstream < cell.index
-                    and other.execution_count is not None
-                    and other.execution_count > count
-                ):
-                    stale.append(Hit(ref.name, ref.line, ref.column, other))
-                    break
-        if stale:
-            first, by = stale[0], stale[0].other
-            assert by is not None
-            yield at_first_hit(
-                "NB105",
-                cell,
-                stale,
-                f"stale output: '{first.name}' was redefined by cell {by.index} (run "
-                f"[{by.execution_count}]) after this output was produced (run [{cell.execution_count}])",
-            )
+    return _explained_uses(analysis, "NB105", _stale_use)
 
 
 def redefinition_from_below(analysis: Analysis) -> Iterator[Finding]:
-    changers = analysis.changers
-    cells = analysis.notebook.cells
-    for sym, cell, count in _ran(analysis):
-        hits: list[Hit] = []
-        for ref in sym.uses:
-            earlier = (cells[i] for i in changers.get(ref.name, ()) if i != cell.index)
-            before = [
-                c for c in earlier if c.execution_count is not None and c.execution_count < count
-            ]
-            if not before:
-                continue
-            last = max(before, key=lambda c: c.execution_count or 0)
-            if last.index > cell.index:
-                hits.append(Hit(ref.name, ref.line, ref.column, last))
-        if hits:
-            first, below = hits[0], hits[0].other
-            assert below is not None
-            yield at_first_hit(
-                "NB108",
-                cell,
-                hits,
-                f"when this cell ran it used '{first.name}' from cell {below.index} below (run "
-                f"[{below.execution_count}]); a top-to-bottom run would use an earlier definition",
-            )
+    return _explained_uses(analysis, "NB108", _use_from_below)
 
 
 def non_idempotent(analysis: Analysis) -> Iterator[Finding]:

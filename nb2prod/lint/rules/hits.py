@@ -15,7 +15,6 @@ class Hit:
     name: str  # what the finding lists: a variable, a called function, a path
     line: int
     column: int
-    other: Cell | None = None  # the other cell involved, for rules about two cells
 
 
 def hit_names(hits: Sequence[Hit]) -> tuple[str, ...]:

@@ -47,10 +47,8 @@ def absolute_paths(analysis: Analysis) -> Iterator[Finding]:
         if hits:
             hits.sort(key=lambda h: (h.line, h.column))
             listed = ", ".join(f"'{p}'" for p in hit_names(hits))
-            yield at_first_hit(
-                "NB111",
-                analysis.notebook.cells[index],
-                hits,
+            message = (
                 f"absolute or user-specific path {listed}: it will not exist on another machine "
-                "(make it relative to a configurable data directory)",
+                "(make it relative to a configurable data directory)"
             )
+            yield at_first_hit("NB111", analysis.notebook.cells[index], hits, message)

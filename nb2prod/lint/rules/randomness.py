@@ -110,10 +110,8 @@ def unseeded(analysis: Analysis) -> Iterator[Finding]:
                 hits.append(Hit(call.name, call.line, call.column))
         if hits:
             listed = ", ".join(f"{n}()" for n in hit_names(hits))
-            yield at_first_hit(
-                "NB109",
-                analysis.notebook.cells[index],
-                hits,
+            message = (
                 f"unseeded randomness: {listed} without a seed; results change from run to run "
-                "(pass random_state= / seed the generator)",
+                "(pass random_state= / seed the generator)"
             )
+            yield at_first_hit("NB109", analysis.notebook.cells[index], hits, message)
