@@ -9,15 +9,13 @@ listed as display; a function's verdict is the strongest claim among its values.
 from __future__ import annotations
 
 import ast
-import datetime
-import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from nb2prod.convert.plan import Function, Plan
 from nb2prod.core.vocabulary import Verdict
 from nb2prod.verify.capture import Captured, marker
-from nb2prod.verify.compare import compare, is_display_only
+from nb2prod.verify.compare import compare, judge
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +38,6 @@ class FunctionVerdict:
 Values = Mapping[str, object]  # name -> value (or a marker string), one function's captures
 Absent = tuple[Verdict, str]  # what a value the package did not produce gets, and why
 
-CLOCK_READING = (
-    "a clock reading: computed from the time of day or a timer (the code says so), it is a "
-    "measurement of the run, not a result; not compared"
-)
 # Calls that read a clock: a value computed from one is a measurement of the run, not a result.
 _CLOCKS = frozenset(
     {
@@ -124,25 +118,15 @@ def _check_value(
     missing = marker(want[name]) or marker(got[name])
     if missing:
         return ValueCheck(function, name, Verdict.UNVERIFIED, missing)
-    if is_display_only(want[name]):
-        return ValueCheck(
-            function,
-            name,
-            Verdict.DISPLAY,
-            f"{type(want[name]).__name__}: a plot or display object, not compared",
-        )
-    outcome = compare(want[name], got[name])
+    judged = judge(want[name], got[name], clock_reading=name in clocks)
+    if isinstance(
+        judged, str
+    ):  # a plot or a clock reading: nothing to claim (the golden tests agree)
+        return ValueCheck(function, name, Verdict.DISPLAY, judged)
     verdict = {"equal": Verdict.EQUIVALENT, "differs": Verdict.DIFFERS}.get(
-        outcome.verdict, Verdict.UNVERIFIED
+        judged.verdict, Verdict.UNVERIFIED
     )
-    if (
-        verdict is Verdict.DIFFERS
-        and name in clocks
-        and _is_duration(want[name])
-        and _is_duration(got[name])
-    ):
-        return ValueCheck(function, name, Verdict.DISPLAY, CLOCK_READING)
-    return ValueCheck(function, name, verdict, outcome.detail)
+    return ValueCheck(function, name, verdict, judged.detail)
 
 
 def mark_nondeterministic(
@@ -208,9 +192,3 @@ def _called_name(func: ast.expr) -> str:
     if isinstance(func, ast.Attribute):
         return func.attr
     return func.id if isinstance(func, ast.Name) else ""
-
-
-def _is_duration(value: object) -> bool:
-    return isinstance(
-        value, (numbers.Real, datetime.timedelta, datetime.datetime)
-    ) and not isinstance(value, bool)

@@ -7,7 +7,7 @@ pass (`pytest` in the package, PYTHONPATH=src), since they compare with the same
 same tolerances. Any other verdict is skipped with verify's reason (the notebook's own
 nondeterminism: `model_selection__plot_grid_search_digits` refits the model that was fastest to
 score), and a last test checks that most notebooks are equivalent, so the claim is not vacuous.
-Real kernels: about 15 minutes for the 28 notebooks on two cores;
+Real kernels: 8 minutes for the 28 notebooks on two idle cores, up to 19 under load;
 `bench/verify_corpus.py --corpus offline` gives the same run as a table. Skipped with the
 reason when the corpus folder is absent.
 """
