@@ -51,9 +51,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--result", help="JSON the script writes (default: by script name)")
     parser.add_argument("--field", help="dotted path of the figure in that JSON")
-    parser.add_argument("script", nargs=argparse.REMAINDER, help="-- script.py [its arguments]")
-    args = parser.parse_args()
-    script = [a for a in args.script if a != "--"]
+    argv = sys.argv[1:]
+    cut = argv.index("--") if "--" in argv else len(argv)  # after it: the script and its arguments
+    args = parser.parse_args(argv[:cut])
+    script = argv[cut + 1 :]
     if not script:
         parser.error("name the benchmark script after --")
     result_name, field = DEFAULT_FIELDS.get(Path(script[0]).name, (args.result, args.field))
