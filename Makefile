@@ -46,7 +46,8 @@ demo: $(STAMP)
 	@cd $(OUT) && MPLBACKEND=Agg PYTHONPATH=credit_approval/src ../$(VENV)/bin/python -m credit_approval | cut -c1-100
 	@echo ""
 	@echo "nb2prod: results in $(OUT)/: check.json (findings), credit_approval/ (the package),"
-	@echo "         credit_approval/nb2prod-report.md (where every statement went and why)"
+	@echo "         credit_approval/nb2prod-report.md (where every statement went and why),"
+	@echo "         credit_approval/nb2prod-run.html (the notebook's fresh run, disagreeing cells marked)"
 
 # Every checker, each failing make: ruff (rules and format), mypy --strict, import-linter's layer
 # contracts, and tsc + eslint over the JupyterLab frontend (config in pyproject.toml, jupyterlab/).

@@ -114,6 +114,8 @@ def outcome(result: api.VerifyResult) -> tuple[ExitCode, str]:
     )
     if result.report is not None:
         lines.append(f"  report: {result.report} (and .html)")
+    if result.run_page is not None:
+        lines.append(f"  the fresh run, disagreeing cells marked: {result.run_page}")
     return EXIT_FOR_VERDICT[Verdict(v.verdict)], "\n".join(lines)
 
 

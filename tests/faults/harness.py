@@ -42,7 +42,7 @@ class CliRun:
     stdout: str
     stderr: str
     seconds: float
-    own_peak_mb: float  # the nb2prod process (ru_maxrss)
+    own_peak_mb: float  # the nb2prod process alone, its VmHWM (see own_peak)
     tree_peak_mb: float  # nb2prod and its descendants together, sampled
     survivors: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
@@ -93,6 +93,20 @@ def describe(pid: int) -> str:
         return str(pid)
 
 
+def own_peak(pid: int) -> int:
+    """The process's own resident high-water mark in bytes (0 once it is gone).
+
+    wait4's ru_maxrss is no measure of nb2prod's own memory: Linux reports the larger of the
+    process and every descendant it waited for, and the kernel it ran buffers what it prints.
+    """
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    line = next((row for row in status.splitlines() if row.startswith("VmHWM:")), "VmHWM: 0 kB")
+    return int(line.split()[1]) * 1024
+
+
 def tree_rss(pid: int) -> int:
     """Resident bytes of a process and all its descendants."""
     try:
@@ -138,12 +152,13 @@ def run_cli(
                 stdin=subprocess.DEVNULL,
             )
             _ACTIVE.add(proc.pid)
-        peak = [0]
+        peak = [0, 0]  # the tree's resident bytes; nb2prod's own high-water mark
         done = threading.Event()
 
         def sample() -> None:
             while not done.is_set():
                 peak[0] = max(peak[0], tree_rss(proc.pid))
+                peak[1] = max(peak[1], own_peak(proc.pid))  # sampled: gone once it exits
                 done.wait(0.05)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -161,12 +176,12 @@ def run_cli(
             reader.start()
         deadline = started + timeout
         while True:
-            waited, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            waited, status, _ = os.wait4(proc.pid, os.WNOHANG)
             if waited:
                 break
             if time.monotonic() > deadline:
                 proc.kill()
-                waited, status, usage = os.wait4(proc.pid, 0)
+                waited, status, _ = os.wait4(proc.pid, 0)
                 break
             time.sleep(0.05)
         seconds = time.monotonic() - started
@@ -212,7 +227,7 @@ def run_cli(
         "".join(out_chunks),
         "".join(err_chunks),
         seconds,
-        usage.ru_maxrss / 1024,
+        peak[1] / 2**20,
         peak[0] / 2**20,
         described,
         leftovers,
