@@ -18,13 +18,12 @@ import csv
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bench._process import run_group
 from tests.conftest import CORPORA, corpus_dir
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]
@@ -53,23 +52,10 @@ VERDICTS: dict[str, str] = {}  # notebook -> verify's verdict, as the tests belo
 
 def _run(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None = None) -> str:
     """Run in its own process group, killed whole on timeout; return the combined output."""
-    proc = subprocess.Popen(
-        cmd,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-        stdin=subprocess.DEVNULL,
-    )
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # nb2prod, its kernels and their children
-        proc.communicate()
+    code, out, _ = run_group(cmd, cwd, timeout, env)
+    if code == -9:  # run_group killed nb2prod, its kernels and their children
         pytest.fail(f"{' '.join(cmd[:3])} timed out after {timeout:g} s")
-    return f"exit {proc.returncode}\n{out}"
+    return f"exit {code}\n{out}"
 
 
 @pytest.mark.parametrize("relative", NOTEBOOKS or ["(corpus absent)"])
