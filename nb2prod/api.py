@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nb2prod.core import config
-from nb2prod.core.errors import InputError, InternalError, UnparsableCell, UnsupportedCode
+from nb2prod.core.errors import InputError, InternalError, UnparsableCell, UnsupportedCode, location
 from nb2prod.core.vocabulary import Verdict
 from nb2prod.lint.check import Checked, CheckRequest, CheckResult, Failed, check_paths
 from nb2prod.lint.formats import RENDERERS, to_json_document
@@ -514,12 +514,7 @@ def describe(failed: Failed) -> str:
     """One line naming the file (and cell, and line) and what is wrong, as the CLI prints it."""
     if failed.kind == INTERNAL:
         return failed.message
-    where = failed.path
-    if failed.cell is not None:
-        where += f":cell {failed.cell}"
-        if failed.line is not None:
-            where += f":line {failed.line}"
-    return f"{where}: {failed.message}"
+    return f"{location(failed.path, failed.cell, failed.line)}: {failed.message}"
 
 
 def describe_bug(exc: BaseException) -> str:

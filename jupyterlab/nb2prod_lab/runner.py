@@ -76,9 +76,8 @@ def package_files(out_dir: Path) -> list[str]:
 def _verification(v: api.Verification) -> dict[str, Any]:
     """The verdicts, the first divergence and the findings of a verification, as JSON."""
     first = None
-    function = v.first_divergence
+    function, value = v.first_divergence, v.first_difference
     if function is not None:
-        value = next((c for c in function.values if c.verdict == "differs"), None)
         first = {
             "function": function.function,
             "variable": value.name if value else None,

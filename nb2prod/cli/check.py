@@ -10,7 +10,7 @@ import sys
 from nb2prod import api
 from nb2prod.cli import ExitCode
 from nb2prod.core.config import parse_codes
-from nb2prod.core.errors import ConfigError
+from nb2prod.core.errors import ConfigError, location
 
 # `nb2prod check PATH...`; the module's docstring is the command's description in --help.
 HELP = "report hidden state (NB101-NB112) in notebooks"
@@ -58,8 +58,7 @@ def run(args: argparse.Namespace) -> int:
     failed = [r for r in results if isinstance(r, api.Failed) and not r.skipped]
     if args.format != "text":
         for r in failed:
-            where = r.path + (f":cell {r.cell}" if r.cell is not None else "")
-            print(f"nb2prod: error: {where}: {r.message}", file=sys.stderr)
+            print(f"nb2prod: error: {location(r.path, r.cell)}: {r.message}", file=sys.stderr)
     if any(r.kind == api.INTERNAL for r in failed):
         return ExitCode.INTERNAL
     if failed:

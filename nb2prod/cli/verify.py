@@ -96,9 +96,8 @@ def outcome(result: api.VerifyResult) -> tuple[ExitCode, str]:
         lines.append(
             f"  the fresh run stopped at cell {stopped.cell} (id {stopped.cell_id!r}): {why}"
         )
-    first = v.first_divergence
-    if first is not None:
-        value = next(c for c in first.values if c.verdict == Verdict.DIFFERS)
+    first, value = v.first_divergence, v.first_difference
+    if first is not None and value is not None:
         detail = value.detail.strip().splitlines()[0] if value.detail.strip() else ""
         lines.append(
             f"  first diverging function: {first.function}() in {first.module}.py, variable "

@@ -65,9 +65,8 @@ def to_json(v: Verification) -> dict[str, Any]:
 
 def to_markdown(v: Verification) -> str:
     lines = ["## Verification", "", f"**{VERDICT_WORDS[v.verdict]}.**", ""]
-    first = v.first_divergence
-    if first is not None:
-        value = next(c for c in first.values if c.verdict is Verdict.DIFFERS)
+    first, value = v.first_divergence, v.first_difference
+    if first is not None and value is not None:
         lines += [
             f"First diverging function: `{first.function}` ({first.module}, cells "
             f"{', '.join(map(str, first.cells))}), variable `{value.name}`:",

@@ -35,7 +35,12 @@ from nb2prod.verify.output_limits import cap_outputs
 from nb2prod.verify.package_run import PackageRun
 from nb2prod.verify.run_page import fresh_notebook
 from nb2prod.verify.sandbox import scratch_copy
-from nb2prod.verify.values import FunctionVerdict, compare_functions, mark_nondeterministic
+from nb2prod.verify.values import (
+    FunctionVerdict,
+    ValueCheck,
+    compare_functions,
+    mark_nondeterministic,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,14 @@ class Verification:
     @property
     def first_divergence(self) -> FunctionVerdict | None:
         return next((f for f in self.functions if f.verdict is Verdict.DIFFERS), None)
+
+    @property
+    def first_difference(self) -> ValueCheck | None:
+        """The first value that differs in the first diverging function."""
+        first = self.first_divergence
+        return (
+            next((c for c in first.values if c.verdict is Verdict.DIFFERS), None) if first else None
+        )
 
 
 def _truncated(source: Path, last: int, folder: Path) -> Path:

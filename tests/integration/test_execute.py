@@ -7,7 +7,6 @@ inherit it, so it also finds processes that left the kernel's group or were orph
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -22,7 +21,7 @@ import pytest
 
 from nb2prod.core.errors import InputError
 from nb2prod.verify.execute import INJECTED_TAG, NotebookRun, run_notebook
-from tests.faults.harness import carrying
+from tests.faults.harness import carrying, tree_digest
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "execute"
 TOKEN_VARIABLE = "NB2PROD_TEST_TOKEN"
@@ -219,17 +218,6 @@ def test_failing_injected_cell_is_reported_against_the_next_original_cell(
     assert "injected" in (failed.error or "")
 
 
-def _tree(folder: Path) -> dict[str, tuple[str, int]]:
-    return {
-        p.relative_to(folder).as_posix(): (
-            hashlib.sha256(p.read_bytes()).hexdigest(),
-            p.stat().st_mtime_ns,
-        )
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_original_folder_is_unchanged_and_written_files_are_listed(tmp_path: Path) -> None:
     project = tmp_path / "project"
     (project / "data").mkdir(parents=True)
@@ -242,12 +230,12 @@ def test_original_folder_is_unchanged_and_written_files_are_listed(tmp_path: Pat
     (project / "venv" / "lib").mkdir(parents=True)
     (project / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
     (project / "outside.txt").symlink_to(project / "data" / "input.csv")
-    before = _tree(project)
+    before = tree_digest(project)
 
     run = run_notebook(project / "analysis.ipynb")
 
     assert _statuses(run) == ["ok", "ok"], run.cells
-    assert _tree(project) == before
+    assert tree_digest(project) == before
     assert sorted(p.name for p in project.iterdir()) == [
         ".git",
         ".ipynb_checkpoints",
