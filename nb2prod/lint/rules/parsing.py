@@ -1,0 +1,23 @@
+"""NB112: cells that do not parse."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from nb2prod.analysis.symbols import Analysis
+from nb2prod.core.findings import Finding
+from nb2prod.core.rules import finding
+
+
+def syntax_error(analysis: Analysis) -> Iterator[Finding]:
+    for index, sym in enumerate(analysis.symbols):
+        if sym is not None and sym.parse_error is not None:
+            error = sym.parse_error
+            yield finding(
+                "NB112",
+                index,
+                analysis.cell(index).id,
+                f"cell does not parse: {error.message}",
+                line=error.line,
+                column=error.column,
+            )
