@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from nb2prod.core.findings import Finding, Severity
+from nb2prod.core.findings import Finding, Related, Severity
 
 
 class RuleGroup(StrEnum):
@@ -95,6 +95,7 @@ def finding(
     line: int = 1,
     column: int = 1,
     names: tuple[str, ...] = (),
+    related: tuple[Related, ...] = (),
 ) -> Finding:
     """A finding of rule `code`, with the severity the registry gives it."""
-    return Finding(code, RULES[code].severity, cell, cell_id, line, column, names, message)
+    return Finding(code, RULES[code].severity, cell, cell_id, line, column, names, message, related)

@@ -104,6 +104,8 @@ def test_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         "column",
         "names",
         "message",
+        "related",
+        "confirmed",
     }
     assert (
         finding["cell_id"] == "c2" and finding["names"] == ["y"] and finding["severity"] == "error"
