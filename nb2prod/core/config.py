@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from nb2prod.core.errors import ConfigError
+from nb2prod.core.rules import is_default
 from nb2prod.core.vocabulary import USER_ROLES
 
 # Keys of [tool.nb2prod] the tool knows; anything else is warned about.
-KNOWN_KEYS = frozenset({"select", "ignore", "per-file-ignores", "roles"})
+KNOWN_KEYS = frozenset({"select", "extend-select", "ignore", "per-file-ignores", "roles"})
 _CODE = re.compile(r"^NB\d{0,3}$")
 
 
@@ -28,13 +29,19 @@ _CODE = re.compile(r"^NB\d{0,3}$")
 class CheckOptions:
     """Everything that changes what `check` reports for a file."""
 
-    select: tuple[str, ...] | None = None  # code prefixes; None selects every rule
+    select: tuple[str, ...] | None = None  # code prefixes; None selects the default rules
     ignore: tuple[str, ...] = ()
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     root: str | None = None  # folder the per-file patterns are relative to
+    extend_select: tuple[str, ...] = ()  # code prefixes added to the selection
 
     def enabled(self, code: str, relative_path: str | None = None) -> bool:
-        if self.select is not None and not any(code.startswith(s) for s in self.select):
+        # as in ruff: an explicit selection is taken literally, opt-in rules included
+        if self.select is None:
+            chosen = is_default(code)
+        else:
+            chosen = any(code.startswith(s) for s in self.select)
+        if not chosen and not any(code.startswith(s) for s in self.extend_select):
             return False
         if any(code.startswith(i) for i in self.ignore):
             return False
@@ -93,6 +100,7 @@ def _from_table(table: dict[str, Any], pyproject: Path) -> ProjectConfig:
         for key in sorted(set(table) - KNOWN_KEYS)
     )
     select = parse_codes(table["select"], where, "select") if "select" in table else None
+    extend_select = parse_codes(table.get("extend-select", []), where, "extend-select")
     ignore = parse_codes(table.get("ignore", []), where, "ignore")
     per_file = table.get("per-file-ignores", {})
     if not isinstance(per_file, dict):
@@ -101,7 +109,7 @@ def _from_table(table: dict[str, Any], pyproject: Path) -> ProjectConfig:
         (pattern, parse_codes(codes, where, f"per-file-ignores.{pattern}"))
         for pattern, codes in sorted(per_file.items())
     )
-    options = CheckOptions(select, ignore, pairs, str(pyproject.parent.resolve()))
+    options = CheckOptions(select, ignore, pairs, str(pyproject.parent.resolve()), extend_select)
     roles = table.get("roles", {})
     if not isinstance(roles, dict) or not all(
         isinstance(v, str) and v in USER_ROLES for v in roles.values()
@@ -138,11 +146,16 @@ def config_for(path: str) -> ProjectConfig:
 
 
 def merge_cli(
-    base: CheckOptions, *, select: tuple[str, ...] | None, extend_ignore: tuple[str, ...]
+    base: CheckOptions,
+    *,
+    select: tuple[str, ...] | None,
+    extend_ignore: tuple[str, ...],
+    extend_select: tuple[str, ...] = (),
 ) -> CheckOptions:
-    """Command-line `--select` replaces the file's; `--ignore` adds to it."""
+    """Command-line `--select` replaces the file's; `--extend-select` and `--ignore` add to it."""
     return replace(
         base,
         select=select if select is not None else base.select,
         ignore=base.ignore + extend_ignore,
+        extend_select=base.extend_select + extend_select,
     )

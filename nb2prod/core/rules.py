@@ -37,6 +37,9 @@ class Rule:
     code: str
     title: str
     severity: Severity
+    # off by default when its measured precision is below 90% (docs/rules/precision.md);
+    # `--select` or `--extend-select` opts in
+    default: bool = True
 
     @property
     def group(self) -> RuleGroup:
@@ -79,6 +82,12 @@ RULES: Mapping[str, Rule] = MappingProxyType(
         )
     }
 )
+
+
+def is_default(code: str) -> bool:
+    """Whether a rule runs when nothing selects rules explicitly (unknown codes: yes)."""
+    rule = RULES.get(code)
+    return rule is None or rule.default
 
 
 def rules_in(group: RuleGroup) -> Mapping[str, Rule]:

@@ -54,6 +54,7 @@ class CheckRequest:
 
     select: tuple[str, ...] | None = None
     ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
 
 
 def analyze(notebook: Notebook, codes: frozenset[str] | None = None) -> Analysis:
@@ -68,7 +69,12 @@ def analyze(notebook: Notebook, codes: frozenset[str] | None = None) -> Analysis
 
 
 def options_for(path: str, request: CheckRequest) -> CheckOptions:
-    return merge_cli(config_for(path).options, select=request.select, extend_ignore=request.ignore)
+    return merge_cli(
+        config_for(path).options,
+        select=request.select,
+        extend_ignore=request.ignore,
+        extend_select=request.extend_select,
+    )
 
 
 def check_file(path: str, request: CheckRequest = CheckRequest()) -> CheckResult:

@@ -172,6 +172,48 @@ def _tmp_paths(text: str) -> str:
     return text
 
 
+# What pip and conda print while installing: it depends on the machine (paths, versions
+# already there, the network), never on the notebook's results.
+_INSTALLER_MARKS = (
+    "Requirement already",
+    "Collecting ",
+    "Successfully installed",
+    "Installing collected packages",
+    "restart the kernel",
+    "[notice]",
+    "Solving environment",
+    "Collecting package metadata",
+    "All requested packages already installed",
+    "Looking in indexes",
+    "No matching distribution",
+)
+_INSTALLER_LINE = re.compile(
+    r"^[ \t]*(?:"
+    r"Requirement already (?:satisfied|up-to-date):|Collecting |Downloading |Using cached |"
+    r"Installing collected packages|Successfully (?:installed|uninstalled|built)|"
+    r"Attempting uninstall|Found existing installation|Uninstalling |Building wheels? for|"
+    r"Created wheel for|Stored in directory|Preparing metadata|Getting requirements to build|"
+    r"Installing build dependencies|Building wheel for|Running setup\.py|Obtaining |Processing |"
+    r"Looking in (?:indexes|links)|Defaulting to user installation|Ignoring |"
+    r"Note: you may need to restart the kernel|\[notice\]|"
+    r"(?:WARNING|ERROR): (?:Retrying|Could not find a version|No matching distribution|"
+    r"You are using pip|There was an error checking|Running pip as the 'root' user|"
+    r"pip's dependency resolver|Ignoring invalid distribution)|"
+    r"Collecting package metadata|Solving environment|## Package Plan ##|"
+    r"# All requested packages already installed|environment location:|added / updated specs:|"
+    r"Preparing transaction|Verifying transaction|Executing transaction|"
+    r"Downloading and Extracting Packages|[━─\-|#=> ]*\d+(?:\.\d+)?/\d+(?:\.\d+)? [kMG]?B"
+    r").*(?:\n|$)",
+    re.MULTILINE,
+)
+
+
+def _installer_output(text: str) -> str:
+    if not any(mark in text for mark in _INSTALLER_MARKS):
+        return text
+    return _INSTALLER_LINE.sub("", text)
+
+
 def _whitespace(text: str) -> str:
     return _LINE_EDGE_SPACES.sub("\n", _SPACES.sub(" ", text)).strip(" \n")
 
@@ -222,6 +264,14 @@ NORMALIZERS: tuple[Normalizer, ...] = (
         "echoed under them, are dropped: library versions warn differently",
         "stderr",
         _drop_warnings,
+    ),
+    Normalizer(
+        "installer_output",
+        "what `%pip`, `!pip`, `%conda` and automagic `pip install` print (`Requirement already "
+        "satisfied: …`, `Collecting …`, `Successfully installed …`, conda's plan) is dropped: "
+        "it describes the machine, not the notebook's results",
+        "text",
+        _installer_output,
     ),
     Normalizer(
         "memory_addresses",

@@ -8,7 +8,9 @@ output goes to files and only the end of its stderr is read back, so a flood is 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -22,6 +24,8 @@ from nb2prod.verify.capture import Captured, package_run_command, read_captures
 from nb2prod.verify.sandbox import scratch_copy
 
 _STDERR_TAIL = 65536  # bytes of stderr read back for the error line
+# "ValueError: ...", "pkg.errors.BadInput: ...", "KeyboardInterrupt": a traceback's last word
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\b(?::.*)?$")
 
 
 @dataclass(slots=True)
@@ -83,8 +87,9 @@ class PackageRun:
                     if proc.returncode:
                         err.seek(max(0, err.seek(0, os.SEEK_END) - _STDERR_TAIL))
                         tail = err.read().decode("utf-8", "replace")
-                        lines = [line for line in tail.strip().splitlines() if line.strip()]
-                        self.error = lines[-1] if lines else f"exit code {proc.returncode}"
+                        self.error = failure_message(self.plan, self.capture_dir, tail)
+                        if self.error is None:
+                            self.error = f"exit code {proc.returncode}"
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
@@ -93,3 +98,31 @@ class PackageRun:
         # scikit-learn... here, off the critical path, instead of after both runs
         self.captured = read_captures(self.capture_dir)
         self.seconds = time.perf_counter() - start
+
+
+def failure_message(plan: Plan, capture_dir: Path, stderr_tail: str) -> str | None:
+    """The exception's type and message, with the generated function and its notebook cells.
+
+    `programs/run_pipeline.py` records the exception it died of; without that record (killed,
+    or it failed before the pipeline started) the last exception line of stderr is used.
+    """
+    try:
+        record = json.loads((capture_dir / "failure.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return _exception_line(stderr_tail)
+    text = f"{record.get('type')}: {record.get('message')}".rstrip(": ")
+    function = next((f for f in plan.functions if f.name == record.get("function")), None)
+    if function is not None:
+        cells = ", ".join(str(c) for c in function.cells)
+        text += f" in {function.name}() ({function.module}.py line {record.get('line')}; "
+        text += f"notebook cell{'s' if len(function.cells) > 1 else ''} {cells})"
+    elif record.get("file"):
+        text += f" ({record.get('file')} line {record.get('line')})"
+    return text
+
+
+def _exception_line(stderr_tail: str) -> str | None:
+    """The last unindented line of a traceback's end that names an exception, else the last line."""
+    lines = [line for line in stderr_tail.strip().splitlines() if line.strip()]
+    named = next((line for line in reversed(lines) if _EXCEPTION_LINE.match(line)), None)
+    return named or (lines[-1] if lines else None)

@@ -259,6 +259,33 @@ CASES: list[Case] = [
         "10 vs 11",
     ),
     same(
+        "installer_output",
+        "pip-already-satisfied-elsewhere",
+        [
+            out(
+                "Requirement already satisfied: imblearn in /Library/Frameworks/Python.framework/"
+                "Versions/3.9/lib/python3.9/site-packages (0.0)\n"
+                "Requirement already satisfied: scikit-learn>=1.0 in /Users/ana/.local/lib (1.0.2)\n"
+                "Note: you may need to restart the kernel to use updated packages.\n"
+                "ready\n"
+            )
+        ],
+        [
+            out(
+                "Collecting imblearn\n  Downloading imblearn-0.0-py2.py3-none-any.whl (1.9 kB)\n"
+                "Installing collected packages: imblearn\nSuccessfully installed imblearn-0.0\n"
+                "[notice] A new release of pip is available: 24.0 -> 25.1\nready\n"
+            )
+        ],
+    ),
+    differs(
+        "installer_output",
+        "results-after-install-kept",
+        [out("Requirement already satisfied: x in /a (1.0)\naccuracy 0.91\n")],
+        [out("Collecting x\nSuccessfully installed x-1.0\naccuracy 0.87\n")],
+        "0.87",
+    ),
+    same(
         "temporary_paths",
         "tmp-dirs",
         [out("saved /tmp/tmpab12cd/model.pkl\n")],

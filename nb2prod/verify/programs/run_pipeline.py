@@ -4,7 +4,9 @@
 #     python -c <program> <package> <JSON {function: [returned names]}>
 import importlib
 import json
+import os
 import sys
+import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -35,5 +37,31 @@ def main(package: str, functions: dict[str, list[str]]) -> None:
     __nb2prod_modules__()
 
 
+def _report_failure(package: str, exc: BaseException) -> None:
+    """Leave the exception's type, message and innermost frame in the package for nb2prod.
+
+    The end of stderr is not enough: a traceback can end in a caret line or a warning.
+    """
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if f"{os.sep}{package}{os.sep}" in f.filename]
+    where = ours[-1] if ours else (frames[-1] if frames else None)
+    record = {
+        "type": type(exc).__qualname__,
+        "message": str(exc),
+        "function": where.name if where else None,
+        "file": os.path.basename(where.filename) if where else None,
+        "line": where.lineno if where else None,
+    }
+    target = os.path.join(os.environ["NB2PROD_CAPTURE_DIR"], "failure.json")
+    with open(target + ".tmp", "w", encoding="utf-8") as handle:
+        json.dump(record, handle)
+    os.replace(target + ".tmp", target)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], json.loads(sys.argv[2]))
+    try:
+        main(sys.argv[1], json.loads(sys.argv[2]))
+    except BaseException as exc:  # reported, then raised again for the exit code and stderr
+        if not isinstance(exc, SystemExit | KeyboardInterrupt):
+            _report_failure(sys.argv[1], exc)
+        raise
