@@ -13,6 +13,19 @@ export interface IFinding {
   column: number | null;
   names: string[];
   message: string;
+  /** Other places of the same cause (later uses of a name, cells a late run put out of order). */
+  related?: IRelated[];
+  /** True or false once `check --confirm` ran the notebook; null (or absent) otherwise. */
+  confirmed?: boolean | null;
+}
+
+/** One entry of a finding's `related` list. */
+export interface IRelated {
+  cell: number;
+  cell_id: string;
+  line: number;
+  column: number;
+  note: string;
 }
 
 export interface ICheckedNotebook {

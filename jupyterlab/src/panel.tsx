@@ -5,6 +5,10 @@ import React from 'react';
 
 import { IFinding, IJob } from './api';
 import { Controller, INotebookState } from './controller';
+import { atRelated, relatedOf } from './markers';
+
+/** Related cells a finding lists by number before "and N more". */
+const SHOWN_RELATED = 12;
 
 export interface IPanelOptions {
   controller: Controller;
@@ -179,6 +183,7 @@ function FindingGroups(props: {
                     {finding.line !== null ? `:${finding.line}` : ''}
                   </span>{' '}
                   <span className="nb2prod-message">{finding.message}</span>
+                  <RelatedCells finding={finding} onSelect={props.onSelect} />
                 </li>
               ))}
             </ul>
@@ -186,6 +191,45 @@ function FindingGroups(props: {
         );
       })}
     </ul>
+  );
+}
+
+/** "also cells 5, 9, 12": the finding's other places, each selectable like its own cell. */
+function RelatedCells(props: {
+  finding: IFinding;
+  onSelect: (finding: IFinding) => void;
+}): JSX.Element | null {
+  const { finding, onSelect } = props;
+  const places = relatedOf(finding);
+  if (places.length === 0) {
+    return null;
+  }
+  const shown = places.slice(0, SHOWN_RELATED);
+  const more = places.length - shown.length;
+  return (
+    <span className="nb2prod-related" data-testid="nb2prod-related">
+      {' '}
+      (also cell{places.length === 1 ? '' : 's'}{' '}
+      {shown.map((place, i) => (
+        <React.Fragment key={place.cell}>
+          {i > 0 && ', '}
+          <a
+            className="nb2prod-related-cell"
+            data-testid="nb2prod-related-cell"
+            data-cell={place.cell}
+            data-cell-id={place.cell_id}
+            title={`Show cell ${place.cell}${place.note ? `: ${place.note}` : ''}`}
+            onClick={event => {
+              event.stopPropagation(); // the finding's own click would select its cell
+              onSelect(atRelated(finding, place));
+            }}
+          >
+            {place.cell}
+          </a>
+        </React.Fragment>
+      ))}
+      {more > 0 && ` and ${more} more`})
+    </span>
   );
 }
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from nb2prod import __version__
 from nb2prod.core.errors import location
-from nb2prod.core.findings import Severity
+from nb2prod.core.findings import Finding, Related, Severity
 from nb2prod.lint.check import CheckResult, Failed
 from nb2prod.lint.rules import RULES
 
@@ -16,8 +16,34 @@ JSON_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
+_SHOWN_RELATED = 8  # runs of cell numbers a one-line format lists before "and N more"
+
+
 def _error_prefix(result: Failed) -> str:
     return location(result.path, result.cell)  # no line: the check outputs never showed one
+
+
+def _cell_runs(cells: set[int]) -> list[tuple[int, int]]:
+    """Cell numbers with consecutive ones joined: {3, 4, 5, 9} -> (3, 5), (9, 9)."""
+    runs: list[tuple[int, int]] = []
+    for cell in sorted(cells):
+        if runs and cell == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], cell)
+        else:
+            runs.append((cell, cell))
+    return runs
+
+
+def _also(f: Finding) -> str:
+    """The other cells of the finding's cause, for one-line formats: " (also cells 5, 9-12)"."""
+    cells = {r.cell for r in f.related} - {f.cell}
+    if not cells:
+        return ""
+    runs = _cell_runs(cells)
+    shown = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs[:_SHOWN_RELATED])
+    if len(runs) > _SHOWN_RELATED:
+        shown += f" and {sum(b - a + 1 for a, b in runs[_SHOWN_RELATED:])} more"
+    return f" (also cell{'s' if len(cells) > 1 else ''} {shown})"
 
 
 def render_text(results: Sequence[CheckResult]) -> str:
@@ -34,7 +60,9 @@ def render_text(results: Sequence[CheckResult]) -> str:
             continue
         for f in result.findings:
             n_findings += 1
-            lines.append(f"{result.path}:cell {f.cell}:line {f.line}: {f.code} {f.message}")
+            lines.append(
+                f"{result.path}:cell {f.cell}:line {f.line}: {f.code} {f.message}{_also(f)}"
+            )
     checked = len(results) - n_failed - n_skipped
     summary = f"Found {n_findings} finding{'s' if n_findings != 1 else ''} in {checked} notebook{'s' if checked != 1 else ''}"
     if n_failed:
@@ -75,6 +103,56 @@ def _uri(path: str) -> str:
     return Path(path).as_posix()
 
 
+def _logical(path: str, cell: int, line: int) -> dict[str, object]:
+    return {
+        "name": f"cell {cell}",
+        "fullyQualifiedName": f"{_uri(path)}#cell={cell}:line={line}",
+        "kind": "module",
+    }
+
+
+def _sarif_related(path: str, related: Sequence[Related]) -> list[dict[str, object]]:
+    return [
+        {
+            "id": number,
+            "physicalLocation": {"artifactLocation": {"uri": _uri(path)}},
+            "logicalLocations": [_logical(path, r.cell, r.line)],
+            "message": {"text": r.note or f"cell {r.cell}"},
+            "properties": {"cell": r.cell, "cellId": r.cell_id, "line": r.line, "column": r.column},
+        }
+        for number, r in enumerate(related)
+    ]
+
+
+def _sarif_result(path: str, f: Finding, rule_index: int) -> dict[str, object]:
+    properties: dict[str, object] = {
+        "cell": f.cell,
+        "cellId": f.cell_id,
+        "line": f.line,
+        "column": f.column,
+        "names": list(f.names),
+    }
+    if f.confirmed is not None:
+        properties["confirmed"] = f.confirmed
+    result: dict[str, object] = {
+        "ruleId": f.code,
+        "ruleIndex": rule_index,
+        "level": "error" if f.severity is Severity.ERROR else "warning",
+        "message": {"text": f"cell {f.cell}, line {f.line}: {f.message}"},
+        "locations": [
+            {
+                "physicalLocation": {"artifactLocation": {"uri": _uri(path)}},
+                "logicalLocations": [_logical(path, f.cell, f.line)],
+            }
+        ],
+        "partialFingerprints": {"nb2prod/v1": f"{f.code}:{f.cell_id}:{','.join(f.names)}"},
+        "properties": properties,
+    }
+    if f.related:
+        result["relatedLocations"] = _sarif_related(path, f.related)
+    return result
+
+
 def to_sarif(results: Sequence[CheckResult]) -> dict[str, object]:
     rule_ids = list(RULES)
     rules = [
@@ -103,36 +181,7 @@ def to_sarif(results: Sequence[CheckResult]) -> dict[str, object]:
             )
             continue
         for f in result.findings:
-            sarif_results.append(
-                {
-                    "ruleId": f.code,
-                    "ruleIndex": rule_ids.index(f.code),
-                    "level": "error" if f.severity is Severity.ERROR else "warning",
-                    "message": {"text": f"cell {f.cell}, line {f.line}: {f.message}"},
-                    "locations": [
-                        {
-                            "physicalLocation": {"artifactLocation": {"uri": _uri(result.path)}},
-                            "logicalLocations": [
-                                {
-                                    "name": f"cell {f.cell}",
-                                    "fullyQualifiedName": f"{_uri(result.path)}#cell={f.cell}:line={f.line}",
-                                    "kind": "module",
-                                }
-                            ],
-                        }
-                    ],
-                    "partialFingerprints": {
-                        "nb2prod/v1": f"{f.code}:{f.cell_id}:{','.join(f.names)}"
-                    },
-                    "properties": {
-                        "cell": f.cell,
-                        "cellId": f.cell_id,
-                        "line": f.line,
-                        "column": f.column,
-                        "names": list(f.names),
-                    },
-                }
-            )
+            sarif_results.append(_sarif_result(result.path, f, rule_ids.index(f.code)))
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -179,7 +228,7 @@ def render_github(results: Sequence[CheckResult]) -> str:
             level = "error" if f.severity is Severity.ERROR else "warning"
             lines.append(
                 f"::{level} file={_gh_prop(result.path)},title={f.code}::"
-                f"{_gh_escape(f'cell {f.cell}, line {f.line}: {f.message}')}"
+                f"{_gh_escape(f'cell {f.cell}, line {f.line}: {f.message}{_also(f)}')}"
             )
     return "\n".join(lines) + ("\n" if lines else "")
 

@@ -10,9 +10,8 @@ import pytest
 from nb2prod.cli import ExitCode, main
 from tests.helpers import code, md, notebook, write
 
-MESSY = notebook(
-    md("# Messy"), code("x = 1", 1), code("print(x + y)", 1)
-)  # NB101 + NB104 at cell 2
+# NB101 at cell 1 (it ran after cell 2, which is in its related cells), NB104 at cell 2
+MESSY = notebook(md("# Messy"), code("x = 1", 2), code("print(y)", 1))
 CLEAN = notebook(md("# Clean"), code("x = 1", 1), code("print(x)", 2))
 
 
@@ -35,7 +34,9 @@ def test_findings_exit_one_in_linter_shape(
     path = write(tmp_path / "messy.ipynb", MESSY)
     status, out, _ = run(capsys, "check", str(path))
     assert status == ExitCode.FINDINGS
-    assert f"{path}:cell 2:line 1: NB101 " in out
+    nb101 = next(line for line in out.splitlines() if " NB101 " in line)
+    assert nb101.startswith(f"{path}:cell 1:line 1: NB101 ran out of page order: ")
+    assert nb101.endswith(" (also cell 2)")
     assert f"{path}:cell 2:line 1: NB104 undefined name 'y'" in out
 
 
@@ -93,7 +94,12 @@ def test_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     first, second = doc["notebooks"]
     assert first["path"] == str(path) and first["error"] is None
     codes = {(f["code"], f["cell"]) for f in first["findings"]}
-    assert codes == {("NB101", 2), ("NB104", 2)}
+    assert codes == {("NB101", 1), ("NB104", 2)}
+    nb101 = next(f for f in first["findings"] if f["code"] == "NB101")
+    assert nb101["related"] == [
+        {"cell": 2, "cell_id": "c2", "line": 1, "column": 1, "note": "below, count 1"}
+    ]
+    assert nb101["confirmed"] is None
     finding = next(f for f in first["findings"] if f["code"] == "NB104")
     assert set(finding) == {
         "code",
@@ -118,7 +124,8 @@ def test_github_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     path = write(tmp_path / "messy.ipynb", MESSY)
     _, out, _ = run(capsys, "check", "--format", "github", str(path))
     assert f"::error file={path},title=NB104::cell 2, line 1: undefined name 'y'" in out
-    assert "::warning" in out
+    assert f"::warning file={path},title=NB101::cell 1, line 1: ran out of page order" in out
+    assert "(also cell 2)" in out
 
 
 def test_cell_comment_and_tag_suppress(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

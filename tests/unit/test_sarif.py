@@ -25,7 +25,10 @@ def _sarif(capsys: pytest.CaptureFixture[str], *paths: Path) -> dict:  # type: i
 def test_sarif_validates_and_carries_findings(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = write(tmp_path / "m.ipynb", notebook(code("x = 1", 1), code("print(x, y)", 1)))
+    path = write(
+        tmp_path / "m.ipynb",
+        notebook(code("x = 1", 2), code("print(y)", 1), code("z = y + 1", 3)),
+    )
     bad = tmp_path / "bad.ipynb"
     bad.write_text("{")
     log = _sarif(capsys, path, bad)
@@ -35,12 +38,29 @@ def test_sarif_validates_and_carries_findings(
     rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
     assert rule_ids[:2] == ["NB101", "NB102"] and "NB112" in rule_ids
     results = {(r["ruleId"], r["properties"]["cell"]) for r in run["results"]}
-    assert results == {("NB101", 1), ("NB104", 1)}
+    assert results == {("NB101", 0), ("NB104", 1)}
     for result in run["results"]:
         assert rule_ids[result["ruleIndex"]] == result["ruleId"]
         assert (
             result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == path.as_posix()
         )
+    # the other places of each cause: the cell the late run passed, the later use of 'y'
+    related = {
+        r["ruleId"]: [
+            (
+                loc["logicalLocations"][0]["name"],
+                loc["properties"]["cellId"],
+                loc["message"]["text"],
+            )
+            for loc in r["relatedLocations"]
+        ]
+        for r in run["results"]
+    }
+    assert related == {
+        "NB101": [("cell 1", "c1", "below, count 1")],
+        "NB104": [("cell 2", "c2", "also reads 'y'")],
+    }
+    assert all("confirmed" not in r["properties"] for r in run["results"])  # nothing ran
     assert run["invocations"][0]["executionSuccessful"] is False
     assert "bad.ipynb" in run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
 

@@ -1,4 +1,8 @@
-"""NB103, NB104, NB110: names a top-to-bottom run reads before, or without, a definition."""
+"""NB103, NB104, NB110: names a top-to-bottom run reads before, or without, a definition.
+
+Each name is reported once per notebook, at its first read; the later cells that read it are
+in the finding's `related` (see `hits.once_per_name`).
+"""
 
 from __future__ import annotations
 
@@ -6,35 +10,38 @@ from collections.abc import Iterator
 
 from nb2prod.analysis.symbols import Analysis, is_known_name
 from nb2prod.core.findings import Finding
-from nb2prod.core.rules import finding
-from nb2prod.lint.rules.hits import Hit, at_first_hit, hit_names
+from nb2prod.lint.rules.hits import Hit, once_per_name, quoted
+from nb2prod.notebook.model import Cell
 
 
 def use_before_definition(analysis: Analysis) -> Iterator[Finding]:
     definers = analysis.definers
+    first_below: dict[str, int] = {}  # name -> the first cell below its first read that binds it
+    found: list[tuple[Cell, list[Hit]]] = []
     for index, sym in enumerate(analysis.symbols):
         if sym is None:
             continue
-        late: list[tuple[str, int, int, int]] = []
+        late: list[Hit] = []
+        seen: set[str] = set()
         for ref in sym.uses:
+            if ref.name in seen:
+                continue
             # the cell's own binding comes after this read, so it does not count
             cells = tuple(c for c in definers.get(ref.name, ()) if c != index)
             if cells and all(c > index for c in cells):
-                late.append((ref.name, ref.line, ref.column, cells[0]))
-        if late:
-            _name, line, column, _where = late[0]
-            names = tuple(item[0] for item in late)
-            listed = ", ".join(f"'{n}' (cell {w})" for n, _, _, w in late)
-            yield finding(
-                "NB103",
-                index,
-                analysis.cell(index).id,
-                f"{listed} used before definition: defined only in a later cell, so a "
-                "top-to-bottom run fails here",
-                line=line,
-                column=column,
-                names=names,
-            )
+                seen.add(ref.name)
+                late.append(Hit(ref.name, ref.line, ref.column))
+                first_below.setdefault(ref.name, cells[0])
+        found.append((analysis.cell(index), late))
+
+    def message(names: tuple[str, ...]) -> str:
+        listed = ", ".join(f"'{n}' (cell {first_below[n]})" for n in names)
+        return (
+            f"{listed} used before definition: defined only in a later cell, so a "
+            "top-to-bottom run fails here"
+        )
+
+    return once_per_name("NB103", found, message)
 
 
 def _unresolved(analysis: Analysis, index: int) -> list[Hit]:
@@ -56,37 +63,30 @@ def _unresolved(analysis: Analysis, index: int) -> list[Hit]:
     return found
 
 
-def _quoted(names: tuple[str, ...]) -> str:
-    return ", ".join(f"'{n}'" for n in names)
+def _unresolved_cells(analysis: Analysis) -> Iterator[tuple[Cell, list[Hit]]]:
+    for index, sym in enumerate(analysis.symbols):
+        if sym is not None and sym.parse_error is None:
+            yield analysis.cell(index), _unresolved(analysis, index)
 
 
 def undefined_name(analysis: Analysis) -> Iterator[Finding]:
     if analysis.hidden_origins:
-        return  # NB110 reports these instead
-    for index, sym in enumerate(analysis.symbols):
-        if sym is None or sym.parse_error is not None:
-            continue
-        missing = _unresolved(analysis, index)
-        if missing:
-            names = hit_names(missing)
-            message = (
-                f"undefined name{'s' if len(names) > 1 else ''} {_quoted(names)}: defined in no "
-                "cell (a deleted cell?)"
-            )
-            yield at_first_hit("NB104", analysis.cell(index), missing, message)
+        return iter(())  # NB110 reports these instead
+
+    def message(names: tuple[str, ...]) -> str:
+        plural = "s" if len(names) > 1 else ""
+        return f"undefined name{plural} {quoted(names)}: defined in no cell (a deleted cell?)"
+
+    return once_per_name("NB104", _unresolved_cells(analysis), message)
 
 
 def hidden_origin(analysis: Analysis) -> Iterator[Finding]:
     origins = analysis.hidden_origins
     if not origins:
-        return
+        return iter(())
     shown = ", ".join(f"`{o}`" for o in origins[:3]) + (" ..." if len(origins) > 3 else "")
-    for index, sym in enumerate(analysis.symbols):
-        if sym is None or sym.parse_error is not None:
-            continue
-        missing = _unresolved(analysis, index)
-        if missing:
-            message = (
-                f"{_quoted(hit_names(missing))} defined by no visible cell; may come from {shown}"
-            )
-            yield at_first_hit("NB110", analysis.cell(index), missing, message)
+
+    def message(names: tuple[str, ...]) -> str:
+        return f"{quoted(names)} defined by no visible cell; may come from {shown}"
+
+    return once_per_name("NB110", _unresolved_cells(analysis), message)
