@@ -2,7 +2,7 @@
 
 Each file in tests/cases/grouping is one notebook and the exact findings it gets:
 `counts` (a code cell per count, null for never run) or `cells` (objects as on the rule pages:
-`{"code": ..., "count": ...}` or `{"md": ...}`), the rule `codes` compared, and `expect`: every
+`{"code": ..., "count": ..., "outputs": [...]}` or `{"md": ...}`), the rule `codes` compared, and `expect`: every
 finding of those codes, with its cell, its related cells and, where given, names, line, column.
 Adding a case needs no test code.
 """
@@ -28,7 +28,10 @@ CASES = sorted((Path(__file__).parents[1] / "cases" / "grouping").glob("*.json")
 def _cells(case: dict[str, Any]) -> list[dict[str, Any]]:
     if "counts" in case:
         return [code(f"x{i} = {i}", count) for i, count in enumerate(case["counts"])]
-    return [md(c["md"]) if "md" in c else code(c["code"], c.get("count")) for c in case["cells"]]
+    return [
+        md(c["md"]) if "md" in c else code(c["code"], c.get("count"), c.get("outputs"))
+        for c in case["cells"]
+    ]
 
 
 def _shown(f: Finding, keys: set[str]) -> dict[str, Any]:

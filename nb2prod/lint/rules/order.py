@@ -202,18 +202,46 @@ def out_of_order(analysis: Analysis) -> Iterator[Finding]:
         )
 
 
+def _is_code(cell: Cell) -> bool:
+    """Something to run: not only blank lines and comments."""
+    return any(
+        line.strip() and not line.lstrip().startswith("#") for line in cell.source.splitlines()
+    )
+
+
+def _never_ran(cell: Cell) -> bool:
+    # a cell with stored outputs ran, even when its count was cleared
+    return cell.execution_count is None and not cell.outputs and _is_code(cell)
+
+
 def unexecuted(analysis: Analysis) -> Iterator[Finding]:
+    """One finding per block of adjacent code cells that never ran, the rest of the block related."""
     if not _executed(analysis):
         return
-    for cell in analysis.notebook.code_cells:
-        if cell.execution_count is None and not cell.is_blank:
+    block: list[Cell] = []
+    for cell in (*analysis.notebook.code_cells, None):
+        if cell is not None and _never_ran(cell):
+            block.append(cell)
+            continue
+        if cell is not None and cell.is_blank:
+            continue  # an empty cell between two never-run ones does not split the block
+        if block:
+            first, rest = block[0], block[1:]
+            what = (
+                f"code cell and the {len(rest)} after it were never executed, although other "
+                "cells were: the stored results do not include them"
+                if rest
+                else "code cell was never executed, although other cells were: the stored "
+                "results do not include it"
+            )
             yield finding(
                 "NB102",
-                cell.index,
-                cell.id,
-                "code cell was never executed, although other cells were: the stored results "
-                "do not include it",
+                first.index,
+                first.id,
+                what,
+                related=tuple(Related(c.index, c.id, note="also never executed") for c in rest),
             )
+            block = []
 
 
 def _gaps(counts: Sequence[int]) -> Iterator[tuple[int, int]]:
