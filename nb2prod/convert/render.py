@@ -23,6 +23,7 @@ import jinja2
 import libcst as cst
 
 from nb2prod import __version__
+from nb2prod.analysis.embedded import names_in_call
 from nb2prod.analysis.imports import bind_imports
 from nb2prod.analysis.statements import Statement
 from nb2prod.convert.plan import Definition, Function, Plan
@@ -96,6 +97,8 @@ def _prune_imports(code: str, package: str) -> str:
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             used.add(node.id)
+        elif isinstance(node, ast.Call):  # `smf.ols("y ~ double_it(x)")` reads double_it
+            used.update(e.name for e in names_in_call(node))
     head = 0  # last line of the module's docstring and leading imports
     for node in tree.body:
         if not (
@@ -268,6 +271,12 @@ def render(plan: Plan, dependencies: Sequence[str] | None = None) -> Package:
     needs_subprocess = any(
         "subprocess.run(" in s.code for f in plan.functions for s in f.statements
     )
+    # %cd and %env become os.chdir(...) and os.environ[...] (analysis/statements.py)
+    needs_os = any(
+        "os.chdir(" in s.code or "os.environ[" in s.code
+        for f in plan.functions
+        for s in f.statements
+    )
     definition_module = {d.name: d.module for d in plan.definitions}
     for d in plan.definitions:
         for node in d.statement.tree.body:
@@ -318,6 +327,8 @@ def render(plan: Plan, dependencies: Sequence[str] | None = None) -> Package:
         ]
         if needs_subprocess:
             lines.append("import subprocess")
+        if needs_os and not any(line.strip() == "import os" for line in import_code.splitlines()):
+            lines.append("import os")
         lines += [f"from {package}.{m} import {n}" for m, n in sorted(cross_imports)]
         title, description = MODULE_TITLES[module]
         text = render_template(

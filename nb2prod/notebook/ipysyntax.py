@@ -5,15 +5,28 @@ on every cell costs ~3.5x the whole check (measured on ../shared/corpora/wild),
 while a regular-expression pre-filter costs nothing. False positives of the
 filter are harmless (the transformer leaves plain Python unchanged).
 
+Automagic (`pip install x`, `cd ..` with no `%`) is IPython's prefilter, not its transformer:
+it is mirrored here from the magic registry in `nb2prod/data/ipython_magics.json` (generated
+by `scripts/gen_ipython_magics.py`), without importing IPython. On the 15,539 code cells of
+../shared/corpora/{wild,parsing,offline}, `translate(cell, bound=set())` and IPython's
+`InteractiveShell.transform_cell` parse alike and make the same magic calls.
+
 The facts about magics that data flow and conversion both read are declared here, once.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
+import json
+import keyword
 import re
+import textwrap
+from collections.abc import Container, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from importlib import resources
+from itertools import dropwhile
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from IPython.core.inputtransformer2 import TransformerManager
@@ -35,10 +48,42 @@ _VALUE_OPTIONS = frozenset({"-n", "-r", "-p", "-T", "-D", "-s", "-l"})
 
 # A line starting with %, ! or ? ; a line ending in ? ; `x = !cmd` / `x = %magic`.
 _MAYBE_IPYTHON = re.compile(r"^[ \t]*[%!?]|\?[ \t]*$|=[ \t]*[%!][^=]", re.M)
+# IPython's autocall escapes at the start of a line (`/f x` is `f(x)`, `,f a b` is
+# `f("a", "b")`, a lone `;` is `("")`). A logical line of Python never starts with one, but a
+# continuation line inside brackets often does: these cells are translated only when they do
+# not parse as Python, which is exactly when IPython's transformer would change them.
+_MAYBE_AUTOCALL = re.compile(r"^[ \t]*[,;/]", re.M)
+# The word automagic looks up and the rest of the line: IPython's `LineInfo.ifun` and
+# `the_rest` (`IPython.core.splitinput.line_split`) for a line without escape character.
+_FIRST_WORD = re.compile(r"\s*([\w.*]*)")
+_LINE_SPLIT = re.compile(r"\s*([\w.*]*)(.*)")
+
+
+@lru_cache(maxsize=1)
+def _registry() -> Mapping[str, Any]:
+    text = resources.files("nb2prod.data").joinpath("ipython_magics.json").read_text("utf-8")
+    data: Mapping[str, Any] = json.loads(text)
+    return data
+
+
+@lru_cache(maxsize=1)
+def automagic_names() -> frozenset[str]:
+    """Line magics automagic may run: IPython's registry in a Jupyter kernel (shell aliases such
+    as `ls` included), plus those of IPython's own extensions (`%load_ext autoreload`), minus the
+    builtins and keywords that shadow a magic in every session (IPython's `is_shadowed`)."""
+    data = _registry()
+    names = set(data["line"])
+    for added in data["extensions"].values():
+        names.update(added["line"])
+    return frozenset(n for n in names if n not in dir(builtins) and not keyword.iskeyword(n))
 
 
 def may_have_ipython_syntax(source: str) -> bool:
-    return _MAYBE_IPYTHON.search(source) is not None
+    return (
+        _MAYBE_IPYTHON.search(source) is not None
+        or _MAYBE_AUTOCALL.search(source) is not None
+        or automagic(source) is not None
+    )
 
 
 @lru_cache(maxsize=1)
@@ -49,14 +94,93 @@ def _transformer() -> TransformerManager:
     return TransformerManager()
 
 
-def translate(source: str) -> str:
-    """Return the cell as plain Python, magics turned into `get_ipython()` calls."""
-    if not may_have_ipython_syntax(source):
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
+
+
+def _static(source: str) -> str:
+    """IPython's static transformation (`%magic`, `!cmd`, `obj?`, autocall escapes)."""
+    if _MAYBE_IPYTHON.search(source) is None and (
+        _MAYBE_AUTOCALL.search(source) is None or _parses(source)
+    ):
         return source
     try:
         return str(_transformer().transform_cell(source))
     except Exception:  # the transformer can choke on broken input; the parser reports it
         return source
+
+
+def _only_line(code: str) -> str | None:
+    """The one line of a one-line cell, as IPython's cleanup leaves it (leading blank lines and
+    indentation removed), or None: IPython tries automagic only on single-line cells."""
+    if not code.endswith("\n"):
+        code += "\n"
+    lines = [*dropwhile(lambda line: not line or line.isspace(), code.splitlines(keepends=True))]
+    if len(lines) != 1:
+        return None
+    return textwrap.dedent(lines[0]).rstrip("\n")
+
+
+def automagic(code: str, bound: Container[str] | None = None) -> tuple[str, str] | None:
+    """The line magic and its arguments IPython runs for this cell without its `%`, or None.
+
+    Mirrors IPython's prefilter: a single-line cell (`InteractiveShell.transform_cell`) whose
+    first word names a line magic (`AutoMagicChecker`), unless an `=` or `,` follows it
+    (`AssignmentChecker`: `pwd = 3` is Python) or a variable shadows it (`is_shadowed`).
+    `bound`: the names the notebook has bound by then; None when unknown, and then a line that
+    parses as Python (`pwd`, `history`) is taken for Python: only the names decide that.
+    `cd(x)` and `pwd + 1` are magics in IPython too, when nothing shadows `cd` or `pwd`.
+    """
+    match = _FIRST_WORD.match(code)
+    if match is None or match.group(1) not in automagic_names():
+        return None
+    line = _only_line(code)
+    if line is None:
+        return None
+    match = _LINE_SPLIT.match(line)
+    if match is None:
+        return None
+    name, rest = match.group(1), match.group(2).lstrip()
+    if rest[:1] in ("=", ","):
+        return None
+    if bound is None:
+        if _parses(line):
+            return None
+    elif name in bound:
+        return None
+    return name, rest
+
+
+def translate(source: str, bound: Container[str] | None = None) -> str:
+    """Return the cell as plain Python, magics turned into `get_ipython()` calls.
+
+    `bound`: the names the notebook binds before this cell, which shadow automagic (see
+    `automagic`); None when the caller does not know them.
+    """
+    code = _static(source)
+    magic = automagic(code, bound)
+    if magic is None:
+        return code
+    return f"get_ipython().run_line_magic({magic[0]!r}, {magic[1]!r})\n"
+
+
+def automagic_hint(source: str, line: int) -> str | None:
+    """Why `line` of a cell that does not parse may be a magic written without `%`: IPython
+    runs `pip install x` as `%pip install x` only when it is the cell's only line."""
+    lines = source.splitlines()
+    if not 0 < line <= len(lines):
+        return None
+    match = _LINE_SPLIT.match(lines[line - 1])
+    if match is None or match.group(1) not in automagic_names():
+        return None
+    if match.group(2).lstrip()[:1] in ("=", ","):
+        return None
+    name = match.group(1)
+    return f"IPython runs `{name} ...` as `%{name}` only alone in a cell: write `%{name}`"
 
 
 def magic_call(stmt: ast.stmt) -> tuple[str, list[str]] | None:

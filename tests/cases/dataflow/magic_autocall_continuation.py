@@ -1,0 +1,5 @@
+# defines: total
+# uses: a, b
+# ---
+total = (a
+         / b)

@@ -1,0 +1,4 @@
+# uses: sb, iris
+# ---
+sb.pairplot(iris.dropna(), hue='class')
+;

@@ -1,0 +1,3 @@
+# defines: pwd
+# ---
+pwd = "/tmp"

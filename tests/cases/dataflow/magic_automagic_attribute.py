@@ -1,0 +1,3 @@
+# uses: time
+# ---
+time.sleep(1)

@@ -1,0 +1,4 @@
+# magics: line:cd
+# ---
+
+  cd ../data

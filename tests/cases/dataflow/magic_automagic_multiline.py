@@ -1,0 +1,5 @@
+# parse_error: 1
+# defines: imblearn
+# ---
+pip install imblearn
+import imblearn

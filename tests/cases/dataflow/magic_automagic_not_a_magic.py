@@ -1,0 +1,3 @@
+# uses: cwd
+# ---
+cwd

@@ -1,0 +1,3 @@
+# magics: line:pip
+# ---
+pip install imblearn

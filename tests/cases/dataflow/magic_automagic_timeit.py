@@ -1,0 +1,4 @@
+# magics: line:timeit
+# uses: model, features
+# ---
+timeit model.predict(features)

@@ -1,0 +1,4 @@
+# magics: line:pinfo
+# uses: df
+# ---
+df.head?

@@ -1,0 +1,4 @@
+# magics: line:pinfo2
+# uses: np
+# ---
+??np.sum

@@ -1,0 +1,5 @@
+# magics: cell:writefile
+# ---
+%%writefile helpers.py
+def load(path):
+    return open(path).read()

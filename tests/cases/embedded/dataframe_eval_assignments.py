@@ -1,0 +1,5 @@
+# names: factor, offset
+# kind: query
+# ---
+df.eval("""c = a * @factor
+d = c + @offset""")

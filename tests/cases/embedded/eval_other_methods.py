@@ -1,0 +1,5 @@
+# names: 
+# ---
+model.eval()
+ast.literal_eval("@x")
+r.eval("return 1", 0)

@@ -1,0 +1,5 @@
+# names: f
+# kind: formula
+# ---
+import statsmodels.formula.api as sf
+sf.ols("y ~ f(x)", d)

@@ -1,0 +1,4 @@
+# names: h
+# kind: formula
+# ---
+smf.ols("y ~ `odd col` + h(x)", df)

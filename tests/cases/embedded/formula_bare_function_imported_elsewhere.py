@@ -1,0 +1,4 @@
+# names: g
+# kind: formula
+# ---
+ols("y ~ g(x)", data=d)

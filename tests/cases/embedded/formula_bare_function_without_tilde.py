@@ -1,0 +1,3 @@
+# names: 
+# ---
+ols("hello g(x)", data=d)

@@ -1,0 +1,3 @@
+# names: 
+# ---
+smf.ols("y ~ f(x)", df, eval_env=-1)

@@ -1,0 +1,3 @@
+# names: 
+# ---
+smf.ols("price ~ area + rooms + area:rooms", data=houses)

@@ -1,0 +1,3 @@
+# names: 
+# ---
+smf.ols("y ~ " + " + ".join(cols), df)

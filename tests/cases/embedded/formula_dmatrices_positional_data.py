@@ -1,0 +1,4 @@
+# names: f
+# kind: formula
+# ---
+y, X = dmatrices("y ~ f(x) + w", df, return_type="dataframe")

@@ -1,0 +1,4 @@
+# names: my
+# kind: formula
+# ---
+Formula("y ~ a + b + my(c)")

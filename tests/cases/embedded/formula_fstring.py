@@ -1,0 +1,3 @@
+# names: 
+# ---
+smf.ols(f"y ~ {features}", df)

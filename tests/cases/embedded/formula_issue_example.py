@@ -1,0 +1,4 @@
+# names: double_it
+# kind: formula
+# ---
+model = smf.glm("SUCCESS ~ double_it(LOWINC) + PCTCHRT", data=dta).fit()

@@ -1,0 +1,4 @@
+# names: np
+# kind: formula
+# ---
+res = smf.ols(formula="y ~ np.log(x) + center(z)", data=df).fit()

@@ -1,0 +1,5 @@
+# names: f, g
+# kind: formula
+# ---
+smf.ols("""y ~ f(x)
+    + g(z)""", df)

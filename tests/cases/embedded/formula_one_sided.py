@@ -1,0 +1,4 @@
+# names: f
+# kind: formula
+# ---
+dmatrix("~ 0 + C(group) + f(x)", data=df)

@@ -1,0 +1,4 @@
+# names: f
+# kind: formula
+# ---
+smf.ols("y ~ x + f(z)", **kw)

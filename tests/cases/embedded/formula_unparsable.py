@@ -1,0 +1,3 @@
+# names: 
+# ---
+smf.ols("y ~ f(x", df)

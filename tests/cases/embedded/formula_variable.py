@@ -1,0 +1,3 @@
+# names: 
+# ---
+smf.ols(formula, data=df)

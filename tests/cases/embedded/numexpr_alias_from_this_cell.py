@@ -1,0 +1,5 @@
+# names: a, b
+# kind: expression
+# ---
+import numexpr as nx
+out = nx.evaluate("a + b")

@@ -1,0 +1,4 @@
+# names: x
+# kind: expression
+# ---
+numexpr.evaluate("sin(x)**2 + 1")

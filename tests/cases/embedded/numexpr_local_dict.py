@@ -1,0 +1,3 @@
+# names: 
+# ---
+ne.evaluate("a + b", local_dict={"a": x, "b": y})

@@ -1,0 +1,3 @@
+# names: 
+# ---
+evaluate("a + b")

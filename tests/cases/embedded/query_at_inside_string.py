@@ -1,0 +1,3 @@
+# names: 
+# ---
+df.query("email == '@home'")

@@ -1,0 +1,4 @@
+# names: threshold, allowed
+# kind: query
+# ---
+df.query("x > @threshold and y in @allowed")

@@ -1,0 +1,4 @@
+# names: lim
+# kind: query
+# ---
+df.query("`col a` > @lim")

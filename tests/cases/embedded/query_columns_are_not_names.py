@@ -1,0 +1,3 @@
+# names: 
+# ---
+df.query("a > b and c == 'x'")

@@ -1,0 +1,3 @@
+# names: 
+# ---
+df.query("a > @x", local_dict={"x": 1})
