@@ -8,14 +8,20 @@ from functools import lru_cache
 from importlib import resources
 
 from nb2prod.analysis.imports import bind_imports, qualify
-from nb2prod.analysis.randomness import NUMPY_NOT_DRAWS, STDLIB_RANDOM
+from nb2prod.analysis.random_sinks import displayed_only
+from nb2prod.analysis.randomness import (
+    NUMPY_GENERATORS,
+    NUMPY_NOT_DRAWS,
+    STDLIB_RANDOM,
+    SampleCall,
+    cell_trees,
+    pandas_samples,
+)
+from nb2prod.analysis.records import Call
 from nb2prod.analysis.symbols import Analysis
 from nb2prod.core.findings import Finding
 from nb2prod.lint.rules.hits import Hit, at_first_hit, hit_names
 
-_NUMPY_CONSTRUCTORS = frozenset(
-    {"default_rng", "RandomState", "PCG64", "MT19937", "Philox", "SFC64"}
-)
 _TORCH_DRAWS = frozenset(
     {
         "rand",
@@ -62,12 +68,24 @@ def unseeded(analysis: Analysis) -> Iterator[Finding]:
     aliases: dict[str, str] = {}
     seeded = {"random": False, "numpy": False, "torch": False, "tensorflow": False}
     sklearn_names = sklearn_random_state_names()
+    trees = cell_trees(analysis)
+    # pandas may also come from where nb2prod cannot see (`exec`, a star import, `%run`)
+    pandas = _imports_pandas(analysis) or bool(analysis.hidden_origins)
+    found: dict[int, list[Hit]] = {}
     for index, sym in enumerate(analysis.symbols):
         if sym is None:
             continue
         bind_imports(aliases, sym.imports)
+        samples: tuple[SampleCall, ...] = ()
+        if pandas and ".sample(" in analysis.notebook.cells[index].source:
+            samples = pandas_samples(analysis, trees, aliases, index)
+        events: list[Call | SampleCall] = [*sym.calls, *samples]
         hits: list[Hit] = []
-        for call in sorted(sym.calls, key=lambda c: (c.line, c.column)):
+        for call in sorted(events, key=lambda c: (c.line, c.column)):
+            if isinstance(call, SampleCall):
+                if not seeded["numpy"]:  # pandas draws from NumPy's global generator
+                    hits.append(Hit(call.name, call.line, call.column))
+                continue
             name = qualify(aliases, call.name)
             if name is None:
                 continue
@@ -86,7 +104,7 @@ def unseeded(analysis: Analysis) -> Iterator[Finding]:
             elif module == "random" and attr == "Random" and not (call.n_args or call.keywords):
                 hits.append(Hit(call.name, call.line, call.column))
             elif module == "numpy.random":
-                if attr in _NUMPY_CONSTRUCTORS:
+                if attr in NUMPY_GENERATORS:
                     if not (call.n_args or call.keywords or call.has_star_kwargs):
                         hits.append(Hit(call.name, call.line, call.column))
                 elif attr not in NUMPY_NOT_DRAWS and not seeded["numpy"]:
@@ -109,9 +127,31 @@ def unseeded(analysis: Analysis) -> Iterator[Finding]:
             ):
                 hits.append(Hit(call.name, call.line, call.column))
         if hits:
-            listed = ", ".join(f"{n}()" for n in hit_names(hits))
+            found[index] = hits
+    if not found:
+        return
+    # a draw whose values only reach a plot or a print changes no result: not reported
+    quiet = displayed_only(
+        analysis,
+        trees,
+        aliases,
+        {i: [(h.line, h.column) for h in hits] for i, hits in found.items()},
+    )
+    for index, hits in found.items():
+        kept = [h for h in hits if (index, h.line, h.column) not in quiet]
+        if kept:
+            listed = ", ".join(f"{n}()" for n in hit_names(kept))
             message = (
                 f"unseeded randomness: {listed} without a seed; results change from run to run "
                 "(pass random_state= / seed the generator)"
             )
-            yield at_first_hit("NB109", analysis.notebook.cells[index], hits, message)
+            yield at_first_hit("NB109", analysis.notebook.cells[index], kept, message)
+
+
+def _imports_pandas(analysis: Analysis) -> bool:
+    return any(
+        imp.module.split(".")[0] == "pandas" and not imp.level
+        for sym in analysis.symbols
+        if sym is not None
+        for imp in sym.imports
+    )
