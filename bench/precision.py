@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "tests" / "data" / "precision"
 CORPUS = ROOT.parent / "shared" / "corpora" / "wild"
 SETS = ("dev", "holdout", "extra")
+FILES = (*SETS, "topup")  # topup rows name their sample (dev or holdout) themselves
 COMPLETE = frozenset({"dev", "holdout"})  # sets that label every finding of their notebooks
 KINDS = ("TP", "FP", "NOISE")
 
@@ -72,14 +73,17 @@ class RuleScore:
         return self.tp_found / self.tp_labels if self.tp_labels else None
 
 
-def read_labels(folder: Path = LABELS, samples: Iterable[str] = SETS) -> list[Label]:
+def read_labels(folder: Path = LABELS, files: Iterable[str] = FILES) -> list[Label]:
     labels: list[Label] = []
-    for sample in samples:
-        source = folder / f"{sample}.jsonl"
+    for name in files:
+        source = folder / f"{name}.jsonl"
+        if not source.is_file():
+            continue
         for number, text in enumerate(source.read_text("utf-8").splitlines(), 1):
             if not text.strip():
                 continue
             row = json.loads(text)
+            sample = row.get("sample", name)
             if row.get("code") is None:
                 labels.append(Label(sample, row["path"], "", -1, frozenset(), "", ""))
                 continue
