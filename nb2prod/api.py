@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the values the stages return, named here for the CLI and th
     from nb2prod.convert.plan import Plan as Plan
     from nb2prod.pin import PinResult as PinResult
     from nb2prod.pin.venv_check import VenvCheck as VenvCheck
+    from nb2prod.verify.confirm import Confirmation as Confirmation
     from nb2prod.verify.verification import Verification as Verification
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "CheckResult",
     "CheckRun",
     "Checked",
+    "ConfirmOptions",
     "ConvertOptions",
     "ConvertedAndVerified",
     "Failed",
@@ -86,6 +88,8 @@ class Stage(StrEnum):
     CONVERTING = "converting"
     WRITTEN = "written"  # the package is on disk: `Progress.converted` holds it
     RUNNING = "running the notebook and the package"
+    CONFIRMING = "running the notebook to confirm findings"  # check --confirm, first run
+    CONFIRMING_AGAIN = "running the notebook a second time"  # NB105/NB108/NB109 need it
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,7 @@ class Progress:
     done: int = 0
     total: int = 0  # 0 while nothing countable runs
     converted: Converted | None = None
+    notebook: str = ""  # the notebook being run, when a call runs several (check --confirm)
 
 
 OnProgress = Callable[[Progress], None]
@@ -118,6 +123,16 @@ class VerifyOptions:
 
     def with_progress(self, progress: OnProgress | None) -> VerifyOptions:
         return replace(self, progress=progress)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmOptions:
+    """`check --confirm`: run each notebook and keep the findings the run does not refute."""
+
+    kernel: str | None = None  # default: the notebook's kernelspec
+    timeout: float = 600  # seconds per cell; 0: no limit
+    show_refuted: bool = False  # keep refuted findings (confirmed False) in the results
+    progress: OnProgress | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,10 +162,15 @@ class ConvertOptions:
 
 @dataclass(frozen=True, slots=True)
 class CheckRun:
-    """One result per notebook found, in order, and the `[tool.nb2prod]` warnings, each once."""
+    """One result per notebook found, in order, and the `[tool.nb2prod]` warnings, each once.
+
+    With `confirm`, `confirmations` holds what running each checked notebook showed (every
+    finding with `confirmed` set, refuted ones included, and the evidence for each).
+    """
 
     results: tuple[CheckResult, ...]
     warnings: tuple[str, ...] = ()
+    confirmations: tuple[Confirmation, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,12 +218,19 @@ class ConvertedAndVerified:
 
 
 def check(
-    paths: Sequence[str], request: CheckRequest | None = None, *, jobs: int | None = None
+    paths: Sequence[str],
+    request: CheckRequest | None = None,
+    *,
+    jobs: int | None = None,
+    confirm: ConfirmOptions | None = None,
 ) -> CheckRun:
     """Check notebooks (files, or folders searched recursively) for hidden state.
 
     `request` holds the command line's --select/--ignore, layered on each file's own
     `[tool.nb2prod]`; `jobs` worker processes (default: one per core, for many notebooks).
+    With `confirm`, each notebook with findings is then run fresh in a scratch copy of its
+    folder (docs/confirm.md), one notebook at a time, and every finding gets `confirmed`;
+    refuted findings are left out unless `confirm.show_refuted`.
     """
     _reread_config()
     request = request or CheckRequest()
@@ -212,7 +239,46 @@ def check(
     for path in found:
         with contextlib.suppress(InputError):  # a broken pyproject.toml fails that file's check
             warnings.update(dict.fromkeys(config.config_for(path).warnings))
-    return CheckRun(tuple(check_paths(found, request, jobs=jobs)), tuple(warnings))
+    results = tuple(check_paths(found, request, jobs=jobs))
+    if confirm is None:
+        return CheckRun(results, tuple(warnings))
+    confirmed = [_confirm(result, confirm) for result in results]
+    return CheckRun(
+        tuple(result for result, _ in confirmed),
+        tuple(warnings),
+        tuple(c for _, c in confirmed if c is not None),
+    )
+
+
+def _confirm(
+    result: CheckResult, options: ConfirmOptions
+) -> tuple[CheckResult, Confirmation | None]:
+    """Run one checked notebook to confirm its findings; a notebook that cannot run fails."""
+    if isinstance(result, Failed):
+        return result, None
+    from nb2prod.verify.confirm import confirm
+
+    report = options.progress
+    stages = {1: Stage.CONFIRMING, 2: Stage.CONFIRMING_AGAIN}
+
+    def step(run: int, done: int, total: int) -> None:
+        if report is not None:
+            report(Progress(stages[run], done, total, notebook=result.path))
+
+    try:
+        confirmation = confirm(
+            result.path,
+            result.findings,
+            kernel=options.kernel,
+            cell_timeout=options.timeout or None,
+            progress=step,
+        )
+    except Exception as exc:
+        return _failure(result.path, exc), None
+    kept = tuple(
+        f for f in confirmation.findings if options.show_refuted or f.confirmed is not False
+    )
+    return Checked(result.path, kept), confirmation
 
 
 def format_check(results: Sequence[CheckResult], output_format: str) -> str:
