@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nb2prod.analysis.records import Import
+from nb2prod.analysis.records import CellSymbols, Import
 
 
 def bind_imports(table: dict[str, str], imports: tuple[Import, ...]) -> None:
@@ -26,3 +26,13 @@ def qualify(table: dict[str, str], dotted: str) -> str | None:
     if base is None:
         return None
     return f"{base}.{rest}" if rest else base
+
+
+def carry_modules(modules: dict[str, str], sym: CellSymbols) -> None:
+    """Update `modules` (local name -> what an import bound it to) past a cell or statement:
+    its imports bind names, its other bindings unbind them."""
+    imported = {i.bound_as for i in sym.imports}
+    for ref in sym.defines:
+        if ref.name not in imported:
+            modules.pop(ref.name, None)
+    bind_imports(modules, sym.imports)

@@ -4,6 +4,10 @@ Functions and lambdas see module names only when called (their reads are *deferr
 class bodies and comprehensions run at once, a comprehension's first iterable is
 evaluated outside it, `global`/`nonlocal` redirect bindings, and a walrus inside a
 comprehension binds outside it.
+
+As in pyflakes, a read that cannot fail with an undefined name is *guarded* (inside `try:`
+with an `except NameError:`, or under `if 'x' in globals():`), and after an unconditional
+`del x` the name is unbound again: a later read in the cell is undefined, whatever ran before.
 """
 
 from __future__ import annotations
@@ -127,6 +131,11 @@ class ScopeWalker(ast.NodeVisitor):
         self.defines: dict[str, Ref] = {}
         self.uses: dict[str, Ref] = {}
         self.deferred: dict[str, Ref] = {}
+        self.guarded: dict[str, Ref] = {}
+        self.deleted_uses: dict[str, Ref] = {}
+        self.deleted: set[str] = set()  # module names this cell deleted and did not bind again
+        self.guard_all = False  # in a `try:` body whose handlers catch NameError
+        self.guarded_names: frozenset[str] = frozenset()  # under `if 'x' in globals()` and such
 
     def visit(self, node: ast.AST) -> None:
         kind = type(node)
@@ -169,8 +178,12 @@ class ScopeWalker(ast.NodeVisitor):
                 if name in scope.names:
                     return
                 ref = self._ref(name, node)
-                if crossed_function:
+                if self.guard_all or name in self.guarded_names:
+                    self.guarded.setdefault(name, ref)
+                elif crossed_function:
                     self.deferred.setdefault(name, ref)
+                elif name in self.deleted:
+                    self.deleted_uses.setdefault(name, ref)
                 else:
                     self.uses.setdefault(name, ref)
                 return
@@ -198,8 +211,13 @@ class ScopeWalker(ast.NodeVisitor):
         if name in scope.globals_ or scope.kind == "module":
             self.module.names.add(name)
             self.defines.setdefault(name, self._ref(name, node))
+            self._bound_at_module(name)
             return
         scope.names.add(name)
+
+    def _bound_at_module(self, name: str) -> None:
+        """A hook: `name` was just bound at module level."""
+        self.deleted.discard(name)
 
     def _bind_walrus(self, name: str, node: ast.AST) -> None:
         scope = self.scope

@@ -12,6 +12,7 @@ import warnings
 from dataclasses import dataclass, field, replace
 
 from nb2prod.analysis.dataflow import analyze_tree
+from nb2prod.analysis.imports import carry_modules
 from nb2prod.analysis.records import CellSymbols
 from nb2prod.notebook.ipysyntax import (
     HELP_MAGICS,
@@ -156,6 +157,7 @@ def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, .
     """All statements of all code cells in page order, and the problems met (cells that do not parse)."""
     statements: list[Statement] = []
     problems: list[str] = []
+    modules: dict[str, str] = {}  # what earlier statements imported: their calls change nothing
     for cell in notebook.code_cells:
         code = translate(cell.source)
         try:
@@ -215,7 +217,8 @@ def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, .
                 if error:
                     problems.append(f"cell {cell.index} {error}")
                     continue
-                symbols = analyze_tree(piece_tree) if code_text.strip() else CellSymbols()
+                symbols = analyze_tree(piece_tree, modules) if code_text.strip() else CellSymbols()
+                carry_modules(modules, symbols)
                 statements.append(
                     Statement(
                         cell.index,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from nb2prod.analysis.dataflow import analyze_cell
+from nb2prod.analysis.imports import carry_modules
 from nb2prod.analysis.records import CellSymbols
 from nb2prod.core.findings import Finding
 from nb2prod.notebook.model import Cell, Notebook
@@ -71,14 +72,42 @@ class Analysis:
         return {name: tuple(cells) for name, cells in table.items()}
 
     @cached_property
+    def module_names(self) -> frozenset[str]:
+        """Names only ever bound by imports (`np`, `plt`, `train_test_split`): calls through
+        them are library calls, never changes of the notebook's state."""
+        imported: set[str] = set()
+        other: set[str] = set()
+        for sym in self.symbols:
+            if sym is not None:
+                bound = {i.bound_as for i in sym.imports}
+                for ref in sym.defines:
+                    (imported if ref.name in bound else other).add(ref.name)
+        return frozenset(imported - other)
+
+    @cached_property
     def changers(self) -> Mapping[str, tuple[int, ...]]:
-        """For each name, the cells that bind it or change it in place."""
+        """For each name, the cells that bind it or change it in place (a module only by import)."""
         table: dict[str, set[int]] = {name: set(cells) for name, cells in self.definers.items()}
+        modules = self.module_names
         for index, sym in enumerate(self.symbols):
             if sym is not None:
                 for mutation in sym.mutations:
-                    table.setdefault(mutation.name, set()).add(index)
+                    if mutation.name not in modules:
+                        table.setdefault(mutation.name, set()).add(index)
         return {name: tuple(sorted(cells)) for name, cells in table.items()}
+
+    def deleted_by(self, name: str, index: int) -> int | None:
+        """The cell above `index` whose `del name` is the last thing that happened to `name` in
+        page order: a top-to-bottom run reaches cell `index` with `name` unbound."""
+        for above in range(index - 1, -1, -1):
+            sym = self.symbols[above]
+            if sym is None:
+                continue
+            if name in sym.unbound:
+                return above
+            if any(r.name == name for r in sym.defines):
+                return None
+        return None
 
     @cached_property
     def hidden_origins(self) -> tuple[str, ...]:
@@ -94,8 +123,17 @@ class Analysis:
 
 
 def collect_symbols(notebook: Notebook) -> tuple[CellSymbols | None, ...]:
+    """Each cell's symbols (None: not code), in page order, each cell told the modules the
+    cells above it imported."""
+    modules: dict[str, str] = {}
+    found: list[CellSymbols | None] = []
     # the parser warns about the notebook's code (invalid escapes); that is not ours to print
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
-        return tuple(analyze_cell(c.source) if c.is_code else None for c in notebook.cells)
+        for cell in notebook.cells:
+            sym = analyze_cell(cell.source, modules) if cell.is_code else None
+            if sym is not None:
+                carry_modules(modules, sym)
+            found.append(sym)
+    return tuple(found)

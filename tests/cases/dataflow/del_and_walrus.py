@@ -1,6 +1,7 @@
 # defines: n, temp
 # uses: values, len, print
 # deletes: temp
+# unbound:
 # ---
 temp = 1
 del temp
