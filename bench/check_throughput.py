@@ -108,6 +108,25 @@ def main() -> int:
         results[name] = {"seconds": round(seconds, 3), "exit_code": code, "runs": repeat}
         print(f"{name}: {seconds:.2f} s (exit {code})", file=sys.stderr)
     ours = float(results["nb2prod check"]["seconds"])
+    # the pre-commit path: one notebook, one process (start-up and imports included)
+    sample = files[:: max(1, len(files) // 20)][:20]
+    single = {"nb2prod check": [], "ruff check --select F": []}
+    for path in sample:
+        single["nb2prod check"].append(
+            _time([str(BIN / "nb2prod"), "check", "--exit-zero", path], 1)[0]
+        )
+        single["ruff check --select F"].append(
+            _time(
+                [str(BIN / "ruff"), "check", "--no-cache", "--select", "F", "--exit-zero", path], 1
+            )[0]
+        )
+    one_notebook = {
+        name: {
+            "median": round(statistics.median(times), 3),
+            "max": round(max(times), 3),
+        }
+        for name, times in single.items()
+    }
     scaling = {}
     with tempfile.TemporaryDirectory() as tmp:
         for cells in (500, 1000, 2000, 5000):
@@ -123,6 +142,10 @@ def main() -> int:
         "cpus": os.cpu_count(),
         "tools": results,
         "ratios": {name: round(float(r["seconds"]) / ours, 2) for name, r in results.items()},
+        # the figure issue #12 bounds (at most 2): our time over ruff's, same files, same run
+        "nb2prod_over_ruff": round(ours / float(results["ruff check --select F"]["seconds"]), 2),
+        "one_notebook_seconds": one_notebook,
+        "one_notebook_sample": len(sample),
         "generated_notebook_seconds": scaling,
     }
     out = ROOT / "bench" / "results" / "check_throughput.json"
@@ -130,6 +153,8 @@ def main() -> int:
     print("| tool | wall s | tool time / nb2prod time |\n|---|---|---|")
     for name, r in results.items():
         print(f"| {name} | {r['seconds']} | {report['ratios'][name]} |")
+    print(f"\nnb2prod / ruff --select F: {report['nb2prod_over_ruff']}")
+    print(f"one notebook per process, {len(sample)} notebooks (median, max s): {one_notebook}")
     print(
         f"\n{len(files)} notebooks, {report['megabytes']} MB; generated notebook (cells: s): {scaling}"
     )

@@ -13,8 +13,9 @@ Scoping rules live in `scopes.py`, magics in `magics.py`, the records in `record
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 
+from nb2prod.analysis.embedded import names_in_call
 from nb2prod.analysis.fallback import guess_definitions
 from nb2prod.analysis.idempotence import (
     is_mask,
@@ -87,13 +88,18 @@ _ROW_VIEWS = frozenset(
 )
 
 
-def analyze_cell(source: str, modules: Mapping[str, str] | None = None) -> CellSymbols:
+def analyze_cell(
+    source: str,
+    modules: Mapping[str, str] | None = None,
+    bound: Container[str] | None = None,
+) -> CellSymbols:
     """Translate IPython syntax, parse once, and collect the cell's symbols.
 
     `modules` maps the names earlier cells bound by an import to what they import: a call
     through them (`np.sort(a)`) is a library call, never a change of a notebook variable.
+    `bound`: the names earlier cells bind, which shadow automagic (`ipysyntax.automagic`).
     """
-    code = translate(source)
+    code = translate(source, bound)
     try:
         tree = ast.parse(code)
     except SyntaxError as exc:
@@ -483,6 +489,10 @@ class _CellVisitor(ScopeWalker):
                 and self._at_module(root.id)
             ):
                 self._method_call(root.id, node, func)
+        # names a formula, query or numexpr string reads from this namespace (embedded.py)
+        for embedded in names_in_call(node, self.imports):
+            self.read_log.append(embedded.name)
+            self._read(embedded.name, embedded.literal)
         self.generic_visit(node)
 
     def _method_call(self, root: str, node: ast.Call, func: ast.Attribute) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from nb2prod.analysis.dataflow import analyze_tree
 from nb2prod.analysis.imports import carry_modules
+from nb2prod.analysis.magics import BoundNames
 from nb2prod.analysis.records import CellSymbols
 from nb2prod.notebook.ipysyntax import (
     HELP_MAGICS,
@@ -158,8 +159,9 @@ def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, .
     statements: list[Statement] = []
     problems: list[str] = []
     modules: dict[str, str] = {}  # what earlier statements imported: their calls change nothing
+    bound = BoundNames()  # what shadows automagic (`pwd`, `history`) in later cells
     for cell in notebook.code_cells:
-        code = translate(cell.source)
+        code = translate(cell.source, bound.names)
         try:
             tree = ast.parse(code)
         except SyntaxError as exc:
@@ -174,6 +176,8 @@ def split_cells(notebook: Notebook) -> tuple[tuple[Statement, ...], tuple[str, .
         if too_deep:
             problems.append(f"cell {cell.index} {too_deep}")
             continue
+        if bound.names is not None:  # the whole cell: `%pylab` and `exec` bind unknown names
+            bound.add(analyze_tree(tree))
         lines = code.splitlines()
         same_lines = len(lines) == len(cell.source.splitlines())
         position = 0

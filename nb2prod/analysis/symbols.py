@@ -11,6 +11,7 @@ from functools import cached_property
 
 from nb2prod.analysis.dataflow import analyze_cell
 from nb2prod.analysis.imports import carry_modules
+from nb2prod.analysis.magics import BoundNames, bind_written_modules
 from nb2prod.analysis.records import CellSymbols
 from nb2prod.core.findings import Finding
 from nb2prod.notebook.model import Cell, Notebook
@@ -126,14 +127,17 @@ def collect_symbols(notebook: Notebook) -> tuple[CellSymbols | None, ...]:
     """Each cell's symbols (None: not code), in page order, each cell told the modules the
     cells above it imported."""
     modules: dict[str, str] = {}
+    bound = BoundNames()  # what shadows automagic (`pwd`, `history`) in later cells
     found: list[CellSymbols | None] = []
     # the parser warns about the notebook's code (invalid escapes); that is not ours to print
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
         for cell in notebook.cells:
-            sym = analyze_cell(cell.source, modules) if cell.is_code else None
+            sym = analyze_cell(cell.source, modules, bound.names) if cell.is_code else None
             if sym is not None:
                 carry_modules(modules, sym)
+                bound.add(sym)
             found.append(sym)
-    return tuple(found)
+    # `from helpers import *` / `%run helpers.py` of a file a `%%writefile` cell wrote
+    return bind_written_modules([c.source for c in notebook.cells], found)

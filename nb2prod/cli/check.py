@@ -34,7 +34,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--select",
         metavar="CODES",
-        help="only these rule codes or prefixes, comma-separated (e.g. NB101,NB11)",
+        help="only these rule codes or prefixes, comma-separated (e.g. NB101,NB11); "
+        "replaces the default set, opt-in rules included",
+    )
+    p.add_argument(
+        "--extend-select",
+        metavar="CODES",
+        help="add these rule codes or prefixes to the selection (e.g. an opt-in rule: NB107)",
     )
     p.add_argument(
         "--ignore", metavar="CODES", help="skip these rule codes or prefixes, comma-separated"
@@ -74,6 +80,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         select = parse_codes(args.select, "--select", "--select") if args.select else None
         ignore = parse_codes(args.ignore, "--ignore", "--ignore") if args.ignore else ()
+        extend = (
+            parse_codes(args.extend_select, "--extend-select", "--extend-select")
+            if args.extend_select
+            else ()
+        )
     except ConfigError as exc:
         print(f"nb2prod: error: {exc.message}", file=sys.stderr)
         return ExitCode.USAGE
@@ -84,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout is not None and args.timeout < 0:
         print("nb2prod: error: --timeout must be 0 (no limit) or more seconds", file=sys.stderr)
         return ExitCode.USAGE
-    request = api.CheckRequest(select, ignore)
+    request = api.CheckRequest(select, ignore, extend)
     if not args.confirm:
         checked = api.check(args.paths, request, jobs=args.jobs)
     else:
