@@ -1,11 +1,12 @@
-"""Run a notebook top to bottom with papermill, in a scratch copy of its folder.
+"""Run a notebook top to bottom with papermill, in a view of its project nothing can write through.
 
 This is the baseline of `nb2prod verify` (DESIGN.md, "Verification semantics"): a fresh
-run, never the stored outputs. The original folder is never written: the run happens in a
-copy (`sandbox`), the kernel's working directory is that copy, and the copy is removed
-afterwards unless the caller asks to keep it. The kernel and everything it started are
-always stopped (`kernel`, `containment`), and what a run keeps of each cell's outputs is
-bounded (`output_limits`). This module maps the executed cells back onto the notebook's.
+run, never the stored outputs. The original folder is never written: the kernel works in the
+notebook's folder inside a view of its project root (`project`: an overlay whose writable
+layer is in the run's scratch folder, or a copy), removed afterwards unless the caller asks
+to keep a copy. The kernel and everything it started are always stopped (`kernel`,
+`containment`), and what a run keeps of each cell's outputs is bounded (`output_limits`).
+This module maps the executed cells back onto the notebook's.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import signal
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from nb2prod.notebook.load import PYTHON_LANGUAGES, load
 from nb2prod.notebook.model import Notebook
 from nb2prod.verify.containment import MARKER_VARIABLE
 from nb2prod.verify.kernel import Outcome, Tracker, import_papermill, run_cells
-from nb2prod.verify.sandbox import changed_files, copy_notebook_folder, snapshot
+from nb2prod.verify.project import View, open_view
 
 INJECTED_TAG = "nb2prod-injected"
 FALLBACK_KERNEL = "python3"
@@ -47,6 +48,9 @@ class CellRun:
     outputs: tuple[Mapping[str, Any], ...]  # nbformat v4 output dicts of the fresh run
     error: str | None  # "ZeroDivisionError: division by zero" for "error" and "timeout"
     seconds: float | None  # None when the cell was not executed (markdown, not-run)
+    # set when the run's view made the cell fail, not the notebook: a file it names exists in
+    # the project but the run could not see it ("unverified (data outside the copy): ...")
+    unseen: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +61,9 @@ class NotebookRun:
     cells: tuple[CellRun, ...]
     seconds: float  # kernel start, every cell, kernel shutdown
     kernel: str  # the kernelspec that ran the notebook (after any fallback)
-    workdir_files: tuple[str, ...]  # files the run created or changed in the scratch copy
+    # files the run created or changed, relative to the notebook's folder ("../data/y.csv");
+    # they went to the scratch folder, never to the user's
+    workdir_files: tuple[str, ...]
     notes: tuple[str, ...] = ()  # things the report should say: kernel fallback, partial copy
 
     @property
@@ -76,12 +82,12 @@ def run_notebook(
     progress: Callable[[int, int], None] | None = None,
     keep_workdir: Path | None = None,
 ) -> NotebookRun:
-    """Run the notebook top to bottom in a scratch copy of its folder and report every cell.
+    """Run the notebook top to bottom in a view of its project and report every cell.
 
     `inject` adds code cells (tagged `nb2prod-injected`) before original cell `i`
     (`i == len(cells)`: at the end); they are not reported, and a failure in one is
     reported against the original cell that follows it (or the last cell). With
-    `keep_workdir` the run happens in that (empty or new) folder and it is left in place.
+    `keep_workdir` the run happens in a copy made in that (empty or new) folder, left in place.
     `cell_timeout` of None or 0 means no limit. Raises `InputError` when the notebook
     cannot be read or no kernel can run it.
     """
@@ -95,14 +101,11 @@ def run_notebook(
         prefix="nb2prod-run-", ignore_cleanup_errors=True
     ) as state_dir:
         state = Path(state_dir)
-        if keep_workdir is not None:
-            workdir = Path(keep_workdir).resolve()
-            if workdir.exists() and (not workdir.is_dir() or any(workdir.iterdir())):
-                raise ValueError(f"keep_workdir {workdir} must be an empty folder or not exist")
-        else:
-            workdir = state / "work"
-        notes += copy_notebook_folder(source, workdir, skip=(state,))
-        before = snapshot(workdir)
+        workdir = Path(keep_workdir).resolve() if keep_workdir is not None else None
+        if workdir is not None and workdir.exists() and not _empty_folder(workdir):
+            raise ValueError(f"keep_workdir {workdir} must be an empty folder or not exist")
+        view = open_view(source, state, workdir=workdir, parsed=notebook)
+        notes += view.notes
         token = secrets.token_hex(16)
         kernel_tmp = state / "tmp"
         kernel_tmp.mkdir()
@@ -110,7 +113,8 @@ def run_notebook(
             total=len(notebook.cells),
             progress=progress,
             cell_timeout=cell_timeout or None,
-            workdir=str(workdir),
+            workdir=str(view.launch_dir),
+            launch_prefix=view.prefix,
             token=token,
             kernel_log=state / "kernel.log",
             # tempfile.* in the notebook writes inside this run's folder, removed with it
@@ -131,8 +135,8 @@ def run_notebook(
         started = time.perf_counter()
         outcome = run_cells(name, input_path, output_path, kernel_name, tracker)
         seconds = time.perf_counter() - started
-        created = changed_files(before, snapshot(workdir))
-        cells = _cell_runs(notebook, tracker, outcome, cell_timeout)
+        created = view.created()
+        cells = _unseen(_cell_runs(notebook, tracker, outcome, cell_timeout), view)
     if outcome.failure is None:
         tracker.report(len(notebook.cells))
     stop = next((c.index for c in cells if c.status in ("error", "timeout")), len(cells))
@@ -141,6 +145,10 @@ def run_notebook(
         which = f"cell {skipped[0]} is" if len(skipped) == 1 else f"cells {', '.join(skipped)} are"
         notes.append(f"{which} tagged skip-execution and did not run")
     return NotebookRun(name, cells, seconds, kernel_name, created, tuple(notes))
+
+
+def _empty_folder(folder: Path) -> bool:
+    return folder.is_dir() and not any(folder.iterdir())
 
 
 def _resolve_kernel(notebook: Notebook, requested: str | None) -> tuple[str, list[str]]:
@@ -299,6 +307,17 @@ def _cell_runs(
         else:
             runs.append(CellRun(cell.index, cell.id, "ok", outputs, None, seconds))
     return tuple(runs)
+
+
+def _unseen(cells: tuple[CellRun, ...], view: View) -> tuple[CellRun, ...]:
+    """Mark the failed cell when the run's view, not the notebook, made it fail."""
+    marked = []
+    for cell in cells:
+        why = view.fault(cell.error) if cell.status == "error" else None
+        if why is not None:
+            cell = replace(cell, error=f"{cell.error}; {why}", unseen=why)
+        marked.append(cell)
+    return tuple(marked)
 
 
 def _failure_text(

@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
@@ -27,6 +28,8 @@ from typing import Any
 from nb2prod.convert.plan import Function, Plan
 from nb2prod.convert.render import render_template
 from nb2prod.verify.programs import program
+from nb2prod.verify.project import open_view
+from nb2prod.verify.sandbox import stands_for
 from nb2prod.verify.values import clock_names
 
 MAX_ROWS = 200  # rows of a DataFrame, Series or array kept as a golden test's input
@@ -167,15 +170,23 @@ def write_fixtures(
         "max_full_bytes": MAX_FULL_BYTES,
     }
     env = {**os.environ, "PYTHONPATH": str(package_dir / "src"), "MPLBACKEND": "Agg"}
-    done = subprocess.run(
-        [sys.executable, "-c", program(*FIXTURE_PROGRAM), json.dumps(parameters)],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=FIXTURE_TIMEOUT,
-        stdin=subprocess.DEVNULL,
-    )
+    argv = [sys.executable, "-c", program(*FIXTURE_PROGRAM), json.dumps(parameters)]
+    with tempfile.TemporaryDirectory(prefix="nb2prod-fixtures-", ignore_cleanup_errors=True) as tmp:
+        # a folder standing for the notebook's (sandbox.scratch_copy): the functions re-run on
+        # their sampled inputs read the notebook's files through a view of its project
+        notebook, cwd = stands_for(workdir), workdir
+        if notebook is not None:
+            view = open_view(notebook, Path(tmp))
+            argv, cwd = [*view.prefix, *argv], view.launch_dir
+        done = subprocess.run(
+            argv,
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=FIXTURE_TIMEOUT,
+            stdin=subprocess.DEVNULL,
+        )
     if done.returncode:
         why = (done.stderr.strip().splitlines() or ["fixture run failed"])[-1]
         return {f.name: f"no golden test: {why}" for f in plan.functions}

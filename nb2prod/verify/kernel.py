@@ -63,11 +63,14 @@ class Tracker:
     total: int
     progress: Callable[[int, int], None] | None
     cell_timeout: float | None
-    workdir: str
+    workdir: str  # the kernel process starts here
     token: str
     kernel_env: dict[str, str]
     kernel_log: Path
     kernel_log_handle: IO[bytes] | None = None
+    # put before the kernel's command: the project view's wrapper (`project.View.prefix`),
+    # which execs the kernel in place, so the kernel keeps the pid (and group) we started
+    launch_prefix: tuple[str, ...] = ()
     # exec id -> (original cell index, injected?, cell metadata)
     slots: dict[str, tuple[int, bool, Mapping[str, Any]]] = field(default_factory=dict)
     cells: dict[str, Any] = field(default_factory=dict)  # exec id -> executed cell node
@@ -188,7 +191,7 @@ def _engine_name() -> str:
 
 
 def _manager_class(tracker: Tracker) -> type[AsyncKernelManager]:
-    """A kernel manager that starts the kernel in the scratch folder and kills it mid-cell."""
+    """A kernel manager that starts the kernel in the project view and kills it mid-cell."""
     from jupyter_client.manager import AsyncKernelManager
 
     class _Manager(AsyncKernelManager):
@@ -212,6 +215,9 @@ def _manager_class(tracker: Tracker) -> type[AsyncKernelManager]:
                 loop = asyncio.get_running_loop()
                 for signum in tracker.signals:
                     loop.add_signal_handler(signum, tracker.on_signal, signum)
+
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            return [*tracker.launch_prefix, *super().format_kernel_cmd(extra_arguments)]
 
         async def _shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
             # Stopped in the middle of a cell (timeout, interruption): a kernel that is busy

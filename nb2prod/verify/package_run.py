@@ -1,6 +1,7 @@
 """The generated package's pipeline, run with capture beside the notebook's fresh run.
 
-It runs on its own thread, in its own scratch copy of the notebook's folder, as a child
+It runs on its own thread, in the notebook's folder inside its own view of the notebook's
+project (`project.open_view`: an overlay or a copy, nothing of the user's written), as a child
 process in its own session (`programs/run_pipeline.py`, which also ends with nb2prod); its
 output goes to files and only the end of its stderr is read back, so a flood is not kept.
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from nb2prod.convert.plan import Plan
 from nb2prod.verify.capture import Captured, package_run_command, read_captures
-from nb2prod.verify.sandbox import scratch_copy
+from nb2prod.verify.project import open_view
 
 _STDERR_TAIL = 65536  # bytes of stderr read back for the error line
 # "ValueError: ...", "pkg.errors.BadInput: ...", "KeyboardInterrupt": a traceback's last word
@@ -61,8 +62,10 @@ class PackageRun:
 
     def _run(self) -> None:
         start = time.perf_counter()
-        with tempfile.TemporaryDirectory(prefix="nb2prod-package-") as tmp:
-            scratch = scratch_copy(self.notebook, Path(tmp) / "work")
+        with tempfile.TemporaryDirectory(
+            prefix="nb2prod-package-", ignore_cleanup_errors=True
+        ) as tmp:
+            view = open_view(self.notebook, Path(tmp))
             env = {
                 **os.environ,
                 "PYTHONPATH": str(self.package_dir / "src"),
@@ -73,8 +76,8 @@ class PackageRun:
             }
             with open(Path(tmp) / "stderr", "w+b") as err:
                 proc = subprocess.Popen(
-                    package_run_command(self.plan),
-                    cwd=scratch,
+                    [*view.prefix, *package_run_command(self.plan)],
+                    cwd=view.launch_dir,
                     env=env,
                     stdout=subprocess.DEVNULL,
                     stderr=err,

@@ -1,8 +1,9 @@
-"""The scratch copy of a notebook's folder that the fresh run and the package run work in.
+"""Scratch folders for the runs: copies of a notebook's folder, and stand-ins for it.
 
-The original folder is never written: runs happen in a copy made with its links kept
-working, tooling folders (VCS, caches, virtualenvs) left out, and a folder too big to copy
-replaced by the notebook alone. Snapshots tell which files a run created or changed.
+The original folder is never written. When a run cannot see the project through an overlay
+(`project.py`), it works in a copy made with its links kept working, tooling folders (VCS,
+caches, virtualenvs) left out, and a folder too big to copy replaced by the notebook alone.
+Snapshots tell which files a run created or changed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ COPY_LIMIT_FILES = 20_000
 # Never copied into the scratch folder, nor reported as files the run created (build/ and
 # dist/ are copied: unlike a notebook search, a run may read its data from them).
 SKIP_DIRS = TOOL_DIRS
+# In a scratch folder made by `scratch_copy`: the path of the notebook the folder stands for.
+ORIGIN_FILE = ".nb2prod-origin"
 Snapshot = dict[str, tuple[int, int]]  # relative path -> (size, mtime in ns)
 
 
@@ -31,6 +34,19 @@ def copy_notebook_folder(notebook: Path, workdir: Path, *, skip: Sequence[Path] 
     Returns notes for the report (a partial copy).
     """
     source = notebook.parent
+    if copy_folder(source, workdir, skip=skip):
+        return []
+    shutil.copy2(notebook, workdir / notebook.name)
+    return [
+        (
+            f"the notebook's folder {source} holds more than {COPY_LIMIT_BYTES // 2**20} MB "
+            f"or {COPY_LIMIT_FILES} files: only the notebook was copied to the scratch folder"
+        )
+    ]
+
+
+def copy_folder(source: Path, workdir: Path, *, skip: Sequence[Path] = ()) -> bool:
+    """Copy `source` into `workdir` (created); False, copying nothing, when it is too big."""
     skipped = {p.resolve() for p in (*skip, workdir)}
     workdir.mkdir(parents=True, exist_ok=True)
     size, count = 0, 0
@@ -40,13 +56,7 @@ def copy_notebook_folder(notebook: Path, workdir: Path, *, skip: Sequence[Path] 
                 size += entry.stat().st_size if not entry.is_symlink() else 0
             count += 1
         if size > COPY_LIMIT_BYTES or count > COPY_LIMIT_FILES:
-            shutil.copy2(notebook, workdir / notebook.name)
-            return [
-                (
-                    f"the notebook's folder {source} holds more than {COPY_LIMIT_BYTES // 2**20} MB "
-                    f"or {COPY_LIMIT_FILES} files: only the notebook was copied to the scratch folder"
-                )
-            ]
+            return False
     for folder, files in _walk(source, skipped):
         target_dir = workdir / folder.relative_to(source)
         target_dir.mkdir(parents=True, exist_ok=True)
@@ -59,7 +69,7 @@ def copy_notebook_folder(notebook: Path, workdir: Path, *, skip: Sequence[Path] 
                     shutil.copy2(entry, target)
             except OSError:
                 continue  # unreadable or vanished: the run will say if it needed it
-    return []
+    return True
 
 
 def _copy_link(link: Path, target: Path, source: Path, workdir: Path) -> None:
@@ -112,6 +122,25 @@ def changed_files(before: Snapshot, after: Snapshot) -> tuple[str, ...]:
 
 
 def scratch_copy(notebook: Path, into: Path) -> Path:
-    """Copy the notebook's folder into `into` as a fresh run copies it; return `into`."""
-    copy_notebook_folder(notebook, into)
+    """A scratch folder standing for the notebook's folder; return `into`.
+
+    Nothing is copied: a notebook written into it (a truncated or instrumented variant) runs,
+    and a program started for it (`project.open_view`) works, in a view of the original
+    notebook's project, as if it sat in the original folder.
+    """
+    into.mkdir(parents=True, exist_ok=True)
+    (into / ORIGIN_FILE).write_text(str(origin_of(Path(notebook)).resolve()), encoding="utf-8")
     return into
+
+
+def origin_of(notebook: Path) -> Path:
+    """The notebook a file stands for: itself, unless it sits in a `scratch_copy` folder."""
+    return stands_for(notebook.parent) or notebook
+
+
+def stands_for(folder: Path) -> Path | None:
+    """The notebook whose folder a `scratch_copy` folder stands for; None for any other folder."""
+    try:
+        return Path((folder / ORIGIN_FILE).read_text("utf-8").strip())
+    except (OSError, ValueError):
+        return None
