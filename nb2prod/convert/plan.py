@@ -10,12 +10,20 @@ import ast
 import keyword
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from nb2prod.analysis.dataflow import analyze_tree
+from nb2prod.analysis.imports import carry_modules
 from nb2prod.analysis.statements import Statement, split_cells
 from nb2prod.analysis.symbols import is_known_name
-from nb2prod.convert.names import config_field_name, function_name
+from nb2prod.convert.local_modules import VENDORED, LocalCode, plan_local_code
+from nb2prod.convert.names import (
+    config_field_name,
+    function_name,
+    is_import_statement,
+    rebound_aliases,
+)
 from nb2prod.convert.roles import (
     RoleDecision,
     classify,
@@ -34,6 +42,11 @@ _PATHLIKE = re.compile(r"(path|dir|folder|file|root)", re.I)
 # the largest notebook of ../shared/corpora has 279 code cells.
 MAX_STATEMENTS = 5_000
 _TOO_MANY = f"convert handles at most {MAX_STATEMENTS:,} (split the notebook)"
+_PATH_SETUP = (
+    "changes sys.path for the notebook's own modules: meaningless in a package, which "
+    "carries them (see Local modules)"
+)
+_PATH_VALUE = "a folder only the dropped sys.path statements read"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +112,12 @@ class Plan:
     results: tuple[str, ...]
     requirements: tuple[str, ...]
     warnings: tuple[str, ...] = field(default=())
+    local: LocalCode = field(default=LocalCode())  # the notebook's own modules
+
+    @property
+    def local_requirements(self) -> tuple[str, ...]:
+        """Path dependencies on the installable local packages the notebook imports."""
+        return self.local.requirements
 
     @property
     def modules(self) -> tuple[str, ...]:
@@ -161,13 +180,36 @@ def make_plan(
             cell=cell,
             cell_id=notebook.cells[cell].id,
         )
-    decisions = classify(notebook, statements, role_overrides)
-    kept = _keep_needed(statements, decisions)
-    warnings: list[str] = []
+    warnings: list[str] = [
+        f"cell {st.cell}: {st.rewrite}"
+        for st in statements
+        if st.rewrite and (not st.dropped_magic or "review" in st.rewrite)
+    ]
+    renames = rebound_aliases(statements)
+    statements = _rewritten(statements, renames)
+    warnings += [  # once per renamed import; the statements reading it say so too
+        f"cell {st.cell}: {renames[st.key][1]}"
+        for st in statements
+        if st.key in renames and is_import_statement(st)
+    ]
+    local = plan_local_code(notebook.path, statements)
+    statements = _rewritten(statements, local.rewrites)
+    warnings += [  # vendored modules need nothing from the user; these do
+        f"local module {m.name} ({m.origin}) {m.action}: {m.detail}"
+        for m in local.code.modules
+        if m.action != VENDORED
+    ]
+    decisions = [
+        RoleDecision(Role.EXPLORATION, _PATH_SETUP)
+        if st.key in local.path_setup
+        else RoleDecision(Role.EXPLORATION, _PATH_VALUE)
+        if st.key in local.path_values
+        else d
+        for st, d in zip(statements, classify(notebook, statements, role_overrides), strict=True)
+    ]
+    kept = _keep_needed(statements, decisions, local.path_setup)
     requirements = tuple(s.requirement for s in statements if s.requirement)
     for st in statements:
-        if st.rewrite and (not st.dropped_magic or "review" in st.rewrite):
-            warnings.append(f"cell {st.cell}: {st.rewrite}")
         if any(isinstance(n, ast.Await) for n in ast.walk(st.tree)) and not any(
             isinstance(n, (ast.AsyncFunctionDef,)) for n in ast.walk(st.tree)
         ):
@@ -336,7 +378,33 @@ def make_plan(
         tuple(results),
         requirements,
         tuple(warnings),
+        local.code,
     )
+
+
+def _rewritten(
+    statements: Sequence[Statement], rewrites: Mapping[str, tuple[str, str]]
+) -> tuple[Statement, ...]:
+    """The statements with some code replaced (key -> (code, note)), analysed again in place."""
+    if not rewrites:
+        return tuple(statements)
+    modules: dict[str, str] = {}  # what earlier statements imported, as split_cells tracks it
+    out: list[Statement] = []
+    for st in statements:
+        change = rewrites.get(st.key)
+        if change is not None:
+            code, note = change
+            tree = ast.parse(code)
+            st = replace(
+                st,
+                code=code,
+                tree=tree,
+                symbols=analyze_tree(tree, modules),
+                rewrite=f"{st.rewrite}; {note}" if st.rewrite else note,
+            )
+        carry_modules(modules, st.symbols)
+        out.append(st)
+    return tuple(out)
 
 
 def _first_config(st: Statement, config: Sequence[ConfigField]) -> bool:
@@ -356,12 +424,22 @@ def _looks_like_path(name: str, value: str) -> bool:
     )
 
 
-def _keep_needed(statements: Sequence[Statement], decisions: Sequence[RoleDecision]) -> list[bool]:
-    """Exploration is dropped unless later kept code reads what it defines (reverse liveness)."""
-    kept = [d.role is not Role.EXPLORATION for d in decisions]
+def _keep_needed(
+    statements: Sequence[Statement],
+    decisions: Sequence[RoleDecision],
+    dropped: frozenset[str] = frozenset(),
+) -> list[bool]:
+    """Exploration is dropped unless later kept code reads what it defines (reverse liveness);
+    `dropped` statements (keys) are never kept."""
+    kept = [
+        d.role is not Role.EXPLORATION and st.key not in dropped
+        for st, d in zip(statements, decisions, strict=True)
+    ]
     live: set[str] = set()
     for index in range(len(statements) - 1, -1, -1):
         st = statements[index]
+        if st.key in dropped:
+            continue
         defines = set(_defines(st))
         if not kept[index]:
             if st.dropped_magic or not (defines & live):

@@ -17,6 +17,7 @@ from nb2prod.notebook.model import Cell, Notebook
 from nb2prod.pin.installs import InstallCommand, parse_install
 from nb2prod.pin.model import Evidence, EvidenceKind, ImportUse
 from nb2prod.pin.printed import output_versions
+from nb2prod.pin.search_path import project_folders, search_folders
 from nb2prod.pin.versions import normalized
 
 
@@ -30,6 +31,7 @@ class NotebookEvidence:
     python: tuple[Evidence, ...]  # language_info.version and printed Python versions
     search_dirs: tuple[str, ...]  # folders the notebook adds to sys.path (besides its own)
     written_modules: tuple[tuple[str, str], ...] = ()  # (module, how): %%writefile x.py, f2py -m x
+    project_dirs: tuple[str, ...] = ()  # its project root (and root/src): its own modules too
 
 
 def collect(
@@ -43,7 +45,6 @@ def collect(
     installs: list[InstallCommand] = []
     versions: list[Evidence] = []
     python: list[Evidence] = []
-    search_dirs: list[str] = []
     written: dict[str, str] = {}
     folder = os.path.dirname(os.path.abspath(notebook.path))
     aliases: dict[
@@ -75,8 +76,6 @@ def collect(
                 )
         for line, text in facts.commands:
             installs.extend(parse_install(text, cell, line, conda_names))
-        for _, arg in facts.path_additions:
-            search_dirs.append(os.path.normpath(os.path.join(folder, os.path.expanduser(arg))))
     aliases = {name: top.split(".")[0] for name, top in aliases.items() if top}
     has_install = {c.cell for c in installs}
     for cell, _ in per_cell:
@@ -118,8 +117,9 @@ def collect(
         tuple(installs),
         tuple(versions),
         tuple(python),
-        tuple(dict.fromkeys(search_dirs)),
+        search_folders(notebook),
         tuple(written.items()),
+        project_folders(folder),
     )
 
 
@@ -137,7 +137,6 @@ class _CellFacts:
         tuple[str, str | None, int, int, str | None], ...
     ]  # module, member, line, level, bound
     commands: tuple[tuple[int, str], ...]  # line, shell-like text that may hold an install
-    path_additions: tuple[tuple[int, str], ...]
 
 
 _SHELL_CELL = re.compile(r"^\s*%%(?:bash|sh|system|script\s+(?:ba)?sh)\b")
@@ -174,7 +173,7 @@ def _cell_facts(cell: Cell, sym: CellSymbols) -> _CellFacts:
     source = cell.source
     if _SHELL_CELL.match(source):  # %%bash: every body line is a shell command
         lines = source.splitlines()
-        return _CellFacts((), tuple((n, text) for n, text in enumerate(lines[1:], start=2)), ())
+        return _CellFacts((), tuple((n, text) for n, text in enumerate(lines[1:], start=2)))
     offset = 0
     if sym.parse_error is not None and source.lstrip().startswith("%%"):
         # %%capture + %pip install: the body is not translated before parsing; analyse it alone
@@ -196,12 +195,7 @@ def _cell_facts(cell: Cell, sym: CellSymbols) -> _CellFacts:
             commands.append((magic.line + offset, magic.args))
         elif magic.kind == "line" and magic.name in _COMMAND_TOOLS:
             commands.append((magic.line + offset, f"{magic.name} {magic.args}"))
-    additions = tuple(
-        (c.line + offset, c.string_args[0])
-        for c in sym.calls
-        if c.name in ("sys.path.append", "sys.path.insert") and c.string_args
-    )
-    return _CellFacts(imports, tuple(commands), additions)
+    return _CellFacts(imports, tuple(commands))
 
 
 def _regex_facts(source: str) -> _CellFacts:
@@ -231,4 +225,4 @@ def _regex_facts(source: str) -> _CellFacts:
         match = _MAGIC_LINE.match(text)
         if match:
             commands.append((number, match.group(1)))
-    return _CellFacts(tuple(imports), tuple(commands), ())
+    return _CellFacts(tuple(imports), tuple(commands))

@@ -68,7 +68,9 @@ def pin_notebook(
     tbl = table()
     found = collect(notebook, conda_names=tbl.conda)
     folder = os.path.dirname(os.path.abspath(notebook.path))
-    local = LocalModules((folder, *found.search_dirs), dict(found.written_modules))
+    local = LocalModules(
+        (folder, *found.search_dirs), dict(found.written_modules), found.project_dirs
+    )
 
     uses = list(found.imports)
     static_tops = {u.top for u in uses if u.top}

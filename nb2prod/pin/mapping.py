@@ -4,7 +4,8 @@ Order (first match wins):
 1. relative imports and `__future__`: nothing to pin;
 2. the standard library of the analysed interpreter (`sys.stdlib_module_names`), and a
    short list of Python 2 standard modules (`StringIO`, `urllib2`, ...);
-3. a module next to the notebook (or in a folder the notebook adds to `sys.path`): local;
+3. a module next to the notebook, in a folder the notebook adds to `sys.path`, or in its project
+   root (`search_path.py`): local;
 4. the environment: `importlib.metadata.packages_distributions()`, by namespace portion
    where the top-level name is a namespace package (`mpl_toolkits.mplot3d`);
 5. nb2prod's curated table of well-known mismatches (`cv2` -> opencv-python), for imports
@@ -68,9 +69,17 @@ class Resolution:
 class LocalModules:
     """Modules beside the notebook: Jupyter starts kernels in the notebook's folder, first on sys.path."""
 
-    def __init__(self, folders: Iterable[str], written: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        folders: Iterable[str],
+        written: Mapping[str, str] | None = None,
+        project: Iterable[str] = (),
+    ) -> None:
         self.folders = tuple(dict.fromkeys(os.path.abspath(f) for f in folders))
         self.written = dict(written or {})  # modules the notebook writes itself (%%writefile x.py)
+        # the project root (and its src/): searched last, for modules and regular packages only
+        # (a folder such as data/ there is not a namespace package the notebook imports)
+        self.project = tuple(f for f in dict.fromkeys(map(os.path.abspath, project)))
         self._listing: dict[str, frozenset[str]] = {}
 
     def _names(self, folder: str) -> frozenset[str]:
@@ -87,11 +96,15 @@ class LocalModules:
         """The file or folder that `import top` would load from beside the notebook, if any.
 
         A folder without `__init__.py` only counts when nothing installed has the name:
-        Python prefers a regular package anywhere on sys.path to a namespace portion.
+        Python prefers a regular package anywhere on sys.path to a namespace portion. The
+        project root is not on the kernel's sys.path: its modules count only then, too.
         """
         if top in self.written:
             return self.written[top]
-        for folder in self.folders:
+        searched = [(f, namespace_ok) for f in self.folders]
+        if namespace_ok:  # nothing installed has the name: the project's own module is the one
+            searched += [(f, False) for f in self.project]
+        for folder, namespaces in searched:
             names = self._names(folder)
             if f"{top}.py" in names:
                 return os.path.join(folder, f"{top}.py")
@@ -104,7 +117,7 @@ class LocalModules:
                 path = os.path.join(folder, top)
                 if os.path.isfile(os.path.join(path, "__init__.py")):
                     return path
-                if namespace_ok and os.path.isdir(path):
+                if namespaces and os.path.isdir(path):
                     return path
         return None
 
