@@ -380,7 +380,7 @@ case(
     "NB105_fires_upstream_rerun",
     "Cell 0 was edited and re-run ([3]) after cell 1 produced its stored output ([2]), so that "
     "output reflects an older `rate`.",
-    ["NB107@0", "NB101@1", "NB105@1"],
+    ["NB101@0", "NB105@1", "NB107@1"],
     [
         code(3, "rate = 0.25"),
         code(
@@ -398,7 +398,7 @@ case(
     "NB105_fires_inplace_upstream",
     "A cell above changed `prices` in place ([3]) after the cell below printed it ([2]); the "
     "in-place append also makes that cell non-idempotent.",
-    ["NB106@1", "NB107@1", "NB101@2", "NB105@2"],
+    ["NB101@1", "NB105@2", "NB106@1"],
     [
         code(1, "prices = [100, 120]"),
         code(3, "prices.append(95)"),
@@ -410,7 +410,7 @@ case(
     "NB105_clean_no_outputs",
     "Same counts as the stale case, but the downstream cell has no stored output, so nothing "
     "can be stale (the order is still reported).",
-    ["NB107@0", "NB101@1"],
+    ["NB101@0", "NB107@1"],
     [
         code(3, "rate = 0.25"),
         code(2, "price = 100 * (1 + rate)"),
@@ -474,17 +474,36 @@ case(
 
 case(
     "NB106_fires_inplace_true",
-    "`df.dropna(inplace=True)` changes a frame bound in another cell in place.",
+    "`df.drop(columns=['notes'], inplace=True)` changes a frame bound in another cell in place; "
+    "a second run raises KeyError, the column being gone.",
     ["NB106@1"],
     [
         code(
             1,
             """
             import pandas as pd
-            df = pd.DataFrame({"amount": [120.0, None, 99.9]})
+            df = pd.DataFrame({"amount": [120.0, None, 99.9], "notes": ["a", "b", "c"]})
         """,
         ),
-        code(2, "df.dropna(inplace=True)"),
+        code(2, 'df.drop(columns=["notes"], inplace=True)'),
+        code(3, "print(len(df.columns))", out="1\n"),
+    ],
+)
+
+case(
+    "NB106_clean_idempotent_inplace",
+    "`df.dropna(inplace=True)` and `df = df.fillna(0)` give the same frame when run again: "
+    "idempotent, not reported.",
+    [],
+    [
+        code(
+            1,
+            """
+            import pandas as pd
+            df = pd.DataFrame({"amount": [120.0, None, 99.9], "fee": [1.0, None, 2.0]})
+        """,
+        ),
+        code(2, "df.dropna(subset=['amount'], inplace=True)\ndf = df.fillna(0)"),
         code(3, "print(len(df))", out="2\n"),
     ],
 )
@@ -593,7 +612,7 @@ case(
 case(
     "NB108_fires_threshold",
     "The print in cell 1 ([3]) used `threshold` from cell 2 below ([2]), not from cell 0 above.",
-    ["NB107@1", "NB108@1", "NB101@2"],
+    ["NB101@1", "NB108@1"],
     [
         code(1, "threshold = 0.5"),
         code(3, "print(threshold)", out="0.8\n"),
@@ -624,9 +643,9 @@ case(
             2,
             """
             dice = [random.randint(1, 6) for _ in range(5)]
-            print(dice)
+            print(sum(dice))
         """,
-            out="[3, 6, 1, 1, 4]\n",
+            out="15\n",
         ),
     ],
 )
@@ -647,9 +666,9 @@ case(
             2,
             """
             dice = [random.randint(1, 6) for _ in range(5)]
-            print(dice)
+            print(sum(dice))
         """,
-            out="[6, 1, 1, 6, 3]\n",
+            out="17\n",
         ),
     ],
 )
@@ -719,7 +738,9 @@ case(
             """
             rng = np.random.default_rng()
             sample = rng.integers(0, 10, size=3)
+            print(sample.sum())
         """,
+            out="14\n",
         ),
     ],
 )
@@ -766,9 +787,9 @@ case(
             3,
             """
             X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25)
-            print(len(X_train))
+            print(X_train.mean())
         """,
-            out="150\n",
+            out="0.0312\n",
         ),
     ],
 )
@@ -842,9 +863,9 @@ case(
             2,
             """
             weights = torch.randn(3, 4)
-            print(weights.shape)
+            print(weights.sum())
         """,
-            out="torch.Size([3, 4])\n",
+            out="tensor(-1.2871)\n",
         ),
     ],
 )
@@ -865,9 +886,9 @@ case(
             2,
             """
             weights = torch.randn(3, 4)
-            print(weights.shape)
+            print(weights.sum())
         """,
-            out="torch.Size([3, 4])\n",
+            out="tensor(-1.2871)\n",
         ),
     ],
 )

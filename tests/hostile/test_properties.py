@@ -25,7 +25,18 @@ from tests.hostile.strategies import notebook
 
 _FINDING = {
     "type": "object",
-    "required": ["code", "severity", "cell", "cell_id", "line", "column", "names", "message"],
+    "required": [
+        "code",
+        "severity",
+        "cell",
+        "cell_id",
+        "line",
+        "column",
+        "names",
+        "message",
+        "related",
+        "confirmed",
+    ],
     "additionalProperties": False,
     "properties": {
         "code": {"type": "string", "pattern": "^NB1[0-9]{2}$"},
@@ -36,6 +47,22 @@ _FINDING = {
         "column": {"type": "integer", "minimum": 0},
         "names": {"type": "array", "items": {"type": "string"}},
         "message": {"type": "string", "minLength": 1},
+        "related": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["cell", "cell_id", "line", "column", "note"],
+                "additionalProperties": False,
+                "properties": {
+                    "cell": {"type": "integer", "minimum": 0},
+                    "cell_id": {"type": "string", "minLength": 1},
+                    "line": {"type": "integer", "minimum": 1},
+                    "column": {"type": "integer", "minimum": 0},
+                    "note": {"type": "string"},
+                },
+            },
+        },
+        "confirmed": {"type": ["boolean", "null"]},
     },
 }
 CHECK_DOCUMENT = {

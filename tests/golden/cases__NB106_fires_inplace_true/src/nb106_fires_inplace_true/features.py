@@ -12,6 +12,6 @@ import pandas as pd
 
 def build_df() -> Any:
     """Features step from notebook cells 0, 1."""
-    df = pd.DataFrame({"amount": [120.0, None, 99.9]})
-    df.dropna(inplace=True)
+    df = pd.DataFrame({"amount": [120.0, None, 99.9], "notes": ["a", "b", "c"]})
+    df.drop(columns=["notes"], inplace=True)
     return df

@@ -1,0 +1,67 @@
+"""Parameters of the pipeline, taken from the notebook's literals (NB106_clean_idempotent_inplace.ipynb).
+
+Every field can be overridden on the command line: `python -m nb106_clean_idempotent_inplace --base-dir VALUE`.
+Relative paths are resolved against `base_dir` (`--base-dir`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Config:
+    """Pipeline parameters; defaults are the notebook's values."""
+
+    base_dir: str = "."
+
+    def path(self, value: str) -> str:
+        """A path from the notebook, relative to `base_dir` unless absolute (unchanged by default)."""
+        if os.path.isabs(value) or self.base_dir in ("", "."):
+            return value
+        return os.path.join(self.base_dir, value)
+
+    @classmethod
+    def from_args(cls, argv: list[str] | None = None) -> Config:
+        """Build a Config from command-line options (`--field-name VALUE`)."""
+        parser = argparse.ArgumentParser(
+            prog="nb106_clean_idempotent_inplace", description=__doc__.splitlines()[0]
+        )
+        for item in fields(cls):
+            option = "--" + item.name.replace("_", "-")
+            parser.add_argument(
+                option,
+                dest=item.name,
+                type=str,
+                default=None,
+                help=f"default: {getattr(cls(), item.name)!r}",
+            )
+        args = parser.parse_args(argv)
+        changes: dict[str, Any] = {}
+        for item in fields(cls):
+            text = getattr(args, item.name)
+            if text is not None:
+                try:
+                    changes[item.name] = _parse(text, getattr(cls(), item.name))
+                except ValueError as exc:
+                    parser.error(f"--{item.name.replace('_', '-')}: {exc}")
+        return replace(cls(), **changes)
+
+
+def _parse(text: str, default: Any) -> Any:
+    """Convert a command-line string to the type of the default value."""
+    if isinstance(default, bool):
+        return text.lower() in ("1", "true", "yes", "on")
+    if isinstance(default, (int, float)) and not isinstance(default, bool):
+        return type(default)(text)
+    if isinstance(default, (list, tuple, dict)):
+        value = json.loads(text)
+        return tuple(value) if isinstance(default, tuple) else value
+    return text
+
+
+DEFAULTS = Config()

@@ -1,0 +1,27 @@
+"""The whole notebook as one call: `run(config) -> Results` (NB106_clean_idempotent_inplace.ipynb).
+
+Functions are called in the notebook's order; every value passed between them is a
+field of `Results`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nb106_clean_idempotent_inplace.config import Config
+from nb106_clean_idempotent_inplace.features import build_df
+
+
+@dataclass
+class Results:
+    """Values computed by the pipeline (the ones that cross function boundaries)."""
+
+    df: Any = None
+
+
+def run(config: Config | None = None) -> Results:
+    """Run the pipeline with `config` (the notebook's values by default)."""
+    config = config if config is not None else Config()
+    df = build_df()
+    return Results(df=df)
