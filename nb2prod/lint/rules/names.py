@@ -17,6 +17,7 @@ from nb2prod.notebook.model import Cell
 def use_before_definition(analysis: Analysis) -> Iterator[Finding]:
     definers = analysis.definers
     first_below: dict[str, int] = {}  # name -> the first cell below its first read that binds it
+    deleted_in: dict[str, int] = {}  # name -> the cell above whose `del` leaves it unbound
     found: list[tuple[Cell, list[Hit]]] = []
     for index, sym in enumerate(analysis.symbols):
         if sym is None:
@@ -32,14 +33,23 @@ def use_before_definition(analysis: Analysis) -> Iterator[Finding]:
                 seen.add(ref.name)
                 late.append(Hit(ref.name, ref.line, ref.column))
                 first_below.setdefault(ref.name, cells[0])
+            elif cells and (deleter := analysis.deleted_by(ref.name, index)) is not None:
+                seen.add(ref.name)
+                late.append(Hit(ref.name, ref.line, ref.column))
+                deleted_in.setdefault(ref.name, deleter)
         found.append((analysis.cell(index), late))
 
     def message(names: tuple[str, ...]) -> str:
-        listed = ", ".join(f"'{n}' (cell {first_below[n]})" for n in names)
-        return (
-            f"{listed} used before definition: defined only in a later cell, so a "
-            "top-to-bottom run fails here"
-        )
+        later = [n for n in names if n in first_below]
+        gone = [n for n in names if n not in first_below]
+        parts = []
+        if later:
+            listed = ", ".join(f"'{n}' (cell {first_below[n]})" for n in later)
+            parts.append(f"{listed} used before definition: defined only in a later cell")
+        if gone:
+            listed = ", ".join(f"'{n}' (deleted in cell {deleted_in[n]})" for n in gone)
+            parts.append(f"{listed} used after a `del` above and not bound again")
+        return "; ".join(parts) + ", so a top-to-bottom run fails here"
 
     return once_per_name("NB103", found, message)
 
@@ -51,6 +61,10 @@ def _unresolved(analysis: Analysis, index: int) -> list[Hit]:
     definers = analysis.definers
     found = []
     seen: set[str] = set()
+    for ref in sym.deleted_uses:  # `del x` then `x` in the same cell: unbound, as pyflakes says
+        if ref.name not in seen:
+            seen.add(ref.name)
+            found.append(Hit(ref.name, ref.line, ref.column))
     for ref in sym.uses + sym.deferred_uses:
         if ref.name in seen or is_known_name(ref.name):
             continue
@@ -73,9 +87,20 @@ def undefined_name(analysis: Analysis) -> Iterator[Finding]:
     if analysis.hidden_origins:
         return iter(())  # NB110 reports these instead
 
+    deleted = {r.name for sym in analysis.symbols if sym is not None for r in sym.deleted_uses}
+
     def message(names: tuple[str, ...]) -> str:
-        plural = "s" if len(names) > 1 else ""
-        return f"undefined name{plural} {quoted(names)}: defined in no cell (a deleted cell?)"
+        nowhere = tuple(n for n in names if n not in deleted)
+        gone = tuple(n for n in names if n in deleted)
+        parts = []
+        if nowhere:
+            plural = "s" if len(nowhere) > 1 else ""
+            parts.append(
+                f"undefined name{plural} {quoted(nowhere)}: defined in no cell (a deleted cell?)"
+            )
+        if gone:
+            parts.append(f"{quoted(gone)} read after `del` in the same cell")
+        return "; ".join(parts)
 
     return once_per_name("NB104", _unresolved_cells(analysis), message)
 
