@@ -14,7 +14,7 @@ import pytest
 from nb2prod.analysis.statements import split_cells
 from nb2prod.api import Checked, PinOptions, check, pin
 from nb2prod.convert.build import build
-from nb2prod.lint.check import CheckRequest
+from nb2prod.lint.check import CheckRequest, check_file
 from nb2prod.notebook.load import load
 from nb2prod.pin.model import PinResult
 from tests.helpers import code, notebook, write
@@ -143,3 +143,12 @@ def test_convert_keeps_a_shadowed_magic_name_as_python(tmp_path: Path) -> None:
     statements = {s.cell: s for s in split_cells(load(path))[0]}
     assert statements[1].code == "history" and not statements[1].dropped_magic
     assert statements[2].dropped_magic and (statements[2].rewrite or "").startswith("%pwd dropped")
+
+
+def test_a_multiline_cell_with_an_automagic_line_says_to_write_the_percent(tmp_path: Path) -> None:
+    """IPython applies automagic to one-line cells only; NB112 says how to fix the rest."""
+    path = write(tmp_path / "nb.ipynb", notebook(code("pip install imblearn\nimport imblearn", 1)))
+    result = check_file(str(path))
+    assert isinstance(result, Checked)
+    (nb112,) = [f for f in result.findings if f.code == "NB112"]
+    assert "write `%pip`" in nb112.message
