@@ -94,14 +94,14 @@ def case(name: str, description: str, expect: list[str], cells: list[Cell]) -> N
 
 case(
     "NB101_fires_rerun_above",
-    "After a kernel restart only the last cell was run, so its count 1 is not greater than "
-    "count 2 of a cell above it.",
-    ["NB101@3"],
+    "The loading cell was re-run ([3]) after the cell below printed its total ([2]): the "
+    "stored total comes from the `df` of an earlier run (NB105), not the one the page shows.",
+    ["NB101@2", "NB105@3"],
     [
         md("# Sales report"),
         code(1, "import pandas as pd"),
-        code(2, 'df = pd.read_csv("sales.csv")'),
-        code(1, "threshold = 0.5"),
+        code(3, 'df = pd.read_csv("sales.csv")'),
+        code(2, 'print(df["amount"].sum())', out="200.5\n"),
     ],
 )
 

@@ -7,7 +7,7 @@ whose known counts are all equal: NB101 and NB107 read only the counts that say 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, islice
 
@@ -16,6 +16,27 @@ from nb2prod.core.findings import Finding, Related
 from nb2prod.core.rules import finding
 from nb2prod.notebook.model import Cell
 
+# Calls that change a library's global state (beside any `set...`): a cell making one shares
+# state with every later cell using that library (display options, seeds, styles, sys.path).
+_STATE_SETTERS = frozenset(
+    {
+        "seed",
+        "manual_seed",
+        "use",
+        "rc",
+        "filterwarnings",
+        "simplefilter",
+        "chdir",
+        "append",
+        "insert",
+        "update",
+        "reset_option",
+        "enable",
+        "disable",
+        "load_ext",
+        "register",
+    }
+)
 MAX_RELATED = 100  # cells a NB101 finding lists as put out of order, besides its late cells
 
 
@@ -153,9 +174,42 @@ def _together(others: Sequence[_Run]) -> str:
     return f" with cell{plural} {', '.join(str(r.cell.index) for r in others)}"
 
 
+def _names(analysis: Analysis, cells: Iterable[Cell]) -> tuple[set[str], set[str]] | None:
+    """The names some of `cells` bind or change, and the names they read; None when a cell's
+    names cannot be known (it does not parse, or it runs code nobody can see)."""
+    changed: set[str] = set()
+    read: set[str] = set()
+    for cell in cells:
+        sym = analysis.symbols[cell.index]
+        if sym is None or sym.parse_error is not None or sym.hidden_origins:
+            return None
+        changed.update(r.name for r in sym.defines)
+        changed.update(m.name for m in sym.mutations)
+        read.update(r.name for r in (*sym.uses, *sym.deferred_uses))
+        for call in sym.calls:  # pd.set_option(...), np.random.seed(...): a library's state
+            root, _, attr = call.name.rpartition(".")
+            if root and (attr.startswith("set") or attr in _STATE_SETTERS):
+                changed.add(root.split(".")[0])
+    return changed, read
+
+
+def _shares_state(analysis: Analysis, late: Sequence[_Run], passed: Iterable[_Run]) -> bool:
+    """Whether the late cells and the cells they passed touch a common name, one writing it.
+
+    Cells that share no name give the same results in either order: their disorder is not
+    hidden state, so it is not worth a finding.
+    """
+    ours = _names(analysis, (r.cell for r in late))
+    theirs = _names(analysis, (r.cell for r in passed))
+    if ours is None or theirs is None:
+        return True
+    (our_changes, our_reads), (their_changes, their_reads) = ours, theirs
+    return bool(our_changes & (their_reads | their_changes) or our_reads & their_changes)
+
+
 def out_of_order(analysis: Analysis) -> Iterator[Finding]:
-    """One finding per cause of disorder: the other late cells and the cells they left out of
-    order are in `related`."""
+    """One finding per cause of disorder that can change a result: the other late cells and
+    the cells they left out of order are in `related`."""
     causes, kept = _late_causes(_known_runs(analysis))
     places, counts = [r.at for r in kept], [r.count for r in kept]
     for members in causes:
@@ -163,6 +217,8 @@ def out_of_order(analysis: Analysis) -> Iterator[Finding]:
         below, above = _affected(places, counts, members)
         if not below and not above:
             continue  # cannot happen for a cell outside a longest ordered run
+        if not _shares_state(analysis, members, (kept[k] for k in chain(*below, *above))):
+            continue
         first, others = members[0], members[1:]
         notes = {r.at: f"ran out of order too (count {r.count})" for r in others}
         # a cause can pass most of a long page: the first MAX_RELATED of those are listed

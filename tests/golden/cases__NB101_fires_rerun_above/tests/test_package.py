@@ -17,7 +17,6 @@ def test_module_imports(module: str) -> None:
 def test_config_defaults_are_the_notebook_values() -> None:
     config = Config()
     assert config.base_dir == "."
-    assert config.threshold == 0.5
 
 
 def test_config_overrides_from_the_command_line() -> None:

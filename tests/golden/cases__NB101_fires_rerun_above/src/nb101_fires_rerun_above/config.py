@@ -1,6 +1,6 @@
 """Parameters of the pipeline, taken from the notebook's literals (NB101_fires_rerun_above.ipynb).
 
-Every field can be overridden on the command line: `python -m nb101_fires_rerun_above --threshold VALUE`.
+Every field can be overridden on the command line: `python -m nb101_fires_rerun_above --base-dir VALUE`.
 Relative paths are resolved against `base_dir` (`--base-dir`).
 """
 
@@ -18,7 +18,6 @@ class Config:
     """Pipeline parameters; defaults are the notebook's values."""
 
     base_dir: str = "."
-    threshold: float = 0.5  # threshold, cell 3
 
     def path(self, value: str) -> str:
         """A path from the notebook, relative to `base_dir` unless absolute (unchanged by default)."""
