@@ -19,9 +19,13 @@ def use_before_definition(analysis: Analysis) -> Iterator[Finding]:
     first_below: dict[str, int] = {}  # name -> the first cell below its first read that binds it
     deleted_in: dict[str, int] = {}  # name -> the cell above whose `del` leaves it unbound
     found: list[tuple[Cell, list[Hit]]] = []
+    hidden_above = False  # a star import, exec or %run at or above may bind any name
     for index, sym in enumerate(analysis.symbols):
         if sym is None:
             continue
+        hidden_above = hidden_above or bool(sym.hidden_origins)
+        if hidden_above:
+            break
         late: list[Hit] = []
         seen: set[str] = set()
         for ref in sym.uses:
