@@ -19,17 +19,16 @@ def use_before_definition(analysis: Analysis) -> Iterator[Finding]:
     first_below: dict[str, int] = {}  # name -> the first cell below its first read that binds it
     deleted_in: dict[str, int] = {}  # name -> the cell above whose `del` leaves it unbound
     found: list[tuple[Cell, list[Hit]]] = []
-    hidden_above = False  # a star import, exec or %run at or above may bind any name
     for index, sym in enumerate(analysis.symbols):
         if sym is None:
             continue
-        hidden_above = hidden_above or bool(sym.hidden_origins)
-        if hidden_above:
-            break
+        # a star import earlier in the same cell most likely binds what the cell reads next
+        # (`from math import *` then `cos(pi)`); across cells that is rarely so (pyflakes F405)
+        stars = [r.line for r in sym.hidden_origins if r.name.endswith("import *")]
         late: list[Hit] = []
         seen: set[str] = set()
         for ref in sym.uses:
-            if ref.name in seen:
+            if ref.name in seen or any(line < ref.line for line in stars):
                 continue
             # the cell's own binding comes after this read, so it does not count
             cells = tuple(c for c in definers.get(ref.name, ()) if c != index)
