@@ -10,7 +10,8 @@ The labels are in tests/data/precision/ (one JSON object a line, see its README.
 A current finding is matched to the label of the same notebook, rule and cell whose names
 overlap most (findings without names match labels without names). Precision of a rule is
 TP / matched findings, over every rule run (`--select NB`); recall is the share of the
-labelled TPs still reported (at their cell, or among a finding's related cells). In the
+labelled TPs still reported (at their cell, or among a finding's related cells; NB104 and
+NB110 word one cause two ways, so either keeps the other's true finding). In the
 fully labelled notebooks a finding with no label is counted as unlabelled: it has to be
 labelled before the figures mean anything, and the precision test fails on it.
 """
@@ -32,6 +33,9 @@ SETS = ("dev", "holdout", "extra")
 FILES = (*SETS, "topup")  # topup rows name their sample (dev or holdout) themselves
 COMPLETE = frozenset({"dev", "holdout"})  # sets that label every finding of their notebooks
 KINDS = ("TP", "FP", "NOISE")
+# One cause, two wordings: a name defined nowhere is NB104, or NB110 once the notebook has a
+# star import, exec or %run it may come from; a true finding reported as the other counts as kept.
+SAME_CAUSE = {"NB104": frozenset({"NB104", "NB110"}), "NB110": frozenset({"NB104", "NB110"})}
 
 sys.path.insert(0, str(ROOT))
 
@@ -152,8 +156,9 @@ def score(
     for label in labels:
         if label.label != "TP":
             continue
+        codes = SAME_CAUSE.get(label.code, frozenset({label.code}))
         seen = any(
-            f.code == label.code
+            f.code in codes
             and (f.cell == label.cell or label.cell in {r.cell for r in f.related})
             and _overlap(label, frozenset(f.names)) >= 0
             for f in found.get(label.path, ())
