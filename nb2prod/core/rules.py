@@ -57,15 +57,15 @@ RULES: Mapping[str, Rule] = MappingProxyType(
         rule.code: rule
         for rule in (
             Rule("NB101", "out-of-order execution", _W),
-            Rule("NB102", "unexecuted code cell", _W),
+            Rule("NB102", "unexecuted code cell", _W, default=False),
             Rule("NB103", "use before definition", _E),
             Rule("NB104", "undefined name", _E),
-            Rule("NB105", "stale output", _W),
+            Rule("NB105", "stale output", _W, default=False),
             Rule("NB106", "non-idempotent cell", _W),
-            Rule("NB107", "execution-count gap", _W),
-            Rule("NB108", "output used a redefinition from below", _W),
-            Rule("NB109", "unseeded randomness", _W),
-            Rule("NB110", "name of hidden origin", _W),
+            Rule("NB107", "execution-count gap", _W, default=False),
+            Rule("NB108", "output used a redefinition from below", _W, default=False),
+            Rule("NB109", "unseeded randomness", _W, default=False),
+            Rule("NB110", "name of hidden origin", _W, default=False),
             Rule("NB111", "absolute or user-specific path", _W),
             Rule("NB112", "cell does not parse", _E),
             # an error: the requirements cannot be complete

@@ -11,7 +11,7 @@ from nb2prod.cli import ExitCode, main
 from tests.helpers import code, md, notebook, write
 
 # NB101 at cell 1 (it ran after cell 2, which is in its related cells), NB104 at cell 2
-MESSY = notebook(md("# Messy"), code("x = 1", 2), code("print(y)", 1))
+MESSY = notebook(md("# Messy"), code("x = 1", 2), code("print(x + y)", 1))
 CLEAN = notebook(md("# Clean"), code("x = 1", 1), code("print(x)", 2))
 
 
@@ -216,3 +216,24 @@ def test_module_entry_point(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 1 and "NB104" in done.stdout
+
+
+# NB107 (a gap in the counts) is opt-in: measured below 90% precise (docs/rules/precision.md)
+GAPPED = notebook(code("import math", 1), code("x = math.pi", 5))
+
+
+def test_opt_in_rules_are_off_until_selected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "gapped.ipynb", GAPPED)
+    assert "NB107" not in run(capsys, "check", str(path))[1]
+    assert "NB107" in run(capsys, "check", "--extend-select", "NB107", str(path))[1]
+    assert "NB107" in run(capsys, "check", "--select", "NB107", str(path))[1]
+    assert "NB107" in run(capsys, "check", "--select", "NB", str(path))[1]
+
+
+def test_extend_select_in_pyproject(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.nb2prod]\nextend-select = ["NB107"]\n')
+    path = write(tmp_path / "gapped.ipynb", GAPPED)
+    status, out, _ = run(capsys, "check", str(path))
+    assert status == ExitCode.FINDINGS and "NB107" in out

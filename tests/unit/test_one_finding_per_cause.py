@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 
 from nb2prod.core.findings import Finding, Related, Severity
-from nb2prod.lint.check import Checked, check_file
+from nb2prod.lint.check import Checked, CheckRequest, check_file
 from nb2prod.lint.formats import render_github, render_sarif, render_text
 from nb2prod.lint.rules.order import _in_order
 from tests.helpers import code, md, notebook, write
 
 CASES = sorted((Path(__file__).parents[1] / "cases" / "grouping").glob("*.json"))
+EVERY_RULE = CheckRequest(select=("NB",))  # opt-in rules included
 
 
 def _cells(case: dict[str, Any]) -> list[dict[str, Any]]:
@@ -57,7 +58,7 @@ def _key(item: dict[str, Any]) -> str:
 def test_grouping_case(path: Path, tmp_path: Path) -> None:
     case = json.loads(path.read_text("utf-8"))
     nb_path = write(tmp_path / "case.ipynb", notebook(*_cells(case)))
-    result = check_file(str(nb_path))
+    result = check_file(str(nb_path), EVERY_RULE)
     assert isinstance(result, Checked), result
     got = [f for f in result.findings if f.code in case["codes"]]
     expected = case["expect"]
@@ -96,7 +97,7 @@ def test_nb101_message_names_the_late_count_and_the_cells_it_passed(tmp_path: Pa
     path = write(
         tmp_path / "n.ipynb", notebook(*(code(f"state = step(state, {i})", c) for i, c in enumerate(counts)))
     )
-    result = check_file(str(path))
+    result = check_file(str(path), EVERY_RULE)
     assert isinstance(result, Checked)
     (nb101,) = [f for f in result.findings if f.code == "NB101"]
     assert "count 25" in nb101.message and "22 cells (counts 3-24) below" in nb101.message
@@ -108,7 +109,7 @@ def test_names_are_still_named_in_the_message(tmp_path: Path) -> None:
         tmp_path / "n.ipynb",
         notebook(code("from helpers import *", 1), code("a = load(path)", 2), code("load(b)", 3)),
     )
-    result = check_file(str(path))
+    result = check_file(str(path), EVERY_RULE)
     assert isinstance(result, Checked)
     by_names = {f.names: f for f in result.findings if f.code == "NB110"}
     assert set(by_names) == {("load",), ("path",), ("b",)}

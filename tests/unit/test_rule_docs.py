@@ -192,7 +192,7 @@ def run_check(
     """`nb2prod check analysis.ipynb` on the cells, output lines with the path as the docs show it."""
     path = folder / DOC_NAME
     path.write_text(json.dumps(to_ipynb(cells), indent=1), encoding="utf-8")
-    main(["check", str(path)])
+    main(["check", "--select", "NB", str(path)])  # every rule, opt-in ones included
     out, err = capsys.readouterr()
     assert "error" not in err, err
     return out.replace(str(path), DOC_NAME).splitlines()

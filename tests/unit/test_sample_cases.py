@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.lint.check import Checked, check_file
+from nb2prod.lint.check import Checked, CheckRequest, check_file
 from nb2prod.lint.rules import RULES
 
 CASES = sorted((Path(__file__).parents[2] / "sample_notebooks" / "cases").glob("*.ipynb"))
@@ -24,7 +24,7 @@ def _expected(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
 def test_case(path: Path) -> None:
-    result = check_file(str(path))
+    result = check_file(str(path), CheckRequest(select=("NB",)))
     assert isinstance(result, Checked), result
     got = {f"{f.code}@{f.cell}" for f in result.findings}
     assert got == _expected(path), [f.message for f in result.findings]

@@ -27,7 +27,7 @@ def test_sarif_validates_and_carries_findings(
 ) -> None:
     path = write(
         tmp_path / "m.ipynb",
-        notebook(code("x = 1", 2), code("print(y)", 1), code("z = y + 1", 3)),
+        notebook(code("x = 1", 2), code("print(x, y)", 1), code("z = y + 1", 3)),
     )
     bad = tmp_path / "bad.ipynb"
     bad.write_text("{")
