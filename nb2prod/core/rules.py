@@ -56,7 +56,7 @@ RULES: Mapping[str, Rule] = MappingProxyType(
     {
         rule.code: rule
         for rule in (
-            Rule("NB101", "out-of-order execution", _W),
+            Rule("NB101", "out-of-order execution", _W, default=False),
             Rule("NB102", "unexecuted code cell", _W, default=False),
             Rule("NB103", "use before definition", _E),
             Rule("NB104", "undefined name", _E),

@@ -245,7 +245,7 @@ def test_commit_of_messy_notebook_is_blocked(user_repo: Path, git_env: dict[str,
     assert "nb2prod check" in out and "Failed" in out, out
     assert f"hook id: {HOOK_ID}" in out, out
     assert "messy.ipynb" in out, out
-    assert "NB101" in out, out  # cells ran as [3], [1], [2]
+    assert "NB101" not in out, out  # cells ran as [3], [1], [2], but NB101 is opt-in
     assert "NB104" in out and "'scale'" in out, out  # defined in no cell
     assert _head(user_repo, git_env) == before, "the commit should not have been made"
 

@@ -10,7 +10,8 @@ import pytest
 from nb2prod.cli import ExitCode, main
 from tests.helpers import code, md, notebook, write
 
-# NB101 at cell 1 (it ran after cell 2, which is in its related cells), NB104 at cell 2
+# NB101 (opt-in) at cell 1: it ran after cell 2, which reads its `x` and is in its related
+# cells; NB104 at cell 2
 MESSY = notebook(md("# Messy"), code("x = 1", 2), code("print(x + y)", 1))
 CLEAN = notebook(md("# Clean"), code("x = 1", 1), code("print(x)", 2))
 
@@ -32,7 +33,7 @@ def test_findings_exit_one_in_linter_shape(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write(tmp_path / "messy.ipynb", MESSY)
-    status, out, _ = run(capsys, "check", str(path))
+    status, out, _ = run(capsys, "check", "--extend-select", "NB101", str(path))
     assert status == ExitCode.FINDINGS
     nb101 = next(line for line in out.splitlines() if " NB101 " in line)
     assert nb101.startswith(f"{path}:cell 1:line 1: NB101 ran out of page order: ")
@@ -88,7 +89,9 @@ def test_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     bad = tmp_path / "bad.ipynb"
     bad.write_text("not json")
     path = write(tmp_path / "messy.ipynb", MESSY)
-    status, out, _ = run(capsys, "check", "--format", "json", str(path), str(bad))
+    status, out, _ = run(
+        capsys, "check", "--extend-select", "NB101", "--format", "json", str(path), str(bad)
+    )
     doc = json.loads(out)
     assert doc["version"] == 1
     first, second = doc["notebooks"]
@@ -122,7 +125,7 @@ def test_json_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 def test_github_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write(tmp_path / "messy.ipynb", MESSY)
-    _, out, _ = run(capsys, "check", "--format", "github", str(path))
+    _, out, _ = run(capsys, "check", "--extend-select", "NB101", "--format", "github", str(path))
     assert f"::error file={path},title=NB104::cell 2, line 1: undefined name 'y'" in out
     assert f"::warning file={path},title=NB101::cell 1, line 1: ran out of page order" in out
     assert "(also cell 2)" in out
