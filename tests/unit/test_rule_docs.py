@@ -331,3 +331,11 @@ def test_example_output_is_real(
         assert not finding_lines(documented, example.code), (
             f"the look-alike's documented output lists {example.code}"
         )
+
+
+@pytest.mark.parametrize("code", sorted(STATIC))
+def test_index_and_page_say_whether_the_rule_runs_by_default(code: str) -> None:
+    on = RULES[code].default
+    assert index_cells(code)[2] == ("on" if on else "opt-in"), f"index.md: {code} default"
+    page = (RULE_DOCS / f"{code}.md").read_text("utf-8")
+    assert ("**Off by default**" in page) is not on, f"{code}.md: default note"
