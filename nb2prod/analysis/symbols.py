@@ -97,9 +97,16 @@ class Analysis:
                         table.setdefault(mutation.name, set()).add(index)
         return {name: tuple(sorted(cells)) for name, cells in table.items()}
 
+    @cached_property
+    def unbinders(self) -> frozenset[str]:
+        """The names some cell unbinds with `del` (most notebooks: none)."""
+        return frozenset(n for sym in self.symbols if sym is not None for n in sym.unbound)
+
     def deleted_by(self, name: str, index: int) -> int | None:
         """The cell above `index` whose `del name` is the last thing that happened to `name` in
         page order: a top-to-bottom run reaches cell `index` with `name` unbound."""
+        if name not in self.unbinders:
+            return None
         for above in range(index - 1, -1, -1):
             sym = self.symbols[above]
             if sym is None:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 import traceback
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 
 from nb2prod.analysis.suppressions import is_suppressed
 from nb2prod.analysis.symbols import Analysis, collect_symbols
@@ -113,6 +111,10 @@ def check_paths(
         for path in items:
             yield check_file(path, request)
         return
+    # imported here: a pre-commit run on a few notebooks never starts a pool
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
     # fork keeps start-up cheap: the workers inherit the imported modules
     with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
         yield from pool.map(_check_star, [(p, request) for p in items], chunksize=4)

@@ -8,7 +8,6 @@ from functools import lru_cache
 from importlib import resources
 
 from nb2prod.analysis.imports import bind_imports, qualify
-from nb2prod.analysis.random_sinks import displayed_only
 from nb2prod.analysis.randomness import (
     NUMPY_GENERATORS,
     NUMPY_NOT_DRAWS,
@@ -65,6 +64,9 @@ def sklearn_random_state_names() -> frozenset[str]:
 
 
 def unseeded(analysis: Analysis) -> Iterator[Finding]:
+    # parsed again only for cells that draw: loaded when NB109 runs (it is opt-in)
+    from nb2prod.analysis.random_sinks import displayed_only
+
     aliases: dict[str, str] = {}
     seeded = {"random": False, "numpy": False, "torch": False, "tensorflow": False}
     sklearn_names = sklearn_random_state_names()
