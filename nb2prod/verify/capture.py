@@ -16,25 +16,33 @@ import json
 import pickle
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nb2prod.convert.plan import Function, Plan
 from nb2prod.notebook.model import Notebook
+from nb2prod.verify.compare import PublicState
 from nb2prod.verify.programs import program
 from nb2prod.verify.programs.capture_hooks import (
     __nb2prod_NOT_AT_BOUNDARY__,
+    __nb2prod_OBJECT__,
+    __nb2prod_PUBLIC__,
+    __nb2prod_RANDOM_STATE__,
     __nb2prod_SURROGATE__,
     __nb2prod_UNCAPTURABLE__,
 )
 
 # Markers stored in place of a value that could not be captured, and the key of the stand-in
 # stored for an unpicklable mapping ({SURROGATE: "module.Type", "items": {...}}): the
-# capture hooks write them, this module reads them back.
+# capture hooks write them, this module reads them back. Beside the values: the digest of the
+# global random generators (RANDOM_STATE) and descriptions of the run's own objects (PUBLIC).
 UNCAPTURABLE = __nb2prod_UNCAPTURABLE__
 NOT_AT_BOUNDARY = __nb2prod_NOT_AT_BOUNDARY__
 SURROGATE = __nb2prod_SURROGATE__
+RANDOM_STATE = __nb2prod_RANDOM_STATE__
+PUBLIC = __nb2prod_PUBLIC__
+OBJECT = __nb2prod_OBJECT__
 # Injected into the notebook before its first code cell: the capture hooks, then the seeds.
 KERNEL_PRELUDE = ("capture_hooks", "seed")
 # The package run: `python -c <program> <package> <JSON {function: [returned names]}>`.
@@ -94,16 +102,19 @@ def _call(function: str, *arguments: ast.expr) -> str:
 
 
 def notebook_injections(
-    plan: Plan, notebook: Notebook
+    plan: Plan, notebook: Notebook, seed: int = 0
 ) -> tuple[list[Injection], list[InlineCapture]]:
     """Code to insert: seed and helpers first, a capture after each function, modules last.
 
     Where a function ends mid-cell and a later statement of that cell changes what it returned,
     the capture goes inside the cell, right after the function's last statement (between two
-    top-level statements, so the cell's displayed output does not change).
+    top-level statements, so the cell's displayed output does not change). A `seed` other than
+    the package run's 0 starts the global random generators elsewhere.
     """
     first_code = next((c.index for c in notebook.cells if c.is_code), 0)
     injections = [Injection(first_code, program(*KERNEL_PRELUDE))]
+    if seed:
+        injections.append(Injection(first_code, _call("__nb2prod_reseed__", ast.Constant(seed))))
     inline: list[InlineCapture] = []
     for function in plan.functions:
         if not function.returns:
@@ -151,27 +162,44 @@ def package_run_command(plan: Plan) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Captured:
-    """Values one run captured: function -> name -> value (or a marker string)."""
+    """Values one run captured: function -> name -> value (or a marker string).
+
+    `random_states`: function -> digest of the global random generators' states where its
+    values were captured ("" when unknown): equal digests, the same draws ahead.
+    """
 
     values: Mapping[str, Mapping[str, Any]]
     modules: tuple[str, ...]
+    random_states: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_captures(folder: Path) -> Captured:
-    """Read back what the capture hooks of one run wrote to `folder`."""
+    """Read back what the capture hooks of one run wrote to `folder`.
+
+    A value holding objects of the run's own classes (the notebook's `__main__`, the generated
+    package) is read as the description the run made of it: such classes exist only there.
+    """
     values: dict[str, Mapping[str, Any]] = {}
+    random_states: dict[str, str] = {}
     for path in sorted(folder.glob("*.pkl")):
         with open(path, "rb") as handle:
             stored = pickle.load(handle)
+        random_states[path.stem] = stored.pop(RANDOM_STATE, "")
+        described = stored.pop(PUBLIC, {})
         loaded: dict[str, Any] = {}
         for name, blob in stored.items():
+            if name in described:
+                try:
+                    loaded[name] = public_states(pickle.loads(described[name]))
+                    continue
+                except Exception:  # a part of the description does not unpickle here either
+                    pass
             if not isinstance(blob, bytes):
                 loaded[name] = blob  # a marker string
                 continue
             try:
                 loaded[name] = pickle.loads(blob)
             except Exception as exc:
-                # e.g. an instance of a class defined in the notebook's __main__
                 loaded[name] = (
                     f"{UNCAPTURABLE}: could not be read back here ({type(exc).__name__}: {exc})"
                 )
@@ -180,7 +208,20 @@ def read_captures(folder: Path) -> Captured:
     listing = folder / "__modules__.json"
     if listing.is_file():
         modules = json.loads(listing.read_text("utf-8"))
-    return Captured(values, tuple(modules))
+    return Captured(values, tuple(modules), random_states)
+
+
+def public_states(value: Any) -> Any:
+    """Turn the capture's descriptions of the run's own objects into `PublicState` values."""
+    kind = type(value)
+    if kind is dict and OBJECT in value:
+        state = {k: public_states(v) for k, v in value["state"].items()}
+        return PublicState(value[OBJECT], state, bool(value.get("private")))
+    if kind is dict:
+        return {k: public_states(v) for k, v in value.items()}
+    if kind in (list, tuple):
+        return kind(public_states(x) for x in value)
+    return value
 
 
 def marker(value: Any) -> str | None:

@@ -3,7 +3,9 @@
 Each value that crosses a generated function's boundary is captured in the notebook's fresh
 run and in the package run, then compared (`compare`). A value gets a claim (equivalent,
 differs, unverified) or, when comparing it would mean nothing (a plot, a clock reading), is
-listed as display; a function's verdict is the strongest claim among its values.
+listed as display; a function's verdict is the strongest claim among its values. A value
+"differs" only when a second fresh run of the notebook gives the notebook's value again
+(`confirm_differences`).
 """
 
 from __future__ import annotations
@@ -129,30 +131,97 @@ def _check_value(
     return ValueCheck(function, name, verdict, judged.detail)
 
 
-def mark_nondeterministic(
-    functions: list[FunctionVerdict], first: Captured, second: Captured
+# The global random generators start from SEED in the notebook's fresh run and in the package
+# run (programs/seed.py), and from OTHER_SEED in the second run that asks whether a value
+# depends on them at all.
+SEED = 0
+OTHER_SEED = 1
+
+
+def confirming_seed(function: str, first: Captured, package: Captured) -> int:
+    """The seed of the second fresh run that can confirm a difference in this function's values.
+
+    Where the global generators stood at the same state in the notebook and in the package when
+    the values were captured, both drew the same numbers: a run seeded like the first tells
+    whether anything else (a generator nb2prod does not seed, the clock) changes the value.
+    Where they stood elsewhere, the package draws at other points than the notebook (a statement
+    left out of it drew from them), and a difference proves something only for a value that
+    does not depend on them: a run from another seed tells.
+    """
+    mine = first.random_states.get(function, "")
+    theirs = package.random_states.get(function, "")
+    return OTHER_SEED if mine and theirs and mine != theirs else SEED
+
+
+def seeds_to_confirm(
+    functions: list[FunctionVerdict], first: Captured, package: Captured
+) -> tuple[int, ...]:
+    """The second fresh runs of the notebook the differing values need, by seed (none: none differ)."""
+    seeds = {
+        confirming_seed(f.function, first, package)
+        for f in functions
+        if any(c.verdict is Verdict.DIFFERS for c in f.values)
+    }
+    return tuple(sorted(seeds))
+
+
+def confirm_differences(
+    functions: list[FunctionVerdict],
+    first: Captured,
+    package: Captured,
+    again: Mapping[int, Captured],
 ) -> list[FunctionVerdict]:
-    """Differences that two fresh runs of the notebook itself show too become unverified."""
-    marked = []
+    """Keep a difference (NB401) only where a second fresh run of the notebook gives its value again.
+
+    Otherwise nothing shows the package is at fault: the value is unverified (NB402), as
+    nondeterministic when the notebook's two runs disagree, as unconfirmed when the second run
+    has no value to show. No static finding (NB109) is needed for either.
+    """
+    confirmed = []
     for f in functions:
-        values = []
-        for check in f.values:
-            if check.verdict is Verdict.DIFFERS:
-                a = first.values.get(f.function, {}).get(check.name)
-                b = second.values.get(f.function, {}).get(check.name)
-                if b is not None and compare(a, b).verdict != "equal":
-                    check = ValueCheck(
-                        f.function,
-                        check.name,
-                        Verdict.UNVERIFIED,
-                        "nondeterministic: it differs between two fresh runs of the notebook "
-                        "itself (NB109 lists unseeded randomness)",
-                    )
-            values.append(check)
-        marked.append(
+        seed = confirming_seed(f.function, first, package)
+        values = [
+            _confirmed(f.function, check, first, again.get(seed), seed)
+            if check.verdict is Verdict.DIFFERS
+            else check
+            for check in f.values
+        ]
+        confirmed.append(
             FunctionVerdict(f.function, f.module, f.cells, _function_verdict(values), tuple(values))
         )
-    return marked
+    return confirmed
+
+
+def _confirmed(
+    function: str, check: ValueCheck, first: Captured, second: Captured | None, seed: int
+) -> ValueCheck:
+    def unverified(reason: str) -> ValueCheck:
+        return ValueCheck(function, check.name, Verdict.UNVERIFIED, reason)
+
+    if second is None:
+        return unverified(f"{check.detail} (not confirmed: no second fresh run of the notebook)")
+    again = second.values.get(function, {})
+    if check.name not in again:
+        return unverified(
+            "not confirmed: a second fresh run of the notebook never produced it, so the "
+            f"difference from the package may be the notebook's own ({check.detail})"
+        )
+    missing = marker(again[check.name])
+    if missing:
+        return unverified(f"not confirmed: the second fresh run could not capture it ({missing})")
+    repeat = compare(first.values[function][check.name], again[check.name])
+    if repeat.equal:
+        return check  # the notebook gives this value every time: the package does not
+    if seed == SEED:
+        return unverified(
+            "nondeterministic: it differs between two fresh runs of the notebook itself "
+            f"({repeat.detail}), so the package's value proves nothing"
+        )
+    return unverified(
+        "nondeterministic: a fresh run of the notebook from another seed gives another value "
+        f"({repeat.detail}), and the package draws from the global random generators at other "
+        "points than the notebook (a statement left out of the package drew from them)"
+    )
 
 
 def _function_verdict(checks: list[ValueCheck]) -> Verdict:

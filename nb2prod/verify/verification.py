@@ -7,7 +7,8 @@
 - Stored vs fresh outputs per cell -> NB301 / NB302 (the notebook's hidden state); cells that
   differ are run a second time to tell nondeterminism (NB303) from hidden state.
 - Fresh notebook vs package, per value crossing a function boundary -> equivalent, differs
-  (NB401) or unverified (NB402) (`values`). Nothing is called equivalent without a comparison.
+  (NB401) or unverified (NB402) (`values`). Nothing is called equivalent without a comparison,
+  and nothing differs unless a second fresh run of the notebook gives its value again.
 """
 
 from __future__ import annotations
@@ -29,17 +30,24 @@ from nb2prod.core.rules import finding
 from nb2prod.core.vocabulary import Verdict
 from nb2prod.notebook.load import load
 from nb2prod.notebook.model import Cell, Notebook
-from nb2prod.verify.capture import notebook_injections, read_captures, with_inline_captures
+from nb2prod.verify.capture import (
+    Captured,
+    notebook_injections,
+    read_captures,
+    with_inline_captures,
+)
 from nb2prod.verify.execute import CellRun, NotebookRun, run_notebook
 from nb2prod.verify.output_limits import cap_outputs
 from nb2prod.verify.package_run import PackageRun
 from nb2prod.verify.run_page import fresh_notebook
 from nb2prod.verify.sandbox import scratch_copy
 from nb2prod.verify.values import (
+    SEED,
     FunctionVerdict,
     ValueCheck,
     compare_functions,
-    mark_nondeterministic,
+    confirm_differences,
+    seeds_to_confirm,
 )
 
 
@@ -193,7 +201,7 @@ def verify(
                 kernel=kernel,
                 cell_timeout=cell_timeout,
                 inject=injections,
-                env={"NB2PROD_CAPTURE_DIR": str(nb_dir), "PYTHONHASHSEED": "0"},
+                env={"NB2PROD_CAPTURE_DIR": str(nb_dir), "PYTHONHASHSEED": str(SEED)},
                 progress=progress,
             )
             if package is not None:
@@ -206,20 +214,24 @@ def verify(
             # conversion error (a NameError at module level is an UnboundLocalError in a function)
             same_failure = bool(fresh.failed and package_error)
             functions = compare_functions(plan, expected, actual, package_error, same_failure)
-            if any(f.verdict is Verdict.DIFFERS for f in functions) and fresh.failed is None:
-                # a second fresh run of the notebook tells nondeterminism (e.g. an unseeded
-                # default_rng()) from a conversion error: values that differ between two runs of the
-                # notebook itself are unverified, never passed and never blamed on the package
-                again_dir = Path(tmp) / "notebook-again"
+            # "differs" only with proof: a second fresh run of the notebook must give the value
+            # again (seeded as the first, or from another seed where the package's draws from the
+            # global generators are out of step), else it is unverified, never blamed on the package
+            confirming: dict[int, Captured] = {}
+            for seed in seeds_to_confirm(functions, expected, actual):
+                again_dir = Path(tmp) / f"notebook-seed-{seed}"
                 again_dir.mkdir()
+                planned_again, _ = notebook_injections(plan, notebook, seed)
                 run_notebook(
                     run_source,
                     kernel=kernel,
                     cell_timeout=cell_timeout,
-                    inject=injections,
-                    env={"NB2PROD_CAPTURE_DIR": str(again_dir), "PYTHONHASHSEED": "0"},
+                    inject=[(i.before, i.source) for i in planned_again],
+                    env={"NB2PROD_CAPTURE_DIR": str(again_dir), "PYTHONHASHSEED": str(seed)},
                 )
-                functions = mark_nondeterministic(functions, expected, read_captures(again_dir))
+                confirming[seed] = read_captures(again_dir)
+            if confirming:
+                functions = confirm_differences(functions, expected, actual, confirming)
             golden: dict[str, str] = {}
             equivalent = {f.function for f in functions if f.verdict is Verdict.EQUIVALENT}
             if golden_tests and fresh.failed is None and equivalent and package_dir is not None:
@@ -316,6 +328,8 @@ def _check_cell(
         message = f"cell timed out after {cell_timeout:g} s in the fresh run"
         return CellCheck(run.index, cell.id, "timeout", error), ("NB304", message)
     if run.status == "error":
+        if run.unseen:  # the run's view made it fail, not the notebook: unverified, not NB302
+            return CellCheck(run.index, cell.id, "fails-fresh", error), None
         if not ran:
             message = (
                 f"fresh run fails at this cell ({run.error}); the stored notebook never ran it"

@@ -3,7 +3,10 @@
 `compare(expected, actual)` never raises and answers "equal" only with evidence: a value
 whose equality means nothing (a figure, a generator, an open file) is "uncomparable", and a
 comparison that breaks is "uncomparable" with the reason. Every tolerance is a field of
-`Tolerances`; docs/verification.md lists them.
+`Tolerances`; docs/verification.md lists them. Objects compare by what they mean, never by
+private attributes, caches or buffers; `register(match, describe)` teaches it a library type.
+The same values give the same answer every time: nothing here depends on the clock, on
+addresses or on the order of a set.
 
 `nb2prod verify` and the golden tests of every generated package run this very code: the
 folder is copied byte for byte into the package's tests/ as `_nb2prod_compare`, so it imports
@@ -26,6 +29,8 @@ from .core import (
 )
 from .dispatch import dispatch
 from .kinds import DISPLAY_MODULES, is_display_object, is_display_only, is_duration
+from .objects import PublicState
+from .registry import register
 
 __all__ = [
     "CLOCK_READING",
@@ -38,6 +43,7 @@ __all__ = [
     "MAX_VALUES",
     "Comparison",
     "Outcome",
+    "PublicState",
     "Tolerances",
     "assert_same",
     "compare",
@@ -45,6 +51,7 @@ __all__ = [
     "is_display_only",
     "is_duration",
     "judge",
+    "register",
 ]
 
 DISPLAY_OBJECT = "a plot or display object, not compared"

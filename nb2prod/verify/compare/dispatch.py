@@ -1,4 +1,4 @@
-"""Which comparer a pair of values goes to: the one place a new library type is added."""
+"""Which comparer a pair of values goes to, by kind; library types through `registry.register`."""
 
 from __future__ import annotations
 
@@ -8,15 +8,10 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from . import arrays, containers, objects
+from . import arrays, containers, objects, registry
 from .core import Comparison, Session, at
-from .kinds import (
-    is_callable_value,
-    is_estimator,
-    is_statsmodels_results,
-    opaque,
-    scalar_kind,
-)
+from .kinds import is_callable_value, opaque, scalar_kind
+from .objects import PublicState
 from .render import short, type_name
 
 _VIEWS = (collections.abc.KeysView, collections.abc.ValuesView, collections.abc.ItemsView)
@@ -58,6 +53,11 @@ def dispatch(s: Session, e: Any, a: Any, path: str, depth: int) -> Comparison:
         return arrays.series(s, np, pd, e, a, path, depth)
     if np is not None and isinstance(e, np.ndarray) and isinstance(a, np.ndarray):
         return arrays.array(s, np, e, a, path, depth)
+    if isinstance(e, PublicState) or isinstance(a, PublicState):
+        # one run described an object of its own class: describe the other side alike
+        e = e if isinstance(e, PublicState) else objects.described(e)
+        a = a if isinstance(a, PublicState) else objects.described(a)
+        return objects.run_state(s, e, a, path, depth)
     if not _same_class(e, a):
         return s.differs(path, f"type {type_name(e)} vs {type_name(a)}")
     key = (id(e), id(a))
@@ -71,10 +71,9 @@ def dispatch(s: Session, e: Any, a: Any, path: str, depth: int) -> Comparison:
 
 
 def _structured(s: Session, e: Any, a: Any, path: str, depth: int) -> Comparison:
-    if is_statsmodels_results(e):
-        return objects.statsmodels_results(s, e, a, path, depth)
-    if is_estimator(e):
-        return objects.estimator(s, e, a, path, depth)
+    describe = registry.describer(e)
+    if describe is not None:
+        return objects.by_parts(s, e, a, describe, path, depth)
     if isinstance(e, Mapping):
         return containers.mapping(s, e, a, path, depth)
     if isinstance(e, (list, tuple)):
@@ -84,8 +83,10 @@ def _structured(s: Session, e: Any, a: Any, path: str, depth: int) -> Comparison
     if isinstance(e, _VIEWS) and isinstance(a, _VIEWS):  # dict.values() has identity equality
         return containers.sequence(s, [*e], [*a], path, depth)
     if dataclasses.is_dataclass(e):
-        fields = dataclasses.fields(e)
+        # the fields its own == would compare; public ones when it has any
+        fields = [f.name for f in dataclasses.fields(e) if f.compare]
+        public = [name for name in fields if not name.startswith("_")] or fields
         return s.attributes(
-            ((f.name, getattr(e, f.name), getattr(a, f.name)) for f in fields), path, depth
+            ((name, getattr(e, name), getattr(a, name)) for name in public), path, depth
         )
     return objects.generic(s, e, a, path, depth)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import collections.abc
 import datetime
 import functools
+import inspect
 import io
 import numbers
-import os
 import sys
-import sysconfig
 import types
 
 from .render import type_name
@@ -124,6 +123,15 @@ def is_callable_value(value: object) -> bool:
     return isinstance(value, _FUNCTIONS)
 
 
+def is_behaviour(value: object) -> bool:
+    """A function, method, partial, numpy ufunc or module: what an object uses, not what it holds."""
+    return (
+        inspect.isroutine(value)
+        or isinstance(value, (functools.partial, types.ModuleType))
+        or type(value).__name__ == "ufunc"
+    )
+
+
 def bound_to(value: object) -> object | None:
     """The object a method is bound to; None for plain functions (a builtin's module counts as none)."""
     owner = getattr(value, "__self__", None)
@@ -160,31 +168,6 @@ def library_name(value: object) -> str | None:
     for part in qualname.split("."):
         found = getattr(found, part, None)
     return f"{module}.{qualname}" if found is value else None
-
-
-def _installed_roots() -> tuple[str, ...]:
-    paths = sysconfig.get_paths()
-    roots = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
-    return tuple(os.path.join(os.path.realpath(r), "") for r in roots)
-
-
-_INSTALLED = _installed_roots()
-
-
-@functools.lru_cache(maxsize=1024)  # asked once per object compared by state
-def is_library_class(cls: type) -> bool:
-    """A class installed with Python or a distribution, not one of the project's own.
-
-    Its objects compare by public state: their private attributes hold caches and scratch
-    buffers (DESIGN.md). Classes of the notebook and of the package keep all their state.
-    """
-    module = sys.modules.get(cls.__module__ or "")
-    if module is None or cls.__module__ == "__main__":
-        return False
-    path = getattr(module, "__file__", None)
-    if not isinstance(path, str):  # built into the interpreter
-        return True
-    return os.path.realpath(path).startswith(_INSTALLED)
 
 
 def is_statsmodels_results(value: object) -> bool:

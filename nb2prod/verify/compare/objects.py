@@ -1,19 +1,49 @@
-"""Models and other objects: estimators and statsmodels results by public fitted state, the rest
-by `==` or by the state pickle would save."""
+"""Objects: compared by what they mean, never by private attributes, caches or scratch buffers.
+
+A type with a registered comparer (`registry.py`) compares by the parts its `describe` returns:
+the built-in ones below say what a scikit-learn estimator, a statsmodels model, its results and
+its family mean. Any other object compares by its public stored state: the entries of its
+`__dict__` and `__slots__` whose names do not start with `_`, leaving out functions stored on it
+and lazily cached properties. Only an object with no public state at all compares by the state
+pickle would save, and the detail says so.
+"""
 
 from __future__ import annotations
 
+import functools
 import pickle
 import sys
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .core import Comparison, Session, at, exception_text
-from .kinds import is_library_class
+from .kinds import is_behaviour
 from .render import short, type_name
+
+NO_PUBLIC_STATE = "no public attributes: compared by the state pickle saves, private included"
+
+
+@dataclass(frozen=True, slots=True)
+class PublicState:
+    """An object of a class the notebook (or the package) defined, as its own run described it.
+
+    Such a class exists only in that run (`__main__`, or the generated package), so the capture
+    keeps a plain description next to the pickled object: the class's qualified name and its
+    public state (`private`: it had none, so this is all of its stored state).
+    """
+
+    type: str
+    state: Mapping[str, Any]
+    private: bool = False
 
 
 def _is_timing(name: str) -> bool:
     return name.rstrip("_").endswith("_time")
+
+
+# --- the built-in descriptions ---------------------------------------------------------------
 
 
 def fitted_state(estimator: object) -> dict[str, Any]:
@@ -24,8 +54,8 @@ def fitted_state(estimator: object) -> dict[str, Any]:
     """
     state = getattr(estimator, "__dict__", None) or {}
     fitted = {
-        k: v
-        for k, v in state.items()
+        k: state[k]
+        for k in sorted(state)
         if k.endswith("_") and not k.startswith("_") and not _is_timing(k)
     }
     for name, value in fitted.items():
@@ -36,44 +66,169 @@ def fitted_state(estimator: object) -> dict[str, Any]:
     return fitted
 
 
-def estimator(s: Session, e: Any, a: Any, path: str, depth: int) -> Comparison:
-    """Compare estimators: `get_params(deep=False)`, fitted or not, then the fitted attributes."""
-    pe, pa = e.get_params(deep=False), a.get_params(deep=False)
-    if set(pe) != set(pa):
-        return s.differs(path, f"parameters {sorted(pe)} vs {sorted(pa)}")
-    params = s.attributes(((k, pe[k], pa[k]) for k in pe), path, depth)
-    if params.verdict == "differs":
-        return params
-    fe, fa = fitted_state(e), fitted_state(a)
-    if bool(fe) != bool(fa):
-        state = (
-            "fitted in expected, unfitted in actual"
-            if fe
-            else "unfitted in expected, fitted in actual"
-        )
-        return s.differs(path, f"{type(e).__name__} {state}")
-    if set(fe) != set(fa):
-        only_e, only_a = sorted(set(fe) - set(fa)), sorted(set(fa) - set(fe))
-        return s.differs(
-            path, f"fitted attributes only in expected: {only_e}; only in actual: {only_a}"
-        )
-    fitted = s.attributes(((k, fe[k], fa[k]) for k in sorted(fe)), path, depth)
-    state = "fitted" if fe else "unfitted"
-    return s.combine((params, fitted), f"{type(e).__name__}: parameters and {state} state equal")
+def estimator(value: Any) -> dict[str, Any]:
+    """A scikit-learn estimator: `get_params(deep=False)`, then its fitted attributes (`coef_`)."""
+    return {**value.get_params(deep=False), **fitted_state(value)}
 
 
-def statsmodels_results(s: Session, e: Any, a: Any, path: str, depth: int) -> Comparison:
-    """Compare fitted-model results by model class, `params` and `bse` (never by identity)."""
-    me, ma = type(e.model).__qualname__, type(a.model).__qualname__
-    if me != ma:
-        return s.differs(path, f"model {me} vs {ma}")
-    pairs = [("params", e.params, a.params)]
-    if hasattr(e, "bse") and hasattr(a, "bse"):
-        pairs.append(("bse", e.bse, a.bse))
-    result = s.attributes(pairs, path, depth)
+# What a fitted statsmodels results object says about the fit; a results class that lacks one
+# (GLM has no rsquared) leaves it out.
+RESULTS_PARTS = (
+    "params",
+    "bse",
+    "fittedvalues",
+    "llf",
+    "aic",
+    "bic",
+    "rsquared",
+    "rsquared_adj",
+    "deviance",
+    "nobs",
+    "df_model",
+    "df_resid",
+)
+# What a statsmodels model is made of, besides the arguments its class can be rebuilt from.
+MODEL_PARTS = ("endog", "exog", "endog_names", "exog_names", "formula")
+
+
+def _readable(value: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The named attributes the value has; one that raises or warns its way out is left out."""
+    parts: dict[str, Any] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # statsmodels warns about bic's definition, and others
+        for name in names:
+            try:
+                parts[name] = getattr(value, name)
+            except Exception:
+                continue
+    return parts
+
+
+def statsmodels_results(value: Any) -> dict[str, Any]:
+    """Results of a fit: `params`, `bse`, `fittedvalues`, `llf`, ..., then the model it fitted."""
+    return {**_readable(value, RESULTS_PARTS), "model": value.model}
+
+
+def statsmodels_model(value: Any) -> dict[str, Any]:
+    """A model, fitted or not: its data and their names, its formula, its other arguments.
+
+    Never its caches (`.data._cache`) or the buffers a fit leaves on it (`_tmp_like_exog`).
+    """
+    parts = _readable(value, MODEL_PARTS)
+    init = getattr(value, "_get_init_kwds", None)  # statsmodels' own record, to rebuild a model
+    if callable(init):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            arguments = init()
+        parts.update((k, arguments[k]) for k in sorted(arguments) if k not in parts)
+    return parts
+
+
+def statsmodels_family(value: Any) -> dict[str, Any]:
+    """A GLM family: its link and variance functions (the link is a private attribute)."""
+    parts = {"link": getattr(value, "link", None), "variance": getattr(value, "variance", None)}
+    return {**public_state(value), **parts}
+
+
+# --- comparing by parts --------------------------------------------------------------------------
+
+
+def by_parts(
+    s: Session,
+    e: Any,
+    a: Any,
+    describe: Callable[[Any], Mapping[str, Any]],
+    path: str,
+    depth: int,
+) -> Comparison:
+    """Compare two objects by the parts `describe` finds: the shared ones, then the missing ones."""
+    pe, pa = dict(describe(e)), dict(describe(a))
+    return _compare_parts(s, type(e).__name__, pe, pa, path, depth)
+
+
+def _compare_parts(
+    s: Session, kind: str, pe: Mapping[str, Any], pa: Mapping[str, Any], path: str, depth: int
+) -> Comparison:
+    shared = [k for k in pe if k in pa]
+    result = s.attributes(((k, pe[k], pa[k]) for k in shared), path, depth)
+    if result.verdict == "differs":
+        return result
+    only_e, only_a = [k for k in pe if k not in pa], [k for k in pa if k not in pe]
+    if only_e or only_a:
+        missing = []
+        if only_e:
+            missing.append(f"only in expected: {', '.join(only_e[:10])}")
+        if only_a:
+            missing.append(f"only in actual: {', '.join(only_a[:10])}")
+        return s.differs(path, f"{kind}: " + "; ".join(missing))
     if result.verdict != "equal":
         return result
-    return Comparison("equal", f"{me} results: params and bse equal")
+    shown = ", ".join(shared[:6]) + (", ..." if len(shared) > 6 else "")
+    return Comparison("equal", f"{kind}: {shown or 'no parts'} equal")
+
+
+# --- any other object: its public state ---------------------------------------------------------
+
+
+def _class_attribute(cls: type, name: str) -> object:
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            return vars(klass)[name]
+    return None
+
+
+def stored_state(value: object) -> dict[str, Any]:
+    """Every attribute stored on the object: its `__dict__`, then its `__slots__` that are set."""
+    state = dict(getattr(value, "__dict__", None) or {})
+    for klass in type(value).__mro__:
+        slots = vars(klass).get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name not in ("__dict__", "__weakref__") and name not in state:
+                try:
+                    state[name] = getattr(value, name)
+                except AttributeError:  # declared, never set
+                    continue
+    return state
+
+
+def public_state(value: object) -> dict[str, Any]:
+    """The stored attributes that say what the object is, by name.
+
+    Left out: names starting with `_` (private attributes, caches, buffers, the time a fitter
+    records), functions, methods, ufuncs and modules stored on it (what it uses, not what it
+    holds), and values a `functools.cached_property` computed on demand (a lazy cache).
+    """
+    cls = type(value)
+    public = {
+        k: v
+        for k, v in stored_state(value).items()
+        if isinstance(k, str)
+        and not k.startswith("_")
+        and not is_behaviour(v)
+        and not isinstance(_class_attribute(cls, k), functools.cached_property)
+    }
+    return {k: public[k] for k in sorted(public)}
+
+
+def run_state(s: Session, e: PublicState, a: PublicState, path: str, depth: int) -> Comparison:
+    """Compare two objects of the notebook's (or package's) own class, as their runs described them."""
+    if e.type != a.type:
+        return s.differs(path, f"type {e.type} vs {a.type}")
+    result = _compare_parts(s, e.type, e.state, a.state, path, depth)
+    if e.private or a.private:
+        return _said(result, NO_PUBLIC_STATE)
+    return result
+
+
+def described(value: object) -> PublicState:
+    """Describe an object as the capture describes one of a class only its run knows."""
+    public = public_state(value)
+    stored = {} if public else stored_state(value)
+    return PublicState(type(value).__qualname__, public or stored, private=bool(stored))
+
+
+def _said(result: Comparison, note: str) -> Comparison:
+    return Comparison(result.verdict, f"{result.detail} ({note})", result.max_abs_diff)
 
 
 def _pickled(value: object) -> bytes | None:
@@ -84,7 +239,7 @@ def _pickled(value: object) -> bytes | None:
 
 
 def generic(s: Session, e: Any, a: Any, path: str, depth: int) -> Comparison:
-    """Compare any other object: pickled bytes, then its own `==`, then its pickled state."""
+    """Compare any other object: pickled bytes, its own `==`, its public state, its pickled state."""
     pickled = _pickled(e)
     if pickled is not None and pickled == _pickled(a):  # the same pickled state: the same value
         return Comparison("equal", "identical pickled state")
@@ -99,8 +254,12 @@ def generic(s: Session, e: Any, a: Any, path: str, depth: int) -> Comparison:
                 return Comparison("equal", "== returned True")
             if type(e) is type(a):  # same class: its own == is the answer
                 return s.differs(path, f"{short(e)} vs {short(a)} (== returned False)")
-    # identity equality, or the class moved modules: compare the state pickle would save
-    return _reduced(s, e, a, path, depth)
+    pe, pa = public_state(e), public_state(a)
+    if pe or pa:
+        return _compare_parts(s, type(e).__name__, pe, pa, path, depth)
+    # nothing public (a C type's state lives in its constructor arguments): what pickle saves
+    result = _reduced(s, e, a, path, depth)
+    return _said(result, NO_PUBLIC_STATE)
 
 
 def _is_dict_and_slots(state: object) -> bool:
@@ -126,14 +285,6 @@ def _reduce_parts(reduced: Any) -> dict[str, Any]:
     }
 
 
-def _public(state: dict[str, Any], cls: type) -> dict[str, Any]:
-    """A library object's public attributes (private ones are caches and buffers), if it has any."""
-    if not is_library_class(cls):
-        return state
-    public = {k: v for k, v in state.items() if not k.startswith("_")}
-    return public or state
-
-
 def _reduced(s: Session, e: Any, a: Any, path: str, depth: int) -> Comparison:
     try:
         re_, ra = e.__reduce_ex__(4), a.__reduce_ex__(4)
@@ -156,7 +307,6 @@ def _reduced(s: Session, e: Any, a: Any, path: str, depth: int) -> Comparison:
         and isinstance(sa, dict)
         and all(isinstance(k, str) for k in (*se, *sa))
     ):
-        se, sa = _public(se, type(e)), _public(sa, type(a))
         if set(se) != set(sa):
             return s.differs(path, f"attributes {sorted(se)} vs {sorted(sa)}")
         results.append(s.attributes(((k, se[k], sa[k]) for k in sorted(se)), path, depth))
