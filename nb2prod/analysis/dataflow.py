@@ -42,6 +42,7 @@ from nb2prod.analysis.records import (
     StringAssign,
 )
 from nb2prod.analysis.scopes import Scope, ScopeWalker, local_bindings, params
+from nb2prod.analysis.syntax import BINARY_OPERATORS, dotted_name
 from nb2prod.notebook.ipysyntax import translate
 
 # Methods that change their receiver in place (list, dict, set, deque, DataFrame).
@@ -123,21 +124,6 @@ def analyze_tree(tree: ast.Module, modules: Mapping[str, str] | None = None) -> 
     return visitor.result()
 
 
-def dotted_name(node: ast.AST, opaque: str | None = None) -> str | None:
-    """`np.random.rand` for that attribute chain; a call or subscript at its root reads `opaque`."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-    elif opaque is not None and isinstance(node, (ast.Call, ast.Subscript)):
-        parts.append(opaque)
-    else:
-        return None
-    return ".".join(reversed(parts))
-
-
 def _root_name(node: ast.AST) -> ast.Name | None:
     """The variable at the root of `df.loc[x, 'a'].b`, if any."""
     while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
@@ -145,21 +131,7 @@ def _root_name(node: ast.AST) -> ast.Name | None:
     return node if isinstance(node, ast.Name) else None
 
 
-_AUGMENTED: dict[type, str] = {
-    ast.Add: "+",
-    ast.Sub: "-",
-    ast.Mult: "*",
-    ast.Div: "/",
-    ast.FloorDiv: "//",
-    ast.Pow: "**",
-    ast.MatMult: "@",
-    ast.LShift: "<<",
-    ast.RShift: ">>",
-    ast.BitXor: "^",
-    ast.Mod: "%",
-    ast.BitOr: "|",
-    ast.BitAnd: "&",
-}
+_AUGMENTED = BINARY_OPERATORS
 
 
 def _row_view(node: ast.expr) -> str | None:

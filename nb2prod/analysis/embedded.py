@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from nb2prod.analysis.records import Import
+from nb2prod.analysis.syntax import dotted_name
 
 Kind = Literal["formula", "query", "expression"]
 
@@ -216,17 +217,6 @@ def _string_argument(node: ast.Call) -> tuple[ast.Constant, str] | None:
     return None
 
 
-def _dotted(node: ast.expr) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
 def _qualified(dotted: str, imports: Sequence[Import]) -> tuple[str, bool]:
     """`dotted` with its first name resolved; whether that name was resolved at all."""
     root, dot, rest = dotted.partition(".")
@@ -241,7 +231,7 @@ def _qualified(dotted: str, imports: Sequence[Import]) -> tuple[str, bool]:
 def _callee_kind(node: ast.Call, text: str, imports: Sequence[Import]) -> tuple[Kind | None, bool]:
     """What the call's string is, and whether a formula's bare names are columns regardless."""
     func = node.func
-    dotted = _dotted(func)
+    dotted = dotted_name(func)
     if dotted is not None:
         name, resolved = _qualified(dotted, imports)
         if name.startswith(_FORMULA_MODULES):

@@ -25,6 +25,7 @@ from importlib import resources
 from typing import Any
 
 from nb2prod.analysis.records import Rerun
+from nb2prod.analysis.syntax import BINARY_OPERATORS, dotted_name
 
 # Verdicts as the table spells them.
 YES, NO, UNKNOWN = "yes", "no", "unknown"
@@ -89,21 +90,7 @@ MASK_METHODS = frozenset(
         "ge",
     }
 )
-_BINOPS: Mapping[type, str] = {
-    ast.Add: "+",
-    ast.Sub: "-",
-    ast.Mult: "*",
-    ast.Div: "/",
-    ast.FloorDiv: "//",
-    ast.Pow: "**",
-    ast.MatMult: "@",
-    ast.LShift: "<<",
-    ast.RShift: ">>",
-    ast.BitXor: "^",
-    ast.Mod: "%",
-    ast.BitOr: "|",
-    ast.BitAnd: "&",
-}
+_BINOPS = BINARY_OPERATORS
 _UNARY: Mapping[type, str] = {
     ast.USub: "unary -",
     ast.Invert: "unary ~",
@@ -260,17 +247,6 @@ def _root(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
-def dotted(node: ast.AST) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
 def _accessor(node: ast.AST) -> str | None:
     """`str` for `x.str` (a pandas accessor), else None."""
     if isinstance(node, ast.Attribute) and node.attr in ACCESSORS:
@@ -360,7 +336,7 @@ def _call_step(
     if held is None:
         return None, None
     inner = _unstar(held, holds)
-    name = dotted(func)
+    name = dotted_name(func)
     if name is not None and (resolve(name.split(".")[0]) is not None or "." not in name):
         return Step("functions", _qualified(name, resolve), node, None), inner
     if not isinstance(func, ast.Attribute):
@@ -391,7 +367,7 @@ def _qualified(name: str, resolve: Resolve) -> str:
 def _class_of(node: ast.AST, resolve: Resolve, classes: Mapping[str, str]) -> str | None:
     """The qualified class of an object made in the cell: `StandardScaler()` or a name bound to one."""
     if isinstance(node, ast.Call):
-        name = dotted(node.func)
+        name = dotted_name(node.func)
         if name is not None:
             qualified = resolve(name)
             if qualified is not None and qualified.rsplit(".", 1)[-1][:1].isupper():
@@ -601,7 +577,7 @@ def _function_argument(step: Step, is_self: Callable[[ast.AST], bool]) -> bool:
     mappers = list(call.args[:1]) + [
         k.value for k in call.keywords if k.arg in ("mapper", "columns", "index")
     ]
-    return any(not isinstance(m, ast.Dict) and dotted(m) not in _IDEMPOTENT_STR for m in mappers)
+    return any(not isinstance(m, ast.Dict) and dotted_name(m) not in _IDEMPOTENT_STR for m in mappers)
 
 
 def _arguments_read_receiver(step: Step, is_self: Callable[[ast.AST], bool]) -> bool:
@@ -703,7 +679,7 @@ def _dtype_kind(call: ast.AST) -> str | None:
         return None
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return _DTYPE_KINDS.get(node.value)
-    name = dotted(node)
+    name = dotted_name(node)
     return _DTYPE_KINDS.get(name.rsplit(".", 1)[-1]) if name is not None else None
 
 
@@ -717,7 +693,7 @@ def _callable_entry(call: ast.AST, resolve: Resolve, classes: Mapping[str, str])
         return None
     if isinstance(func, ast.Dict):
         return Judged(NO, "maps the mapped values again", (), None)
-    name = dotted(func)
+    name = dotted_name(func)
     if name is None:
         return None
     functions = table()["functions"]
@@ -830,7 +806,7 @@ def value_kind(value: ast.AST, resolve: Resolve) -> str | None:
             if entry is None:
                 return None
             return _dtype_kind(value) if entry.gives == "dtype argument" else entry.gives
-        name = dotted(func)
+        name = dotted_name(func)
         if name is None:
             return None
         entry = table()["functions"].get(_qualified(name, resolve))

@@ -23,7 +23,7 @@ import ast
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from nb2prod.analysis.dataflow import MUTATING_METHODS, dotted_name
+from nb2prod.analysis.dataflow import MUTATING_METHODS
 from nb2prod.analysis.imports import qualify
 from nb2prod.analysis.magics import magic_effect
 from nb2prod.analysis.randomness import (
@@ -42,6 +42,7 @@ from nb2prod.analysis.randomness import (
 )
 from nb2prod.analysis.scopes import local_bindings, params
 from nb2prod.analysis.symbols import Analysis
+from nb2prod.analysis.syntax import dotted_name
 
 # Attributes that describe an array's layout, not its values.
 _LAYOUT = frozenset({"shape", "ndim", "dtype"})

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from enum import Enum
 from types import MappingProxyType
 
-from nb2prod.analysis.dataflow import dotted_name
 from nb2prod.analysis.imports import qualify
 from nb2prod.analysis.symbols import Analysis
+from nb2prod.analysis.syntax import dotted_name
 from nb2prod.notebook.ipysyntax import may_have_ipython_syntax, translate
 
 STDLIB_RANDOM = frozenset(

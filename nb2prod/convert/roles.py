@@ -14,10 +14,10 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from nb2prod.analysis.dataflow import dotted_name
 from nb2prod.analysis.imports import bind_imports, qualify
 from nb2prod.analysis.randomness import is_global_draw
 from nb2prod.analysis.statements import Statement
+from nb2prod.analysis.syntax import dotted_name
 from nb2prod.core.vocabulary import USER_ROLES, Role
 from nb2prod.notebook.model import Notebook
 
