@@ -75,12 +75,14 @@ lint: $(STAMP) $(LAB_NODE)
 	PYTHONPATH=$(LAB) $(VENV)/bin/lint-imports
 	cd $(LAB) && ../$(VENV)/bin/jlpm lint
 
-# Three pytest runs (pytest-jupyter's fixtures and a browser clash in one process); every one
-# runs, and any non-zero exit (5 = nothing collected included) fails make at the end.
+# Three pytest runs (pytest-jupyter's fixtures and a browser clash in one process) and the
+# extension's TypeScript unit tests (vitest); every one runs, and any non-zero exit (5 =
+# nothing collected included) fails make at the end.
 test: lint $(STAMP) $(LAB_STAMP) chromium
 	@rc=0; \
 	$(PY) -m pytest tests -q || rc=1; \
 	$(PY) -m pytest $(LAB)/tests -q || rc=1; \
+	(cd $(LAB) && ../$(VENV)/bin/jlpm test) || rc=1; \
 	NB2PROD_REQUIRE_BROWSER=$(NB2PROD_REQUIRE_BROWSER) $(PY) -m pytest $(LAB)/ui-tests -q -s || rc=1; \
 	exit $$rc
 

@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 export default defineConfig(
   { ignores: ['lib/', 'node_modules/', 'nb2prod_lab/', 'ui-tests/', '.yarn/'] },
   {
-    files: ['src/**/*.{ts,tsx}'],
+    files: ['src/**/*.{ts,tsx}', 'unit-tests/**/*.ts'],
     extends: [
       js.configs.recommended,
       tseslint.configs.recommendedTypeChecked,

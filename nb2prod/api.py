@@ -617,3 +617,264 @@ def _tell(progress: OnProgress | None, event: Progress) -> None:
 def _reread_config() -> None:
     """Read pyproject.toml afresh: a long-lived caller (the JupyterLab server) sees edits."""
     config._config_for_dir.cache_clear()
+
+
+# --- the plan and a preview, for the JupyterLab extension --------------------------------------
+# Frozen, JSON-ready views of what `convert` would do: the lab shows them and never re-plans.
+
+
+@dataclass(frozen=True, slots=True)
+class StatementView:
+    """Where one top-level statement goes, and why."""
+
+    cell: int  # 0-based over all cells, markdown included (as findings count)
+    cell_id: str
+    position: int  # 0-based within the cell
+    line: int  # 1-based first line in the cell
+    end_line: int
+    role: str  # a `nb2prod.core.vocabulary.Role` value
+    kept: bool  # False: left out of the package (exploration, a dropped magic, ...)
+    function: str | None  # the generated function (or moved definition) it went to
+    module: str | None
+    reason: str
+    code: str  # its first line, for a tooltip
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionView:
+    name: str
+    module: str
+    role: str
+    params: tuple[str, ...]
+    returns: tuple[str, ...]
+    config: tuple[str, ...]  # config fields it reads
+    cells: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigFieldView:
+    name: str  # as in the notebook
+    field: str  # the Config attribute and CLI option
+    value: str  # Python literal source
+    type: str
+    cell: int
+
+
+@dataclass(frozen=True, slots=True)
+class PlanView:
+    """The convert plan of one notebook as the lab shows it; `to_json()` is the wire format."""
+
+    notebook: str
+    package: str
+    modules: tuple[str, ...]
+    functions: tuple[FunctionView, ...]
+    config: tuple[ConfigFieldView, ...]
+    statements: tuple[StatementView, ...]  # in notebook order
+    warnings: tuple[str, ...]
+
+    @property
+    def left_out(self) -> tuple[StatementView, ...]:
+        return tuple(s for s in self.statements if not s.kept)
+
+    def cells(self) -> dict[int, tuple[StatementView, ...]]:
+        """Statements per cell index."""
+        found: dict[int, list[StatementView]] = {}
+        for statement in self.statements:
+            found.setdefault(statement.cell, []).append(statement)
+        return {cell: tuple(views) for cell, views in found.items()}
+
+    def to_json(self) -> dict[str, object]:
+        from dataclasses import asdict
+
+        document = asdict(self)
+        document["left_out"] = [asdict(s) for s in self.left_out]
+        return document
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    path: str  # '/'-separated, relative to the package folder
+    status: str  # "added", "removed" or "changed"
+    diff: str  # unified diff, on-disk version first
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What `convert` would write to `out_dir`, compared with what is there now; nothing written."""
+
+    plan: PlanView
+    out_dir: Path
+    exists: bool  # a package (or any folder) is already there
+    changes: tuple[FileChange, ...]  # empty for a new folder: everything is new, see `files`
+    files: tuple[str, ...]  # every file convert would write
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "plan": self.plan.to_json(),
+            "out_dir": str(self.out_dir),
+            "exists": self.exists,
+            "files": list(self.files),
+            "changes": [{"path": c.path, "status": c.status, "diff": c.diff} for c in self.changes],
+        }
+
+
+# reports (rewritten by verify) and the marker: derived, so a preview lists but does not diff them
+_NOT_DIFFED = frozenset(
+    {
+        REPORT,
+        "nb2prod-report.json",
+        "nb2prod-report.html",
+        "nb2prod-run.html",
+        ".nb2prod-generated",
+    }
+)
+
+
+def _written_by_verify(relative: str, vendored: frozenset[str]) -> bool:
+    """A file verify adds to the package's tests/ (convert + verify writes it again)."""
+    if relative == "tests/test_golden.py" or relative.startswith("tests/fixtures/"):
+        return True
+    return relative.removeprefix("tests/") in vendored
+
+
+def plan(notebook: str, options: ConvertOptions = ConvertOptions()) -> PlanView | Failed:
+    """The plan `convert` would follow for `notebook` (roles from its cell tags, `# nb2prod:`
+    comments and `[tool.nb2prod]`), without pinning, rendering or writing anything."""
+    from nb2prod.convert.plan import make_plan
+    from nb2prod.notebook.load import load
+
+    _reread_config()
+    try:
+        roles = options.roles if options.roles is not None else config.config_for(notebook).roles
+        made = make_plan(load(notebook), package=options.name, role_overrides=roles)
+    except Exception as exc:
+        return _failure(notebook, exc)
+    return plan_view(made)
+
+
+def plan_view(made: Plan) -> PlanView:
+    """The JSON-ready view of a plan."""
+    modules = {f.name: f.module for f in made.functions} | {
+        d.name: d.module for d in made.definitions
+    }
+    statements = tuple(
+        StatementView(
+            cell=p.statement.cell,
+            cell_id=p.statement.cell_id,
+            position=p.statement.position,
+            line=p.statement.line,
+            end_line=p.statement.end_line or p.statement.line,
+            role=str(p.role),
+            kept=p.kept,
+            function=p.function,
+            module=modules.get(p.function) if p.function else None,
+            reason=p.reason,
+            code=_first_code_line(p.statement.code),
+        )
+        for p in sorted(made.statements, key=lambda p: (p.statement.cell, p.statement.position))
+    )
+    return PlanView(
+        notebook=made.notebook_path,
+        package=made.package,
+        modules=made.modules,
+        functions=tuple(
+            FunctionView(
+                f.name, f.module, str(f.role), f.params, f.returns, f.config_names, f.cells
+            )
+            for f in made.functions
+        ),
+        config=tuple(
+            ConfigFieldView(c.name, c.field, c.value, c.type_name, c.cell) for c in made.config
+        ),
+        statements=statements,
+        warnings=made.warnings,
+    )
+
+
+def _first_code_line(code: str) -> str:
+    lines = [
+        line for line in code.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
+    first = lines[0].strip() if lines else code.strip()
+    return first if len(first) <= 80 else first[:77] + "..."
+
+
+def preview(
+    notebook: str, out: str | Path | None = None, options: ConvertOptions = ConvertOptions()
+) -> Preview | Failed:
+    """What `convert(notebook, out, options)` would write, diffed against the folder on disk.
+
+    Plans, pins (as convert does), renders and checks in memory; writes nothing. Hidden files
+    and caches on disk, the reports, the nb2prod marker and what verify adds to tests/ (golden
+    fixtures, the vendored comparer) are not compared.
+    """
+    import difflib
+
+    from nb2prod.convert.build import build
+    from nb2prod.verify.fixtures import vendored_sources
+
+    _reread_config()
+    try:
+        roles = options.roles if options.roles is not None else config.config_for(notebook).roles
+        made, rendered = build(
+            notebook,
+            package=options.name,
+            role_overrides=roles,
+            pin=options.pin,
+            python=options.python,
+        )
+    except Exception as exc:
+        return _failure(notebook, exc)
+    target = Path(out) if out is not None else Path(notebook).resolve().parent / made.package
+    on_disk: dict[str, Path] = {}
+    vendored = frozenset(vendored_sources())
+    if target.is_dir():
+        for path in sorted(target.rglob("*")):
+            relative = path.relative_to(target)
+            hidden = any(p.startswith(".") or p == "__pycache__" for p in relative.parts)
+            if (
+                path.is_file()
+                and not hidden
+                and not _written_by_verify(relative.as_posix(), vendored)
+            ):
+                on_disk[relative.as_posix()] = path
+    changes = []
+    for name in sorted((set(rendered.files) | set(on_disk)) - _NOT_DIFFED):
+        new = rendered.files.get(name)
+        try:
+            old = on_disk[name].read_text(encoding="utf-8") if name in on_disk else None
+        except (OSError, UnicodeDecodeError):
+            old = ""  # unreadable or binary: shown as changed, without lines
+        if old == new:
+            continue
+        status = "added" if old is None else "removed" if new is None else "changed"
+        if target.is_dir():
+            diff = "".join(
+                difflib.unified_diff(
+                    (old or "").splitlines(keepends=True),
+                    (new or "").splitlines(keepends=True),
+                    fromfile=f"a/{name}",
+                    tofile=f"b/{name}",
+                )
+            )
+            changes.append(FileChange(name, status, diff))
+    return Preview(
+        plan_view(made),
+        target,
+        target.exists(),
+        tuple(changes),
+        tuple(sorted(rendered.files)),
+    )
+
+
+__all__ += [
+    "ConfigFieldView",
+    "FileChange",
+    "FunctionView",
+    "PlanView",
+    "Preview",
+    "StatementView",
+    "plan",
+    "plan_view",
+    "preview",
+]

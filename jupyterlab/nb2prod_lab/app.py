@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.extension.application import ExtensionApp
 from traitlets import Float, Int
 
 from nb2prod_lab.jobs import JobRegistry
 from nb2prod_lab.paths import Resolved, Root
+
+if TYPE_CHECKING:
+    from nb2prod.api import Failed
 
 
 class Nb2prodLab(ExtensionApp):
@@ -19,7 +22,10 @@ class Nb2prodLab(ExtensionApp):
 
     check_workers = Int(2, config=True, help="Threads running `check` (the event loop stays free).")
     max_running_jobs = Int(
-        2, config=True, help="Convert/verify jobs running at once; more get 429."
+        2, config=True, help="Convert/verify jobs running at once; more wait in a FIFO queue."
+    )
+    max_queued_jobs = Int(
+        100, config=True, help="Jobs that may wait for a running slot; more get 429."
     )
     keep_jobs_seconds = Float(3600, config=True, help="How long a finished job stays readable.")
     cancel_grace_seconds = Float(
@@ -38,6 +44,7 @@ class Nb2prodLab(ExtensionApp):
         self.jobs = JobRegistry(
             self.root.path,
             max_running=self.max_running_jobs,
+            max_queued=self.max_queued_jobs,
             keep_seconds=self.keep_jobs_seconds,
             grace_seconds=self.cancel_grace_seconds,
             log=self.log,
@@ -66,6 +73,35 @@ class Nb2prodLab(ExtensionApp):
         else:
             result = dataclasses.replace(result, path=notebook.relative)
         return api.check_document([result])
+
+    def plan_document(self, notebook: Resolved) -> dict[str, object]:
+        """The convert plan of the saved notebook (`nb2prod.api.plan`), or the refusal."""
+        from nb2prod import api
+
+        planned = api.plan(str(notebook.absolute))
+        if isinstance(planned, api.Failed):
+            return {"plan": None, "error": self._failure(planned, notebook)}
+        document = planned.to_json()
+        document["notebook"] = notebook.relative
+        return {"plan": document, "error": None}
+
+    def preview_document(self, notebook: Resolved, out: Resolved) -> dict[str, object]:
+        """What convert would write to `out`, diffed against the folder there; nothing written."""
+        from nb2prod import api
+
+        previewed = api.preview(str(notebook.absolute), out.absolute)
+        if isinstance(previewed, api.Failed):
+            return {"preview": None, "error": self._failure(previewed, notebook)}
+        plan = previewed.plan.to_json()
+        plan["notebook"] = notebook.relative
+        document = {**previewed.to_json(), "plan": plan, "out_dir": out.relative}
+        return {"preview": document, "error": None}
+
+    def _failure(self, failed: Failed, notebook: Resolved) -> dict[str, object]:
+        from nb2prod import api
+
+        message = self.root.scrub(api.describe(failed))
+        return {"kind": failed.kind, "message": message, "cell": failed.cell}
 
     def default_package(self, notebook: Resolved) -> str:
         """The CLI's default output folder, `<notebook folder>/<package name>`, root-relative."""

@@ -98,6 +98,33 @@ class CheckHandler(Nb2prodHandler):
         self.finish(json.dumps(document))
 
 
+class PlanHandler(Nb2prodHandler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.body({"path": (str, ...)})
+        notebook = self.notebook(body["path"])
+        loop = asyncio.get_running_loop()
+        document = await loop.run_in_executor(self.lab.check_pool, self.lab.plan_document, notebook)
+        self.finish(json.dumps(document))
+
+
+class PreviewHandler(Nb2prodHandler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        body = self.body({"path": (str, ...), "out": (str, None)})
+        notebook = self.notebook(body["path"])
+        requested = body["out"] if body["out"] is not None else self.lab.default_package(notebook)
+        out = self.resolve(requested, what="out", must_exist=False)
+        refusal = self.lab.output_refusal(notebook, out, force=False)
+        if refusal:  # what convert would answer: say it before the author reviews anything
+            raise ApiError(409, refusal)
+        loop = asyncio.get_running_loop()
+        document = await loop.run_in_executor(
+            self.lab.check_pool, self.lab.preview_document, notebook, out
+        )
+        self.finish(json.dumps(document))
+
+
 class ConvertHandler(Nb2prodHandler):
     @tornado.web.authenticated
     async def post(self) -> None:
@@ -186,6 +213,8 @@ def handlers(lab: Nb2prodLab) -> list[tuple[str, type, dict[str, Any]]]:
     return [
         (r"/nb2prod/status", StatusHandler, kwargs),
         (r"/nb2prod/check", CheckHandler, kwargs),
+        (r"/nb2prod/plan", PlanHandler, kwargs),
+        (r"/nb2prod/preview", PreviewHandler, kwargs),
         (r"/nb2prod/convert", ConvertHandler, kwargs),
         (r"/nb2prod/verify", VerifyHandler, kwargs),
         (r"/nb2prod/jobs/([^/]+)", JobHandler, kwargs),

@@ -1,5 +1,8 @@
 """Convert and verify jobs: one runner process each, tracked in memory by id.
 
+At most `max_running` runners run at once; later jobs wait in a FIFO queue (state "queued",
+their 1-based `position` reported) and can be cancelled there. Only a full queue refuses (429).
+
 A job's runner starts in its own session (process group) with a per-job marker in its
 environment that every process it starts inherits, kernels included (they run in sessions of
 their own, so the group alone would miss them). Cancelling sends SIGTERM to the group so the
@@ -28,13 +31,13 @@ from pathlib import Path
 from typing import Any
 
 MARKER_VARIABLE = "NB2PROD_LAB_JOB"
-STATES = ("running", "done", "failed", "cancelled")
+STATES = ("queued", "running", "done", "failed", "cancelled")
 # A runner's result line holds every finding and file name: far above asyncio's 64 KiB line limit.
 LINE_LIMIT = 32 * 1024 * 1024
 
 
 class TooManyJobs(Exception):
-    """Every job slot is taken (HTTP 429)."""
+    """The queue is full too (HTTP 429): `max_queued` jobs already wait for a slot."""
 
 
 @dataclass
@@ -45,7 +48,7 @@ class Job:
     kind: str
     path: str
     relativize: Callable[[dict[str, Any]], dict[str, Any]]
-    state: str = "running"
+    state: str = "queued"
     progress: dict[str, Any] = field(
         default_factory=lambda: {"done": 0, "total": 0, "stage": "starting"}
     )
@@ -59,6 +62,9 @@ class Job:
         default_factory=lambda: collections.deque(maxlen=50)
     )
     ended: asyncio.Event = field(default_factory=asyncio.Event)
+    spec: dict[str, Any] = field(default_factory=dict)
+    # 1-based place in the FIFO queue while queued (the registry keeps it current), else None
+    position: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -66,6 +72,7 @@ class Job:
             "kind": self.kind,
             "path": self.path,
             "state": self.state,
+            "position": self.position,
             "progress": dict(self.progress),
             "result": self.result,
             "error": self.error,
@@ -78,6 +85,7 @@ class JobRegistry:
         root: Path,
         *,
         max_running: int = 2,
+        max_queued: int = 100,
         keep_seconds: float = 3600,
         keep_finished: int = 100,
         grace_seconds: float = 10,
@@ -85,6 +93,7 @@ class JobRegistry:
     ) -> None:
         self.root = root
         self.max_running = max_running
+        self.max_queued = max_queued
         self.keep_seconds = keep_seconds
         self.keep_finished = keep_finished
         self.grace_seconds = grace_seconds
@@ -92,6 +101,7 @@ class JobRegistry:
         self.jobs: dict[str, Job] = {}
         self.scratch = Path(tempfile.mkdtemp(prefix="nb2prod-lab-jobs-"))
         self._watchers: set[asyncio.Task[None]] = set()
+        self.queue: collections.deque[Job] = collections.deque()  # FIFO of queued jobs
 
     def running(self) -> list[Job]:
         return [job for job in self.jobs.values() if job.state == "running"]
@@ -107,15 +117,43 @@ class JobRegistry:
         spec: dict[str, Any],
         relativize: Callable[[dict[str, Any]], dict[str, Any]],
     ) -> Job:
-        """Start a runner for `spec` (paths relative to the root); TooManyJobs when all slots are taken."""
+        """Queue a runner for `spec` (paths relative to the root) and start the queue's head
+        while a slot is free; TooManyJobs when `max_queued` jobs already wait."""
         self._prune()
-        if len(self.running()) >= self.max_running:
+        if len(self.queue) >= self.max_queued:
             raise TooManyJobs(
-                f"{self.max_running} nb2prod jobs are already running; wait for one to "
-                "finish or cancel it"
+                f"{len(self.queue)} nb2prod jobs are already waiting for one of "
+                f"{self.max_running} slots; wait for one to finish or cancel it"
             )
-        job = Job(uuid.uuid4().hex, kind, path, relativize)
-        self.jobs[job.id] = job  # before the first await: it holds its slot from now on
+        job = Job(uuid.uuid4().hex, kind, path, relativize, spec={"kind": kind, **spec})
+        self.jobs[job.id] = job
+        self.queue.append(job)
+        self._number()
+        await self._advance()
+        return job
+
+    async def _advance(self) -> None:
+        """Start queued jobs, oldest first, while fewer than `max_running` run."""
+        while self.queue and len(self.running()) < self.max_running:
+            job = self.queue.popleft()
+            self._number()
+            job.state = "running"  # before the first await: it holds its slot from now on
+            try:
+                await self._launch(job)
+            except Exception as exc:  # the runner could not even start (fork failed, ...)
+                self._finish(job, [{"event": "error", "message": f"internal error: {exc}"}])
+                self.log.exception("nb2prod job %s did not start", job.id)
+
+    def _number(self) -> None:
+        job: Job
+        for place, job in enumerate(self.queue, start=1):
+            job.position = place
+            job.progress = {**job.progress, "stage": "queued"}
+
+    async def _launch(self, job: Job) -> None:
+        job.position = None
+        job.progress = {"done": 0, "total": 0, "stage": "starting"}
+        job.started = time.monotonic()
         tmp = self.scratch / job.id
         tmp.mkdir()
         env = {**os.environ, MARKER_VARIABLE: job.id, "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"}
@@ -124,7 +162,7 @@ class JobRegistry:
                 sys.executable,
                 "-m",
                 "nb2prod_lab.runner",
-                json.dumps({"kind": kind, **spec}),
+                json.dumps(job.spec),
                 cwd=self.root,
                 env=env,
                 stdin=asyncio.subprocess.DEVNULL,
@@ -134,16 +172,24 @@ class JobRegistry:
                 limit=LINE_LIMIT,
             )
         except BaseException:
-            del self.jobs[job.id]
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         watcher = asyncio.ensure_future(self._watch(job))
         self._watchers.add(watcher)
         watcher.add_done_callback(self._watchers.discard)
-        return job
+        if job.cancelling:  # cancelled while its process was being started
+            await self._terminate(job, self.grace_seconds)
 
     async def cancel(self, job: Job) -> None:
-        """Stop a running job and everything it started; return once they are all gone."""
+        """Drop a queued job, or stop a running one and everything it started; return once
+        they are all gone."""
+        if job.state == "queued":
+            self.queue.remove(job)
+            self._number()
+            job.position = None
+            job.cancelling = True
+            self._finish(job, [])
+            return
         if job.state != "running":
             return
         job.cancelling = True
@@ -151,7 +197,9 @@ class JobRegistry:
         await job.ended.wait()
 
     async def shutdown(self) -> None:
-        """Cancel every running job (server shutdown): no process may outlive the server."""
+        """Cancel every queued and running job (server shutdown): no process may outlive the server."""
+        for job in list(self.queue):
+            await self.cancel(job)
         await asyncio.gather(
             *(self._terminate(job, 3) for job in self.running()), return_exceptions=True
         )
@@ -201,6 +249,7 @@ class JobRegistry:
             await asyncio.get_running_loop().run_in_executor(None, kill_marked, job.id)
             shutil.rmtree(self.scratch / job.id, ignore_errors=True)
             self._finish(job, events)
+            await self._advance()  # its slot is free: the queue's head starts
 
     async def _read_stderr(self, job: Job, stream: asyncio.StreamReader) -> None:
         async for raw in stream:

@@ -40,7 +40,8 @@ export interface ICheckDocument {
 }
 
 export type JobKind = 'convert' | 'verify';
-export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
+/** 'queued': waiting for a free slot (FIFO, `position` 1 is next); it may be cancelled there. */
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface IJobResult {
   out_dir: string;
@@ -64,6 +65,8 @@ export interface IJob {
   kind: JobKind;
   path: string;
   state: JobState;
+  /** 1-based place in the server's queue while queued; null (or absent) otherwise. */
+  position?: number | null;
   progress: { done: number; total: number; stage: string };
   result: IJobResult | null;
   error: { message: string } | null;
@@ -131,6 +134,88 @@ export function check(path: string): Promise<ICheckDocument> {
 
 export function startConvert(path: string): Promise<{ job: string }> {
   return post<{ job: string }>('convert', { path, verify: true });
+}
+
+/** Where one top-level statement goes (`nb2prod.api.StatementView`). */
+export interface IPlannedStatement {
+  /** 0-based over all cells, markdown included. */
+  cell: number;
+  cell_id: string;
+  position: number;
+  /** 1-based first and last line in the cell. */
+  line: number;
+  end_line: number;
+  /** data, features, model, business, config, exploration or import. */
+  role: string;
+  /** False: left out of the package. */
+  kept: boolean;
+  function: string | null;
+  module: string | null;
+  reason: string;
+  code: string;
+}
+
+export interface IPlannedFunction {
+  name: string;
+  module: string;
+  role: string;
+  params: string[];
+  returns: string[];
+  config: string[];
+  cells: number[];
+}
+
+export interface IConfigField {
+  name: string;
+  field: string;
+  value: string;
+  type: string;
+  cell: number;
+}
+
+/** The plan `convert` follows (`nb2prod.api.PlanView.to_json()`). */
+export interface IPlan {
+  notebook: string;
+  package: string;
+  modules: string[];
+  functions: IPlannedFunction[];
+  config: IConfigField[];
+  statements: IPlannedStatement[];
+  left_out: IPlannedStatement[];
+  warnings: string[];
+}
+
+export interface IPlanError {
+  kind: string;
+  message: string;
+  cell: number | null;
+}
+
+export interface IFileChange {
+  path: string;
+  status: 'added' | 'removed' | 'changed';
+  diff: string;
+}
+
+/** What convert would write, diffed against the package on disk; nothing is written. */
+export interface IPreview {
+  plan: IPlan;
+  out_dir: string;
+  exists: boolean;
+  files: string[];
+  changes: IFileChange[];
+}
+
+export function plan(
+  path: string
+): Promise<{ plan: IPlan | null; error: IPlanError | null }> {
+  return post('plan', { path });
+}
+
+export function preview(
+  path: string
+): Promise<{ preview: IPreview | null; error: IPlanError | null }> {
+  return post('preview', { path });
 }
 
 export function startVerify(path: string): Promise<{ job: string }> {

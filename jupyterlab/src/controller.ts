@@ -5,6 +5,9 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import * as api from './api';
 import { cellIndex, clearMarks, markCells } from './markers';
+import { drawOverlay, ISteer } from './overlay';
+import { isActive } from './state';
+import { UserRole, withRoleComment, withRoleTag } from './roles';
 
 const POLL_MS = 300;
 
@@ -19,8 +22,17 @@ export interface INotebookState {
   checks: number;
   /** Check requests sent; only the latest one's answer is shown. */
   requests: number;
-  /** The running or last finished convert/verify job. */
+  /** The queued, running or last finished convert/verify job. */
   job: api.IJob | null;
+  /** The convert plan of the saved file (the role overlay), and why there is none. */
+  plan: api.IPlan | null;
+  planError: api.IPlanError | null;
+  /** Plans received so far (a test tells a fresh overlay from the last one). */
+  plans: number;
+  planRequests: number;
+  /** What "Convert" would write, shown for the author to accept or cancel. */
+  preview: api.IPreview | null;
+  previewing: boolean;
 }
 
 export class Controller {
@@ -38,6 +50,7 @@ export class Controller {
   /** Check the saved notebook and mark its cells; re-checks on every save from now on. */
   async check(panel: NotebookPanel): Promise<void> {
     const state = this._track(panel);
+    void this.plan(panel);
     const request = ++state.requests;
     state.checking = true;
     this._changed.emit(panel);
@@ -64,8 +77,100 @@ export class Controller {
     }
   }
 
-  convert(panel: NotebookPanel): Promise<void> {
+  /** Ask the library for the convert plan of the saved file and draw the role overlay. */
+  async plan(panel: NotebookPanel): Promise<void> {
+    const state = this._track(panel);
+    const request = ++state.planRequests;
+    try {
+      const answer = await api.plan(state.path);
+      if (request !== state.planRequests) {
+        return;
+      }
+      state.plan = answer.plan;
+      state.planError = answer.error;
+    } catch (error) {
+      if (request !== state.planRequests) {
+        return;
+      }
+      state.plan = null;
+      state.planError = { kind: 'request', message: messageOf(error), cell: null };
+    }
+    state.plans += 1;
+    this.remark(panel);
+    this._changed.emit(panel);
+  }
+
+  /** "Convert": first the preview (plan, and a diff over an existing package); nothing written. */
+  async convert(panel: NotebookPanel): Promise<void> {
+    const state = this._track(panel);
+    if (isActive(state.job) || state.previewing) {
+      return;
+    }
+    state.previewing = true;
+    state.preview = null;
+    this._changed.emit(panel);
+    try {
+      if (panel.context.model.dirty) {
+        await panel.context.save();
+      }
+      const answer = await api.preview(state.path);
+      if (answer.error) {
+        notify(answer.error.message);
+      }
+      state.preview = answer.preview;
+    } catch (error) {
+      notifyError(error);
+    } finally {
+      state.previewing = false;
+      this._changed.emit(panel);
+    }
+  }
+
+  /** The author accepted the preview: now convert (and verify) for real. */
+  accept(panel: NotebookPanel): Promise<void> {
+    const state = this._track(panel);
+    state.preview = null;
     return this._runJob(panel, api.startConvert);
+  }
+
+  /** The author cancelled the preview: nothing is written. */
+  dismiss(panel: NotebookPanel): void {
+    const state = this._track(panel);
+    state.preview = null;
+    this._changed.emit(panel);
+  }
+
+  /** Set a cell's role as its `nb2prod:<role>` tag (null: remove it); undoable as any edit. */
+  steerCell(panel: NotebookPanel, index: number, role: UserRole | null): void {
+    const cell = panel.content.model?.cells.get(index);
+    if (!cell) {
+      return;
+    }
+    const tags = (cell.getMetadata('tags') as string[] | undefined) ?? [];
+    const next = withRoleTag(tags, role);
+    if (next.length) {
+      cell.setMetadata('tags', next);
+    } else {
+      cell.deleteMetadata('tags');
+    }
+  }
+
+  /** Set one statement's role as a `# nb2prod: ROLE` comment in the cell's source. */
+  steerStatement(
+    panel: NotebookPanel,
+    index: number,
+    statement: api.IPlannedStatement,
+    role: UserRole | null
+  ): void {
+    const cell = panel.content.model?.cells.get(index);
+    if (!cell) {
+      return;
+    }
+    const source = cell.sharedModel.getSource();
+    const next = withRoleComment(source, statement, role);
+    if (next !== source) {
+      cell.sharedModel.setSource(next);
+    }
   }
 
   verify(panel: NotebookPanel): Promise<void> {
@@ -74,7 +179,7 @@ export class Controller {
 
   async cancel(panel: NotebookPanel): Promise<void> {
     const job = this._states.get(panel)?.job;
-    if (job?.state !== 'running') {
+    if (!job || !isActive(job)) {
       return;
     }
     try {
@@ -104,14 +209,21 @@ export class Controller {
     await notebook.scrollToItem(index, 'center');
   }
 
-  /** Redraw the cell markers of the last check (cells were added, moved or removed). */
+  /** Redraw the cell markers of the last check and the role overlay of the last plan. */
   remark(panel: NotebookPanel): void {
-    const findings = this._states.get(panel)?.check?.findings;
+    const state = this._states.get(panel);
+    const findings = state?.check?.findings;
     if (findings) {
       markCells(panel.content, findings);
     } else {
       clearMarks(panel.content);
     }
+    const steer: ISteer = {
+      cell: (index, role) => this.steerCell(panel, index, role),
+      statement: (index, statement, role) =>
+        this.steerStatement(panel, index, statement, role)
+    };
+    drawOverlay(panel.content, state?.plan ?? null, steer);
   }
 
   private _track(panel: NotebookPanel): INotebookState {
@@ -127,7 +239,13 @@ export class Controller {
       checkMs: null,
       checks: 0,
       requests: 0,
-      job: null
+      job: null,
+      plan: null,
+      planError: null,
+      plans: 0,
+      planRequests: 0,
+      preview: null,
+      previewing: false
     };
     this._states.set(panel, state);
     panel.context.saveState.connect((_, saveState) => {
@@ -145,7 +263,7 @@ export class Controller {
     start: (path: string) => Promise<{ job: string }>
   ): Promise<void> {
     const state = this._track(panel);
-    if (state.job?.state === 'running') {
+    if (isActive(state.job)) {
       return;
     }
     try {
@@ -157,7 +275,7 @@ export class Controller {
       let job = await api.getJob(id);
       state.job = job;
       this._changed.emit(panel);
-      while (job.state === 'running' && !panel.isDisposed) {
+      while (isActive(job) && !panel.isDisposed) {
         await new Promise(resolve => setTimeout(resolve, POLL_MS));
         job = await api.getJob(id);
         state.job = job;
@@ -168,7 +286,7 @@ export class Controller {
       }
     } catch (error) {
       notifyError(error);
-      if (state.job?.state === 'running') {
+      if (isActive(state.job)) {
         // Lost track of it (server gone?): stop showing it as running.
         state.job = { ...state.job, state: 'failed', error: { message: messageOf(error) } };
       }

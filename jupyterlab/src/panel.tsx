@@ -3,9 +3,21 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import { IFinding, IJob } from './api';
+import { IFinding, IJob, IPreview } from './api';
 import { Controller, INotebookState } from './controller';
 import { atRelated, relatedOf } from './markers';
+import { isActive, jobHeading, previewSummary, progressText } from './state';
+
+/** Enter or Space on a focusable non-button element acts as a click. */
+function onActivate(action: () => void) {
+  return (event: React.KeyboardEvent) => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      event.stopPropagation();
+      action();
+    }
+  };
+}
 
 /** Related cells a finding lists by number before "and N more". */
 const SHOWN_RELATED = 12;
@@ -43,7 +55,7 @@ export class Nb2prodPanel extends ReactWidget {
       );
     }
     const state = controller.state(panel);
-    const running = state?.job?.state === 'running';
+    const running = isActive(state?.job) || state?.previewing === true;
     return (
       <div className="nb2prod-body">
         <header className="nb2prod-header">
@@ -77,6 +89,19 @@ export class Nb2prodPanel extends ReactWidget {
             </button>
           </div>
         </header>
+        {state?.previewing && (
+          <div className="nb2prod-summary" data-testid="nb2prod-previewing" role="status">
+            Planning the package…
+          </div>
+        )}
+        {state?.preview && (
+          <Preview
+            preview={state.preview}
+            onAccept={() => void controller.accept(panel)}
+            onCancel={() => controller.dismiss(panel)}
+            onOpen={open}
+          />
+        )}
         {state?.job && (
           <Job
             job={state.job}
@@ -86,9 +111,143 @@ export class Nb2prodPanel extends ReactWidget {
           />
         )}
         <Findings state={state} onSelect={f => void controller.select(panel, f)} />
+        <PlanStatus state={state} />
       </div>
     );
   }
+}
+
+/** The role overlay's legend and state: roles are words on the cells, the colours only help. */
+function PlanStatus(props: { state: INotebookState | undefined }): JSX.Element | null {
+  const { state } = props;
+  if (!state || (!state.plan && !state.planError)) {
+    return null;
+  }
+  return (
+    <section
+      className="nb2prod-plan"
+      data-testid="nb2prod-plan"
+      data-plans={state.plans}
+      aria-label="nb2prod: where each cell goes"
+    >
+      <h3>Where each cell goes</h3>
+      {state.planError ? (
+        <div className="nb2prod-error">{state.planError.message}</div>
+      ) : (
+        <>
+          <div className="nb2prod-summary">
+            {state.plan!.functions.length} functions in{' '}
+            {state.plan!.modules.join(', ') || 'no modules'};{' '}
+            {state.plan!.left_out.length} statements left out. Each code cell's badge names its
+            role; change it there, then save.
+          </div>
+          <ul className="nb2prod-legend">
+            {['data', 'features', 'model', 'business', 'config', 'left out'].map(word => (
+              <li key={word} className={`nb2prod-role-${word.replace(' ', '-')}`}>
+                {word}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+function Preview(props: {
+  preview: IPreview;
+  onAccept: () => void;
+  onCancel: () => void;
+  onOpen: (path: string) => void;
+}): JSX.Element {
+  const { preview, onAccept, onCancel } = props;
+  const summary = previewSummary(preview);
+  return (
+    <section
+      className="nb2prod-preview"
+      data-testid="nb2prod-preview"
+      data-exists={preview.exists ? 'true' : 'false'}
+      aria-label="nb2prod: preview of the package"
+    >
+      <h3>Preview: {preview.plan.package}</h3>
+      <div className="nb2prod-summary" data-testid="nb2prod-preview-headline">
+        {summary.headline}
+        {summary.unchanged && ' (nothing changes; convert re-verifies)'}
+      </div>
+      <div className="nb2prod-actions">
+        <button
+          className="jp-mod-styled jp-mod-accept"
+          data-testid="nb2prod-preview-accept"
+          onClick={onAccept}
+        >
+          {preview.exists ? 'Accept' : 'Write package'}
+        </button>
+        <button
+          className="jp-mod-styled"
+          data-testid="nb2prod-preview-cancel"
+          onClick={onCancel}
+        >
+          Cancel
+        </button>
+      </div>
+      <details open={!preview.exists}>
+        <summary>Modules: {preview.plan.modules.join(', ')}</summary>
+        <ul className="nb2prod-preview-functions" data-testid="nb2prod-preview-functions">
+          {summary.functions.map(line => (
+            <li key={line} className="nb2prod-code">
+              {line}
+            </li>
+          ))}
+        </ul>
+      </details>
+      <details>
+        <summary>{summary.config.length} config fields</summary>
+        <ul data-testid="nb2prod-preview-config">
+          {summary.config.map(line => (
+            <li key={line} className="nb2prod-code">
+              {line}
+            </li>
+          ))}
+        </ul>
+      </details>
+      <details>
+        <summary>{summary.leftOut.length} statements left out</summary>
+        <ul data-testid="nb2prod-preview-left-out">
+          {summary.leftOut.map((line, i) => (
+            <li key={i}>{line}</li>
+          ))}
+        </ul>
+      </details>
+      {preview.changes.length > 0 && (
+        <div className="nb2prod-diff" data-testid="nb2prod-diff">
+          {preview.changes.map(change => (
+            <details key={change.path} data-path={change.path} data-status={change.status}>
+              <summary>
+                {change.status}: {change.path}
+              </summary>
+              <pre className="nb2prod-diff-text">
+                {change.diff.split('\n').map((line, i) => (
+                  <span
+                    key={i}
+                    className={
+                      line.startsWith('+') && !line.startsWith('+++')
+                        ? 'nb2prod-diff-add'
+                        : line.startsWith('-') && !line.startsWith('---')
+                          ? 'nb2prod-diff-del'
+                          : undefined
+                    }
+                  >
+                    {line}
+                    {'\n'}
+                  </span>
+                ))}
+              </pre>
+            </details>
+          ))}
+        </div>
+      )}
+    </section>
+  );
 }
 
 function Findings(props: {
@@ -176,7 +335,9 @@ function FindingGroups(props: {
                   data-cell={finding.cell ?? ''}
                   data-cell-id={finding.cell_id ?? ''}
                   title="Show this cell"
+                  tabIndex={0}
                   onClick={() => props.onSelect(finding)}
+                  onKeyDown={onActivate(() => props.onSelect(finding))}
                 >
                   <span className="nb2prod-where">
                     cell {finding.cell ?? '?'}
@@ -219,10 +380,13 @@ function RelatedCells(props: {
             data-cell={place.cell}
             data-cell-id={place.cell_id}
             title={`Show cell ${place.cell}${place.note ? `: ${place.note}` : ''}`}
+            tabIndex={0}
+            role="button"
             onClick={event => {
               event.stopPropagation(); // the finding's own click would select its cell
               onSelect(atRelated(finding, place));
             }}
+            onKeyDown={onActivate(() => onSelect(atRelated(finding, place)))}
           >
             {place.cell}
           </a>
@@ -240,7 +404,7 @@ function Job(props: {
   onSelect: (finding: IFinding) => void;
 }): JSX.Element {
   const { job, onCancel, onOpen } = props;
-  const { done, total, stage } = job.progress;
+  const { done, total } = job.progress;
   const result = job.result;
   const runPage = result?.run_page;
   return (
@@ -249,19 +413,21 @@ function Job(props: {
       data-testid="nb2prod-job"
       data-state={job.state}
       data-job-id={job.id}
+      data-position={job.position ?? ''}
     >
-      <h3>
-        {job.kind === 'convert' ? 'Convert' : 'Verify'} · {job.state}
-      </h3>
-      {job.state === 'running' && (
+      <h3 data-testid="nb2prod-job-heading">{jobHeading(job)}</h3>
+      {isActive(job) && (
         <div className="nb2prod-progress-row">
-          <progress
-            data-testid="nb2prod-progress"
-            max={Math.max(total, 1)}
-            value={done}
-          />
-          <span className="nb2prod-stage">
-            {stage} {total > 0 ? `${done}/${total}` : ''}
+          {job.state === 'running' && (
+            <progress
+              data-testid="nb2prod-progress"
+              aria-label="nb2prod job progress"
+              max={Math.max(total, 1)}
+              value={done}
+            />
+          )}
+          <span className="nb2prod-stage" role="status">
+            {job.state === 'running' ? progressText(job) : 'waiting for a free slot'}
           </span>
           <button
             className="jp-mod-styled jp-mod-reject"
@@ -294,7 +460,10 @@ function Job(props: {
               <a
                 className="nb2prod-file"
                 data-testid="nb2prod-report"
+                tabIndex={0}
+                role="button"
                 onClick={() => onOpen(result.report!)}
+                onKeyDown={onActivate(() => onOpen(result.report!))}
               >
                 {result.report}
               </a>
@@ -333,7 +502,10 @@ function Job(props: {
                   data-testid="nb2prod-file"
                   data-path={path}
                   title={`Open ${path}`}
+                  tabIndex={0}
+                  role="button"
                   onClick={() => onOpen(path)}
+                  onKeyDown={onActivate(() => onOpen(path))}
                 >
                   {relative(path, result.out_dir)}
                 </a>

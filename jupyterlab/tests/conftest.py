@@ -62,12 +62,12 @@ def api(jp_fetch: Callable[..., Any]) -> Api:
 async def wait_for_job(
     api: Api, job: str, timeout: float = 600, until: Callable[[dict[str, Any]], bool] | None = None
 ) -> dict[str, Any]:
-    """Poll a job until it leaves "running" (or `until` holds); fail after `timeout` seconds."""
+    """Poll a job until it ends (or `until` holds); fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         status, state = await api("GET", f"jobs/{job}")
         assert status == 200, state
-        if (until or (lambda s: s["state"] != "running"))(state):
+        if (until or (lambda s: s["state"] not in ("queued", "running")))(state):
             return state
         assert time.monotonic() < deadline, f"job still running after {timeout} s: {state}"
         await asyncio.sleep(0.2)

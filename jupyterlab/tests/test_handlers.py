@@ -49,7 +49,7 @@ async def test_check_answers_what_the_cli_prints(api: Api, jp_root_dir: Path, de
     expected = cli_check_document(jp_root_dir, demo)
     assert body == expected
     assert body["notebooks"][0]["path"] == demo
-    assert {"NB102", "NB106"} <= {f["code"] for f in body["notebooks"][0]["findings"]}
+    assert {"NB106"} <= {f["code"] for f in body["notebooks"][0]["findings"]}
 
 
 async def test_check_applies_the_nearest_pyproject_each_time(
@@ -287,21 +287,61 @@ async def test_cancel_kills_the_job_and_everything_it_started(
     assert status == 200 and body == {"state": "cancelled"}
 
 
-async def test_jobs_beyond_the_limit_are_refused(
-    api: Api, jp_root_dir: Path, demo: str, jp_serverapp: Any
+async def test_jobs_beyond_the_limit_wait_in_a_fifo_queue(
+    api: Api, jp_root_dir: Path, jp_serverapp: Any
 ) -> None:
+    """10 jobs against a limit of 2: never more than 2 run, they start in the order sent, the
+    queued ones report their place, and one cancelled while queued never runs."""
+    small_notebook(jp_root_dir / "q" / "areas.ipynb")
     lab = jp_serverapp.web_app.settings["nb2prod_lab"]
     assert lab.jobs.max_running == 2
-    answers = [
-        await api("POST", "convert", {"path": demo, "verify": False, "out": f"pkg{i}"})
-        for i in range(3)
-    ]
-    assert [status for status, _ in answers] == [202, 202, 429]
-    assert "already running" in answers[2][1]["message"]
-    for _, body in answers[:2]:
-        assert (await wait_for_job(api, body["job"], timeout=300))["state"] == "done"
-    status, _ = await api("POST", "convert", {"path": demo, "verify": False, "out": "pkg2"})
-    assert status == 202  # a slot is free again
+    ids = []
+    for i in range(10):
+        status, body = await api(
+            "POST", "convert", {"path": "q/areas.ipynb", "verify": False, "out": f"q/pkg{i}"}
+        )
+        assert status == 202, body
+        ids.append(body["job"])
+    states = [(await api("GET", f"jobs/{job}"))[1] for job in ids]
+    running = [s for s in states if s["state"] == "running"]
+    queued = [s for s in states if s["state"] == "queued"]
+    assert (
+        len(running) <= 2
+        and len(running) + len(queued) + sum(s["state"] == "done" for s in states) == 10
+    )
+    assert [s["position"] for s in queued] == list(range(1, len(queued) + 1))
+    assert all(s["progress"]["stage"] == "queued" for s in queued)
+    assert len(queued) >= 6, "the first jobs cannot all have finished already"
+
+    # a full queue is the only refusal
+    lab.jobs.max_queued = len(lab.jobs.queue)
+    status, body = await api("POST", "convert", {"path": "q/areas.ipynb", "verify": False})
+    lab.jobs.max_queued = 100
+    assert status == 429 and "waiting" in body["message"], body
+
+    # cancel the last queued job: the ones behind it keep their order, it never runs
+    cancelled = ids[-1]
+    status, body = await api("DELETE", f"jobs/{cancelled}")
+    assert status == 200 and body == {"state": "cancelled"}
+
+    peak = 0
+    deadline = time.monotonic() + 300
+    while any(j.state in ("queued", "running") for j in lab.jobs.jobs.values()):
+        peak = max(peak, len(lab.jobs.running()))
+        assert time.monotonic() < deadline, [j.state for j in lab.jobs.jobs.values()]
+        await asyncio.sleep(0.05)
+    assert peak <= 2
+    finals = [(await api("GET", f"jobs/{job}"))[1] for job in ids]
+    assert [s["state"] for s in finals] == ["done"] * 9 + ["cancelled"], finals
+    assert all(s["position"] is None for s in finals)
+    assert not (jp_root_dir / "q" / "pkg9").exists()
+    jobs = [lab.jobs.jobs[job] for job in ids[:9]]
+    starts = [j.started for j in jobs]
+    assert starts == sorted(starts), "jobs started out of the order they were sent"
+    # at no moment did more than 2 run: each job started only after all but one before it ended
+    for i, job in enumerate(jobs[2:], start=2):
+        ended_before = sum((j.finished or 0) <= job.started for j in jobs[:i])
+        assert ended_before >= i - 1, (i, ended_before)
 
 
 async def test_server_shutdown_stops_running_jobs(api: Api, demo: str, jp_serverapp: Any) -> None:
@@ -319,3 +359,43 @@ async def test_server_shutdown_stops_running_jobs(api: Api, demo: str, jp_server
     _, state = await api("GET", f"jobs/{job}")
     assert state["state"] == "cancelled"
     assert MARKER_VARIABLE not in __import__("os").environ
+
+
+async def test_plan_answers_the_library_plan(api: Api, jp_root_dir: Path, demo: str) -> None:
+    from nb2prod import api as library
+
+    status, body = await api("POST", "plan", {"path": demo})
+    assert status == 200 and body["error"] is None, body
+    expected = library.plan(str(jp_root_dir / demo))
+    assert isinstance(expected, library.PlanView)
+    assert body["plan"] == {**json.loads(json.dumps(expected.to_json())), "notebook": demo}
+    (jp_root_dir / "bad.ipynb").write_text(
+        json.dumps(nbformat.v4.new_notebook(cells=[new_code_cell("x = (")]))
+    )
+    status, body = await api("POST", "plan", {"path": "bad.ipynb"})
+    assert status == 200 and body["plan"] is None
+    assert body["error"]["message"].startswith("bad.ipynb") and str(jp_root_dir) not in str(body)
+
+
+async def test_preview_diffs_the_package_on_disk_and_writes_nothing(
+    api: Api, jp_root_dir: Path
+) -> None:
+    small_notebook(jp_root_dir / "p" / "areas.ipynb")
+    status, body = await api("POST", "preview", {"path": "p/areas.ipynb"})
+    assert status == 200 and body["error"] is None, body
+    preview = body["preview"]
+    assert preview["out_dir"] == "p/areas" and preview["exists"] is False
+    assert not (jp_root_dir / "p" / "areas").exists()
+    status, started = await api("POST", "convert", {"path": "p/areas.ipynb", "verify": False})
+    assert (await wait_for_job(api, started["job"], timeout=300))["state"] == "done"
+    source = (jp_root_dir / "p" / "areas.ipynb").read_text().replace("3.0]", "4.0]")
+    (jp_root_dir / "p" / "areas.ipynb").write_text(source)
+    before = sorted(p.stat().st_mtime_ns for p in (jp_root_dir / "p" / "areas").rglob("*"))
+    status, body = await api("POST", "preview", {"path": "p/areas.ipynb"})
+    assert status == 200 and body["error"] is None, body
+    changes = body["preview"]["changes"]
+    assert body["preview"]["exists"] and changes
+    assert any("4.0" in c["diff"] and c["status"] == "changed" for c in changes), changes
+    assert before == sorted(p.stat().st_mtime_ns for p in (jp_root_dir / "p" / "areas").rglob("*"))
+    status, body = await api("POST", "preview", {"path": "p/areas.ipynb", "out": "../x"})
+    assert status == 403

@@ -69,9 +69,12 @@ class Lab:
     root: Path
     notebook: str
 
-    def api(self, method: str, path: str) -> object:
+    def api(self, method: str, path: str, body: object = None) -> object:
         request = urllib.request.Request(
-            f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"}
+            f"{self.url}{path}",
+            method=method,
+            headers={"Authorization": f"token {self.token}"},
+            data=None if body is None else json.dumps(body).encode(),
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             body = response.read()
@@ -104,12 +107,20 @@ def lab(tmp_path_factory: pytest.TempPathFactory, artifacts: Path) -> Iterator[L
     root = base / "root"
     root.mkdir()
     shutil.copy(DEMO, root / DEMO.name)
+    # Every rule, opt-in ones included: the tests need findings in many cells (the CLI reads the
+    # same file, so expected and shown findings still come from one configuration).
+    (root / "pyproject.toml").write_text('[tool.nb2prod]\nselect = ["NB"]\n')
     # Fresh per-run settings: no news/update toasts covering the page, no restored workspace.
     settings = base / "settings"
     (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
     (
         settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     ).write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # One job slot: a second job waits in the queue (test_a_second_job_waits_in_the_queue).
+    (base / "config").mkdir()
+    (base / "config" / "jupyter_server_config.json").write_text(
+        json.dumps({"Nb2prodLab": {"max_running_jobs": 1}})
+    )
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(base / "config"),
