@@ -70,6 +70,7 @@ __all__ = [
     "format_check",
     "format_pins",
     "generated_by_nb2prod",
+    "headline",
     "pin",
     "session",
     "verdict_words",
@@ -571,6 +572,13 @@ def verdict_words(verdict: str) -> str:
     from nb2prod.verify.report import VERDICT_WORDS
 
     return VERDICT_WORDS[Verdict(verdict)]
+
+
+def headline(verification: Verification) -> str:
+    """The verdict sentence for one verification (it says when there was nothing to compare)."""
+    from nb2prod.verify.report import headline as report_headline
+
+    return report_headline(verification)
 
 
 # --- failures ---------------------------------------------------------------------------------

@@ -85,7 +85,7 @@ def outcome(result: api.VerifyResult) -> tuple[ExitCode, str]:
         lines += _finding_lines(notebook, result.verification)
         return ExitCode.USAGE, "\n".join(lines)
     v = result.verification
-    lines = [f"{result.notebook}: {api.verdict_words(v.verdict)}"]
+    lines = [f"{result.notebook}: {api.headline(v)}"]
     stopped = next((c for c in v.cells if c.status in STOPPED), None)
     if stopped is not None:
         why = (

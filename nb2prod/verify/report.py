@@ -19,6 +19,18 @@ VERDICT_WORDS = {
     Verdict.DIFFERS: "NOT EQUIVALENT: the generated package computes something different from the notebook",
     Verdict.UNVERIFIED: "UNVERIFIED: some values could not be compared, so equivalence is not claimed",
 }
+# A package without functions has nothing to compare: unverified, but not for want of a value.
+NOTHING_TO_COMPARE = (
+    "UNVERIFIED: nothing to compare: the notebook converts to no function (every statement is "
+    "exploration, display or setup), so equivalence is not claimed"
+)
+
+
+def headline(v: Verification) -> str:
+    """The verdict sentence every report and the CLI give for this verification."""
+    if v.verdict is Verdict.UNVERIFIED and not v.functions:
+        return NOTHING_TO_COMPARE
+    return VERDICT_WORDS[v.verdict]
 
 
 def to_json(v: Verification) -> dict[str, Any]:
@@ -64,7 +76,7 @@ def to_json(v: Verification) -> dict[str, Any]:
 
 
 def to_markdown(v: Verification) -> str:
-    lines = ["## Verification", "", f"**{VERDICT_WORDS[v.verdict]}.**", ""]
+    lines = ["## Verification", "", f"**{headline(v)}.**", ""]
     first, value = v.first_divergence, v.first_difference
     if first is not None and value is not None:
         lines += [
@@ -149,7 +161,7 @@ def to_html(v: Verification) -> str:
 table{{border-collapse:collapse}} .differs{{background:#fdd}} .unverified{{background:#ffd}}
 .equivalent{{background:#dfd}} pre{{background:#f6f6f6;padding:.5em;white-space:pre-wrap}}</style></head>
 <body><h1>nb2prod verification: {esc(Path(v.notebook).name)}</h1>
-<p><strong>{esc(VERDICT_WORDS[v.verdict])}.</strong></p>
+<p><strong>{esc(headline(v))}.</strong></p>
 <h2>Functions</h2><table><tr><th>function</th><th>module</th><th>verdict</th><th>values</th></tr>{rows}</table>
 <h2>Stored outputs against a fresh run, per cell</h2>{cells or "<p>Every executed cell matched.</p>"}{run_link}
 <p>Normalisers: {esc(", ".join(v.normalizers))}.</p></body></html>
