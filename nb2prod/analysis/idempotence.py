@@ -577,7 +577,9 @@ def _function_argument(step: Step, is_self: Callable[[ast.AST], bool]) -> bool:
     mappers = list(call.args[:1]) + [
         k.value for k in call.keywords if k.arg in ("mapper", "columns", "index")
     ]
-    return any(not isinstance(m, ast.Dict) and dotted_name(m) not in _IDEMPOTENT_STR for m in mappers)
+    return any(
+        not isinstance(m, ast.Dict) and dotted_name(m) not in _IDEMPOTENT_STR for m in mappers
+    )
 
 
 def _arguments_read_receiver(step: Step, is_self: Callable[[ast.AST], bool]) -> bool:
