@@ -29,9 +29,7 @@ EVERY_RULE = CheckRequest(select=("NB",))  # opt-in rules included
 def _cells(case: dict[str, Any]) -> list[dict[str, Any]]:
     if "counts" in case:
         # every cell reads and changes `state`: their order matters (independent cells it would not)
-        return [
-            code(f"state = step(state, {i})", count) for i, count in enumerate(case["counts"])
-        ]
+        return [code(f"state = step(state, {i})", count) for i, count in enumerate(case["counts"])]
     return [
         md(c["md"]) if "md" in c else code(c["code"], c.get("count"), c.get("outputs"))
         for c in case["cells"]
@@ -95,7 +93,8 @@ def test_longest_ordered_run(counts: list[int], kept: list[int]) -> None:
 def test_nb101_message_names_the_late_count_and_the_cells_it_passed(tmp_path: Path) -> None:
     counts = [1, 2, 25, *range(3, 25)]
     path = write(
-        tmp_path / "n.ipynb", notebook(*(code(f"state = step(state, {i})", c) for i, c in enumerate(counts)))
+        tmp_path / "n.ipynb",
+        notebook(*(code(f"state = step(state, {i})", c) for i, c in enumerate(counts))),
     )
     result = check_file(str(path), EVERY_RULE)
     assert isinstance(result, Checked)
