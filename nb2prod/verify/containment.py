@@ -170,8 +170,11 @@ def contained_session() -> Iterator[None]:
             signal.signal(signum, _stop_and_raise)
         yield
     finally:
+        # A signal during the clean-up waits for its end, then goes to the caller's handler:
+        # raised in the middle, it would leave the session folder behind.
+        deferred: list[int] = []
         for signum in replaced:
-            signal.signal(signum, saved_signals[signum])
+            signal.signal(signum, lambda received, _frame: deferred.append(received))
         for name, value in saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -187,6 +190,10 @@ def contained_session() -> Iterator[None]:
             shutil.rmtree(children_tmp, ignore_errors=True)
         tempfile.tempdir = saved_tempdir
         _STOPPING.clear()
+        for signum in replaced:
+            signal.signal(signum, saved_signals[signum])
+        if deferred:
+            signal.raise_signal(deferred[0])
 
 
 def _remove_dead_sessions(folder: str) -> None:
