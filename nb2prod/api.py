@@ -833,7 +833,7 @@ def preview(
         )
     except Exception as exc:
         return _failure(notebook, exc)
-    target = Path(out) if out is not None else Path(notebook).resolve().parent / made.package
+    target = Path(out) if out is not None else default_package_dir(notebook, made.package)
     on_disk: dict[str, Path] = {}
     vendored = frozenset(vendored_sources())
     if target.is_dir():

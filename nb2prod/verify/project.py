@@ -42,6 +42,7 @@ from nb2prod.core.errors import InputError
 from nb2prod.notebook.ipysyntax import translate
 from nb2prod.notebook.load import load
 from nb2prod.notebook.model import Notebook
+from nb2prod.pin.search_path import MARKERS  # one notion of a project root
 from nb2prod.verify import sandbox
 from nb2prod.verify.sandbox import (
     Snapshot,
@@ -52,7 +53,6 @@ from nb2prod.verify.sandbox import (
 )
 
 # A folder holding one of these is a project root (black, nbQA and pytest use the same idea).
-MARKERS = (".git", "pyproject.toml", "setup.cfg", "setup.py")
 # Without a marker, the root is at most this many levels above the notebook's folder.
 MAX_LEVELS_UP = 3
 # NB2PROD_NO_OVERLAY=1 (or USE_OVERLAY = False) makes every run use the copy, as on other systems.
