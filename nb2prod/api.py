@@ -18,7 +18,6 @@ import tempfile
 import tomllib
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import repeat
@@ -422,6 +421,8 @@ def verify_many(
     """Verify notebooks each in a scratch package, `jobs` at a time; one result each, in order."""
     if jobs > 1 and len(notebooks) > 1:
         quiet = options.with_progress(None)  # a callback does not cross to worker processes
+        from concurrent.futures import ProcessPoolExecutor  # not on check's pre-commit path
+
         with ProcessPoolExecutor(jobs) as pool:
             return tuple(pool.map(verify, notebooks, repeat(None), repeat(quiet)))
     return tuple(verify(notebook, None, options) for notebook in notebooks)
