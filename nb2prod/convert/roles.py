@@ -2,6 +2,7 @@
 
 Order of evidence, strongest first: an explicit override (cell tag `nb2prod:<role>`,
 a `# nb2prod: <role>` comment, `[tool.nb2prod.roles]`), then the APIs the statement calls,
+then whether it only makes, reads back or feeds a figure (nb2prod/data/display_apis.json),
 then data flow (what consumes model outputs is business; what feeds a model is features),
 then the markdown heading above the cell, then the default (features).
 """
@@ -9,12 +10,17 @@ then the markdown heading above the cell, then the default (features).
 from __future__ import annotations
 
 import ast
+import builtins
+import json
 import re
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import resources
 
 from nb2prod.analysis.imports import bind_imports, qualify
+from nb2prod.analysis.random_sinks import root_name
 from nb2prod.analysis.randomness import is_global_draw
 from nb2prod.analysis.statements import Statement
 from nb2prod.analysis.syntax import dotted_name
@@ -172,6 +178,34 @@ _BUSINESS_SIGNS = re.compile(r"np\.where|numpy\.where|\bwhere\(|\bclip\(|>=|<=|>
 class RoleDecision:
     role: Role
     reason: str
+    # display only: the figures it draws on or changes (`ax.hist(x)` changes `ax`), so a kept
+    # statement reading one of them back keeps it too
+    figures_changed: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class FigureApis:
+    """What makes figure objects and what only they can do (nb2prod/data/display_apis.json)."""
+
+    factories: frozenset[str]  # qualified library functions returning a figure object
+    plot_methods: frozenset[str]  # methods of the notebook's objects that draw and return axes
+    figure_methods: frozenset[str]  # methods only figure objects have
+    read_methods: frozenset[str]  # methods that only read their receiver (`df.columns.tolist()`)
+
+
+@lru_cache(maxsize=1)
+def figure_apis() -> FigureApis:
+    """The table of figure APIs, read once."""
+    text = resources.files("nb2prod.data").joinpath("display_apis.json").read_text("utf-8")
+    raw = json.loads(text)
+    return FigureApis(
+        frozenset(
+            f"{module}.{name}" for module, names in raw["factories"].items() for name in names
+        ),
+        frozenset(raw["plot_methods"]["names"]),
+        frozenset(raw["figure_methods"]["names"]),
+        frozenset(raw["read_methods"]["names"]) | _PURE_METHODS | _EXPLORATION_METHODS,
+    )
 
 
 def _literal(node: ast.AST) -> bool:
@@ -269,12 +303,33 @@ def classify(
         if not st.code.strip() or config_assignment(st.tree) is None:
             computed |= {r.name for r in st.symbols.defines}
         computed |= {m.name for m in st.symbols.mutations}
+    # figure objects (axes, figures, artists) and values read back from them: display values
+    figures: set[str] = set()
     for st in statements:
         bind_imports(aliases, st.symbols.imports)
+        figure = _figure_evidence(st, aliases, figures)
         decision = _decide(
-            st, notebook, heading_of, aliases, model_outputs, parameters_cells, overrides, computed
+            st,
+            notebook,
+            heading_of,
+            aliases,
+            model_outputs,
+            parameters_cells,
+            overrides,
+            computed,
+            figure,
         )
+        if decision.role is Role.EXPLORATION:
+            changed = _figures_changed(st, figures)
+            if changed:
+                decision = replace(decision, figures_changed=changed)
         decisions.append(decision)
+        # what a display statement binds is display too; a kept statement rebinding a name
+        # gives it a real value again
+        if figure is not None and decision.role is Role.EXPLORATION:
+            figures |= {r.name for r in st.symbols.defines}
+        else:
+            figures -= {r.name for r in st.symbols.defines}
         # model outputs spread through assignment only: `df["pred"] = model.predict(X)` does not
         # make every later use of `df` a business rule
         defined = {r.name for r in st.symbols.defines}
@@ -314,6 +369,7 @@ def _decide(
     parameters_cells: set[int],
     overrides: Mapping[str, str],
     computed: set[str],
+    figure: str | None,
 ) -> RoleDecision:
     if st.dropped_magic:
         return RoleDecision(Role.EXPLORATION, st.rewrite or "IPython magic")
@@ -343,16 +399,7 @@ def _decide(
             role, f"definition under heading '{heading}'" if hinted else "definition"
         )
     if _is_exploration(body, calls, aliases):
-        draws = next((q for q, _ in calls if is_global_draw(q)), None)
-        if draws is None:
-            return RoleDecision(Role.EXPLORATION, "display, print or plot only")
-        # leaving it out would shift every later draw from the shared generator
-        hinted = _heading_role(heading)
-        return RoleDecision(
-            hinted if hinted not in (None, Role.EXPLORATION) else Role.FEATURES,
-            f"shows a value but draws from the global random generator ({draws}()): kept so "
-            "later draws match the notebook",
-        )
+        return _display(calls, heading, "display, print or plot only")
     for qualified, last in calls:
         if _READERS.match(qualified) or last.startswith("read_"):
             return RoleDecision(Role.DATA, f"reads data with {qualified}()")
@@ -363,6 +410,9 @@ def _decide(
             continue  # re.compile, json.load... are not model APIs
         if last in _MODEL_METHODS or _MODEL_MODULES.match(qualified):
             return RoleDecision(Role.MODEL, f"model API {qualified}()")
+    if figure is not None:
+        # left out with the plot it reads, so the package never reads an empty figure
+        return _display(calls, heading, figure)
     used = {r.name for r in st.symbols.uses}
     consumed = used & model_outputs
     if consumed:
@@ -375,6 +425,162 @@ def _decide(
     elif hinted in (Role.FEATURES, Role.DATA, Role.MODEL):
         return RoleDecision(hinted, f"under heading '{heading}'")
     return RoleDecision(Role.FEATURES, "computation on data (default)")
+
+
+def _display(calls: list[tuple[str, str]], heading: str, reason: str) -> RoleDecision:
+    """Exploration, unless the statement draws from the global random generator."""
+    draws = next((q for q, _ in calls if is_global_draw(q)), None)
+    if draws is None:
+        return RoleDecision(Role.EXPLORATION, reason)
+    # leaving it out would shift every later draw from the shared generator
+    hinted = _heading_role(heading)
+    return RoleDecision(
+        hinted if hinted not in (None, Role.EXPLORATION) else Role.FEATURES,
+        f"shows a value but draws from the global random generator ({draws}()): kept so "
+        "later draws match the notebook",
+    )
+
+
+def _figure_evidence(st: Statement, aliases: dict[str, str], figures: set[str]) -> str | None:
+    """Why the statement is display because it makes, reads back or only feeds a figure
+    object, or None. Receivers of methods only figures have join `figures`.
+
+    Not display: a statement that also changes a value that is not a figure
+    (`df["lo"] = ax.get_xlim()[0]`), binds a name from something else (`trace = pm.sample()`
+    in a block that also plots), or calls the notebook's own code without handing it a
+    figure, or with other values too (`train_and_plot(model, ax)` may fit `model`).
+    """
+    apis = figure_apis()
+    calls = list(_calls_made(st.tree))
+    for call in calls:  # first, what the methods called say about their receivers
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in apis.figure_methods:
+            receiver = root_name(func.value)
+            if receiver is not None and receiver not in aliases:
+                figures.add(receiver)
+    defined = {r.name for r in st.symbols.defines}
+    used = {r.name for r in st.symbols.uses}
+    if any(m.name not in figures and m.name not in defined for m in st.symbols.mutations) or (
+        (defined & used) - figures
+    ):
+        return None
+    if not _binds_only_figures(st.tree, aliases, figures):
+        return None
+    found: list[tuple[int, str]] = []
+    for call in calls:
+        kind = _figure_call(call, aliases, figures)
+        if kind is not None:
+            found.append(kind)
+            continue
+        func = call.func
+        dotted = dotted_name(func)
+        if dotted is not None and qualify(aliases, dotted) is not None:
+            continue  # a library function: `np.linspace`, `pd.cut`
+        if isinstance(func, ast.Name) and func.id not in defined and hasattr(builtins, func.id):
+            continue
+        if isinstance(func, ast.Attribute) and func.attr in apis.read_methods:
+            continue
+        # the notebook's own code, or an unknown method: it may change what it is given
+        if not _given_only_figures(call, aliases, figures):
+            return None
+    read = sorted(used & figures)
+    if read:
+        return f"display: reads or changes '{read[0]}', a figure or a value read back from one"
+    return min(found)[1] if found else None
+
+
+def _figure_call(
+    call: ast.Call, aliases: dict[str, str], figures: set[str]
+) -> tuple[int, str] | None:
+    """(rank, reason) when the call makes, reads or feeds a figure; the lowest rank is shown."""
+    apis = figure_apis()
+    func = call.func
+    dotted = dotted_name(func)
+    qualified = qualify(aliases, dotted) if dotted is not None else None
+    if qualified is not None:
+        if qualified in apis.factories:
+            return 3, f"display: makes a figure with {qualified}()"
+        return None
+    if not isinstance(func, ast.Attribute):
+        return None
+    shown = dotted_name(func, opaque="<expr>") or func.attr
+    if func.attr in apis.figure_methods:
+        return 1, f"display: {shown}() works on a figure"
+    if func.attr in apis.plot_methods or (
+        isinstance(func.value, ast.Attribute) and func.value.attr == "plot"
+    ):
+        return 2, f"display: draws with {shown}()"
+    if root_name(func.value) in figures:
+        return 0, f"display: {shown}() works on a figure"
+    return None
+
+
+def _touches_figure(node: ast.AST, aliases: dict[str, str], figures: set[str]) -> bool:
+    """The expression reads a figure, or calls something that makes, reads or feeds one."""
+    return any(
+        (isinstance(n, ast.Name) and n.id in figures)
+        or (isinstance(n, ast.Call) and _figure_call(n, aliases, figures) is not None)
+        for n in ast.walk(node)
+    )
+
+
+def _binds_only_figures(tree: ast.Module, aliases: dict[str, str], figures: set[str]) -> bool:
+    """Every name the statement assigns gets a figure or a value read back from one (loop and
+    `with` targets aside): in `for` and `with` blocks a plot may sit beside real work."""
+    assigns: list[tuple[list[str], ast.AST]] = []
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(child, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and child.value:
+                targets = child.targets if isinstance(child, ast.Assign) else [child.target]
+                names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+                assigns.append((names, child.value))
+            stack.append(child)
+    bound = set(figures)
+    changed = True
+    while changed:  # `lo, hi = ax.get_xlim()` then `span = hi - lo` in one block
+        changed = False
+        for names, value in assigns:
+            if not set(names) <= bound and _touches_figure(value, aliases, bound):
+                bound |= set(names)
+                changed = True
+    return all(set(names) <= bound for names, _ in assigns)
+
+
+def _given_only_figures(call: ast.Call, aliases: dict[str, str], figures: set[str]) -> bool:
+    """The call is handed (receiver included) a figure, and nothing else the notebook made:
+    whatever it changes is display (`annotate_bars(ax)`)."""
+    given: list[ast.AST] = [*call.args, *(k.value for k in call.keywords)]
+    if isinstance(call.func, ast.Attribute):
+        given.append(call.func.value)
+    names = {n.id for a in given for n in ast.walk(a) if isinstance(n, ast.Name)}
+    return any(_touches_figure(a, aliases, figures) for a in given) and all(
+        n in figures or n in aliases or hasattr(builtins, n) for n in names
+    )
+
+
+def _calls_made(tree: ast.AST) -> Iterator[ast.Call]:
+    """The calls a statement makes when it runs, not those inside the functions it defines."""
+    for child in ast.iter_child_nodes(tree):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(child, ast.Call):
+            yield child
+        yield from _calls_made(child)
+
+
+def _figures_changed(st: Statement, figures: set[str]) -> frozenset[str]:
+    """The figures whose methods the statement calls, other than `get_*` reads."""
+    return frozenset(
+        receiver
+        for call in _calls_made(st.tree)
+        if isinstance(call.func, ast.Attribute) and not call.func.attr.startswith("get_")
+        for receiver in (root_name(call.func.value),)
+        if receiver is not None and receiver in figures
+    )
 
 
 def _heading_role(heading: str) -> Role | None:
