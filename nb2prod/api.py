@@ -120,6 +120,7 @@ class VerifyOptions:
     timeout: float = 600  # seconds per cell
     second_run: bool = True  # re-run to tell nondeterministic cells from hidden state
     progress: OnProgress | None = field(default=None, compare=False)
+    confirm: bool = True  # decide check's findings with the fresh run; drop the refuted ones
 
     def with_progress(self, progress: OnProgress | None) -> VerifyOptions:
         return replace(self, progress=progress)
@@ -148,10 +149,13 @@ class ConvertOptions:
     timeout: float = 600
     second_run: bool = True
     progress: OnProgress | None = field(default=None, compare=False)
+    confirm: bool = True  # verify decides check's findings with its fresh run
 
     @property
     def verify_options(self) -> VerifyOptions:
-        return VerifyOptions(self.kernel, self.timeout, self.second_run, self.progress)
+        return VerifyOptions(
+            self.kernel, self.timeout, self.second_run, self.progress, confirm=self.confirm
+        )
 
     def with_progress(self, progress: OnProgress | None) -> ConvertOptions:
         return replace(self, progress=progress)
@@ -499,6 +503,7 @@ def _run(
         progress=None if report is None else lambda done, total: report(_running(done, total)),
         second_run=options.second_run,
         golden_tests=golden_tests,
+        confirm_findings=options.confirm,
     )
 
 

@@ -51,6 +51,7 @@ def _run(args: argparse.Namespace) -> int:
         kernel=args.kernel,
         timeout=args.timeout,
         second_run=not args.no_second_run,
+        confirm=not args.no_confirm,
     )
     if args.no_verify:
         converted = api.convert(args.notebook, args.out, options)

@@ -52,6 +52,11 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="do not re-run the notebook to tell nondeterministic cells from hidden state",
     )
+    p.add_argument(
+        "--no-confirm",
+        action="store_true",
+        help="report check's findings without deciding them with the fresh run",
+    )
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -68,7 +73,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def verify_options(args: argparse.Namespace) -> api.VerifyOptions:
-    return api.VerifyOptions(args.kernel, args.timeout, not args.no_second_run)
+    return api.VerifyOptions(
+        args.kernel, args.timeout, not args.no_second_run, confirm=not args.no_confirm
+    )
 
 
 def outcome(result: api.VerifyResult) -> tuple[ExitCode, str]:
@@ -119,7 +126,26 @@ def outcome(result: api.VerifyResult) -> tuple[ExitCode, str]:
 
 
 def _finding_lines(notebook: str, v: Verification) -> list[str]:
-    return [f"{notebook}:cell {f.cell}:line {f.line}: {f.code} {f.message}" for f in v.findings]
+    """verify's findings, and check's that the fresh run did not refute, each with what the run
+    made of it; then a line counting check's findings, naming the refuted (dropped) ones."""
+    c = v.confirmation
+    lines = []
+    for f in v.findings:
+        why = c.why(f) if c is not None else None
+        said = ""
+        if why is not None:
+            said = f" [{'confirmed' if f.confirmed else 'undecided'} by the fresh run: {why}]"
+        lines.append(f"{notebook}:cell {f.cell}:line {f.line}: {f.code} {f.message}{said}")
+    if c is not None and c.findings:
+        confirmed = sum(1 for f in c.findings if f.confirmed is True)
+        undecided = len(c.findings) - confirmed - len(c.refuted)
+        refuted = ", ".join(f"cell {f.cell} {f.code}" for f in c.refuted)
+        lines.append(
+            f"  check's findings, decided by the fresh run: {confirmed} confirmed, "
+            f"{len(c.refuted)} refuted and dropped{f' ({refuted})' if refuted else ''}, "
+            f"{undecided} undecided"
+        )
+    return lines
 
 
 class ProgressBar:

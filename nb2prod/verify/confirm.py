@@ -73,8 +73,11 @@ class Confirmation:
     path: str
     findings: tuple[Finding, ...]
     evidence: tuple[str, ...]
-    runs: int  # kernel runs made: 0 when no finding can be decided by running
-    seconds: float  # the runs' time
+    # kernel runs that decided: 0 when no finding can be decided by running. In `verify`, the
+    # hooks ride on verify's own runs (`Hooks`): 1, or 2 with its unseeded re-run.
+    runs: int
+    # the runs' time; in `verify`, only nb2prod's own deciding (the runs are verify's)
+    seconds: float
     stopped_at: int | None = None  # the cell the (first) fresh run stopped at
     stop_reason: str | None = None
     notes: tuple[str, ...] = ()
@@ -82,6 +85,10 @@ class Confirmation:
     @property
     def refuted(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.confirmed is False)
+
+    def why(self, f: Finding) -> str | None:
+        """The evidence for one of these findings (None: not one of them)."""
+        return next((e for g, e in zip(self.findings, self.evidence, strict=True) if g == f), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +120,7 @@ def confirm(
     symbols = collect_symbols(notebook)
     decidable = [f for f in findings if f.code in DECIDED and 0 <= f.cell < len(notebook.cells)]
     if not decidable:
-        return Confirmation(path, tuple(findings), tuple(_undecidable(f) for f in findings), 0, 0.0)
+        return undecided(path, findings)
     started = time.perf_counter()
 
     def run(folder: Path, number: int) -> NotebookRun:
@@ -149,6 +156,114 @@ def confirm(
         stopped.error if stopped is not None else None,
         tuple(dict.fromkeys(notes)),
     )
+
+
+def undecided(path: str, findings: Sequence[Finding]) -> Confirmation:
+    """The findings when running decides none of them: no run made."""
+    return Confirmation(path, tuple(findings), tuple(_undecidable(f) for f in findings), 0, 0.0)
+
+
+# --- riding on verify's runs ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """The confirm hooks of `findings` injected into runs another command makes: `verify`'s
+    fresh run (seeded, capturing) and its unseeded re-run. The hooks only read the kernel's
+    state (the NB106 second run happens in a forked copy), so the runs' results are unchanged.
+
+    Each run names its folder in $NB2PROD_CONFIRM_DIR: `first()` and `second()` give the cells
+    to inject and the environment.
+    """
+
+    notebook: Notebook
+    symbols: tuple[CellSymbols | None, ...]
+    findings: tuple[Finding, ...]  # the findings running can decide
+    folder: Path  # an empty folder that outlives the runs and `decide`
+
+    @classmethod
+    def of(cls, notebook: Notebook, findings: Sequence[Finding], folder: Path) -> Hooks | None:
+        """Hooks for the findings a run can decide, or None when it decides none of them."""
+        decidable = [f for f in findings if f.code in DECIDED and 0 <= f.cell < len(notebook.cells)]
+        if not decidable:
+            return None
+        return cls(notebook, tuple(collect_symbols(notebook)), tuple(decidable), folder)
+
+    @property
+    def _first_dir(self) -> Path:
+        return self.folder / "first"
+
+    @property
+    def _second_dir(self) -> Path:
+        return self.folder / "second"
+
+    def first(self, cell_timeout: float | None) -> tuple[list[tuple[int, str]], dict[str, str]]:
+        """What the first (verify's fresh) run injects, and its environment."""
+        self._first_dir.mkdir(exist_ok=True)
+        inject = injections(
+            self.notebook, self.symbols, self.findings, self._first_dir, cell_timeout
+        )
+        return inject, {CONFIRM_DIR_VARIABLE: str(self._first_dir)}
+
+    def second(
+        self, cells: int | None, cell_timeout: float | None
+    ) -> tuple[list[tuple[int, str]], dict[str, str]]:
+        """What a second run of the notebook's first `cells` cells (None: all) injects."""
+        self._second_dir.mkdir(exist_ok=True)
+        count = len(self.notebook.cells) if cells is None else min(cells, len(self.notebook.cells))
+        shorter = replace(self.notebook, cells=self.notebook.cells[:count])
+        reached = [f for f in self.findings if f.cell < count]
+        inject = injections(
+            shorter,
+            self.symbols,
+            reached,
+            self._second_dir,
+            cell_timeout,
+            again=True,
+            end=count == len(self.notebook.cells),
+        )
+        return inject, {CONFIRM_DIR_VARIABLE: str(self._second_dir)}
+
+    @property
+    def _reads_second(self) -> bool:
+        """Whether any decision here reads a second run (else it is verify's business only)."""
+        return any(f.code in SECOND_RUN | STORED_OUTPUT for f in self.findings)
+
+    def second_run_cells(self, first: NotebookRun) -> list[int]:
+        """The cells only a second run decides (NB109) that the first run ran."""
+        return [
+            f.cell
+            for f in self.findings
+            if f.code in SECOND_RUN and first.cells[f.cell].status == "ok"
+        ]
+
+    def decide(
+        self,
+        findings: Sequence[Finding],
+        first: NotebookRun,
+        second: NotebookRun | None,
+        seconds: float = 0.0,
+    ) -> Confirmation:
+        """`findings` (all of them: the undecidable ones get None) decided by the runs."""
+        verdicts = decide(
+            findings,
+            self.notebook,
+            self.symbols,
+            first,
+            self._first_dir,
+            second,
+            self._second_dir if second is not None else None,
+        )
+        stopped = first.failed
+        return Confirmation(
+            self.notebook.path,
+            tuple(replace(f, confirmed=v[0]) for f, v in zip(findings, verdicts, strict=True)),
+            tuple(v[1] for v in verdicts),
+            2 if second is not None and self._reads_second else 1,
+            seconds,
+            stopped.index if stopped is not None else None,
+            stopped.error if stopped is not None else None,
+        )
 
 
 # --- the runs -------------------------------------------------------------------------------
@@ -187,12 +302,14 @@ def injections(
     cell_timeout: float | None,
     *,
     again: bool = False,
+    end: bool = True,
 ) -> list[tuple[int, str]]:
     """The cells to inject into a fresh run (`run_notebook(inject=...)`) for these findings.
 
     Writes the hooks' plan to `folder`, which the run must name in $NB2PROD_CONFIRM_DIR and
     where the hooks leave their results for `decide`. `again`: the second run (no NB106 cell
-    runs twice there).
+    runs twice there). `end`: the run reaches the notebook's end, so the kept names are
+    read there too (a run of the first cells only is not compared at its end).
     """
     twice = {} if again else _run_twice_plan(notebook, findings)
     keep = _keep_plan(notebook, symbols, findings)
@@ -213,7 +330,7 @@ def injections(
             inject.append((cell + 1, f"__nb2prod_confirm_keep__({cell})"))
         if cell in twice:
             inject.append((cell + 1, f"__nb2prod_confirm_twice__({cell})"))
-    if keep:
+    if keep and end:
         inject.append((len(notebook.cells), "__nb2prod_confirm_end__()"))
     return inject
 
@@ -277,6 +394,8 @@ def _decide(
 
 def _unreached(cell: int, run: NotebookRun) -> str | None:
     """Why the fresh run says nothing about this cell, or None when the cell ran."""
+    if cell >= len(run.cells):
+        return "the run did not include the cell (it ran the notebook's first cells only)"
     status = run.cells[cell].status
     if status == "ok":
         return None
@@ -363,10 +482,10 @@ def _by_stored_output(f: Finding, notebook: Notebook, runs: _Runs) -> Verdict:
     outcome = compare_outputs(cap_outputs(cell.outputs), fresh.outputs)
     if outcome.same:
         return False, "the fresh run's output equals the stored one"
-    again = runs.second.cells[f.cell] if runs.second is not None else None
-    if again is None or again.status != "ok":
+    second = runs.second
+    if second is None or _unreached(f.cell, second) is not None:
         return None, "the stored output differs, but no second fresh run tells nondeterminism apart"
-    if not compare_outputs(fresh.outputs, again.outputs).same:
+    if not compare_outputs(fresh.outputs, second.cells[f.cell].outputs).same:
         return None, "the output differs between two fresh runs too (nondeterministic)"
     return True, f"the stored output differs from the fresh run: {_short(outcome.differences[0])}"
 

@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from nb2prod.convert.write import write_file_atomically
+from nb2prod.core.findings import Finding
+from nb2prod.core.rules import RULES
 from nb2prod.core.vocabulary import Verdict
+from nb2prod.verify.confirm import Confirmation
 from nb2prod.verify.run_page import RUN_PAGE, Mark, render_run_page
 from nb2prod.verify.verification import CellCheck, Verification
 
@@ -31,6 +34,59 @@ def headline(v: Verification) -> str:
     if v.verdict is Verdict.UNVERIFIED and not v.functions:
         return NOTHING_TO_COMPARE
     return VERDICT_WORDS[v.verdict]
+
+
+# How a report names a finding's `confirmed`.
+DECIDED_WORDS = {True: "confirmed", False: "refuted", None: "undecided"}
+
+
+def confirmation_summary(c: Confirmation) -> str:
+    """One sentence: what this verification's runs made of check's findings."""
+    counts = {word: 0 for word in DECIDED_WORDS.values()}
+    for f in c.findings:
+        counts[DECIDED_WORDS[f.confirmed]] += 1
+    if not c.findings:
+        return "nb2prod check reports no finding for this notebook"
+    total = len(c.findings)
+    return (
+        f"nb2prod check reports {total} finding{'s' if total > 1 else ''} for this notebook; "
+        f"the fresh run confirmed {counts['confirmed']}, refuted {counts['refuted']} (left out) "
+        f"and left {counts['undecided']} undecided"
+    )
+
+
+def _finding_json(f: Finding, c: Confirmation | None) -> dict[str, object]:
+    data = f.to_json()
+    why = c.why(f) if c is not None else None
+    if why is not None:
+        data["evidence"] = why
+    return data
+
+
+def _confirmation_json(c: Confirmation | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    counts = {word: 0 for word in DECIDED_WORDS.values()}
+    for f in c.findings:
+        counts[DECIDED_WORDS[f.confirmed]] += 1
+    return {
+        **counts,
+        "runs": c.runs,
+        "stopped_at": c.stopped_at,
+        "stop_reason": c.stop_reason,
+        # every finding of check, refuted ones included, with what the run showed
+        "findings": [_finding_json(f, c) for f in c.findings],
+    }
+
+
+def _decided(f: Finding, c: Confirmation | None) -> str:
+    """ " (confirmed by the fresh run: why)" for one of check's findings; "" for verify's own."""
+    why = c.why(f) if c is not None else None
+    if why is None:
+        return ""
+    if f.confirmed is True:
+        return f" (confirmed by the fresh run: {why})"
+    return f" ({DECIDED_WORDS[f.confirmed]}: {why})"
 
 
 def to_json(v: Verification) -> dict[str, Any]:
@@ -67,7 +123,9 @@ def to_json(v: Verification) -> dict[str, Any]:
             }
             for c in v.cells
         ],
-        "findings": [f.to_json() for f in v.findings],
+        "findings": [_finding_json(f, v.confirmation) for f in v.findings],
+        # check's findings decided by this run (docs/confirm.md); null: not asked for
+        "confirmation": _confirmation_json(v.confirmation),
         "imported_modules": list(v.imported_modules),
         "golden_tests": dict(v.golden_tests),
         "normalizers": list(v.normalizers),
@@ -122,9 +180,21 @@ def to_markdown(v: Verification) -> str:
     if v.golden_tests:
         lines += ["", "### Generated golden tests (tests/test_golden.py)", ""]
         lines += [f"- `{name}`: {what}" for name, what in v.golden_tests.items()]
-    if v.findings:
+    confirmation = v.confirmation
+    if v.findings or (confirmation is not None and confirmation.findings):
         lines += ["", "### Findings", ""]
-        lines += [f"- cell {f.cell}: {f.code} {f.message}" for f in v.findings]
+        if confirmation is not None:
+            lines += [confirmation_summary(confirmation) + " (docs/confirm.md).", ""]
+        lines += [
+            f"- cell {f.cell}: {f.code} {f.message}{_decided(f, confirmation)}".replace("\n", " ")
+            for f in v.findings
+        ]
+        if confirmation is not None and confirmation.refuted:
+            lines += ["", "Refuted by the fresh run, so not reported:", ""]
+            lines += [
+                f"- cell {f.cell}: {f.code} {f.message} ({confirmation.why(f)})"
+                for f in confirmation.refuted
+            ]
     lines += [
         "",
         f"Normalisers applied to outputs before comparing: {', '.join(v.normalizers)} "
@@ -150,6 +220,25 @@ def to_html(v: Verification) -> str:
         for c in v.cells
         if c.status not in ("same",)
     )
+    confirmation = v.confirmation
+    said = [
+        (f, *_run_said(f, confirmation))
+        for f in (*v.findings, *(confirmation.refuted if confirmation is not None else ()))
+    ]
+    finding_rows = "".join(
+        f"<tr class='{kind}'><td>{f.cell}</td><td>{esc(f.code)}</td><td>{esc(f.message)}</td>"
+        f"<td>{esc(text)}</td></tr>"
+        for f, kind, text in said
+    )
+    summary = (
+        f"<p>{esc(confirmation_summary(confirmation))}.</p>" if confirmation is not None else ""
+    )
+    findings = (
+        f"<h2>Findings</h2>{summary}<table><tr><th>cell</th><th>rule</th><th>message</th>"
+        f"<th>the fresh run</th></tr>{finding_rows}</table>"
+        if said
+        else ""
+    )
     run_link = (
         f"<p>The fresh run as a notebook page, the cells that disagree with the saved outputs marked: <a href='{RUN_PAGE}'>{RUN_PAGE}</a>.</p>"
         if v.fresh_notebook is not None
@@ -159,13 +248,24 @@ def to_html(v: Verification) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>nb2prod verification</title>
 <style>body{{font-family:sans-serif;max-width:70em;margin:2em auto}} td,th{{border:1px solid #ccc;padding:.3em}}
 table{{border-collapse:collapse}} .differs{{background:#fdd}} .unverified{{background:#ffd}}
+.confirmed{{background:#fde}} .refuted{{color:#777;text-decoration:line-through}}
 .equivalent{{background:#dfd}} pre{{background:#f6f6f6;padding:.5em;white-space:pre-wrap}}</style></head>
 <body><h1>nb2prod verification: {esc(Path(v.notebook).name)}</h1>
 <p><strong>{esc(headline(v))}.</strong></p>
 <h2>Functions</h2><table><tr><th>function</th><th>module</th><th>verdict</th><th>values</th></tr>{rows}</table>
 <h2>Stored outputs against a fresh run, per cell</h2>{cells or "<p>Every executed cell matched.</p>"}{run_link}
+{findings}
 <p>Normalisers: {esc(", ".join(v.normalizers))}.</p></body></html>
 """
+
+
+def _run_said(f: Finding, c: Confirmation | None) -> tuple[str, str]:
+    """(CSS class, text): what the fresh run made of one of check's findings; verify's own
+    findings are what its runs found."""
+    why = c.why(f) if c is not None else None
+    if why is None:
+        return "", "found by this verification"
+    return DECIDED_WORDS[f.confirmed], f"{DECIDED_WORDS[f.confirmed]}: {why}"
 
 
 def write_reports(v: Verification, package_dir: Path) -> None:
@@ -185,7 +285,7 @@ def write_reports(v: Verification, package_dir: Path) -> None:
         return
     text = render_run_page(
         v.fresh_notebook,
-        run_marks(v.cells),
+        run_marks(v.cells, v.confirmation),
         title=Path(v.notebook).name,
         report_link="nb2prod-report.html",
     )
@@ -215,8 +315,11 @@ _MARKS = {
 }
 
 
-def run_marks(cells: tuple[CellCheck, ...]) -> tuple[Mark, ...]:
-    """The cells the run page marks: where the fresh run and the stored outputs disagree."""
+def run_marks(
+    cells: tuple[CellCheck, ...], confirmation: Confirmation | None = None
+) -> tuple[Mark, ...]:
+    """The cells the run page marks: where the fresh run and the stored outputs disagree, and
+    check's findings the run confirmed (refuted and undecided ones are no news of the run)."""
     marks = []
     stopped: CellCheck | None = None
     for c in cells:
@@ -229,4 +332,9 @@ def run_marks(cells: tuple[CellCheck, ...]) -> tuple[Mark, ...]:
         elif c.status == "not-run" and stopped is not None:
             title = f"not run: the fresh run stopped at cell {stopped.cell}"
             marks.append(Mark(c.cell, c.cell_id, "not-run", "", title))
-    return tuple(marks)
+    if confirmation is not None:
+        for f, why in zip(confirmation.findings, confirmation.evidence, strict=True):
+            if f.confirmed is True:
+                title = f"{RULES[f.code].title}, confirmed by this run"
+                marks.append(Mark(f.cell, f.cell_id, "confirmed", f.code, title, (f.message, why)))
+    return tuple(sorted(marks, key=lambda m: m.cell))

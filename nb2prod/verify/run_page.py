@@ -1,7 +1,8 @@
 """The fresh run of a notebook as a page (nbconvert's HTML exporter), its disagreeing cells marked.
 
 `verify` keeps the notebook as its fresh run left it (`fresh_notebook`); the reports render it
-with `render_run_page` into `nb2prod-run.html` beside `nb2prod-report.html`. nbconvert is
+with `render_run_page` into `nb2prod-run.html` beside `nb2prod-report.html`. A cell may carry
+several marks (an output that differs, and a finding of check the run confirmed). nbconvert is
 imported only here, when a page is rendered: `nb2prod check` never pays for it.
 """
 
@@ -28,7 +29,7 @@ class Mark:
 
     cell: int
     cell_id: str
-    kind: str  # CSS class suffix: "differs", "stopped", "nondeterministic", "not-run"
+    kind: str  # CSS class suffix: "differs", "stopped", "nondeterministic", "not-run", "confirmed"
     code: str  # the rule (NB301...), or "" when the mark is no finding
     title: str
     details: tuple[str, ...] = ()
@@ -73,7 +74,9 @@ def render_run_page(fresh: Notebook, marks: Sequence[Mark], *, title: str, repor
         extra_loaders=[DictLoader({_TEMPLATE: template})],
         exclude_anchor_links=True,
     )
-    by_cell = {m.cell: m for m in marks}
+    by_cell: dict[int, list[Mark]] = {}
+    for mark in marks:
+        by_cell.setdefault(mark.cell, []).append(mark)
     resources = {
         "metadata": {"name": title},
         _MARK_KEY: {
@@ -86,8 +89,8 @@ def render_run_page(fresh: Notebook, marks: Sequence[Mark], *, title: str, repor
     return str(body)
 
 
-def _node(notebook: Notebook, marks: Mapping[int, Mark]) -> Any:
-    """An nbformat v4 node of the notebook, each marked cell carrying its mark in its metadata."""
+def _node(notebook: Notebook, marks: Mapping[int, Sequence[Mark]]) -> Any:
+    """An nbformat v4 node of the notebook, each marked cell carrying its marks in its metadata."""
     from nbformat import from_dict
 
     to_node: Callable[[dict[str, Any]], Any] = from_dict  # untyped in nbformat
@@ -95,7 +98,7 @@ def _node(notebook: Notebook, marks: Mapping[int, Mark]) -> Any:
     for cell in notebook.cells:
         metadata = dict(cell.metadata or {})
         if cell.index in marks:
-            metadata[_MARK_KEY] = marks[cell.index]
+            metadata[_MARK_KEY] = list(marks[cell.index])
         node: dict[str, Any] = {
             "cell_type": cell.cell_type,
             "id": cell.id,

@@ -9,6 +9,9 @@
 - Fresh notebook vs package, per value crossing a function boundary -> equivalent, differs
   (NB401) or unverified (NB402) (`values`). Nothing is called equivalent without a comparison,
   and nothing differs unless a second fresh run of the notebook gives its value again.
+- `check`'s findings for the notebook are decided as `check --confirm` decides them
+  (docs/confirm.md), by its hooks riding on these same runs: no run of their own. Refuted
+  findings are dropped; the verdict of equivalence does not depend on them.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +39,7 @@ from nb2prod.verify.capture import (
     read_captures,
     with_inline_captures,
 )
+from nb2prod.verify.confirm import Confirmation, Hooks, undecided
 from nb2prod.verify.execute import CellRun, NotebookRun, run_notebook
 from nb2prod.verify.output_limits import cap_outputs
 from nb2prod.verify.package_run import PackageRun
@@ -78,6 +82,10 @@ class Verification:
     normalizers: tuple[str, ...] = field(default=())
     # the notebook as its fresh run left it (run_page.fresh_notebook): nb2prod-run.html shows it
     fresh_notebook: Notebook | None = None
+    # check's findings (as `nb2prod check` reports them for the notebook), every one decided
+    # by these runs (confirmed True / False / None) with its evidence, refuted ones included;
+    # `findings` holds the ones not refuted. None: not asked for (`confirm_findings=False`).
+    confirmation: Confirmation | None = None
 
     @property
     def first_divergence(self) -> FunctionVerdict | None:
@@ -92,18 +100,19 @@ class Verification:
         )
 
 
-def _truncated(source: Path, last: int, folder: Path) -> Path:
-    """A copy of the notebook's folder in which the notebook stops after cell `last`."""
+def _truncated(source: Path, last: int, folder: Path) -> tuple[Path, int | None]:
+    """A copy of the notebook's folder in which the notebook stops after cell `last`, and its
+    number of cells (None: the notebook as it is, whole)."""
     if source.suffix != ".ipynb":
-        return source
+        return source, None
     data = json.loads(source.read_text("utf-8"))
     if not isinstance(data.get("cells"), list):
-        return source  # nbformat 3: run it whole
+        return source, None  # nbformat 3: run it whole
     data["cells"] = data["cells"][: last + 1]
     copy = scratch_copy(source, folder / "work")
     target = copy / source.name
     target.write_text(json.dumps(data), encoding="utf-8")
-    return target
+    return target, len(data["cells"])
 
 
 def _draws_unseeded(notebook: Notebook) -> bool:
@@ -115,12 +124,24 @@ def _draws_unseeded(notebook: Notebook) -> bool:
         return False
 
 
-def _rerun_plain(source: Path, last: int, kernel: str | None, cell_timeout: float) -> NotebookRun:
-    """The notebook as it is (no seeds, no capture), up to cell `last`."""
+def _rerun_plain(
+    source: Path, last: int, kernel: str | None, cell_timeout: float, hooks: Hooks | None = None
+) -> NotebookRun:
+    """The notebook as it is (no seeds, no capture), up to cell `last`; with the confirm hooks
+    of its second run, which only read the kernel's state."""
     with tempfile.TemporaryDirectory(prefix="nb2prod-rerun-") as rerun_dir:
-        return run_notebook(
-            _truncated(source, last, Path(rerun_dir)), kernel=kernel, cell_timeout=cell_timeout
-        )
+        path, cells = _truncated(source, last, Path(rerun_dir))
+        inject, env = hooks.second(cells, cell_timeout) if hooks is not None else ([], None)
+        return run_notebook(path, kernel=kernel, cell_timeout=cell_timeout, inject=inject, env=env)
+
+
+def _check_findings(notebook_path: str) -> tuple[Finding, ...]:
+    """What `nb2prod check` reports for the notebook (its [tool.nb2prod] rules, suppressions
+    applied); nothing when check cannot read it (verify's own run says why)."""
+    from nb2prod.lint.check import Checked, check_file
+
+    checked = check_file(notebook_path)
+    return checked.findings if isinstance(checked, Checked) else ()
 
 
 class _Background:
@@ -161,13 +182,50 @@ def verify(
     progress: Callable[[int, int], None] | None = None,
     second_run: bool = True,
     golden_tests: bool = False,
+    confirm_findings: bool = True,
 ) -> Verification:
-    """Run notebook and package, compare; the verdict is "equivalent" only with evidence."""
+    """Run notebook and package, compare; the verdict is "equivalent" only with evidence.
+
+    With `confirm_findings`, check's findings for the notebook are decided by the same runs
+    (`Verification.confirmation`), and the refuted ones are left out of `findings`.
+    """
+    with tempfile.TemporaryDirectory(prefix="nb2prod-confirm-") as confirm_dir:
+        return _verify(
+            notebook_path,
+            plan,
+            package_dir,
+            kernel=kernel,
+            cell_timeout=cell_timeout,
+            progress=progress,
+            second_run=second_run,
+            golden_tests=golden_tests,
+            confirm_dir=Path(confirm_dir) if confirm_findings else None,
+        )
+
+
+def _verify(
+    notebook_path: str,
+    plan: Plan,
+    package_dir: Path | None,
+    *,
+    kernel: str | None,
+    cell_timeout: float,
+    progress: Callable[[int, int], None] | None,
+    second_run: bool,
+    golden_tests: bool,
+    confirm_dir: Path | None,
+) -> Verification:
     from nb2prod.verify.normalize import NORMALIZERS
 
     wall = time.perf_counter()
     notebook = load(notebook_path)
     source = Path(notebook_path).resolve()
+    started = time.perf_counter()
+    static = _check_findings(notebook_path) if confirm_dir is not None else ()
+    hooks = Hooks.of(notebook, static, confirm_dir) if confirm_dir is not None else None
+    deciding = time.perf_counter() - started  # nb2prod's own time on check's findings
+    # NB109 cells the unseeded re-run must reach for the hooks to compare them
+    random_cells = [f.cell for f in hooks.findings if f.code == "NB109"] if hooks else []
     # The unseeded second run tells nondeterministic cells from hidden state. When the notebook
     # draws unseeded random numbers (NB109), stored outputs will likely differ: it starts now,
     # beside the first run, on the second core. Otherwise it runs only if some cell differs.
@@ -175,7 +233,7 @@ def verify(
         i for i, c in enumerate(notebook.cells) if c.is_code and (c.outputs or c.execution_count)
     ]
     rerun = (
-        _Background(_rerun_plain, source, max(stored), kernel, cell_timeout)
+        _Background(_rerun_plain, source, max(stored + random_cells), kernel, cell_timeout, hooks)
         if second_run and stored and (os.cpu_count() or 1) > 1 and _draws_unseeded(notebook)
         else None
     )
@@ -191,6 +249,11 @@ def verify(
                 package.start()  # the package runs while the notebook runs
             planned, inline = notebook_injections(plan, notebook)
             injections = [(i.before, i.source) for i in planned]
+            env = {"NB2PROD_CAPTURE_DIR": str(nb_dir), "PYTHONHASHSEED": str(SEED)}
+            if hooks is not None:  # after verify's own: the seeds and captures come first
+                confirm_inject, confirm_env = hooks.first(cell_timeout)
+                injections += confirm_inject
+                env.update(confirm_env)
             run_source = source
             if inline:
                 run_source = with_inline_captures(
@@ -201,7 +264,7 @@ def verify(
                 kernel=kernel,
                 cell_timeout=cell_timeout,
                 inject=injections,
-                env={"NB2PROD_CAPTURE_DIR": str(nb_dir), "PYTHONHASHSEED": str(SEED)},
+                env=env,
                 progress=progress,
             )
             if package is not None:
@@ -263,14 +326,28 @@ def verify(
         raise
     again = rerun.outcome() if rerun is not None else None  # also waits for it when nothing differs
     differing = [check.cell for check in cells if check.status == "differs"]
-    if differing and second_run and fresh.failed is None:
-        # the plain notebook, unseeded and without capture, up to the last differing cell: a cell
-        # whose output changes between fresh runs is nondeterministic, not hidden state
-        if again is None:
-            again = _rerun_plain(source, max(differing), kernel, cell_timeout)
+    marking = bool(differing and second_run and fresh.failed is None)
+    # an NB109 finding the fresh run reached is decided by the re-run alone
+    random_reached = hooks.second_run_cells(fresh) if hooks is not None and second_run else []
+    if again is None and (marking or random_reached):
+        # the plain notebook, unseeded and without capture, up to the last cell it must reach
+        last = max((differing if marking else []) + random_reached)
+        again = _rerun_plain(source, last, kernel, cell_timeout, hooks)
+    if marking and again is not None:
+        # a cell whose output changes between fresh runs is nondeterministic, not hidden state
         cells = _mark_nondeterministic_cells(cells, fresh, again)
     findings += _cell_findings(cells)
     findings += _value_findings(notebook, functions)
+    confirmation: Confirmation | None = None
+    if confirm_dir is not None:
+        started = time.perf_counter()
+        if hooks is not None:
+            confirmation = hooks.decide(static, fresh, again)
+        else:  # nothing running decides: every finding undecided, no hook ran
+            confirmation = undecided(notebook_path, static)
+        deciding += time.perf_counter() - started
+        confirmation = replace(confirmation, seconds=deciding)
+        findings += [f for f in confirmation.findings if f.confirmed is not False]
     # functions that only draw or print (verdict "not-compared") make no claim either way; the
     # verdict rests on the functions whose values were compared, and needs at least one of them
     overall = Verdict.combine((f.verdict for f in functions), none=Verdict.UNVERIFIED)
@@ -293,6 +370,7 @@ def verify(
         golden_tests=golden,
         normalizers=tuple(n.name for n in NORMALIZERS),
         fresh_notebook=fresh_notebook(notebook, fresh),
+        confirmation=confirmation,
     )
 
 
