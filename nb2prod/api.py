@@ -183,9 +183,7 @@ class Verified:
     package_dir: Path | None  # None: a scratch package, removed once verified
     plan: Plan  # the plan the package was written from
     verification: Verification
-    dependencies: tuple[str, ...] | None = (
-        None  # re-pinned into pyproject.toml; None: not re-pinned
-    )
+    dependencies: tuple[str, ...] | None = None  # as pinned in pyproject.toml; None: unpinned
 
     @property
     def report(self) -> Path | None:
@@ -382,10 +380,8 @@ def convert_and_verify(
         # the notebook's fresh run beside the package's, values compared; golden tests written
         verification = _run(notebook, plan, package_dir, options.verify_options, golden_tests=True)
         _write_reports(verification, package_dir)  # nb2prod-report.{md,json,html}, run page
-        # pins again, adding what the run imported: same plan, same --python, never --no-pin
-        dependencies = (
-            _repin(plan, package_dir, verification, options.python) if options.pin else None
-        )
+        # pinned by convert from what the written code imports (never the kernel's own modules)
+        dependencies = _pinned_dependencies(package_dir) if options.pin else None
         verified: Verified | Failed = Verified(
             notebook, package_dir, plan, verification, dependencies
         )
@@ -403,8 +399,7 @@ def verify(
     from: the import name recorded in its nb2prod-report.json (what `--name` chose; pyproject.toml
     holds only the distribution name, and no roles), falling back to the one package under
     `src/`; and the `[tool.nb2prod]` roles beside the notebook, read as convert read them. Its
-    reports are updated and its dependencies re-pinned with the modules the fresh run imported,
-    unless it was written unpinned (--no-pin: dependencies listed, none pinned with `==`).
+    reports are updated; its dependencies stay as convert pinned them from the code's imports.
 
     Without it, the notebook is converted (default name, `[tool.nb2prod]` roles, unpinned) into a
     scratch folder that is removed afterwards. A notebook that cannot be converted is still run,
@@ -454,8 +449,7 @@ def _verify_package(notebook: str, package_dir: Path, options: VerifyOptions) ->
         return _notebook_only(notebook, exc, options)
     verification = _run(notebook, plan, package_dir, options, golden_tests=True)
     _write_reports(verification, package_dir)
-    pinned = _written_pinned(package_dir)
-    dependencies = _repin(plan, package_dir, verification, None) if pinned else None
+    dependencies = _pinned_dependencies(package_dir)
     return Verified(notebook, package_dir, plan, verification, dependencies)
 
 
@@ -517,22 +511,17 @@ def _write_reports(verification: Verification, package_dir: Path) -> None:
     write_reports(verification, package_dir)
 
 
-def _repin(
-    plan: Plan, package_dir: Path, verification: Verification, python: str | None
-) -> tuple[str, ...] | None:
-    """Pin again, adding the modules the fresh run imported (packages used only indirectly)."""
-    from nb2prod.convert.render import render_pyproject
-    from nb2prod.convert.write import write_file_atomically
-    from nb2prod.pin import plan_requirements
+def _pinned_dependencies(package_dir: Path) -> tuple[str, ...] | None:
+    """The dependencies pyproject.toml pins (None: written with --no-pin, or unreadable)."""
+    return _written_dependencies(package_dir) if _written_pinned(package_dir) else None
 
+
+def _written_dependencies(package_dir: Path) -> tuple[str, ...] | None:
     try:
-        dependencies = plan_requirements(
-            plan, python, imported_modules=verification.imported_modules
-        )
-    except InputError:
-        return None  # convert already wrote the best pins it could, and said why
-    write_file_atomically(package_dir / "pyproject.toml", render_pyproject(plan, dependencies))
-    return dependencies
+        project = tomllib.loads((package_dir / "pyproject.toml").read_text("utf-8"))["project"]
+        return tuple(str(d) for d in project.get("dependencies", []))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def _recorded_package(package_dir: Path) -> str | None:
@@ -828,6 +817,7 @@ def preview(
     from nb2prod.verify.fixtures import vendored_sources
 
     _reread_config()
+    target = Path(out) if out is not None else default_package_dir(notebook, options.name)
     try:
         roles = options.roles if options.roles is not None else config.config_for(notebook).roles
         made, rendered = build(
@@ -836,10 +826,10 @@ def preview(
             role_overrides=roles,
             pin=options.pin,
             python=options.python,
+            out_dir=target,  # the generated tests name the project root from there
         )
     except Exception as exc:
         return _failure(notebook, exc)
-    target = Path(out) if out is not None else default_package_dir(notebook, made.package)
     on_disk: dict[str, Path] = {}
     vendored = frozenset(vendored_sources())
     if target.is_dir():

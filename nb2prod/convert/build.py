@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from nb2prod.convert.dependencies import Requirement, dependencies_for, lock
 from nb2prod.convert.plan import Plan, make_plan
 from nb2prod.convert.render import Package, render
 from nb2prod.convert.static_check import check_package
 from nb2prod.convert.write import write_package
 from nb2prod.core.errors import InputError
 from nb2prod.notebook.load import load
-from nb2prod.pin import plan_requirements
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,24 +30,39 @@ def build(
     role_overrides: Mapping[str, str] | None = None,
     pin: bool = True,
     python: str | None = None,
+    out_dir: str | Path | None = None,
 ) -> tuple[Plan, Package]:
     """Plan and render in memory, and check the result; nothing is written.
 
     With `pin`, dependencies are pinned from evidence (`nb2prod pin`); without, or when the
-    notebook's environment cannot be queried, they are unpinned distribution names.
+    notebook's environment cannot be queried, they are unpinned distribution names. `out_dir`:
+    where the package is to be written (default: beside the notebook, as `convert` does).
     """
     notebook = load(notebook_path)
     plan = make_plan(notebook, package=package, role_overrides=role_overrides)
-    dependencies = None
-    if pin:
+    target = Path(out_dir) if out_dir is not None else None
+    rendered = render(plan, out_dir=target)  # dependencies: what its code imports, unpinned
+    dependencies: list[Requirement] | None = None
+    locked = None
+    if pin:  # pinned from the code's imports, rendered first, and the notebook's evidence
         try:
-            dependencies = list(plan_requirements(plan, python, notebook=notebook))
+            found = dependencies_for(
+                rendered.files,
+                plan.package,
+                notebook,
+                python,
+                path_dependencies=plan.local.dependency_names,
+            )
         except InputError as exc:
             plan = replace(
                 plan, warnings=(*plan.warnings, f"dependencies left unpinned: {exc.message}")
             )
-    rendered = render(plan, dependencies)
-    check_package(plan, rendered, lambda p: render(p, dependencies))
+        else:
+            dependencies, locked = list(found.direct), lock(found)
+            if not locked.hashed:
+                plan = replace(plan, warnings=(*plan.warnings, f"{locked.name}: {locked.note}"))
+        rendered = render(plan, dependencies, out_dir=target, lock=locked)
+    check_package(plan, rendered, lambda p: render(p, dependencies, out_dir=target, lock=locked))
     return plan, rendered
 
 
@@ -62,7 +77,12 @@ def convert(
     python: str | None = None,
 ) -> Converted:
     plan, rendered = build(
-        notebook_path, package=package, role_overrides=role_overrides, pin=pin, python=python
+        notebook_path,
+        package=package,
+        role_overrides=role_overrides,
+        pin=pin,
+        python=python,
+        out_dir=out_dir,
     )
     target = Path(out_dir) if out_dir else Path(notebook_path).resolve().parent / plan.package
     written = write_package(rendered, target, notebook=Path(notebook_path), force=force)

@@ -27,7 +27,7 @@ import sys
 import tomllib
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,8 @@ class LocalModule:
     detail: str  # what the report says about the action
     files: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # under _vendor/: text
     requirement: str | None = None  # DEPENDENCY: `name @ file:///...`
+    # DEPENDENCY: the folder its imports are found in (absolute), until it is installed
+    source_root: str | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,6 +86,12 @@ class LocalCode:
     @property
     def dependency_names(self) -> frozenset[str]:
         return frozenset(m.name for m in self.modules if m.action == DEPENDENCY)
+
+    @property
+    def source_roots(self) -> tuple[str, ...]:
+        """Where the path dependencies' modules are (a run of the package imports them there)."""
+        roots = (m.source_root for m in self.modules if m.action == DEPENDENCY)
+        return tuple(dict.fromkeys(r for r in roots if r))
 
     def files(self, package: str) -> dict[str, str]:
         """The vendored files, by their path in the generated package."""
@@ -217,7 +225,7 @@ def plan_local_code(notebook_path: str, statements: Sequence[Statement]) -> Loca
     for name, copied in texts.items():
         old = modules[name]
         assert not isinstance(copied, str)
-        modules[name] = LocalModule(old.name, old.origin, old.found, old.action, old.detail, copied)
+        modules[name] = replace(old, files=copied)
     rewrites: dict[str, tuple[str, str]] = {}
     for st in statements:
         if not any(top in vendored for node in ast.walk(st.tree) for top in _absolute_tops(node)):
@@ -313,6 +321,7 @@ def _decide(found: _Found, folder: Path) -> LocalModule:
             f"an installable package ({where}): required as `{requirement}`; install it "
             "where the package runs",
             requirement=requirement,
+            source_root=str(found.search_dir),
         )
     files = _source_files(found)
     problem = _too_big(found, files)

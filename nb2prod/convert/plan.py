@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,16 @@ from nb2prod.convert.roles import (
 from nb2prod.core.errors import TooLarge, UnparsableCell, UnsupportedCode
 from nb2prod.core.vocabulary import MODULE_ROLES, Role
 from nb2prod.notebook.model import Notebook
+from nb2prod.notebook.project_root import (
+    PathSite,
+    find_project,
+    is_relative,
+    looks_like_path,
+    path_dir,
+    path_names,
+    path_sites,
+    rebase,
+)
 
 # Each module is named after its role; the names stay plain strings (they are rendered with repr).
 MODULE_OF_ROLE = {role: role.value for role in MODULE_ROLES}
@@ -47,6 +58,7 @@ _PATH_SETUP = (
     "carries them (see Local modules)"
 )
 _PATH_VALUE = "a folder only the dropped sys.path statements read"
+_RELOCATED = "relative paths resolve against config.base_dir (config.path)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +106,16 @@ class Function:
     statements: tuple[Statement, ...]
     heading: str
     definitions_used: tuple[str, ...] = ()
+    paths: bool = False  # its statements read `config.path(...)`: relative to base_dir
 
     @property
     def cells(self) -> tuple[int, ...]:
         return tuple(sorted({s.cell for s in self.statements}))
+
+    @property
+    def takes_config(self) -> bool:
+        """Whether the function takes `config: Config` (fields it reads, or paths it resolves)."""
+        return bool(self.config_names) or self.paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +131,11 @@ class Plan:
     requirements: tuple[str, ...]
     warnings: tuple[str, ...] = field(default=())
     local: LocalCode = field(default=LocalCode())  # the notebook's own modules
+    # the folder the package's relative paths start from, relative to the notebook's folder
+    # (POSIX): its project root, as far as its file operations need it ("." for its own folder)
+    base_dir: str = "."
+    # files the notebook's paths name that existed when it was converted, relative to base_dir
+    project_files: tuple[str, ...] = ()
 
     @property
     def local_requirements(self) -> tuple[str, ...]:
@@ -307,6 +330,23 @@ def make_plan(
         role = d.role if d.role in MODULE_OF_ROLE else Role.FEATURES
         body_statements.append((st, RoleDecision(role, d.reason)))
 
+    relocated = _relocate_paths(
+        notebook.path,
+        [st for st, keep in zip(statements, kept, strict=True) if keep],
+        [st for st, _ in body_statements],
+        config,
+    )
+    if relocated.rewrites:
+        statements = _rewritten(statements, relocated.rewrites)
+        now = {st.key: st for st in statements}
+        body_statements = [(now[st.key], d) for st, d in body_statements]
+    config = list(relocated.config)
+    if relocated.base_dir != ".":
+        warnings.append(
+            f"relative paths start from the project root ({relocated.base_dir} from the "
+            "notebook's folder): run the package there, or pass --base-dir"
+        )
+
     heading_of = headings(notebook)
     import_names = {r.name for st in imports for r in st.symbols.defines}
     groups: list[list[Statement]] = []
@@ -332,6 +372,10 @@ def make_plan(
         definitions,
         warnings,
     )
+    functions = [
+        replace(f, paths=any(st.key in relocated.rewrites for st in f.statements))
+        for f in functions
+    ]
     for definition in definitions:
         early = [r.name for r in definition.statement.symbols.uses if r.name in config_names]
         if early:
@@ -379,6 +423,8 @@ def make_plan(
         requirements,
         tuple(warnings),
         local.code,
+        relocated.base_dir,
+        relocated.project_files,
     )
 
 
@@ -405,6 +451,123 @@ def _rewritten(
         carry_modules(modules, st.symbols)
         out.append(st)
     return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Relocation:
+    """The notebook's relative paths, re-expressed from its project root (`_relocate_paths`)."""
+
+    rewrites: Mapping[str, tuple[str, str]]  # statement key -> (code, note)
+    config: tuple[ConfigField, ...]  # path fields marked, their defaults from the root
+    base_dir: str = "."
+    project_files: tuple[str, ...] = ()
+
+
+def _relocate_paths(
+    notebook_path: str,
+    kept: Sequence[Statement],
+    body: Sequence[Statement],
+    config: Sequence[ConfigField],
+) -> _Relocation:
+    """Make the relative paths of file operations start from the project root, via `config.path`.
+
+    The notebook ran in its own folder; the package runs wherever it is started, from
+    `base_dir`. So each relative path a file operation takes (a string, the literal start of
+    a join, an f-string or a concatenation, a string bound to a name such calls read) becomes
+    `config.path("<the same file, from the root>")`, and a path field's default is re-expressed
+    the same way. The root is the folder those paths need (`project_root.find_project`: its
+    span); a notebook whose paths stay in its folder keeps them as written. Nothing moves when
+    the notebook changes directory or binds `config` itself (it would shadow the parameter).
+    Definitions moved to module level have no `config`: their paths stay as written.
+    """
+    unchanged = _Relocation({}, tuple(config))
+    if any(_changes_directory(st) or _binds_config(st) for st in kept):
+        return unchanged
+    folder = Path(os.path.abspath(notebook_path)).parent.resolve()
+    names = path_names(st.tree for st in kept)
+    sites = {st.key: path_sites(st.tree, st.code, names, folder) for st in body}
+    fields = [
+        replace(c, is_path=True)
+        if not c.is_path and c.name in names and looks_like_path(_string(c.value), folder)
+        else c
+        for c in config
+    ]
+    values = {c.name: _string(c.value) for c in fields if c.is_path}
+    located = [PathSite(v, True, 0, 0) for v in values.values() if is_relative(v)]
+    texts = [path_dir(site) for found in sites.values() for site in found]
+    base = find_project(folder, [*texts, *(path_dir(site) for site in located)]).span
+    rewrites: dict[str, tuple[str, str]] = {}
+    files: set[str] = set()
+    for st in body:
+        code = st.code
+        for site in sorted(sites[st.key], key=lambda site: site.start, reverse=True):
+            new = rebase(site, folder, base)
+            text = None if new is None else _config_path(site, new, code)
+            if text is None:
+                continue
+            code = code[: site.start] + text + code[site.end :]
+            if site.whole and new is not None and (base / new).is_file():
+                files.add(new)
+        if code != st.code:
+            rewrites[st.key] = (code, _RELOCATED)
+    moved: list[ConfigField] = []
+    for c in fields:
+        if c.is_path and c.name in values and is_relative(values[c.name]):
+            new = rebase(PathSite(values[c.name], True, 0, 0), folder, base)
+            if new is not None:
+                c = replace(c, value=repr(new))
+                if (base / new).is_file():
+                    files.add(new)
+        moved.append(c)
+    base_dir = Path(os.path.relpath(base, folder)).as_posix()
+    return _Relocation(rewrites, tuple(moved), base_dir, tuple(sorted(files)))
+
+
+def _config_path(site: PathSite, new: str, code: str) -> str | None:
+    """The code that replaces a site: `config.path("...")`, around the f-string or the chain."""
+    if site.lead is None:
+        text = f"config.path({_quoted(new)})"
+        return f"{site.callee}({text})" if site.callee else text
+    if any(c in new for c in "'\"\\{}"):  # would need escaping inside the f-string's quotes
+        return None
+    start, end = site.lead
+    return f"config.path({code[site.start : start]}{new}{code[end : site.end]})"
+
+
+def _quoted(text: str) -> str:
+    """A string literal in double quotes, as black writes it (repr's quotes otherwise)."""
+    return f'"{text}"' if text.isprintable() and not any(c in text for c in '"\\') else repr(text)
+
+
+def _string(value: str) -> str:
+    """The string a config field's literal source holds ("" when it is not a string)."""
+    try:
+        literal = ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return ""
+    return literal if isinstance(literal, str) else ""
+
+
+def _binds_config(st: Statement) -> bool:
+    """Whether the statement binds the name `config` anywhere (a parameter of an inner function
+    too): `config.path(...)` there would read the notebook's value, not the package's Config."""
+    for node in ast.walk(st.tree):
+        if (
+            (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id == "config")
+            or (isinstance(node, ast.arg) and node.arg == "config")
+            or (isinstance(node, ast.alias) and (node.asname or node.name) == "config")
+            or (
+                isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                and node.name == "config"
+            )
+        ):
+            return True
+    return "config" in _defines(st)
+
+
+def _changes_directory(st: Statement) -> bool:
+    """`os.chdir(...)` (and `%cd`, which becomes it): relative paths after it mean another folder."""
+    return any(call.name.rpartition(".")[2] == "chdir" for call in st.symbols.calls)
 
 
 def _first_config(st: Statement, config: Sequence[ConfigField]) -> bool:
@@ -440,7 +603,8 @@ def _keep_needed(
         st = statements[index]
         if st.key in dropped:
             continue
-        defines = set(_defines(st))
+        # a drawing call binds nothing but changes the figure that kept code may read back
+        defines = set(_defines(st)) | decisions[index].figures_changed
         if not kept[index]:
             if st.dropped_magic or not (defines & live):
                 continue

@@ -21,9 +21,8 @@ from pathlib import Path
 
 from nb2prod.notebook.ipysyntax import translate
 from nb2prod.notebook.model import Notebook
+from nb2prod.notebook.project_root import MARKERS  # one notion of a project root
 
-# A folder holding one of these is a project root (black, nbQA and pytest use the same idea).
-MARKERS = (".git", "pyproject.toml", "setup.cfg", "setup.py")
 _MUTATIONS = {"sys.path.append": 0, "sys.path.insert": 1, "site.addsitedir": 0}
 _JOINS = frozenset({"os.path.join", "posixpath.join", "pathlib.Path", "pathlib.PurePath"}) | {
     "pathlib.PosixPath",

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from nb2prod.convert.plan import Function, Plan
-from nb2prod.convert.render import render_template
+from nb2prod.convert.render import render_template, root_from_package
 from nb2prod.verify.programs import program
 from nb2prod.verify.project import open_view
 from nb2prod.verify.sandbox import stands_for
@@ -67,7 +67,7 @@ def _case(function: Function, not_compared: Mapping[str, Sequence[str]]) -> dict
         "name": function.name,
         "params": list(function.params),
         "returns": list(function.returns),
-        "config": bool(function.config_names),
+        "config": function.takes_config,
         "not_compared": list(not_compared.get(function.name, ())),
         "clocks": sorted(clock_names(function)),
     }
@@ -97,7 +97,13 @@ def write_golden_tests(
         return report
     vendor(tests)
     (tests / "test_golden.py").write_text(
-        render_template("test_golden.py.j2", package=plan.package, cases=cases), "utf-8"
+        render_template(
+            "test_golden.py.j2",
+            package=plan.package,
+            cases=cases,
+            project_root=root_from_package(plan, package_dir),
+        ),
+        "utf-8",
     )
     _write_pipeline_test(plan, tests, {c["name"] for c in cases})
     contract_cases = [
@@ -111,6 +117,7 @@ def write_golden_tests(
             render_template(
                 "test_contracts.py.j2",
                 package=plan.package,
+                project_root=root_from_package(plan, package_dir),
                 contract_cases=contract_cases,
                 edge_cases=edge_cases,
             ),
@@ -153,7 +160,7 @@ def write_fixtures(
                     "params": list(function.params),
                     "role": str(function.role.value),
                     "returns": list(function.returns),
-                    "config": bool(function.config_names),
+                    "config": function.takes_config,
                     "producers": {p: producer.get(p, "") for p in function.params},
                 }
             )
@@ -176,7 +183,7 @@ def write_fixtures(
         # their sampled inputs read the notebook's files through a view of its project
         notebook, cwd = stands_for(workdir), workdir
         if notebook is not None:
-            view = open_view(notebook, Path(tmp))
+            view = open_view(notebook, Path(tmp), start=plan.base_dir)
             argv, cwd = [*view.prefix, *argv], view.launch_dir
         done = subprocess.run(
             argv,

@@ -1,9 +1,14 @@
 """The generated package's pipeline, run with capture beside the notebook's fresh run.
 
-It runs on its own thread, in the notebook's folder inside its own view of the notebook's
-project (`project.open_view`: an overlay or a copy, nothing of the user's written), as a child
-process in its own session (`programs/run_pipeline.py`, which also ends with nb2prod); its
-output goes to files and only the end of its stderr is read back, so a flood is not kept.
+It runs on its own thread, in its own view of the notebook's project (`project.open_view`: an
+overlay or a copy, nothing of the user's written), as a child process in its own session
+(`programs/run_pipeline.py`, which also ends with nb2prod); its output goes to files and only
+the end of its stderr is read back, so a flood is not kept.
+
+It starts where a user runs the package: in the project root its relative paths start from
+(`plan.base_dir`, with the default `Config.base_dir` of "."), inside the view. The notebook's
+path dependencies (local packages it imports that are meant to be installed) are importable
+from where the run sees their sources, as they were to the notebook through `sys.path`.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from pathlib import Path
 
 from nb2prod.convert.plan import Plan
 from nb2prod.verify.capture import Captured, package_run_command, read_captures
-from nb2prod.verify.project import open_view
+from nb2prod.verify.project import View, open_view
 
 _STDERR_TAIL = 65536  # bytes of stderr read back for the error line
 # "ValueError: ...", "pkg.errors.BadInput: ...", "KeyboardInterrupt": a traceback's last word
@@ -65,10 +70,10 @@ class PackageRun:
         with tempfile.TemporaryDirectory(
             prefix="nb2prod-package-", ignore_cleanup_errors=True
         ) as tmp:
-            view = open_view(self.notebook, Path(tmp))
+            view = open_view(self.notebook, Path(tmp), start=self.plan.base_dir)
             env = {
                 **os.environ,
-                "PYTHONPATH": str(self.package_dir / "src"),
+                **package_environment(self.plan, self.package_dir, view, Path(tmp)),
                 "NB2PROD_CAPTURE_DIR": str(self.capture_dir),
                 "MPLBACKEND": "Agg",
                 "PYTHONHASHSEED": "0",
@@ -101,6 +106,25 @@ class PackageRun:
         # scikit-learn... here, off the critical path, instead of after both runs
         self.captured = read_captures(self.capture_dir)
         self.seconds = time.perf_counter() - start
+
+
+def package_environment(plan: Plan, package_dir: Path, view: View, scratch: Path) -> dict[str, str]:
+    """PYTHONPATH for a run of the package: its `src/`, then its path dependencies' sources.
+
+    A source folder the view shows is imported from there, so what Python writes beside it
+    lands in the view's scratch layer; one outside the view is imported in place, with
+    bytecode cached in the scratch folder instead of beside the user's files.
+    """
+    paths = [str(package_dir / "src")]
+    outside = False
+    for root in plan.local.source_roots:
+        seen = view.inside(Path(root))
+        outside = outside or seen is None
+        paths.append(str(seen or root))
+    env = {"PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))}
+    if outside:
+        env["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
+    return env
 
 
 def failure_message(plan: Plan, capture_dir: Path, stderr_tail: str) -> str | None:

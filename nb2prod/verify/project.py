@@ -3,11 +3,12 @@
 Real projects keep `notebooks/` beside `data/`, and a notebook reads `../data/raw.csv`. The
 fresh run and the package run therefore see the notebook's project root, not only its folder:
 
-- The root is the nearest folder above the notebook with a marker (`.git`, `pyproject.toml`,
-  `setup.cfg`, `setup.py`) that holds the relative paths the notebook names (string literals
-  starting with `../`, found statically); without a marker, the deepest folder holding the
-  notebook's folder and those paths, at most `MAX_LEVELS_UP` levels up. Never `/`, nor the
-  user's home folder (unless the notebook sits there), nor anything above it.
+- The root (`nb2prod.notebook.project_root`, which convert uses too) is the nearest folder
+  above the notebook with a marker (`.git`, `pyproject.toml`, `setup.cfg`, `setup.py`) that
+  holds the relative paths the notebook names (string literals starting with `../`, found
+  statically); without a marker, the deepest folder holding the notebook's folder and those
+  paths, at most `MAX_LEVELS_UP` levels up. Never `/`, nor the user's home folder (unless the
+  notebook sits there), nor anything above it.
 - On Linux the run sees the root through an overlay mount in a user and mount namespace of its
   own (`unshare`): the root is the overlay's read-only lower layer, its writable upper layer is
   in nb2prod's scratch folder, so reads see the user's files at no copying cost and writes land
@@ -24,25 +25,26 @@ keeps the pid the caller started and killing its process group keeps working.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import os
-import posixpath
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from nb2prod.core.errors import InputError
-from nb2prod.notebook.ipysyntax import translate
 from nb2prod.notebook.load import load
 from nb2prod.notebook.model import Notebook
-from nb2prod.pin.search_path import MARKERS  # one notion of a project root
+
+# one notion of a project root, convert's too (re-exported: tests import them from here)
+from nb2prod.notebook.project_root import Project as Project
+from nb2prod.notebook.project_root import find_project as project_of
+from nb2prod.notebook.project_root import touched_paths as touched_paths
 from nb2prod.verify import sandbox
 from nb2prod.verify.sandbox import (
     Snapshot,
@@ -52,9 +54,6 @@ from nb2prod.verify.sandbox import (
     snapshot,
 )
 
-# A folder holding one of these is a project root (black, nbQA and pytest use the same idea).
-# Without a marker, the root is at most this many levels above the notebook's folder.
-MAX_LEVELS_UP = 3
 # NB2PROD_NO_OVERLAY=1 (or USE_OVERLAY = False) makes every run use the copy, as on other systems.
 NO_OVERLAY_VARIABLE = "NB2PROD_NO_OVERLAY"
 USE_OVERLAY = True
@@ -65,10 +64,6 @@ _MISSING_WORDS = ("No such file", "does not exist", "not found")
 _OVERFLOW = re.compile(r"\[Errno 75\]|Value too large for defined data type")
 _QUOTED = re.compile(r"'([^'\n]{1,4096})'|\"([^\"\n]{1,4096})\"")
 _PATH_TOKEN = re.compile(r"[^\s'\"()\[\]<>,;]*[/\\][^\s'\"()\[\]<>,;]*")
-# A string literal naming a path above the notebook's folder, in a cell that does not parse.
-_UP_LITERAL = re.compile(r"""(['"])(\.\.(?:[/\\][^'"\n]*)?)\1""")
-# Calls that join their string arguments into one path: os.path.join, Path(...), PurePath(...).
-_JOINS = frozenset({"join", "Path", "PurePath", "PosixPath", "PurePosixPath"})
 
 # Mount the overlay, move into the notebook's folder in it, then exec the program: as the
 # caller's own user id again when `drop` is 1 (a nested user namespace, so the program has no
@@ -86,17 +81,6 @@ exec "$@"
 """
 
 
-@dataclass(frozen=True, slots=True)
-class Project:
-    """The folders a notebook's runs need to see."""
-
-    notebook_dir: Path  # the notebook's own folder, resolved
-    root: Path  # the project root: what an overlay view shows
-    span: Path  # the smallest folder holding the notebook's folder and the paths it names
-    reason: str  # how the root was found, for notes
-    outside: tuple[str, ...] = ()  # relative paths the notebook names outside its folder
-
-
 def find_project(notebook: Path, parsed: Notebook | None = None) -> Project:
     """The project a notebook belongs to; `notebook` may be a scratch copy (`sandbox.scratch_copy`)."""
     notebook_dir = origin_of(Path(notebook)).parent.resolve()
@@ -104,102 +88,7 @@ def find_project(notebook: Path, parsed: Notebook | None = None) -> Project:
         texts = touched_paths(parsed or load(notebook, require_python=False))
     except (InputError, OSError, ValueError):
         texts = ()
-    outside: list[str] = []
-    targets: list[Path] = []
-    for text in texts:
-        target = Path(os.path.normpath(notebook_dir / text))
-        if not target.is_relative_to(notebook_dir):
-            outside.append(text)
-            targets.append(target)
-    allowed = _allowed_ancestors(notebook_dir)
-    marked = [folder for folder in allowed if any((folder / m).exists() for m in MARKERS)]
-    if marked:
-        root = next((m for m in marked if all(t.is_relative_to(m) for t in targets)), marked[0])
-        marker = next(m for m in MARKERS if (root / m).exists())
-        reason = f"{root} holds {marker}"
-    else:
-        reachable = allowed[: MAX_LEVELS_UP + 1]
-        common = Path(os.path.commonpath([notebook_dir, *targets]))
-        root = common if common in reachable else reachable[-1]
-        reason = (
-            f"{root} holds the paths the notebook reads"
-            if root != notebook_dir
-            else "the notebook's folder (no project marker above it)"
-        )
-    inside = [t for t in targets if t.is_relative_to(root)]
-    span = Path(os.path.commonpath([notebook_dir, *inside]))
-    return Project(notebook_dir, root, span, reason, tuple(dict.fromkeys(outside)))
-
-
-def _allowed_ancestors(folder: Path) -> list[Path]:
-    """The folder and its parents, up to (not including) the user's home folder and `/`."""
-    try:
-        home: Path | None = Path.home().resolve()
-    except (OSError, RuntimeError):
-        home = None
-    found = [folder]
-    if folder == home:
-        return found
-    for parent in folder.parents:
-        if parent == home or parent.parent == parent:
-            break
-        found.append(parent)
-    return found
-
-
-def touched_paths(notebook: Notebook) -> tuple[str, ...]:
-    """Relative paths above the notebook's folder that its code names ("../data/x.csv", "..").
-
-    String literals, and paths joined from literals (`os.path.join("..", "data")`,
-    `Path("..") / "data"`), magics included (`%run ../src/prep.py`). Found statically: a path
-    computed at run time is not seen.
-    """
-    found: dict[str, None] = {}
-    for cell in notebook.code_cells:
-        try:
-            tree = ast.parse(translate(cell.source))
-        except Exception:  # any cell text: one that cannot be read as Python is searched by pattern
-            for match in _UP_LITERAL.finditer(cell.source):
-                found.setdefault(_slashes(match.group(2)), None)
-            continue
-        for text in _up_paths(tree):
-            found.setdefault(text, None)
-    return tuple(found)
-
-
-def _up_paths(node: ast.AST) -> Iterator[str]:
-    """Literal paths going up, outermost first: `Path("..") / "a"` gives "../a", not also ".."."""
-    text = _literal_path(node)
-    if text is not None and _goes_up(text):
-        yield _slashes(text)
-        return
-    for child in ast.iter_child_nodes(node):
-        yield from _up_paths(child)
-
-
-def _literal_path(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Constant):
-        return node.value if isinstance(node.value, str) and len(node.value) < 4096 else None
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-        left, right = _literal_path(node.left), _literal_path(node.right)
-        return posixpath.join(_slashes(left), right) if left and right else None
-    if isinstance(node, ast.Call) and node.args and not node.keywords:
-        func = node.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-        if name in _JOINS:
-            parts = [_literal_path(a) for a in node.args]
-            if all(parts):
-                return posixpath.join(*(_slashes(p or "") for p in parts))
-    return None
-
-
-def _slashes(text: str) -> str:
-    return text.replace("\\", "/")
-
-
-def _goes_up(text: str) -> bool:
-    text = _slashes(text)
-    return "\n" not in text and (text == ".." or text.startswith("../"))
+    return project_of(notebook_dir, texts)
 
 
 # --- the view a run sees ------------------------------------------------------------------
@@ -210,7 +99,8 @@ class View:
     """How one run sees the project: where it works, and how its program is started.
 
     Start the program as `[*view.prefix, *argv]` with `cwd=view.launch_dir`; its working
-    directory is then `view.cwd`, the notebook's folder inside the view.
+    directory is then `view.start`: `view.cwd`, the notebook's folder inside the view, unless
+    `open_view` was asked to start elsewhere (the package runs from its project root).
     """
 
     project: Project
@@ -223,6 +113,14 @@ class View:
     upper: Path | None = None  # the overlay's writable layer: what the run wrote
     copy_root: Path | None = None  # where `seen` was copied
     before: Snapshot = field(default_factory=dict)
+    shown_at: Path | None = None  # where the run sees `seen`
+    start: Path | None = None  # the run's working directory (None: `cwd`)
+
+    def inside(self, real: Path) -> Path | None:
+        """Where the run sees a real folder of the project; None when it does not see it."""
+        if self.seen is None or self.shown_at is None or not real.is_relative_to(self.seen):
+            return None
+        return self.shown_at / real.relative_to(self.seen)
 
     def created(self) -> tuple[str, ...]:
         """Files the run created or changed, relative to the notebook's folder ("../data/y.csv")."""
@@ -288,23 +186,26 @@ def open_view(
     workdir: Path | None = None,
     skip: Sequence[Path] = (),
     parsed: Notebook | None = None,
+    start: str = ".",
 ) -> View:
     """Prepare the view of the notebook's project for one run, in the scratch folder `state`.
 
     `workdir`: copy into this folder (left in place afterwards) instead of an overlay.
     `skip`: folders never copied (nb2prod's own scratch folders). `parsed`: the notebook,
-    when the caller has loaded it already.
+    when the caller has loaded it already. `start`: the folder the program starts in, relative
+    to the notebook's (the package's `base_dir`); the notebook's own when the view lacks it.
     """
     project = find_project(notebook, parsed)
     state = state.resolve()
+    begin = Path(os.path.normpath(project.notebook_dir / start))
     if workdir is None:
-        view = _overlay_view(project, state)
+        view = _overlay_view(project, state, begin)
         if view is not None:
             return view
-    return _copy_view(project, notebook, workdir or state / "work", (*skip, state))
+    return _copy_view(project, notebook, workdir or state / "work", (*skip, state), begin)
 
 
-def _overlay_view(project: Project, state: Path) -> View | None:
+def _overlay_view(project: Project, state: Path, begin: Path) -> View | None:
     """An overlay of the root (or of the span, when nb2prod's scratch folder is inside the root)."""
     lower = next(
         (f for f in (project.root, project.span) if not state.is_relative_to(f)),
@@ -321,16 +222,29 @@ def _overlay_view(project: Project, state: Path) -> View | None:
         folder.mkdir(parents=True, exist_ok=True)
     (overlay / "lower").symlink_to(lower, target_is_directory=True)
     cwd = target / project.notebook_dir.relative_to(lower)
+    start = target / begin.relative_to(lower) if begin.is_relative_to(lower) else cwd
     prefix = (
         *(unshare, "--user", "--map-root-user", "--mount", "--", sh, "-c", _SCRIPT),
-        *("nb2prod-view", str(overlay), str(target), str(cwd)),
+        *("nb2prod-view", str(overlay), str(target), str(start)),
         *(str(os.getuid()), str(os.getgid()), options, drop, mount, unshare),
     )
     project = replace(project, root=lower)
-    return View(project, "overlay", cwd, state, prefix, seen=lower, upper=overlay / "upper")
+    return View(
+        project,
+        "overlay",
+        cwd,
+        state,
+        prefix,
+        seen=lower,
+        upper=overlay / "upper",
+        shown_at=target,
+        start=start,
+    )
 
 
-def _copy_view(project: Project, notebook: Path, target: Path, skip: Sequence[Path]) -> View:
+def _copy_view(
+    project: Project, notebook: Path, target: Path, skip: Sequence[Path], begin: Path
+) -> View:
     """Copy the span when small enough, else the notebook's folder, else only the notebook."""
     skipped = (*skip, Path(tempfile.gettempdir()))
     notes: list[str] = []
@@ -339,7 +253,18 @@ def _copy_view(project: Project, notebook: Path, target: Path, skip: Sequence[Pa
             if source != project.span:
                 notes.append(_too_large(project))
             cwd = target / project.notebook_dir.relative_to(source)
-            view = View(project, "copy", cwd, cwd, notes=notes, seen=source, copy_root=target)
+            start = target / begin.relative_to(source) if begin.is_relative_to(source) else cwd
+            view = View(
+                project,
+                "copy",
+                cwd,
+                start,
+                notes=notes,
+                seen=source,
+                copy_root=target,
+                shown_at=target,
+                start=start,
+            )
             view.before = snapshot(target)
             return view
     if project.outside:

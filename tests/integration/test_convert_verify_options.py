@@ -1,6 +1,6 @@
-"""Every `convert` option holds through verification, the reports and the re-pinning.
+"""Every `convert` option holds through verification, the reports and the pinning.
 
-`convert` plans once; the verification, the reports and the re-pinning reuse that plan. Before,
+`convert` plans once; the verification, the reports and the pinning reuse that plan. Before,
 `nb2prod convert credit_approval.ipynb --name scoring --out scoring_pkg` wrote `scoring`, then
 verified a re-planned `credit_approval` and reported NOT EQUIVALENT (ModuleNotFoundError), and
 `[tool.nb2prod]` roles were dropped the same way. Real kernels; each conversion is shared by the
@@ -25,7 +25,6 @@ from typing import Any
 import pytest
 
 import nb2prod.convert.build
-import nb2prod.pin
 from nb2prod.cli import ExitCode, main
 from tests.helpers import code, md, notebook, write
 
@@ -40,22 +39,23 @@ pytestmark = pytest.mark.slow
 class Run:
     status: int
     out: str
-    pins: list[dict[str, Any]] = field(default_factory=list)  # the calls to plan_requirements
+    pins: list[dict[str, Any]] = field(default_factory=list)  # the calls to dependencies_for
 
 
 def _main(argv: list[str]) -> Run:
-    """Run the CLI in-process, its stdout kept, every pinning of a plan recorded."""
+    """Run the CLI in-process, its stdout kept, every pinning of a package recorded."""
     calls: list[dict[str, Any]] = []
-    real = nb2prod.pin.plan_requirements
+    real = nb2prod.convert.build.dependencies_for
 
-    def recording(plan: Any, python: str | None = None, **kwargs: Any) -> tuple[str, ...]:
-        calls.append({"package": plan.package, "python": python, **kwargs})
-        return real(plan, python, **kwargs)
+    def recording(
+        files: Any, package: str, notebook: Any, python: str | None = None, **kw: Any
+    ) -> Any:
+        calls.append({"package": package, "python": python, "modules": sorted(files), **kw})
+        return real(files, package, notebook, python, **kw)
 
     buffer = io.StringIO()
     with pytest.MonkeyPatch.context() as patch, redirect_stdout(buffer):
-        patch.setattr(nb2prod.pin, "plan_requirements", recording)
-        patch.setattr(nb2prod.convert.build, "plan_requirements", recording)
+        patch.setattr(nb2prod.convert.build, "dependencies_for", recording)
         status = main(argv)
     return Run(status, buffer.getvalue(), calls)
 
@@ -112,11 +112,14 @@ def test_repinning_keeps_the_name_and_the_interpreter(scoring: tuple[Path, Path,
     assert project["name"] == "scoring"
     assert project["scripts"] == {"scoring": "scoring.__main__:main"}
     assert project["dependencies"] and all("==" in d for d in project["dependencies"])
-    # pinned once at conversion, once more with the modules the fresh run imported; both
-    # with the plan of `scoring` and the interpreter --python named
-    assert [c["package"] for c in run.pins] == ["scoring", "scoring"]
+    # pinned once, at conversion, from the code written for `scoring`, with --python's
+    # interpreter; never again from what the notebook's kernel imported (ipython, rich, ...)
+    assert [c["package"] for c in run.pins] == ["scoring"]
     assert {c["python"] for c in run.pins} == {sys.executable}
-    assert "imported_modules" in run.pins[1] and "pandas" in run.pins[1]["imported_modules"]
+    assert "src/scoring/model.py" in run.pins[0]["modules"]
+    names = {d.split("==")[0].split("[")[0].lower() for d in project["dependencies"]}
+    assert {"pandas", "scikit-learn"} <= names and not names & {"ipython", "rich", "ipykernel"}
+    assert (out / "pylock.toml").is_file() or (out / "requirements.lock").is_file()
 
 
 def test_the_second_run_tells_nondeterministic_cells(scoring: tuple[Path, Path, Run]) -> None:
@@ -150,7 +153,7 @@ def test_verify_an_existing_package_uses_the_plan_it_was_written_from(
     # the name comes from the package's own report, the roles from [tool.nb2prod]
     functions = {f["function"] for f in _report(out)["verification"]["functions"]}
     assert "load_quick_look" in functions
-    assert [c["package"] for c in run.pins] == ["scoring"]  # re-pinned: it was written pinned
+    assert run.pins == []  # verify keeps the pins convert wrote
     assert _project_table(out)["name"] == "scoring"
 
 

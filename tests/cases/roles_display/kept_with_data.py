@@ -16,7 +16,7 @@ def train_and_plot(frame, axis):
     axis.plot(frame["x"])
 # %%
 fig, ax = plt.subplots()  # expect: kept
-ax.hist(df["x"])  # expect: changes ax
+ax.hist(df["x"])  # expect: kept changes ax
 lo, hi = ax.get_xlim()  # expect: kept
 edges = np.linspace(lo, hi, 3)  # expect: kept
 df["bin"] = pd.cut(df["x"], edges)  # expect: kept features

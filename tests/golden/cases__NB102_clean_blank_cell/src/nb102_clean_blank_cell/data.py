@@ -9,8 +9,10 @@ from typing import Any
 
 import pandas as pd
 
+from nb102_clean_blank_cell.config import Config
 
-def load_df() -> Any:
+
+def load_df(config: Config) -> Any:
     """Data step from notebook cells 1."""
-    df = pd.read_csv("sales.csv")
+    df = pd.read_csv(config.path("sales.csv"))
     return df

@@ -25,6 +25,6 @@ class Results:
 def run(config: Config | None = None) -> Results:
     """Run the pipeline with `config` (the notebook's values by default)."""
     config = config if config is not None else Config()
-    df = load_df()
+    df = load_df(config)
     clean = build_clean(df)
     return Results(df=df, clean=clean)

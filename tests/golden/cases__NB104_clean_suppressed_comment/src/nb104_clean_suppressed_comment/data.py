@@ -9,8 +9,10 @@ from typing import Any
 
 import pandas as pd
 
+from nb104_clean_suppressed_comment.config import Config
 
-def load_df() -> Any:
+
+def load_df(config: Config) -> Any:
     """Data step from notebook cells 1."""
-    df = clean(pd.read_csv("sales.csv"))  # nb2prod: ignore[NB104]
+    df = clean(pd.read_csv(config.path("sales.csv")))  # nb2prod: ignore[NB104]
     return df

@@ -9,8 +9,10 @@ from typing import Any
 
 import pandas as pd
 
+from nb104_fires_deleted_cell.config import Config
 
-def load_df() -> Any:
+
+def load_df(config: Config) -> Any:
     """Data step from notebook cells 1."""
-    df = clean(pd.read_csv("sales.csv"))
+    df = clean(pd.read_csv(config.path("sales.csv")))
     return df

@@ -1,7 +1,8 @@
 """Parameters of the pipeline, taken from the notebook's literals (NB109_fires_sklearn_alias.ipynb).
 
 Every field can be overridden on the command line: `python -m nb109_fires_sklearn_alias --base-dir VALUE`.
-Relative paths are resolved against `base_dir` (`--base-dir`).
+Relative paths resolve against `base_dir`, the notebook's folder.
+It defaults to the current directory: run the package from there, or pass `--base-dir`.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from typing import Any
 class Config:
     """Pipeline parameters; defaults are the notebook's values."""
 
-    base_dir: str = "."
+    base_dir: str = "."  # the notebook's folder
 
     def path(self, value: str) -> str:
-        """A path from the notebook, relative to `base_dir` unless absolute (unchanged by default)."""
+        """A path from the notebook, relative to `base_dir` unless absolute (as written by default)."""
         if os.path.isabs(value) or self.base_dir in ("", "."):
             return value
         return os.path.join(self.base_dir, value)

@@ -5,8 +5,10 @@ Reading (and writing) the data the notebook works on.
 
 from __future__ import annotations
 
+from nb110_fires_exec.config import Config
 
-def load_fh() -> None:
+
+def load_fh(config: Config) -> None:
     """Data step from notebook cells 0."""
-    with open("config.py") as fh:
+    with open(config.path("config.py")) as fh:
         exec(fh.read())

@@ -22,5 +22,5 @@ class Results:
 def run(config: Config | None = None) -> Results:
     """Run the pipeline with `config` (the notebook's values by default)."""
     config = config if config is not None else Config()
-    load_fh()
+    load_fh(config)
     return Results()

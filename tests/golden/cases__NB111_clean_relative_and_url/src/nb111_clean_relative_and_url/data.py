@@ -9,12 +9,14 @@ from typing import Any
 
 import pandas as pd
 
+from nb111_clean_relative_and_url.config import Config
 
-def load_tips() -> tuple[Any, Any]:
+
+def load_tips(config: Config) -> tuple[Any, Any]:
     """Data step from notebook cells 1, 2."""
-    sales = pd.read_csv("data/sales.csv")
+    sales = pd.read_csv(config.path("data/sales.csv"))
     tips = pd.read_csv(
         "https://raw.githubusercontent.com/mwaskom/seaborn-data/master/tips.csv"
     )
-    sales.to_csv("output/sales_clean.csv", index=False)
+    sales.to_csv(config.path("output/sales_clean.csv"), index=False)
     return sales, tips

@@ -24,5 +24,5 @@ class Results:
 def run(config: Config | None = None) -> Results:
     """Run the pipeline with `config` (the notebook's values by default)."""
     config = config if config is not None else Config()
-    sales, tips = load_tips()
+    sales, tips = load_tips(config)
     return Results(sales=sales, tips=tips)

@@ -1,7 +1,8 @@
 """Parameters of the pipeline, taken from the notebook's literals (credit_approval.ipynb).
 
 Every field can be overridden on the command line: `python -m credit_approval --data-dir VALUE`.
-Relative paths are resolved against `base_dir` (`--base-dir`).
+Relative paths resolve against `base_dir`, the notebook's folder.
+It defaults to the current directory: run the package from there, or pass `--base-dir`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 class Config:
     """Pipeline parameters; defaults are the notebook's values."""
 
-    base_dir: str = "."
+    base_dir: str = "."  # the notebook's folder
     data_dir: str = "data"  # DATA_DIR, cell 2
     n_applicants: int = 2000  # N_APPLICANTS, cell 2
     seed: int = 42  # SEED, cell 2
@@ -46,7 +47,7 @@ class Config:
     )  # FEATURES, cell 18
 
     def path(self, value: str) -> str:
-        """A path from the notebook, relative to `base_dir` unless absolute (unchanged by default)."""
+        """A path from the notebook, relative to `base_dir` unless absolute (as written by default)."""
         if os.path.isabs(value) or self.base_dir in ("", "."):
             return value
         return os.path.join(self.base_dir, value)

@@ -9,13 +9,15 @@ from typing import Any
 
 import pandas as pd
 
+from nb_01_prepare.config import Config
 
-def load() -> Any:
+
+def load(config: Config) -> Any:
     """Data step from notebook cells 5 under "Load"."""
-    raw = pd.read_csv("../data/raw/sales.csv")
+    raw = pd.read_csv(config.path("data/raw/sales.csv"))
     return raw
 
 
-def load_features(features: Any) -> None:
+def load_features(features: Any, config: Config) -> None:
     """Data step from notebook cells 9 under "Features"."""
-    features.to_csv("../data/processed/sales_features.csv", index=False)
+    features.to_csv(config.path("data/processed/sales_features.csv"), index=False)

@@ -26,8 +26,8 @@ class Results:
 def run(config: Config | None = None) -> Results:
     """Run the pipeline with `config` (the notebook's values by default)."""
     config = config if config is not None else Config()
-    raw = load()
+    raw = load(config)
     sales = clean(raw)
     features = build_features(sales)
-    load_features(features)
+    load_features(features, config)
     return Results(raw=raw, sales=sales, features=features)

@@ -9,13 +9,15 @@ from typing import Any
 
 import pandas as pd
 
+from nb_02_model.config import Config
 
-def load_data() -> Any:
+
+def load_data(config: Config) -> Any:
     """Data step from notebook cells 5 under "Data"."""
-    df = pd.read_csv("../data/processed/sales_features.csv")
+    df = pd.read_csv(config.path("data/processed/sales_features.csv"))
     return df
 
 
-def load_pricing_decision(by_store: Any) -> None:
+def load_pricing_decision(by_store: Any, config: Config) -> None:
     """Data step from notebook cells 11 under "Pricing decision"."""
-    by_store.to_csv("../data/processed/store_summary.csv")
+    by_store.to_csv(config.path("data/processed/store_summary.csv"))

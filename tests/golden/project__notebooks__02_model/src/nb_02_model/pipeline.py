@@ -34,13 +34,13 @@ class Results:
 def run(config: Config | None = None) -> Results:
     """Run the pipeline with `config` (the notebook's values by default)."""
     config = config if config is not None else Config()
-    df = load_data()
+    df = load_data(config)
     df = build_data(df, config)
     params = evaluate_model(df)
     elasticity = build_pricing_decision(params, df)
     decision = apply_pricing_decision(elasticity, config)
     by_store = build_pricing_decision_2(df)
-    load_pricing_decision(by_store)
+    load_pricing_decision(by_store, config)
     return Results(
         df=df,
         params=params,
