@@ -5,9 +5,10 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import * as api from './api';
 import { cellIndex, clearMarks, markCells } from './markers';
-import { drawOverlay, ISteer } from './overlay';
+import { drawOverlay, ISteer, syncRoleTags } from './overlay';
 import { isActive } from './state';
 import { UserRole, withRoleComment, withRoleTag } from './roles';
+import { undoStep } from './undo';
 
 const POLL_MS = 300;
 
@@ -140,7 +141,10 @@ export class Controller {
     this._changed.emit(panel);
   }
 
-  /** Set a cell's role as its `nb2prod:<role>` tag (null: remove it); undoable as any edit. */
+  /**
+   * Set a cell's role as its `nb2prod:<role>` tag (null: remove it), as one step of the cell's
+   * undo history: Ctrl+Z or Edit → Undo with the cell selected reverts it, as a source edit.
+   */
   steerCell(panel: NotebookPanel, index: number, role: UserRole | null): void {
     const cell = panel.content.model?.cells.get(index);
     if (!cell) {
@@ -148,14 +152,16 @@ export class Controller {
     }
     const tags = (cell.getMetadata('tags') as string[] | undefined) ?? [];
     const next = withRoleTag(tags, role);
-    if (next.length) {
-      cell.setMetadata('tags', next);
-    } else {
-      cell.deleteMetadata('tags');
-    }
+    undoStep(cell.sharedModel, () => {
+      if (next.length) {
+        cell.setMetadata('tags', next);
+      } else {
+        cell.deleteMetadata('tags');
+      }
+    });
   }
 
-  /** Set one statement's role as a `# nb2prod: ROLE` comment in the cell's source. */
+  /** Set one statement's role as a `# nb2prod: ROLE` comment in the cell's source (undoable). */
   steerStatement(
     panel: NotebookPanel,
     index: number,
@@ -169,8 +175,20 @@ export class Controller {
     const source = cell.sharedModel.getSource();
     const next = withRoleComment(source, statement, role);
     if (next !== source) {
-      cell.sharedModel.setSource(next);
+      undoStep(cell.sharedModel, () => cell.sharedModel.setSource(next));
     }
+  }
+
+  /** Escape in a role strip: back to its cell in command mode, where Ctrl+Z undoes the change. */
+  leaveStrip(panel: NotebookPanel, index: number): void {
+    const notebook = panel.content;
+    const cell = notebook.widgets[index];
+    if (!cell) {
+      return;
+    }
+    notebook.mode = 'command';
+    notebook.activeCellIndex = index;
+    cell.node.focus({ preventScroll: true });
   }
 
   verify(panel: NotebookPanel): Promise<void> {
@@ -221,7 +239,8 @@ export class Controller {
     const steer: ISteer = {
       cell: (index, role) => this.steerCell(panel, index, role),
       statement: (index, statement, role) =>
-        this.steerStatement(panel, index, statement, role)
+        this.steerStatement(panel, index, statement, role),
+      leave: index => this.leaveStrip(panel, index)
     };
     drawOverlay(panel.content, state?.plan ?? null, steer);
   }
@@ -253,7 +272,22 @@ export class Controller {
         void this.check(panel);
       }
     });
-    panel.content.model?.cells.changed.connect(() => this.remark(panel));
+    // A cell's role menu follows its tag however it changes: steering, undo, the tag editor.
+    const onMetadata = (_: unknown, change: { key: string }) => {
+      if (change.key === 'tags') {
+        syncRoleTags(panel.content);
+      }
+    };
+    const watch = () => {
+      for (const cell of panel.content.model?.cells ?? []) {
+        cell.metadataChanged.connect(onMetadata); // a no-op when already connected
+      }
+    };
+    watch();
+    panel.content.model?.cells.changed.connect(() => {
+      watch();
+      this.remark(panel);
+    });
     panel.disposed.connect(() => this._states.delete(panel));
     return state;
   }

@@ -35,6 +35,14 @@ const COMMANDS: Record<Action, { id: string; label: string; caption: string }> =
   }
 };
 
+/** JupyterLab's notebook undo/redo commands (Edit menu, Ctrl+Z, Z in command mode). */
+const UNDO_COMMANDS = new Set([
+  'notebook:undo',
+  'notebook:redo',
+  'notebook:undo-cell-action',
+  'notebook:redo-cell-action'
+]);
+
 const plugin: JupyterFrontEndPlugin<void> = {
   id: 'nb2prod-lab:plugin',
   description: 'Convert a notebook to a tested production package with nb2prod.',
@@ -76,6 +84,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
       palette?.addItem({ command: id, category: 'nb2prod' });
     }
+
+    // An undo or redo can take back a role comment: redraw the strips' menus from the plan.
+    // (Tag menus follow their tags by themselves, see Controller.)
+    app.commands.commandExecuted.connect((_, { id }) => {
+      const panel = tracker.currentWidget;
+      if (UNDO_COMMANDS.has(id) && panel && controller.state(panel)) {
+        controller.remark(panel);
+      }
+    });
 
     app.docRegistry.addWidgetExtension('Notebook', {
       createNew: (panel: NotebookPanel) => {

@@ -18,6 +18,8 @@ export const ROLE_BADGE_CLASS = 'nb2prod-role-badge';
 export interface ISteer {
   cell(index: number, role: UserRole | null): void;
   statement(index: number, statement: IPlannedStatement, role: UserRole | null): void;
+  /** Escape: focus back on the cell (command mode), where the notebook's shortcuts work. */
+  leave(index: number): void;
 }
 
 /** Draw (or clear, for a null plan) the role badges of every code cell. */
@@ -42,6 +44,22 @@ export function drawOverlay(notebook: Notebook, plan: IPlan | null, steer: IStee
   });
 }
 
+/**
+ * Set every cell's role menu to its current tag, in place (a redraw would take the focus from
+ * a menu being used): after an undo or redo, or a tag edited elsewhere.
+ */
+export function syncRoleTags(notebook: Notebook): void {
+  for (const cell of notebook.widgets) {
+    const select = cell.node.querySelector<HTMLSelectElement>(
+      `:scope > .${ROLE_BADGE_CLASS} select[data-testid=nb2prod-role-select]`
+    );
+    if (select) {
+      const tags = (cell.model.getMetadata('tags') as string[] | undefined) ?? [];
+      select.value = roleTagOf(tags) ?? '';
+    }
+  }
+}
+
 function badge(
   overlay: ICellOverlay,
   index: number,
@@ -56,6 +74,12 @@ function badge(
   // Lumino: keys typed here are not notebook shortcuts; the notebook does not take the click.
   node.setAttribute('data-lm-suppress-shortcuts', 'true');
   node.addEventListener('mousedown', event => event.stopPropagation());
+  node.addEventListener('keydown', event => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      steer.leave(index);
+    }
+  });
 
   const label = document.createElement('span');
   label.className = 'nb2prod-role-label';

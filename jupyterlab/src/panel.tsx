@@ -19,6 +19,20 @@ function onActivate(action: () => void) {
   };
 }
 
+/**
+ * Whether focus may move within the panel by itself: nobody holds it, or a disabled control of
+ * the panel does (the button that had it went away or was disabled). Never taken from the
+ * notebook or anywhere else.
+ */
+function focusIsFree(within: Element | null | undefined): boolean {
+  const focused = document.activeElement;
+  return (
+    !focused ||
+    focused === document.body ||
+    (!!within && within.contains(focused) && (focused as HTMLButtonElement).disabled === true)
+  );
+}
+
 /** Related cells a finding lists by number before "and N more". */
 const SHOWN_RELATED = 12;
 
@@ -58,7 +72,8 @@ export class Nb2prodPanel extends ReactWidget {
     const running = isActive(state?.job) || state?.previewing === true;
     return (
       <div className="nb2prod-body">
-        <header className="nb2prod-header">
+        {/* not a <header>: outside a section that is a banner landmark, and the page has one */}
+        <div className="nb2prod-header">
           <div className="nb2prod-title" title={panel.context.localPath}>
             {panel.context.localPath}
           </div>
@@ -88,7 +103,7 @@ export class Nb2prodPanel extends ReactWidget {
               Verify
             </button>
           </div>
-        </header>
+        </div>
         {state?.previewing && (
           <div className="nb2prod-summary" data-testid="nb2prod-previewing" role="status">
             Planning the package…
@@ -98,7 +113,11 @@ export class Nb2prodPanel extends ReactWidget {
           <Preview
             preview={state.preview}
             onAccept={() => void controller.accept(panel)}
-            onCancel={() => controller.dismiss(panel)}
+            onCancel={() => {
+              controller.dismiss(panel);
+              // back where the author asked for the preview (enabled while it shows)
+              this.node.querySelector<HTMLElement>('[data-testid=nb2prod-convert]')?.focus();
+            }}
             onOpen={open}
           />
         )}
@@ -162,20 +181,42 @@ function Preview(props: {
 }): JSX.Element {
   const { preview, onAccept, onCancel } = props;
   const summary = previewSummary(preview);
+  const accept = React.useRef<HTMLButtonElement>(null);
+  // A dialog takes the focus when it opens (Enter accepts, Tab reaches Cancel, Escape cancels),
+  // unless the author has moved on to the notebook meanwhile.
+  React.useEffect(() => {
+    if (focusIsFree(accept.current?.closest('.nb2prod-Panel'))) {
+      accept.current?.focus();
+    }
+  }, [preview]);
   return (
     <section
       className="nb2prod-preview"
       data-testid="nb2prod-preview"
       data-exists={preview.exists ? 'true' : 'false'}
-      aria-label="nb2prod: preview of the package"
+      role="dialog"
+      aria-labelledby="nb2prod-preview-title"
+      aria-describedby="nb2prod-preview-headline"
+      onKeyDown={event => {
+        if (event.key === 'Escape') {
+          event.preventDefault();
+          event.stopPropagation();
+          onCancel();
+        }
+      }}
     >
-      <h3>Preview: {preview.plan.package}</h3>
-      <div className="nb2prod-summary" data-testid="nb2prod-preview-headline">
+      <h3 id="nb2prod-preview-title">Preview: {preview.plan.package}</h3>
+      <div
+        className="nb2prod-summary"
+        id="nb2prod-preview-headline"
+        data-testid="nb2prod-preview-headline"
+      >
         {summary.headline}
         {summary.unchanged && ' (nothing changes; convert re-verifies)'}
       </div>
       <div className="nb2prod-actions">
         <button
+          ref={accept}
           className="jp-mod-styled jp-mod-accept"
           data-testid="nb2prod-preview-accept"
           onClick={onAccept}
@@ -225,7 +266,13 @@ function Preview(props: {
               <summary>
                 {change.status}: {change.path}
               </summary>
-              <pre className="nb2prod-diff-text">
+              {/* scrolls: focusable, so the keyboard can scroll it too */}
+              <pre
+                className="nb2prod-diff-text"
+                tabIndex={0}
+                role="region"
+                aria-label={`diff of ${change.path}`}
+              >
                 {change.diff.split('\n').map((line, i) => (
                   <span
                     key={i}
@@ -407,6 +454,16 @@ function Job(props: {
   const { done, total } = job.progress;
   const result = job.result;
   const runPage = result?.run_page;
+  const active = isActive(job);
+  const heading = React.useRef<HTMLHeadingElement>(null);
+  const cancel = React.useRef<HTMLButtonElement>(null);
+  // The button that started the job (Accept, Verify) went away or was disabled: the keyboard
+  // continues at the job's Cancel, then at its result.
+  React.useEffect(() => {
+    if (focusIsFree(heading.current?.closest('.nb2prod-Panel'))) {
+      (active ? cancel.current : heading.current)?.focus();
+    }
+  }, [job.id, active]);
   return (
     <section
       className="nb2prod-job"
@@ -415,7 +472,9 @@ function Job(props: {
       data-job-id={job.id}
       data-position={job.position ?? ''}
     >
-      <h3 data-testid="nb2prod-job-heading">{jobHeading(job)}</h3>
+      <h3 data-testid="nb2prod-job-heading" ref={heading} tabIndex={-1}>
+        {jobHeading(job)}
+      </h3>
       {isActive(job) && (
         <div className="nb2prod-progress-row">
           {job.state === 'running' && (
@@ -430,6 +489,7 @@ function Job(props: {
             {job.state === 'running' ? progressText(job) : 'waiting for a free slot'}
           </span>
           <button
+            ref={cancel}
             className="jp-mod-styled jp-mod-reject"
             data-testid="nb2prod-cancel"
             onClick={onCancel}

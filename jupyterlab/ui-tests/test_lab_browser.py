@@ -1,8 +1,8 @@
 """The nb2prod panel in a real JupyterLab and a real browser, against the real server extension.
 
 The tests share one page and run in file order: check, the role overlay, keyboard + axe-core,
-select, an error, preview + convert, open the fresh run, steer a role + the preview's diff,
-verify + cancel, the job queue, re-check on save.
+select, an error, preview (keyboard, axe-core) + convert, open the fresh run, steer a role + the
+preview's diff + undo, verify + cancel, the job queue, re-check on save.
 """
 
 from __future__ import annotations
@@ -28,6 +28,32 @@ PLAN_REFRESH_LIMIT_S = 3.0
 AXE = REPO / "jupyterlab" / "node_modules" / "axe-core" / "axe.min.js"
 # nb2prod's own DOM: the side panel, the role strips and the finding badges on the cells
 AXE_CONTEXT = "[['#nb2prod-panel'], ['.nb2prod-role-badge'], ['.nb2prod-cell-badge']]"
+
+
+def axe_serious(page, what: str) -> list[dict]:
+    """axe-core's serious and critical violations in nb2prod's own DOM (printed with the count)."""
+    assert AXE.is_file(), f"{AXE} missing: run `make lab` (jlpm install)"
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        f"""async () => {{
+          const r = await axe.run({{ include: {AXE_CONTEXT} }}, {{ resultTypes: ['violations'] }});
+          return r.violations.map(v => ({{
+            id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))
+          }}));
+        }}"""
+    )
+    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+    print(
+        f"\naxe-core ({what}): {len(violations)} violations, {len(serious)} serious or critical"
+        + "".join(f"; {v['id']} ({v['impact']})" for v in violations)
+    )
+    return serious
+
+
+def focused(page) -> str | None:
+    """The data-testid of the element that has the keyboard focus."""
+    return page.evaluate("document.activeElement && document.activeElement.dataset.testid")
 
 
 def docs_screenshot(page, name: str) -> None:
@@ -222,19 +248,7 @@ def test_the_panel_works_with_the_keyboard_and_passes_axe(page, lab: Lab) -> Non
     page.keyboard.press("Enter")
     page.wait_for_function(f"({ACTIVE_INDEX_JS}) === {cell}")
     # axe-core over nb2prod's own DOM: no serious or critical violation
-    assert AXE.is_file(), f"{AXE} missing: run `make lab` (jlpm install)"
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(
-        f"""async () => {{
-          const r = await axe.run({{ include: {AXE_CONTEXT} }}, {{ resultTypes: ['violations'] }});
-          return r.violations.map(v => ({{
-            id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))
-          }}));
-        }}"""
-    )
-    serious = [v for v in violations if v["impact"] in ("serious", "critical")]
-    print(f"\naxe-core: {len(violations)} violations, {len(serious)} serious or critical")
-    assert not serious, serious
+    assert not axe_serious(page, "panel, role strips, finding badges")
 
 
 def test_clicking_a_finding_selects_its_cell(page, lab: Lab) -> None:
@@ -296,14 +310,33 @@ def test_convert_writes_the_package_and_shows_the_verdict(page, lab: Lab, artifa
     plan = library_plan(lab)
     assert all(f"{f.module}.{f.name}(" in functions for f in plan.functions), functions
     assert not (lab.root / plan.package).exists()
-    page.locator("[data-testid=nb2prod-preview-accept]").click()
+    assert not axe_serious(page, "the preview of a new package")
+    # a dialog for the keyboard: it takes the focus, Tab reaches Cancel, Escape cancels (focus back
+    # on Convert), and Enter on Convert then on the focused Accept writes the package
+    assert preview.get_attribute("role") == "dialog"
+    assert focused(page) == "nb2prod-preview-accept"
+    page.keyboard.press("Tab")
+    assert focused(page) == "nb2prod-preview-cancel"
+    page.keyboard.press("Escape")
+    preview.wait_for(state="detached")
+    assert focused(page) == "nb2prod-convert"
+    assert not (lab.root / plan.package).exists()
+    page.keyboard.press("Enter")
+    preview.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "document.activeElement?.dataset.testid === 'nb2prod-preview-accept'", timeout=5_000
+    )
+    page.keyboard.press("Enter")
     page.wait_for_selector("[data-testid=nb2prod-job][data-state=running]", timeout=10_000)
     page.wait_for_selector("[data-testid=nb2prod-progress]")
+    # the keyboard goes on at the job's Cancel, then at its heading when it is done
+    page.wait_for_function("document.activeElement?.dataset.testid === 'nb2prod-cancel'")
     job = page.locator("[data-testid=nb2prod-job]")
     page.wait_for_selector(
         "[data-testid=nb2prod-job]:not([data-state=running])", timeout=CONVERT_TIMEOUT_MS
     )
     assert job.get_attribute("data-state") == "done", job.inner_text()
+    page.wait_for_function("document.activeElement?.dataset.testid === 'nb2prod-job-heading'")
 
     files = [a.get_attribute("data-path") for a in page.locator("[data-testid=nb2prod-file]").all()]
     assert files, "no generated files listed"
@@ -352,9 +385,18 @@ def test_the_fresh_run_opens_from_the_panel(page, lab: Lab, artifacts: Path) -> 
     viewer = page.frame_locator(".jp-HTMLViewer:not(.lm-mod-hidden) iframe")
     viewer.locator("header.nb2prod-run").wait_for()
     # the page shows the fresh run's cells, and marks exactly the cells the report says disagree
+    # and those of check's findings the run confirmed
     report = json.loads((lab.root / Path(path).parent / "nb2prod-report.json").read_text())
     disagree = {"differs", "nondeterministic", "fails-fresh", "timeout", "error-both"}
-    want = sorted(c["cell"] for c in report["verification"]["cells"] if c["status"] in disagree)
+    verification = report["verification"]
+    want = sorted(
+        {c["cell"] for c in verification["cells"] if c["status"] in disagree}
+        | {
+            f["cell"]
+            for f in (verification["confirmation"] or {}).get("findings", [])
+            if f["confirmed"] is True
+        }
+    )
     marked = viewer.locator(".nb2prod-marked:not(.nb2prod-not-run)")
     assert sorted(int(m.get_attribute("data-nb2prod-cell")) for m in marked.all()) == want
     cells = json.loads((lab.root / lab.notebook).read_text())["cells"]
@@ -376,9 +418,11 @@ def test_the_fresh_run_opens_from_the_panel(page, lab: Lab, artifacts: Path) -> 
     assert not page.errors, page.errors
 
 
-def test_steering_a_role_reaches_convert_and_the_preview_diff(
+def test_steering_a_role_reaches_convert_and_undo_takes_it_back(
     page, lab: Lab, artifacts: Path
 ) -> None:
+    from playwright.sync_api import expect
+
     active = active_index(page)
     plan = library_plan(lab)
     package = lab.root / plan.package
@@ -388,7 +432,8 @@ def test_steering_a_role_reaches_convert_and_the_preview_diff(
         if role_words(ss) == ["features"] and all(s.kept for s in ss)
     )
     badge = page.locator(f".jp-Notebook [data-testid=nb2prod-role-badge][data-cell='{cell}']")
-    badge.locator("[data-testid=nb2prod-role-select]").select_option("model")
+    role_select = badge.locator("[data-testid=nb2prod-role-select]")
+    role_select.select_option("model")
     save_and_wait_for_plan(page)
     assert badge.get_attribute("data-roles") == "model"
     # written as the cell tag convert honours: the library (and so the CLI) plans the same
@@ -411,23 +456,64 @@ def test_steering_a_role_reaches_convert_and_the_preview_diff(
     model_diff = changed.filter(has=page.locator("summary", has_text="model.py")).first
     model_diff.locator("summary").click()
     assert "+" in model_diff.locator("pre").inner_text()
+    assert not axe_serious(page, "the preview's diff")
     page.screenshot(path=str(artifacts / "jupyterlab-preview-diff.png"))
     docs_screenshot(page, "jupyterlab-preview-diff.png")
-    page.locator("[data-testid=nb2prod-preview-cancel]").click()
+    # keyboard only: from the focused Accept, Tab to Cancel and Enter
+    page.locator("[data-testid=nb2prod-preview-accept]").focus()
+    page.keyboard.press("Tab")
+    assert focused(page) == "nb2prod-preview-cancel"
+    page.keyboard.press("Enter")
     preview.wait_for(state="detached")
+    assert focused(page) == "nb2prod-convert"
     assert digest(package) == before
 
-    # back to the plan's own choice: the tag goes, the cell is features again
-    badge.locator("[data-testid=nb2prod-role-select]").select_option("")
+    # Undo takes the role back like any edit of the cell: Escape leaves the strip for its cell
+    # (command mode), Ctrl+Z reverts the tag; the menu follows, and so do the file and convert
+    role_select.focus()
+    page.keyboard.press("Escape")
+    page.wait_for_function(f"({ACTIVE_INDEX_JS}) === {cell}")
+    assert page.evaluate(
+        "document.activeElement.classList.contains('jp-Cell')"
+        " && document.activeElement.closest('.jp-Notebook.jp-mod-commandMode') !== null"
+    )
+    page.keyboard.press("Control+z")
+    page.wait_for_function(
+        "s => document.querySelector(s).value === ''",
+        arg=f".jp-Notebook [data-testid=nb2prod-role-badge][data-cell='{cell}']"
+        " [data-testid=nb2prod-role-select]",
+    )
     save_and_wait_for_plan(page)
     assert badge.get_attribute("data-roles") == "features"
     saved = json.loads((lab.root / lab.notebook).read_text())["cells"][cell]
     assert not any(t.startswith("nb2prod:") for t in saved["metadata"].get("tags", []))
-    # one statement's role: a `# nb2prod: ROLE` comment line above it, removed again by "no comment"
+    undone = [s for s in library_plan(lab).cells()[cell] if s.role != "import"]
+    assert undone and all(s.role == "features" and "cell tag" not in s.reason for s in undone)
+    # a convert now plans what the package on disk already has: model.py is not in the diff
+    page.locator("[data-testid=nb2prod-convert]").click()
+    preview.wait_for(timeout=60_000)
+    changed_now = [
+        d.get_attribute("data-path")
+        for d in page.locator("[data-testid=nb2prod-diff] details").all()
+    ]
+    assert not any(p.endswith("/model.py") for p in changed_now), changed_now
+    page.keyboard.press("Escape")
+    preview.wait_for(state="detached")
+    assert digest(package) == before
+
+    # one statement's role: a `# nb2prod: ROLE` comment line above it; undone before a save,
+    # the strip's menus are the plan's again
     original = saved["source"]
     badge.locator("details.nb2prod-role-statements summary").click()
     first = badge.locator("[data-testid=nb2prod-role-statement]").first
     line = int(first.get_attribute("data-line"))
+    statement_select = first.locator("[data-testid=nb2prod-statement-role-select]")
+    statement_select.select_option("data")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Control+z")
+    expect(statement_select).to_have_value("")
+    # set, saved, then Edit → Undo removes it
+    badge.locator("details.nb2prod-role-statements summary").click()
     first.locator("[data-testid=nb2prod-statement-role-select]").select_option("business")
     save_and_wait_for_plan(page)
     saved = json.loads((lab.root / lab.notebook).read_text())["cells"][cell]
@@ -436,13 +522,20 @@ def test_steering_a_role_reaches_convert_and_the_preview_diff(
     commented = [s for s in library_plan(lab).cells()[cell] if s.line == line + 1]
     assert [s.role for s in commented] == ["business"], commented
     assert "comment" in commented[0].reason
-    badge.locator("details.nb2prod-role-statements summary").click()
-    badge.locator("[data-testid=nb2prod-role-statement]").first.locator(
-        "[data-testid=nb2prod-statement-role-select]"
-    ).select_option("")
+    page.locator(".lm-MenuBar-item", has_text="Edit").click()
+    page.locator(".lm-Menu-item[data-command='editmenu:undo']").click()
     save_and_wait_for_plan(page)
     saved = json.loads((lab.root / lab.notebook).read_text())["cells"][cell]
     assert saved["source"] == original
+    back = [s for s in library_plan(lab).cells()[cell] if s.line == line]
+    assert back and all(s.role != "business" and "comment" not in s.reason for s in back), back
+    badge.locator("details.nb2prod-role-statements summary").click()
+    assert (
+        badge.locator("[data-testid=nb2prod-role-statement]")
+        .first.locator("[data-testid=nb2prod-statement-role-select]")
+        .input_value()
+        == ""
+    )
 
     # leave the page as the tests after this one expect it: the same cell active as before
     if active_index(page) != active:
