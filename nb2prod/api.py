@@ -32,8 +32,10 @@ from nb2prod.lint.formats import RENDERERS, to_json_document
 from nb2prod.notebook.load import iter_notebook_paths
 
 if TYPE_CHECKING:  # the values the stages return, named here for the CLI and the server
+    from nb2prod.convert.annotations import Annotations as Annotations
     from nb2prod.convert.build import Converted as Converted
     from nb2prod.convert.plan import Plan as Plan
+    from nb2prod.convert.render import Package as Package
     from nb2prod.pin import PinResult as PinResult
     from nb2prod.pin.venv_check import VenvCheck as VenvCheck
     from nb2prod.verify.confirm import Confirmation as Confirmation
@@ -184,6 +186,9 @@ class Verified:
     plan: Plan  # the plan the package was written from
     verification: Verification
     dependencies: tuple[str, ...] | None = None  # as pinned in pyproject.toml; None: unpinned
+    # the types the package's signatures and `Results` were annotated with after verification
+    # (None: not annotated: a scratch package, or modules edited since nb2prod wrote them)
+    annotations: Annotations | None = None
 
     @property
     def report(self) -> Path | None:
@@ -382,9 +387,14 @@ def convert_and_verify(
         _write_reports(verification, package_dir)  # nb2prod-report.{md,json,html}, run page
         # pinned by convert from what the written code imports (never the kernel's own modules)
         dependencies = _pinned_dependencies(package_dir) if options.pin else None
+        # annotated with the types the runs captured: only the modules' annotations change
+        annotations, files = _annotate(plan, package_dir, verification)
         verified: Verified | Failed = Verified(
-            notebook, package_dir, plan, verification, dependencies
+            notebook, package_dir, plan, verification, dependencies, annotations
         )
+        if files:
+            package = replace(converted.package, files={**converted.package.files, **files})
+            converted = replace(converted, package=package)
     except Exception as exc:
         verified = _failure(notebook, exc)
     return ConvertedAndVerified(converted, verified)
@@ -450,7 +460,48 @@ def _verify_package(notebook: str, package_dir: Path, options: VerifyOptions) ->
     verification = _run(notebook, plan, package_dir, options, golden_tests=True)
     _write_reports(verification, package_dir)
     dependencies = _pinned_dependencies(package_dir)
-    return Verified(notebook, package_dir, plan, verification, dependencies)
+    annotations, _ = _annotate(plan, package_dir, verification)
+    return Verified(notebook, package_dir, plan, verification, dependencies, annotations)
+
+
+def _annotate(
+    plan: Plan, package_dir: Path, verification: Verification
+) -> tuple[Annotations | None, dict[str, str]]:
+    """Rewrite the package's modules with the types verification captured, instead of `Any`.
+
+    Re-rendered from the plan with the annotations, checked as convert checks a package, and
+    each module replaced atomically, only where the file on disk is nb2prod's rendering of that
+    plan (annotations aside): a module a user has edited is left alone. Types are imported under
+    `if TYPE_CHECKING:`, so importing and running the package does exactly what it did.
+    Returns the annotations (None when nothing was rewritten) and the files rewritten.
+    """
+    from nb2prod.convert.annotations import annotations_for, same_but_annotations
+    from nb2prod.convert.render import MARKER, render
+    from nb2prod.convert.static_check import check_package
+    from nb2prod.convert.write import write_file_atomically
+
+    if not verification.types or not (package_dir / MARKER).is_file():
+        return None, {}
+    annotations = annotations_for(plan, verification.types, verification.imported_modules)
+
+    def annotated(p: Plan) -> Package:
+        return render(p, out_dir=package_dir, annotations=annotations)
+
+    package = annotated(plan)
+    check_package(plan, package, annotated)  # every statement kept once, the same bytes twice
+    paths = [f"src/{plan.package}/{m}.py" for m in (*plan.modules, "pipeline")]
+    current: dict[str, str] = {}
+    for path in paths:
+        try:
+            current[path] = (package_dir / path).read_text("utf-8")
+        except OSError:
+            return None, {}
+        if not same_but_annotations(current[path], package.files[path]):
+            return None, {}  # edited since nb2prod wrote it (or another plan): not ours to change
+    changed = {p: package.files[p] for p in paths if current[p] != package.files[p]}
+    for path, text in changed.items():
+        write_file_atomically(package_dir / path, text)
+    return annotations, changed
 
 
 def _verify_scratch(notebook: str, options: VerifyOptions) -> VerifyResult:

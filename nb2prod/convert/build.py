@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from nb2prod.convert.dependencies import Requirement, dependencies_for, lock
+from nb2prod.convert.dependencies import LockFile, Requirement, dependencies_for, lock
+from nb2prod.convert.fit import boundary_of_plan
 from nb2prod.convert.plan import Plan, make_plan
+from nb2prod.convert.production import add_production
 from nb2prod.convert.render import Package, render
 from nb2prod.convert.static_check import check_package
 from nb2prod.convert.write import write_package
@@ -41,7 +43,19 @@ def build(
     notebook = load(notebook_path)
     plan = make_plan(notebook, package=package, role_overrides=role_overrides)
     target = Path(out_dir) if out_dir is not None else None
-    rendered = render(plan, out_dir=target)  # dependencies: what its code imports, unpinned
+    boundary = boundary_of_plan(plan)
+
+    def rendering(
+        made: Plan,
+        dependencies: list[Requirement] | None = None,
+        locked: LockFile | None = None,
+    ) -> Package:
+        # the role modules and pipeline, then train, predict and the artifact from the fit
+        # boundary (issue #14); the boundary reads the statements, which re-planning keeps
+        package = render(made, dependencies, out_dir=target, lock=locked)
+        return add_production(made, package, boundary)
+
+    rendered = rendering(plan)  # dependencies: what its code imports, unpinned
     dependencies: list[Requirement] | None = None
     locked = None
     if pin:  # pinned from the code's imports, rendered first, and the notebook's evidence
@@ -61,8 +75,8 @@ def build(
             dependencies, locked = list(found.direct), lock(found)
             if not locked.hashed:
                 plan = replace(plan, warnings=(*plan.warnings, f"{locked.name}: {locked.note}"))
-        rendered = render(plan, dependencies, out_dir=target, lock=locked)
-    check_package(plan, rendered, lambda p: render(p, dependencies, out_dir=target, lock=locked))
+        rendered = rendering(plan, dependencies, locked)
+    check_package(plan, rendered, lambda p: rendering(p, dependencies, locked))
     return plan, rendered
 
 

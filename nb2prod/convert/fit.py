@@ -144,6 +144,17 @@ class Edit:
 
 
 @dataclass(frozen=True, slots=True)
+class Statistic:
+    """A statistic over the rows a predict statement scores (`df["x"].median()`): training
+    records its value, so `predict` gives the same result on any batch."""
+
+    statement: int
+    code: str  # the expression, as `ast.unparse` writes it
+    # where it is in the statement's tree: lineno, col_offset, end_lineno, end_col_offset
+    position: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
 class FitBoundary:
     fitted: tuple[Fitted, ...]  # in the order they are fitted; the model (the last) applies last
     target: Target | None
@@ -159,6 +170,7 @@ class FitBoundary:
     business: tuple[int, ...]  # the statements of `predict` that consume predictions
     edits: tuple[Edit, ...] = ()
     problems: tuple[Problem, ...] = ()
+    statistics: tuple[Statistic, ...] = ()  # in statements of `predict`, in page order
 
     @property
     def model(self) -> Fitted | None:
@@ -886,8 +898,10 @@ class _Boundary:
         problems = self.problems + slice_.problems
         predict = sorted(slice_.included)
         blocked = any(p.blocking for p in problems)
+        statistics: list[Statistic] = []
         if not blocked:
-            problems += self._batch_statistics(predict)
+            notes, statistics = self._batch_statistics(predict)
+            problems += notes
         return FitBoundary(
             fitted=fitted,
             target=self.target,
@@ -907,6 +921,7 @@ class _Boundary:
             business=() if blocked else tuple(sorted(business)),
             edits=() if blocked else tuple(e for _, e in sorted(slice_.edits.items())),
             problems=tuple(sorted(_unique(problems), key=lambda p: (p.statement, p.line))),
+            statistics=tuple(statistics),
         )
 
     def _unplaceable(self) -> FitBoundary:
@@ -2081,10 +2096,17 @@ class _Boundary:
             and not all(nb.is_module(i, n) for n in set(f.reads) & names)
         }
 
-    def _batch_statistics(self, predict: Sequence[int]) -> list[Problem]:
+    def _batch_statistics(self, predict: Sequence[int]) -> tuple[list[Problem], list[Statistic]]:
+        """A note per statement computing a statistic over the rows it scores, and each such
+        method call (`.median()`; the outermost of nested ones) as a value training can record.
+        Functions of the whole batch (`pd.get_dummies`) are notes only: no one value stands
+        for them."""
         nb = self.nb
         notes: list[Problem] = []
+        statistics: list[Statistic] = []
         for index in predict:
+            noted = False
+            inside: list[ast.AST] = []
             for call in nb.facts[index].calls:
                 axis = _arg(call.node, 99, "axis")
                 rowwise = isinstance(axis, ast.Constant) and axis.value in (1, "columns")
@@ -2092,14 +2114,32 @@ class _Boundary:
                 on_module = isinstance(call.receiver, ast.Name) and nb.is_module(
                     index, call.receiver.id
                 )
-                if (
-                    name is None
-                    and call.method in self.table.batch_methods
+                method = (
+                    call.method in self.table.batch_methods
                     and not rowwise
                     and not on_module
-                ):
+                    and not call.in_function
+                    and not call.in_loop
+                )
+                if name is None and method:
                     name = f".{call.method}()"
-                if name is not None:
+                    if not any(_contains(outer, call.node) for outer in inside):
+                        inside.append(call.node)
+                        node = call.node
+                        statistics.append(
+                            Statistic(
+                                index,
+                                ast.unparse(node),
+                                (
+                                    node.lineno,
+                                    node.col_offset,
+                                    node.end_lineno or node.lineno,
+                                    node.end_col_offset or node.col_offset,
+                                ),
+                            )
+                        )
+                if name is not None and not noted:
+                    noted = True
                     notes.append(
                         nb.problem(
                             ProblemKind.BATCH_STATISTIC,
@@ -2109,8 +2149,7 @@ class _Boundary:
                             call.node,
                         )
                     )
-                    break
-        return notes
+        return notes, statistics
 
 
 # ---------------------------------------------------------------------------------------------

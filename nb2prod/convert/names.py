@@ -76,6 +76,31 @@ def config_field_name(name: str, seen: set[str]) -> str:
     return candidate
 
 
+# Words that say where a step sits in the notebook, not what it makes: a heading made only of
+# them ("Quick look", "Part 2", "Let's try it") does not name a function
+_FILLER = frozenset(
+    {
+        "a", "again", "an", "and", "appendix", "at", "bonus", "conclusion", "example",
+        "examples", "exercise", "exercises", "extra", "final", "first", "for", "here", "how",
+        "in", "intro", "introduction", "it", "let", "lets", "look", "misc", "miscellaneous",
+        "more", "next", "note", "notes", "now", "of", "on", "other", "our", "overview", "part",
+        "quick", "s", "section", "setup", "set", "solution", "some", "step", "the", "then",
+        "this", "to", "try", "up", "us", "we", "what", "with", "why",
+    }
+)  # fmt: skip
+
+
+_PATHLIKE = re.compile(r"(path|dir|folder|file|root)", re.I)
+
+
+def _is_filler(heading: str) -> bool:
+    return all(w in _FILLER or w.isdigit() for w in heading.split("_"))
+
+
+def _output_slug(name: str) -> str:
+    return re.sub(r"_+", "_", re.sub(r"[^0-9a-zA-Z_]", "", name).lower()).strip("_")
+
+
 def function_name(
     group: Sequence[Statement],
     role: Role,
@@ -83,8 +108,11 @@ def function_name(
     outputs: Sequence[str],
     taken: set[str],
 ) -> str:
-    """A name for the function made of `group`: its heading, else its main output, else its role."""
+    """A name for the function made of `group`: its heading, else what it returns (the main
+    output last), else its role; never a numbered suffix (`_2`) unless nothing else is free."""
     heading = _slug(heading_of.get(group[0].cell, ""))
+    if heading and _is_filler(heading):
+        heading = ""
     verb = _VERBS[role]
     if role is Role.MODEL and not any(
         c.name.endswith(".fit") or c.name == "fit" or c.name.endswith(".fit_transform")
@@ -92,16 +120,28 @@ def function_name(
         for c in st.symbols.calls
     ):
         verb = "evaluate"
+    if role is Role.DATA and outputs and all(_PATHLIKE.search(o) for o in outputs):
+        verb = "locate"  # it computes where the data is, and reads nothing
+    named = [o for o in (_output_slug(n) for n in reversed(outputs)) if o]
+    candidates: list[str] = []
     if heading:
-        base = heading if heading.split("_")[0] in _LEADING_VERBS else f"{verb}_{heading}"
-    elif outputs:
-        main = re.sub(r"[^0-9a-zA-Z_]", "", outputs[-1]).strip("_").lower() or role.value
-        base = f"{verb}_{main}"
-    else:
-        base = f"{verb}_{role.value}"
-    base = re.sub(r"_+", "_", base)[:60].strip("_")
-    if not base.isidentifier() or keyword.iskeyword(base):
-        base = f"{verb}_{role.value}"
+        candidates.append(
+            heading if heading.split("_")[0] in _LEADING_VERBS else f"{verb}_{heading}"
+        )
+    candidates += [f"{verb}_{o}" for o in named]
+    candidates += [f"{candidates[0]}_{o}" for o in named[:1] if heading]
+    candidates += [f"{verb}_{o}_{role.value}" for o in named[:1]]
+    candidates.append(f"{verb}_{role.value}")
+    usable = [
+        c
+        for c in (re.sub(r"_+", "_", c)[:60].strip("_") for c in candidates)
+        if c.isidentifier() and not keyword.iskeyword(c)
+    ]
+    for candidate in usable:
+        if candidate not in taken and not is_known_name(candidate):
+            return candidate
+    # every name is taken: the cell it starts at tells it apart
+    base = f"{usable[0]}_cell{group[0].cell}"
     candidate, n = base, 2
     while candidate in taken or is_known_name(candidate):
         candidate, n = f"{base}_{n}", n + 1

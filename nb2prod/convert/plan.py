@@ -10,14 +10,19 @@ import ast
 import keyword
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import libcst as cst
+from libcst.metadata import GlobalScope, ScopeProvider
+
 from nb2prod.analysis.dataflow import analyze_tree
-from nb2prod.analysis.imports import carry_modules
+from nb2prod.analysis.imports import bind_imports, carry_modules, qualify
+from nb2prod.analysis.random_sinks import root_name
 from nb2prod.analysis.statements import Statement, split_cells
 from nb2prod.analysis.symbols import is_known_name
+from nb2prod.analysis.syntax import dotted_name
 from nb2prod.convert.local_modules import VENDORED, LocalCode, plan_local_code
 from nb2prod.convert.names import (
     config_field_name,
@@ -30,6 +35,7 @@ from nb2prod.convert.roles import (
     classify,
     config_assignment,
     config_literal,
+    figure_apis,
     headings,
 )
 from nb2prod.core.errors import TooLarge, UnparsableCell, UnsupportedCode
@@ -107,6 +113,7 @@ class Function:
     heading: str
     definitions_used: tuple[str, ...] = ()
     paths: bool = False  # its statements read `config.path(...)`: relative to base_dir
+    passes_config: bool = False  # it calls notebook functions that take the run's config
 
     @property
     def cells(self) -> tuple[int, ...]:
@@ -115,7 +122,7 @@ class Function:
     @property
     def takes_config(self) -> bool:
         """Whether the function takes `config: Config` (fields it reads, or paths it resolves)."""
-        return bool(self.config_names) or self.paths
+        return bool(self.config_names) or self.paths or self.passes_config
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +143,21 @@ class Plan:
     base_dir: str = "."
     # files the notebook's paths name that existed when it was converted, relative to base_dir
     project_files: tuple[str, ...] = ()
+    # the notebook's functions given, at each call, what they read as globals
+    explicit: tuple[ExplicitInputs, ...] = ()
+    # names bound to figures, axes or display objects: passed between functions when read,
+    # never a field of `Results`
+    display_values: tuple[str, ...] = ()
+    # metrics the notebook only showed, now named (name, the expression it showed): the
+    # notebook never binds the name, so its run evaluates the expression to capture the value
+    hoisted: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def result_fields(self) -> tuple[str, ...]:
+        """The fields of `Results`: what the functions return, that a user wants to see."""
+        names = dict.fromkeys(n for f in self.functions for n in f.returns)
+        hidden = set(self.display_values)
+        return tuple(n for n in names if not n.startswith("_") and n not in hidden)
 
     @property
     def local_requirements(self) -> tuple[str, ...]:
@@ -230,6 +252,22 @@ def make_plan(
         else d
         for st, d in zip(statements, classify(notebook, statements, role_overrides), strict=True)
     ]
+    decisions = _path_steps(statements, decisions)
+    hoisted = _hoist_metrics(statements, decisions)
+    shown_metrics = tuple(
+        (node.targets[0].id, ast.unparse(node.value))
+        for code, _, _ in hoisted.values()
+        for node in ast.parse(code).body
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+    )
+    if hoisted:
+        statements = _rewritten(
+            statements, {k: (code, note) for k, (code, note, _) in hoisted.items()}
+        )
+        decisions = [
+            hoisted[st.key][2] if st.key in hoisted else d
+            for st, d in zip(statements, decisions, strict=True)
+        ]
     kept = _keep_needed(statements, decisions, local.path_setup)
     requirements = tuple(s.requirement for s in statements if s.requirement)
     for st in statements:
@@ -347,20 +385,28 @@ def make_plan(
             "notebook's folder): run the package there, or pass --base-dir"
         )
 
-    heading_of = headings(notebook)
     import_names = {r.name for st in imports for r in st.symbols.defines}
-    groups: list[list[Statement]] = []
-    group_roles: list[Role] = []
-    for st, d in body_statements:
-        if (
-            groups
-            and group_roles[-1] is d.role
-            and heading_of.get(groups[-1][-1].cell) == heading_of.get(st.cell)
-        ):
-            groups[-1].append(st)
-        else:
-            groups.append([st])
-            group_roles.append(d.role)
+    explicit = _explicit_inputs(
+        definitions, [st for st, _ in body_statements], config, import_names, definition_names
+    )
+    warnings += explicit.warnings
+    if explicit.rewrites:
+        statements = _rewritten(statements, explicit.rewrites)
+        now = {st.key: st for st in statements}
+        body_statements = [(now[st.key], d) for st, d in body_statements]
+        passed = {n for e in explicit.inputs for n in (*e.config_reads, *e.values)}
+        definitions = [
+            replace(
+                d,
+                statement=now[d.statement.key],
+                global_reads=tuple(n for n in d.global_reads if n not in passed),
+            )
+            for d in definitions
+        ]
+    passes = {e.name: e.values for e in explicit.inputs}
+
+    heading_of = headings(notebook)
+    groups, group_roles = _group(body_statements, heading_of)
 
     functions = _functions(
         groups,
@@ -371,9 +417,14 @@ def make_plan(
         definition_names,
         definitions,
         warnings,
+        passes,
     )
     functions = [
-        replace(f, paths=any(st.key in relocated.rewrites for st in f.statements))
+        replace(
+            f,
+            paths=any(st.key in relocated.rewrites for st in f.statements),
+            passes_config=any(st.key in explicit.config_callers for st in f.statements),
+        )
         for f in functions
     ]
     for definition in definitions:
@@ -425,7 +476,44 @@ def make_plan(
         local.code,
         relocated.base_dir,
         relocated.project_files,
+        explicit.inputs,
+        _display_values(imports, [st for f in functions for st in f.statements]),
+        shown_metrics,
     )
+
+
+# a cell whose statements have several roles goes to the module of the one listed first
+_CELL_ROLE_ORDER = (Role.MODEL, Role.BUSINESS, Role.DATA, Role.FEATURES)
+
+
+def _group(
+    body: Sequence[tuple[Statement, RoleDecision]], heading_of: Mapping[int, str]
+) -> tuple[list[list[Statement]], list[Role]]:
+    """Consecutive statements with one role under one heading form a function; so do the
+    statements of one cell, whatever their roles (a cell is one step: split by role it gave
+    functions named `..._2`, `..._3` that pass everything to each other)."""
+    groups: list[list[Statement]] = []
+    roles: list[list[Role]] = []
+    for st, d in body:
+        same_heading = bool(groups) and heading_of.get(groups[-1][-1].cell) == heading_of.get(
+            st.cell
+        )
+        if same_heading and d.role in roles[-1] and len(set(roles[-1])) == 1:
+            groups[-1].append(st)
+            roles[-1].append(d.role)
+        elif same_heading and groups[-1][-1].cell == st.cell:
+            # another role within the cell: the cell's statements become a function of their own
+            at = next(i for i, s in enumerate(groups[-1]) if s.cell == st.cell)
+            if at:
+                groups.append(groups[-1][at:])
+                roles.append(roles[-1][at:])
+                del groups[-2][at:], roles[-2][at:]
+            groups[-1].append(st)
+            roles[-1].append(d.role)
+        else:
+            groups.append([st])
+            roles.append([d.role])
+    return groups, [next(r for r in _CELL_ROLE_ORDER if r in rs) for rs in roles]
 
 
 def _rewritten(
@@ -639,6 +727,7 @@ def _functions(
     definition_names: set[str],
     definitions: Sequence[Definition],
     warnings: list[str],
+    passes: Mapping[str, Sequence[str]] | None = None,
 ) -> list[Function]:
     """Signatures: parameters are names earlier groups produced; returns are what later code reads."""
     producer: dict[str, int] = {}  # name -> index of the last group defining it
@@ -653,7 +742,11 @@ def _functions(
         defs_used: list[str] = []
         defines: list[str] = []
         for st in group:
-            for name in _uses(st):
+            uses = _uses(st)
+            # calling one of the notebook's functions reads the values it is passed
+            for name in list(uses):
+                uses += [v for v in (passes or {}).get(name, ()) if v not in uses]
+            for name in uses:
                 if name in bound or name in params:
                     continue
                 if name in producer:
@@ -782,3 +875,600 @@ def _last_producer_before(
         if name in defines_of[later]:
             return False
     return False
+
+
+# -- what the notebook's functions read as globals, passed explicitly at each call
+
+_PARTIAL = "functools.partial"  # a function passed as a value keeps its inputs bound
+
+
+@dataclass(frozen=True, slots=True)
+class ExplicitInputs:
+    """A function the notebook defines that now receives, at every call, what it read as a
+    global: the run's `Config` (for the fields it reads) and values the pipeline computes."""
+
+    name: str
+    config: str | None  # its parameter holding the run's Config (None: it reads no field)
+    config_reads: tuple[str, ...]  # notebook names of the fields it binds from that parameter
+    values: tuple[str, ...]  # keyword-only parameters: values computed by the pipeline
+
+
+@dataclass(frozen=True, slots=True)
+class _Explicit:
+    rewrites: Mapping[str, tuple[str, str]]  # statement key -> (code, note)
+    inputs: tuple[ExplicitInputs, ...]
+    config_callers: frozenset[str]  # keys of body statements that pass `config` on
+    warnings: tuple[str, ...]
+
+
+_EXPLICIT = "config and computed values passed at call time, not read as module globals"
+
+
+def _explicit_inputs(
+    definitions: Sequence[Definition],
+    body: Sequence[Statement],
+    config: Sequence[ConfigField],
+    import_names: set[str],
+    definition_names: set[str],
+) -> _Explicit:
+    """Make the notebook's functions take what they read as globals, and their callers pass it.
+
+    A module global set by the pipeline (`business.PD_THRESHOLD = ...`) is hidden state, and a
+    default argument (`pd_threshold=PD_THRESHOLD`) is bound once, at import: a command-line
+    option would never reach it. So a function reading config fields gets a keyword-only
+    `config` parameter and binds the notebook's names from it on entry; one reading values the
+    pipeline computes gets them as keyword-only parameters; such a default becomes `None`,
+    resolved on entry. Every call passes them (`decide(df, p, config=config)`), through the
+    notebook's own functions too, and a function used as a value is `functools.partial(...)`.
+    """
+    fields = {c.name: c for c in config}
+    bound_by_body = {r.name for st in body for r in st.symbols.defines}
+    config_reads: dict[str, list[str]] = {}
+    values: dict[str, list[str]] = {}
+    refs: dict[str, list[str]] = {}
+    warnings: list[str] = []
+    for d in definitions:
+        for node in d.statement.tree.body:
+            symbols = analyze_tree(ast.Module(body=[node], type_ignores=[]))
+            reads = dict.fromkeys(
+                r.name
+                for r in symbols.uses + symbols.deferred_uses
+                if not is_known_name(r.name) and r.name != getattr(node, "name", "")
+            )
+            cfg = [n for n in reads if n in fields and n not in bound_by_body]
+            vals = [
+                n
+                for n in reads
+                if n in bound_by_body and n not in import_names and n not in definition_names
+            ]
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if cfg or vals:
+                    warnings.append(
+                        f"{getattr(node, 'name', d.name)} reads {', '.join(cfg + vals)} as "
+                        "module globals, which a class cannot be given at call time: pass them "
+                        "explicitly (the package uses the notebook's values)"
+                    )
+                continue
+            config_reads[node.name] = cfg
+            values[node.name] = vals
+            refs[node.name] = [n for n in reads if n in definition_names]
+    takes_config = {n for n, cfg in config_reads.items() if cfg}
+    changed = True
+    while changed:  # through the notebook's functions calling each other
+        changed = False
+        for name, called in refs.items():
+            for other in called:
+                if other in takes_config and name not in takes_config:
+                    takes_config.add(name)
+                    changed = True
+                for v in values.get(other, []):
+                    if v not in values[name]:
+                        values[name].append(v)
+                        changed = True
+    inputs = {
+        name: ExplicitInputs(
+            name,
+            _free_name("config", d_names) if name in takes_config else None,
+            tuple(config_reads[name]),
+            tuple(values[name]),
+        )
+        for name, d_names in _names_of_definitions(definitions).items()
+        if name in config_reads and (name in takes_config or values[name])
+    }
+    rewrites: dict[str, tuple[str, str]] = {}
+    callers: set[str] = set()
+    if inputs:
+        for d in definitions:
+            code = _rewrite_definition(d.statement.code, inputs, fields)
+            if code != d.statement.code:
+                rewrites[d.statement.key] = (code, _EXPLICIT)
+        for st in body:
+            code, passes_config = _pass_inputs(st.code, inputs, "config")
+            if code != st.code:
+                rewrites[st.key] = (code, _EXPLICIT)
+                if passes_config:
+                    callers.add(st.key)
+                    if _binds_config(st):
+                        warnings.append(
+                            f"cell {st.cell}: binds the name `config`, which the package uses "
+                            "for the run's Config: rename it"
+                        )
+    return _Explicit(rewrites, tuple(inputs.values()), frozenset(callers), tuple(warnings))
+
+
+def _names_of_definitions(definitions: Sequence[Definition]) -> dict[str, set[str]]:
+    """Each function the notebook defines at top level -> every name its code mentions."""
+    out: dict[str, set[str]] = {}
+    for d in definitions:
+        for node in d.statement.tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names: set[str] = set()
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Name):
+                        names.add(inner.id)
+                    elif isinstance(inner, ast.arg):
+                        names.add(inner.arg)
+                    elif isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                        names.add(inner.name)
+                out[node.name] = names
+    return out
+
+
+def _free_name(base: str, taken: set[str]) -> str:
+    for candidate in (base, f"run_{base}", f"{base}_"):
+        if candidate not in taken:
+            return candidate
+    return f"nb2prod_{base}"
+
+
+def _keywords(inputs: ExplicitInputs, config_var: str) -> list[tuple[str, str]]:
+    """(parameter, argument) pairs a call passes on."""
+    pairs = [(inputs.config, config_var)] if inputs.config else []
+    return pairs + [(v, v) for v in inputs.values]
+
+
+def _global_accesses(module: cst.MetadataWrapper, names: Collection[str]) -> set[cst.Name]:
+    """Name nodes reading one of `names` at module level (not a local of some function)."""
+    scopes = module.resolve(ScopeProvider)
+    found: set[cst.Name] = set()
+    for scope in {s for s in scopes.values() if s is not None}:
+        for name in names:
+            for access in scope.accesses[name]:
+                if isinstance(access.node, cst.Name) and all(
+                    isinstance(a.scope, GlobalScope) for a in access.referents
+                ):
+                    found.add(access.node)
+    return found
+
+
+class _PassInputs(cst.CSTTransformer):
+    """Calls of the functions in `inputs` pass them on; other reads become partials."""
+
+    def __init__(
+        self,
+        inputs: Mapping[str, ExplicitInputs],
+        targets: set[cst.Name],
+        config_var: Callable[[], str],
+    ) -> None:
+        super().__init__()
+        self.inputs = inputs
+        self.targets = targets
+        self.config_var = config_var
+        self.callees: set[cst.Name] = set()
+        self.passes_config = False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func in self.targets:
+            self.callees.add(node.func)
+
+    def _pairs(self, name: str) -> list[tuple[str, str]]:
+        inputs = self.inputs[name]
+        if inputs.config:
+            self.passes_config = True
+        return _keywords(inputs, self.config_var())
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        func = original_node.func
+        if not (isinstance(func, cst.Name) and func in self.targets):
+            return updated_node
+        given = {a.keyword.value for a in updated_node.args if a.keyword is not None}
+        extra = [
+            cst.Arg(
+                value=cst.parse_expression(value),
+                keyword=cst.Name(key),
+                equal=cst.AssignEqual(
+                    whitespace_before=cst.SimpleWhitespace(""),
+                    whitespace_after=cst.SimpleWhitespace(""),
+                ),
+            )
+            for key, value in self._pairs(func.value)
+            if key not in given
+        ]
+        return updated_node.with_changes(args=[*updated_node.args, *extra])
+
+    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        if original_node not in self.targets or original_node in self.callees:
+            return updated_node
+        pairs = self._pairs(original_node.value)
+        keywords = ", ".join(f"{k}={v}" for k, v in pairs)
+        return cst.parse_expression(f"{_PARTIAL}({original_node.value}, {keywords})")
+
+
+def _pass_inputs(
+    code: str, inputs: Mapping[str, ExplicitInputs], config_var: str
+) -> tuple[str, bool]:
+    """`code` with its calls of the functions in `inputs` passing them on."""
+    if not any(name in code for name in inputs):
+        return code, False
+    wrapper = cst.MetadataWrapper(cst.parse_module(code))
+    targets = _global_accesses(wrapper, inputs)
+    if not targets:
+        return code, False
+    transformer = _PassInputs(inputs, targets, lambda: config_var)
+    return wrapper.module.visit(transformer).code, transformer.passes_config
+
+
+def _rewrite_definition(
+    code: str, inputs: Mapping[str, ExplicitInputs], fields: Mapping[str, ConfigField]
+) -> str:
+    """The definitions of a statement taking their inputs, and passing them on in their calls."""
+    wrapper = cst.MetadataWrapper(cst.parse_module(code))
+    targets = _global_accesses(wrapper, inputs)
+    module = wrapper.module
+    current: list[str] = ["config"]  # the config parameter of the function being rewritten
+    passing = _PassInputs(inputs, targets, lambda: current[0])
+    body: list[cst.CSTNode] = []
+    for node in module.body:
+        if isinstance(node, cst.FunctionDef) and node.name.value in inputs:
+            own = inputs[node.name.value]
+            current[0] = own.config or "config"
+            visited = node.visit(passing)
+            assert isinstance(visited, cst.FunctionDef)
+            body.append(_take_inputs(visited, own, fields))
+        elif targets:
+            passed = node.visit(passing)
+            assert isinstance(passed, cst.CSTNode)
+            body.append(passed)
+        else:
+            body.append(node)
+    return module.with_changes(body=body).code
+
+
+def _take_inputs(
+    node: cst.FunctionDef, inputs: ExplicitInputs, fields: Mapping[str, ConfigField]
+) -> cst.FunctionDef:
+    """The function with keyword-only parameters for its inputs, bound on entry."""
+    needed = set(inputs.config_reads) | set(inputs.values)
+    resolve: list[str] = []
+
+    def sentinel(param: cst.Param) -> cst.Param:
+        if param.default is None:
+            return param
+        text = cst.Module(body=[]).code_for_node(param.default)
+        reads = {
+            n.id for n in ast.walk(ast.parse(text.strip(), mode="eval")) if isinstance(n, ast.Name)
+        }
+        if not reads & needed:
+            return param
+        # bound at import in the notebook's code: resolved at call time instead
+        resolve.append(f"if {param.name.value} is None:\n    {param.name.value} = {text.strip()}\n")
+        return param.with_changes(default=cst.Name("None"))
+
+    params = node.params
+    params = params.with_changes(
+        posonly_params=[sentinel(p) for p in params.posonly_params],
+        params=[sentinel(p) for p in params.params],
+        kwonly_params=[sentinel(p) for p in params.kwonly_params],
+    )
+    added = (
+        [
+            cst.Param(
+                name=cst.Name(inputs.config),
+                annotation=cst.Annotation(cst.Name("Config")),
+            )
+        ]
+        if inputs.config
+        else []
+    )
+    added += [cst.Param(name=cst.Name(v)) for v in inputs.values]
+    star = params.star_arg
+    if isinstance(star, cst.MaybeSentinel):
+        star = cst.ParamStar()
+    params = params.with_changes(star_arg=star, kwonly_params=[*params.kwonly_params, *added])
+    prelude = [
+        f"{name} = {inputs.config}.path({inputs.config}.{fields[name].field})\n"
+        if fields[name].is_path
+        else f"{name} = {inputs.config}.{fields[name].field}\n"
+        for name in inputs.config_reads
+    ] + resolve
+    statements: list[cst.BaseStatement] = [cst.parse_statement(text) for text in prelude]
+    block = node.body
+    if isinstance(block, cst.SimpleStatementSuite):
+        block = cst.IndentedBlock(body=[cst.SimpleStatementLine(body=block.body)])
+    assert isinstance(block, cst.IndentedBlock)
+    existing = list(block.body)
+    at = 1 if existing and _is_docstring(existing[0]) else 0
+    block = block.with_changes(body=[*existing[:at], *statements, *existing[at:]])
+    return node.with_changes(params=params, body=block)
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+# -- values that are not results
+
+# sklearn's `ConfusionMatrixDisplay.from_estimator(...)`, `RocCurveDisplay(...)`, and the like
+_DISPLAY_CLASS = re.compile(r"\.\w+Display(\.from_\w+)?$")
+
+
+def _display_values(
+    imports: Sequence[Statement], statements: Sequence[Statement]
+) -> tuple[str, ...]:
+    """Names whose last binding is a figure, axes or display object (`fig, ax = plt.subplots()`,
+    `ax = df.plot()`, `disp = ConfusionMatrixDisplay.from_predictions(...)`), or whose methods
+    only figures have are called (`ax.set_title(...)`)."""
+    apis = figure_apis()
+    aliases: dict[str, str] = {}
+    for st in imports:
+        bind_imports(aliases, st.symbols.imports)
+    shown: dict[str, bool] = {}
+    for st in statements:
+        for node in ast.walk(st.tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                receiver = root_name(node.func.value)
+                if node.func.attr in apis.figure_methods and receiver and receiver not in aliases:
+                    shown[receiver] = True
+            if not isinstance(node, (ast.Assign, ast.AnnAssign)) or node.value is None:
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+            figure = _makes_display(node.value, aliases, apis.factories, apis.plot_methods)
+            for name in names:
+                shown[name] = figure
+    return tuple(n for n, figure in shown.items() if figure)
+
+
+def _makes_display(
+    value: ast.expr,
+    aliases: dict[str, str],
+    factories: frozenset[str],
+    plot_methods: frozenset[str],
+) -> bool:
+    if not isinstance(value, ast.Call):
+        return False
+    dotted = dotted_name(value.func)
+    qualified = qualify(aliases, dotted) if dotted is not None else None
+    if qualified is not None:
+        return qualified in factories or bool(_DISPLAY_CLASS.search("." + qualified))
+    func = value.func
+    return isinstance(func, ast.Attribute) and (
+        func.attr in plot_methods
+        or (isinstance(func.value, ast.Attribute) and func.value.attr == "plot")
+    )
+
+
+# -- path computations
+
+_PATH_FUNCTIONS = re.compile(
+    r"^(os\.path\.(join|abspath|expanduser|expandvars|dirname|normpath|realpath|relpath)|"
+    r"os\.getcwd|pathlib\.(Pure)?(Posix|Windows)?Path(\.home|\.cwd)?)$"
+)
+_PATH_METHODS = frozenset(
+    {"joinpath", "with_suffix", "with_name", "with_stem", "resolve", "absolute", "expanduser"}
+)
+_PATH_STEP = "computes a path: it goes with the data it locates"
+_OVERRIDES = ("cell tag ", "comment '# nb2prod:", "[tool.nb2prod.roles]")
+
+
+def _path_steps(
+    statements: Sequence[Statement], decisions: Sequence[RoleDecision]
+) -> list[RoleDecision]:
+    """Statements that only compute a path (`DATA_PATH = os.path.join(DATA_DIR, "a.csv")`,
+    `OUT = Path(ROOT) / "out"`) are data steps, not feature engineering (unless overridden)."""
+    aliases: dict[str, str] = {}
+    paths: set[str] = set()
+    out: list[RoleDecision] = []
+    for st, d in zip(statements, decisions, strict=True):
+        bind_imports(aliases, st.symbols.imports)
+        body = st.tree.body
+        if (
+            len(body) == 1
+            and isinstance(body[0], (ast.Assign, ast.AnnAssign))
+            and body[0].value is not None
+            and _is_path(body[0].value, aliases, paths)
+        ):
+            targets = body[0].targets if isinstance(body[0], ast.Assign) else [body[0].target]
+            paths |= {t.id for t in targets if isinstance(t, ast.Name)}
+            if d.role is Role.FEATURES and not d.reason.startswith(_OVERRIDES):
+                d = RoleDecision(Role.DATA, _PATH_STEP)
+        out.append(d)
+    return out
+
+
+def _is_path(node: ast.expr, aliases: dict[str, str], paths: set[str]) -> bool:
+    if isinstance(node, ast.Name):
+        return node.id in paths
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        return _is_path(node.left, aliases, paths)
+    if isinstance(node, ast.Attribute) and node.attr in ("parent", "parents"):
+        return _is_path(node.value, aliases, paths)
+    if isinstance(node, ast.Subscript):  # `Path(x).parents[1]`
+        return isinstance(node.value, ast.Attribute) and _is_path(node.value, aliases, paths)
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in _PATH_METHODS:
+        return _is_path(func.value, aliases, paths)
+    dotted = dotted_name(func)
+    qualified = qualify(aliases, dotted) if dotted is not None else None
+    return qualified is not None and _PATH_FUNCTIONS.match(qualified) is not None
+
+
+# -- metrics the notebook only showed
+
+# statsmodels results: the figures `summary()` shows, read as attributes of a fitted result
+_RESULT_FIGURES = frozenset(
+    {"rsquared", "rsquared_adj", "aic", "bic", "llf", "fvalue", "f_pvalue", "mse_resid",
+     "mse_model", "mse_total", "ssr", "ess", "condition_number", "prsquared"}
+)  # fmt: skip
+_HOISTED = "metric shown by the notebook: kept as a named result"
+
+
+def _hoist_metrics(
+    statements: Sequence[Statement], decisions: Sequence[RoleDecision]
+) -> dict[str, tuple[str, str, RoleDecision]]:
+    """Metrics a notebook computes only inside a display (`print(f"{accuracy_score(y, p)}")`,
+    a bare `model.score(X, y)`): the package keeps each as a named value its function returns
+    (`accuracy = accuracy_score(y, p)`), and leaves the display out.
+
+    Returns statement key -> (new code, note, new decision).
+    """
+    aliases: dict[str, str] = {}
+    fitted: set[str] = set()  # names bound from `....fit(...)`: statsmodels results among them
+    taken = _all_names(statements)
+    out: dict[str, tuple[str, str, RoleDecision]] = {}
+    for st, d in zip(statements, decisions, strict=True):
+        bind_imports(aliases, st.symbols.imports)
+        body = st.tree.body
+        shown = d.role is Role.EXPLORATION or (
+            d.role is Role.MODEL and all(isinstance(n, ast.Expr) for n in body)
+        )
+        if (
+            shown
+            and body
+            and not st.dropped_magic
+            and not d.reason.startswith(_OVERRIDES)
+            and all(isinstance(n, ast.Expr) for n in body)
+        ):
+            metrics = [
+                m
+                for n in body
+                if isinstance(n, ast.Expr)
+                for m in _metrics(n.value, aliases, fitted)
+            ]
+            if metrics:
+                lines = _leading_comments(st.code)
+                for node in metrics:
+                    name = _metric_name(node, st.cell, taken)
+                    taken.add(name)
+                    text = ast.get_source_segment(st.code, node) or ast.unparse(node)
+                    lines.append(f"{name} = {text}")
+                out[st.key] = (
+                    "\n".join(lines) + "\n",
+                    _HOISTED,
+                    RoleDecision(Role.MODEL, _HOISTED),
+                )
+        for assign in ast.walk(st.tree):
+            if isinstance(assign, ast.Assign) and isinstance(assign.value, ast.Call):
+                func = assign.value.func
+                if isinstance(func, ast.Attribute) and func.attr == "fit":
+                    fitted |= {t.id for t in assign.targets if isinstance(t, ast.Name)}
+    return out
+
+
+def _metrics(node: ast.expr, aliases: dict[str, str], fitted: set[str]) -> list[ast.expr]:
+    """The outermost metric expressions in a displayed expression, in order, that read only
+    names of the notebook (none a comprehension or lambda binds)."""
+    local = {
+        n.id
+        for inner in ast.walk(node)
+        if isinstance(inner, (ast.comprehension, ast.Lambda))
+        for n in ast.walk(inner.target if isinstance(inner, ast.comprehension) else inner.args)
+        if isinstance(n, ast.Name)
+    } | {
+        a.arg
+        for inner in ast.walk(node)
+        if isinstance(inner, ast.Lambda)
+        for a in (*inner.args.args, *inner.args.kwonlyargs, *inner.args.posonlyargs)
+    }
+    found: list[ast.expr] = []
+
+    def visit(expr: ast.AST) -> None:
+        if isinstance(expr, ast.expr) and _is_metric(expr, aliases, fitted):
+            if not any(isinstance(n, ast.Name) and n.id in local for n in ast.walk(expr)):
+                found.append(expr)
+            return
+        for child in ast.iter_child_nodes(expr):
+            visit(child)
+
+    visit(node)
+    return found
+
+
+def _is_metric(node: ast.expr, aliases: dict[str, str], fitted: set[str]) -> bool:
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "score" and node.args:
+            return True
+        dotted = dotted_name(func)
+        qualified = qualify(aliases, dotted) if dotted is not None else None
+        return qualified is not None and qualified.startswith("sklearn.metrics.")
+    return (
+        isinstance(node, ast.Attribute)
+        and node.attr in _RESULT_FIGURES
+        and isinstance(node.value, ast.Name)
+        and node.value.id in fitted
+    )
+
+
+def _metric_name(node: ast.expr, cell: int, taken: set[str]) -> str:
+    """`accuracy` for `accuracy_score(...)`, `model_score` for `model.score(...)`,
+    `results_rsquared` for `results.rsquared`; told apart by what it is computed on."""
+    if isinstance(node, ast.Attribute):
+        owner = node.value.id if isinstance(node.value, ast.Name) else "result"
+        base = f"{owner}_{node.attr}"
+    else:
+        assert isinstance(node, ast.Call)
+        func = node.func
+        callee = func.attr if isinstance(func, ast.Attribute) else dotted_name(func) or "metric"
+        callee = callee.rpartition(".")[2]
+        if callee == "score" and isinstance(func, ast.Attribute):
+            owner = func.value.id if isinstance(func.value, ast.Name) else ""
+            base = f"{owner}_score" if owner else "score"
+        else:
+            base = callee.removesuffix("_score") or callee
+    base = re.sub(r"\W", "_", base).strip("_").lower() or "metric"
+    # what it is computed on: the predictions (second argument), else the truth (first)
+    on = [
+        a.id.split("_", 1)[1] if a.id.lower().startswith(("y_", "x_")) else a.id
+        for a in (node.args[1:2] + node.args[:1] if isinstance(node, ast.Call) else [])
+        if isinstance(a, ast.Name)
+    ]
+    for candidate in (base, *(f"{base}_{o.lower()}" for o in on), f"{base}_cell{cell}"):
+        if candidate and candidate not in taken and not is_known_name(candidate):
+            return candidate
+    n = 2
+    while f"{base}_cell{cell}_{n}" in taken:
+        n += 1
+    return f"{base}_cell{cell}_{n}"
+
+
+def _all_names(statements: Sequence[Statement]) -> set[str]:
+    names: set[str] = set()
+    for st in statements:
+        for node in ast.walk(st.tree):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.alias):
+                names.add(node.asname or node.name.split(".")[0])
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.arg):
+                names.add(node.arg)
+    return names
+
+
+def _leading_comments(code: str) -> list[str]:
+    lines = []
+    for line in code.splitlines():
+        if line.strip().startswith("#"):
+            lines.append(line.strip())
+        elif line.strip():
+            break
+    return lines

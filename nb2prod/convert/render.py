@@ -27,6 +27,7 @@ from nb2prod import __version__
 from nb2prod.analysis.embedded import names_in_call
 from nb2prod.analysis.imports import bind_imports
 from nb2prod.analysis.statements import Statement
+from nb2prod.convert.annotations import Annotations, annotate_module
 from nb2prod.convert.dependencies import LockFile, Requirement, unpinned
 from nb2prod.convert.plan import Definition, Function, Plan
 from nb2prod.core.errors import InternalError
@@ -96,11 +97,14 @@ def _prune_imports(code: str, package: str) -> str:
     """
     tree = ast.parse(code)
     used: set[str] = set()
+    in_strings: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             used.add(node.id)
         elif isinstance(node, ast.Call):  # `smf.ols("y ~ double_it(x)")` reads double_it
-            used.update(e.name for e in names_in_call(node))
+            in_strings.update(e.name for e in names_in_call(node))
+    only_in_strings = in_strings - used
+    used |= in_strings
     head = 0  # last line of the module's docstring and leading imports
     for node in tree.body:
         if not (
@@ -119,15 +123,18 @@ def _prune_imports(code: str, package: str) -> str:
         kept = [
             a for a in node.names if a.name == "*" or (a.asname or a.name.split(".")[0]) in used
         ]
-        if len(kept) == len(node.names):
+        # linters see no use of a name only a formula string reads: say why it is imported
+        noqa = any((a.asname or a.name.split(".")[0]) in only_in_strings for a in kept)
+        if len(kept) == len(node.names) and not noqa:
             continue
         text = ""
         if kept:
             names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in kept)
             if isinstance(node, ast.Import):
-                text = f"import {names}\n"
+                text = f"import {names}"
             else:
-                text = f"from {'.' * node.level}{node.module or ''} import {names}\n"
+                text = f"from {'.' * node.level}{node.module or ''} import {names}"
+            text += "  # noqa: F401  (a formula string reads it)\n" if noqa else "\n"
         edits.append((node.lineno, node.end_lineno or node.lineno, text))
     for start, end, text in reversed(edits):
         lines[start - 1 : end] = [text]
@@ -209,7 +216,6 @@ def _figure_closes(plan: Plan) -> tuple[str, frozenset[str]]:
 def _function_code(
     function: Function,
     config_fields: Mapping[str, Any],
-    module_globals: Sequence[str] = (),
     figures: tuple[str, frozenset[str]] = ("", frozenset()),
 ) -> str:
     params = [f"{p}: Any" for p in function.params]
@@ -220,9 +226,6 @@ def _function_code(
     doc = f'"""{function.role.value.capitalize()} step from notebook cells {cells}{where}."""'
     header = f"def {function.name}({', '.join(params)}) -> {_annotation(len(function.returns))}:\n    {doc}\n"
     prelude = []
-    if module_globals:
-        # the module's own functions (moved unchanged) read these as globals
-        prelude.append(f"    global {', '.join(module_globals)}\n")
     for name in function.config_names:
         field = config_fields[name]
         value = f"config.path(config.{field.field})" if field.is_path else f"config.{field.field}"
@@ -248,17 +251,6 @@ def _function_code(
     return cst.Module(body=[]).code_for_node(fn)
 
 
-def _globals_for(function: Function, definitions: Sequence[Definition]) -> list[str]:
-    """Names this function binds that definitions of its module read as globals."""
-    read = {n for d in definitions for n in d.global_reads}
-    bound = [n for st in function.statements for n in (r.name for r in st.symbols.defines)]
-    return [
-        n
-        for n in dict.fromkeys(bound)
-        if n in read and n not in function.params and n not in function.config_names
-    ]
-
-
 def _definition_code(definition: Definition) -> str:
     nodes = _statement_nodes(definition.statement)
     return cst.Module(body=nodes).code.strip("\n")
@@ -270,13 +262,15 @@ def render(
     *,
     out_dir: Path | None = None,
     lock: LockFile | None = None,
+    annotations: Annotations | None = None,
 ) -> Package:
     """All files of the package, as text; `dependencies` default to unpinned distribution names
     of what the package's code imports.
 
     `out_dir`: where the package will be written (the tests find the project root from there);
     by default the folder `convert` writes to, beside the notebook. `lock`: the environment's
-    lock file, written beside pyproject.toml.
+    lock file, written beside pyproject.toml. `annotations`: the types verification captured,
+    written instead of `Any` in the functions' signatures and `Results` (convert/annotations.py).
     """
     package = plan.package
     notebook_name = Path(plan.notebook_path).name
@@ -296,15 +290,10 @@ def render(
         for node in d.statement.tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 definition_module[node.name] = d.module
-    produced_by = {name: f for f in plan.functions for name in f.returns}
     figures = _figure_closes(plan)
 
     files: dict[str, str] = {}
     provenance: dict[str, tuple[int, ...]] = {}
-    bound: dict[
-        str, list[tuple[str, str]]
-    ] = {}  # function -> [(module, global name)] set after it runs
-    module_globals_at_start: list[tuple[str, str, str]] = []  # (module, name, config field)
     for module in plan.modules:
         functions = [f for f in plan.functions if f.module == module]
         definitions = [d for d in plan.definitions if d.module == module]
@@ -313,23 +302,18 @@ def render(
         for d in definitions:
             for name in d.global_reads:
                 if name in config_fields:
+                    # only a class still reads a field as a global (plan warns): the default
                     field = config_fields[name]
                     value = (
                         f"DEFAULTS.path(DEFAULTS.{field.field})"
                         if field.is_path
                         else f"DEFAULTS.{field.field}"
                     )
-                    line = f"{name} = {value}  # set from the run's Config by pipeline.run()"
+                    line = f"{name} = {value}  # the notebook's value; options do not reach it"
                     if line not in constants:
                         constants.append(line)
-                        module_globals_at_start.append((module, name, field.field))
                 elif name in definition_module and definition_module[name] != module:
                     cross_imports.add((definition_module[name], name))
-                elif name in produced_by:
-                    line = f"{name}: Any = None  # set by pipeline.run() after {produced_by[name].name}()"
-                    if line not in constants:
-                        constants.append(line)
-                        bound.setdefault(produced_by[name].name, []).append((module, name))
         for f in functions:
             for name in f.definitions_used:
                 if definition_module.get(name, module) != module:
@@ -343,6 +327,16 @@ def render(
             lines.append("import subprocess")
         if needs_os and not any(line.strip() == "import os" for line in import_code.splitlines()):
             lines.append("import os")
+        if any(
+            "functools.partial(" in s.code
+            for s in [
+                *(s for f in functions for s in f.statements),
+                *(d.statement for d in definitions),
+            ]
+        ) and not any(line.strip() == "import functools" for line in import_code.splitlines()):
+            lines.append(
+                "import functools"
+            )  # a notebook function passed as a value, with its inputs
         lines += [f"from {package}.{m} import {n}" for m, n in sorted(cross_imports)]
         title, description = MODULE_TITLES[module]
         text = render_template(
@@ -353,13 +347,13 @@ def render(
             imports="\n".join(lines),
             module_constants=constants,
             definitions=[_definition_code(d) for d in definitions],
-            functions=[
-                _function_code(f, config_fields, _globals_for(f, definitions), figures)
-                for f in functions
-            ],
+            functions=[_function_code(f, config_fields, figures) for f in functions],
         )
         path = f"src/{package}/{module}.py"
-        files[path] = _format(_prune_imports(text, package), path)
+        text = _prune_imports(text, package)
+        if annotations is not None:  # the types verification captured, instead of `Any`
+            text = _prune_imports(annotate_module(text, annotations, package), package)
+        files[path] = _format(text, path)
         for f in functions:
             provenance[f"{module}.{f.name}"] = f.cells
         for d in definitions:
@@ -399,9 +393,11 @@ def render(
         ),
         "config.py",
     )
-    files[f"src/{package}/pipeline.py"] = _format(
-        _prune_imports(_pipeline(plan, bound, module_globals_at_start), package), "pipeline.py"
-    )
+    pipeline = _prune_imports(_pipeline(plan), package)
+    if annotations is not None:  # `Results` fields typed too
+        pipeline = annotate_module(pipeline, annotations, package, results=True)
+        pipeline = _prune_imports(pipeline, package)
+    files[f"src/{package}/pipeline.py"] = _format(pipeline, "pipeline.py")
     files[f"src/{package}/__main__.py"] = _format(
         render_template("__main__.py.j2", package=package), "__main__.py"
     )
@@ -409,13 +405,17 @@ def render(
         f'"""{package}: generated by nb2prod {__version__} from {notebook_name}."""\n'
     )
     files["tests/test_package.py"] = _format(
-        render_template(
-            "test_package.py.j2",
-            package=package,
-            modules=repr(["config", "pipeline", *plan.modules]),
-            fields=[{"field": c.field, "default": c.value} for c in plan.config],
-            project_files=list(plan.project_files),
-            root_from_package=root_from_package(plan, out_dir),
+        _prune_imports(
+            render_template(
+                "test_package.py.j2",
+                package=package,
+                modules=repr(["config", "pipeline", *plan.modules]),
+                fields=[{"field": c.field, "default": c.value} for c in plan.config],
+                project_files=list(plan.project_files),
+                root_from_package=root_from_package(plan, out_dir),
+                readers=_config_readers(plan, definition_module),
+            ),
+            package,
         ),
         "tests/test_package.py",
     )
@@ -459,8 +459,49 @@ def root_from_package(plan: Plan, out_dir: Path | None) -> str:
     return Path(os.path.relpath(root, package_dir)).as_posix()
 
 
+# The checks the generated code passes: nb2prod's own ruff rule set, and mypy without `strict`
+# (the notebook's functions have no annotations). The notebook's statements are kept as written
+# (the static check finds each exactly once), so rules on their style skip the role modules.
+_CHECKS = """
+[tool.ruff]
+line-length = 100
+target-version = "py310"
+
+[tool.ruff.lint]
+select = ["E", "F", "W", "I", "B", "UP", "SIM", "RUF"]
+ignore = ["E501"]  # black decides line breaks; strings and comments stay whole
+
+[tool.ruff.lint.per-file-ignores]
+# the notebook's own code, as written
+"src/{package}/{{data,features,model,business}}.py" = [
+    "B006", "B007", "B008", "B905", "E731", "E741", "F841", "RUF001", "RUF002", "RUF003",
+    "RUF005", "RUF059", "SIM", "UP", "W605",
+]
+
+[tool.ruff.lint.isort]
+known-first-party = ["{package}"]
+
+[tool.mypy]
+python_version = "3.10"
+files = ["src"]
+ignore_missing_imports = true  # pandas, scikit-learn... ship no type information
+# notebook code binds one name to values of several types, and leaves its locals unannotated
+disable_error_code = ["assignment", "var-annotated"]
+warn_unused_ignores = true
+"""
+
+
 def render_pyproject(plan: Plan, dependencies: Sequence[str | Requirement] | None = None) -> str:
     """The package's pyproject.toml alone; `dependencies` are requirement strings or records."""
+    return _with_checks(plan.package, _pyproject_text(plan, dependencies))
+
+
+def _with_checks(package: str, text: str) -> str:
+    """pyproject.toml with the ruff and mypy settings the generated code passes."""
+    return text.rstrip("\n") + "\n" + _CHECKS.format(package=package)
+
+
+def _pyproject_text(plan: Plan, dependencies: Sequence[str | Requirement] | None) -> str:
     return render_template(
         "pyproject.toml.j2",
         package=plan.package,
@@ -477,6 +518,30 @@ def render_pyproject(plan: Plan, dependencies: Sequence[str | Requirement] | Non
             ),
         ],
     )
+
+
+def _config_readers(plan: Plan, definition_module: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Per config field, every function binding its notebook name from the `config` it is given."""
+    readers: list[dict[str, Any]] = []
+    for c in plan.config:
+        found = [(f.module, f.name, "config") for f in plan.functions if c.name in f.config_names]
+        found += [
+            (definition_module[e.name], e.name, e.config)
+            for e in plan.explicit
+            if e.config and c.name in e.config_reads
+        ]
+        readers += [
+            {
+                "field": c.field,
+                "name": c.name,
+                "module": module,
+                "function": function,
+                "parameter": parameter,
+                "is_path": c.is_path,
+            }
+            for module, function, parameter in found
+        ]
+    return readers
 
 
 def _default(value: str, type_name: str) -> str:
@@ -497,20 +562,9 @@ def _field_annotation(type_name: str) -> str:
     }.get(type_name, type_name)
 
 
-def _pipeline(
-    plan: Plan,
-    bound: Mapping[str, Sequence[tuple[str, str]]],
-    module_globals: Sequence[tuple[str, str, str]],
-) -> str:
+def _pipeline(plan: Plan) -> str:
     body: list[str] = []
-    bound_modules = sorted(
-        {m for m, _, _ in module_globals} | {m for pairs in bound.values() for m, _ in pairs}
-    )
-    for module, name, field in module_globals:
-        config_field = next(c for c in plan.config if c.field == field)
-        value = f"config.path(config.{field})" if config_field.is_path else f"config.{field}"
-        body.append(f"_{module}_module.{name} = {value}")
-    results: list[str] = []
+    results = plan.result_fields
     for f in plan.functions:
         args = list(f.params) + (["config"] if f.takes_config else [])
         call = f"{f.name}({', '.join(args)})"
@@ -518,11 +572,6 @@ def _pipeline(
             body.append(f"{', '.join(f.returns)} = {call}")
         else:
             body.append(call)
-        for module, name in bound.get(f.name, ()):
-            body.append(f"_{module}_module.{name} = {name}")
-        for name in f.returns:
-            if name not in results:
-                results.append(name)
     module_imports = []
     for module in plan.modules:
         names = [f.name for f in plan.functions if f.module == module]
@@ -533,7 +582,6 @@ def _pipeline(
         package=plan.package,
         notebook_name=Path(plan.notebook_path).name,
         module_imports=module_imports,
-        bound_modules=bound_modules,
         results=results,
         body=body,
     )

@@ -30,6 +30,7 @@ from nb2prod.verify.programs.capture_hooks import (
     __nb2prod_PUBLIC__,
     __nb2prod_RANDOM_STATE__,
     __nb2prod_SURROGATE__,
+    __nb2prod_TYPES__,
     __nb2prod_UNCAPTURABLE__,
 )
 
@@ -43,6 +44,7 @@ SURROGATE = __nb2prod_SURROGATE__
 RANDOM_STATE = __nb2prod_RANDOM_STATE__
 PUBLIC = __nb2prod_PUBLIC__
 OBJECT = __nb2prod_OBJECT__
+TYPES = __nb2prod_TYPES__  # beside the values: {name: the type it had}
 # Injected into the notebook before its first code cell: the capture hooks, then the seeds.
 KERNEL_PRELUDE = ("capture_hooks", "seed")
 # The package run: `python -c <program> <package> <JSON {function: [returned names]}>`.
@@ -78,21 +80,36 @@ class InlineCapture:
     source: str
 
 
-def _capture_call(function: Function, skip: tuple[str, ...] = ()) -> str:
+def _arguments_call(function: Function, hoisted: Mapping[str, str] | None = None) -> str:
+    """`__nb2prod_arguments__('f', {'x': lambda: x})`: the types of the function's arguments."""
+    getters = ast.Dict(
+        keys=[ast.Constant(name) for name in function.params],
+        values=[_getter(name, hoisted) for name in function.params],
+    )
+    return _call("__nb2prod_arguments__", ast.Constant(function.name), getters)
+
+
+def _capture_call(
+    function: Function, skip: tuple[str, ...] = (), hoisted: Mapping[str, str] | None = None
+) -> str:
     """`__nb2prod_capture__('f', {'x': lambda: x}, ('y',))`, built as a tree."""
     getters = ast.Dict(
         keys=[ast.Constant(name) for name in function.returns],
-        values=[_getter(name) for name in function.returns],
+        values=[_getter(name, hoisted) for name in function.returns],
     )
     skipped = ast.Tuple([ast.Constant(name) for name in skip], ast.Load())
     return _call("__nb2prod_capture__", ast.Constant(function.name), getters, skipped)
 
 
-def _getter(name: str) -> ast.Lambda:
-    """`lambda: name`."""
+def _getter(name: str, hoisted: Mapping[str, str] | None = None) -> ast.Lambda:
+    """`lambda: name`; for a metric the package names but the notebook only showed,
+    `lambda: <the expression it showed>`."""
     no_arguments = ast.arguments(
         posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]
     )
+    if hoisted and name in hoisted:
+        body: ast.expr = ast.parse(hoisted[name], mode="eval").body
+        return ast.Lambda(no_arguments, body)
     return ast.Lambda(no_arguments, ast.Name(name, ast.Load()))
 
 
@@ -116,7 +133,22 @@ def notebook_injections(
     if seed:
         injections.append(Injection(first_code, _call("__nb2prod_reseed__", ast.Constant(seed))))
     inline: list[InlineCapture] = []
+    hoisted = dict(plan.hoisted)  # metrics the notebook only showed: captured by expression
     for function in plan.functions:
+        if function.params:  # their types, where the function starts
+            first = function.statements[0]
+            starts_mid_cell = any(
+                p.statement.cell == first.cell
+                and p.statement.position < first.position
+                and p.statement.code.strip()
+                for p in plan.statements
+            )
+            if starts_mid_cell and first.lines_kept and first.line and notebook.format == "ipynb":
+                inline.append(
+                    InlineCapture(first.cell, first.line - 1, _arguments_call(function, hoisted))
+                )
+            else:
+                injections.append(Injection(first.cell, _arguments_call(function, hoisted)))
         if not function.returns:
             continue
         last = function.statements[-1]
@@ -130,9 +162,11 @@ def notebook_injections(
             for p in plan.statements
         )
         if mid_cell and last.lines_kept and last.end_line and notebook.format == "ipynb":
-            inline.append(InlineCapture(last.cell, last.end_line, _capture_call(function)))
+            inline.append(
+                InlineCapture(last.cell, last.end_line, _capture_call(function, hoisted=hoisted))
+            )
             continue
-        injections.append(Injection(last.cell + 1, _capture_call(function, unsafe)))
+        injections.append(Injection(last.cell + 1, _capture_call(function, unsafe, hoisted)))
     injections.append(Injection(len(notebook.cells), _call("__nb2prod_modules__")))
     return injections, inline
 
@@ -166,11 +200,16 @@ class Captured:
 
     `random_states`: function -> digest of the global random generators' states where its
     values were captured ("" when unknown): equal digests, the same draws ahead.
+    `types`: function -> returned name -> its type (`capture_hooks.__nb2prod_type_name__`);
+    `arguments`: function -> parameter -> its type where the function started (the notebook
+    run records them; in the package each argument is what an earlier function returned).
     """
 
     values: Mapping[str, Mapping[str, Any]]
     modules: tuple[str, ...]
     random_states: Mapping[str, str] = field(default_factory=dict)
+    types: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    arguments: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def read_captures(folder: Path) -> Captured:
@@ -181,10 +220,12 @@ def read_captures(folder: Path) -> Captured:
     """
     values: dict[str, Mapping[str, Any]] = {}
     random_states: dict[str, str] = {}
+    types: dict[str, Mapping[str, str]] = {}
     for path in sorted(folder.glob("*.pkl")):
         with open(path, "rb") as handle:
             stored = pickle.load(handle)
         random_states[path.stem] = stored.pop(RANDOM_STATE, "")
+        types[path.stem] = _type_names(stored.pop(TYPES, {}))
         described = stored.pop(PUBLIC, {})
         loaded: dict[str, Any] = {}
         for name, blob in stored.items():
@@ -204,11 +245,25 @@ def read_captures(folder: Path) -> Captured:
                     f"{UNCAPTURABLE}: could not be read back here ({type(exc).__name__}: {exc})"
                 )
         values[path.stem] = loaded
+    arguments: dict[str, Mapping[str, str]] = {}
+    for path in sorted(folder.glob("*.arguments.json")):
+        try:
+            recorded = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):  # a run killed while writing: no types
+            continue
+        arguments[path.name.removesuffix(".arguments.json")] = _type_names(recorded)
     modules: Sequence[str] = ()
     listing = folder / "__modules__.json"
     if listing.is_file():
         modules = json.loads(listing.read_text("utf-8"))
-    return Captured(values, tuple(modules), random_states)
+    return Captured(values, tuple(modules), random_states, types, arguments)
+
+
+def _type_names(recorded: object) -> dict[str, str]:
+    """{name: type} as the hooks recorded it, anything else left out."""
+    if not isinstance(recorded, dict):
+        return {}
+    return {k: v for k, v in recorded.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def public_states(value: Any) -> Any:

@@ -14,6 +14,7 @@ import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from nb2prod.convert.annotations import FunctionTypes
 from nb2prod.convert.plan import Function, Plan
 from nb2prod.core.vocabulary import Verdict
 from nb2prod.verify.capture import Captured, marker
@@ -106,6 +107,44 @@ def compare_functions(
             )
         )
     return results
+
+
+def boundary_types(plan: Plan, expected: Captured, actual: Captured) -> dict[str, FunctionTypes]:
+    """The type of each parameter and returned value of each function, as the runs captured it.
+
+    Where both runs captured a value, their types must agree (else it is left out: the
+    annotation says `Any`); where only one did, its type is taken. In the package run an
+    argument is what the last earlier function returning that name returned (pipeline.run()
+    passes nothing else), so its type is that return's.
+    """
+    found: dict[str, FunctionTypes] = {}
+    latest: dict[str, str] = {}  # name -> the package run's type of its latest return
+    for function in plan.functions:
+        passed = expected.arguments.get(function.name, {})
+        params = _agreed({p: passed.get(p) for p in function.params}, latest)
+        returned = actual.types.get(function.name, {})
+        returns = _agreed(
+            {r: expected.types.get(function.name, {}).get(r) for r in function.returns},
+            returned,
+        )
+        found[function.name] = FunctionTypes(params, returns)
+        for name in function.returns:
+            if name in returned:
+                latest[name] = returned[name]
+            else:  # the package never got here: no type for what it would pass on
+                latest.pop(name, None)
+    return found
+
+
+def _agreed(notebook: Mapping[str, str | None], package: Mapping[str, str]) -> dict[str, str]:
+    agreed = {}
+    for name, mine in notebook.items():
+        theirs = package.get(name)
+        if mine and theirs and mine != theirs:
+            continue  # the runs disagree: no type to claim
+        if mine or theirs:
+            agreed[name] = mine or theirs or ""
+    return agreed
 
 
 def _check_value(

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from nb2prod.analysis.suppressions import is_suppressed
+from nb2prod.convert.annotations import FunctionTypes
 from nb2prod.convert.plan import Plan
 from nb2prod.core.findings import Finding
 from nb2prod.core.rules import finding
@@ -49,6 +50,7 @@ from nb2prod.verify.values import (
     SEED,
     FunctionVerdict,
     ValueCheck,
+    boundary_types,
     compare_functions,
     confirm_differences,
     seeds_to_confirm,
@@ -86,6 +88,9 @@ class Verification:
     # by these runs (confirmed True / False / None) with its evidence, refuted ones included;
     # `findings` holds the ones not refuted. None: not asked for (`confirm_findings=False`).
     confirmation: Confirmation | None = None
+    # function -> the types its parameters and returned values had in both runs (where they
+    # agree): the generated package's annotations (convert/annotations.py)
+    types: Mapping[str, FunctionTypes] = field(default_factory=dict)
 
     @property
     def first_divergence(self) -> FunctionVerdict | None:
@@ -277,6 +282,7 @@ def _verify(
             # conversion error (a NameError at module level is an UnboundLocalError in a function)
             same_failure = bool(fresh.failed and package_error)
             functions = compare_functions(plan, expected, actual, package_error, same_failure)
+            types = boundary_types(plan, expected, actual)
             # "differs" only with proof: a second fresh run of the notebook must give the value
             # again (seeded as the first, or from another seed where the package's draws from the
             # global generators are out of step), else it is unverified, never blamed on the package
@@ -371,6 +377,7 @@ def _verify(
         normalizers=tuple(n.name for n in NORMALIZERS),
         fresh_notebook=fresh_notebook(notebook, fresh),
         confirmation=confirmation,
+        types=types,
     )
 
 

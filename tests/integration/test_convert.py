@@ -23,7 +23,7 @@ DEMO = ROOT / "sample_notebooks" / "demo" / "credit_approval.ipynb"
 # cell -> roles of its statements, in order (the demo's expected split, checked by hand)
 DEMO_ROLES = {
     1: ["import"] * 7 + ["exploration"],
-    2: ["config", "features", "config", "config", "config", "config", "config", "config"],
+    2: ["config", "data", "config", "config", "config", "config", "config", "config"],
     4: ["data"],
     5: ["data", "data", "data", "exploration"],
     6: ["data", "exploration"],

@@ -60,8 +60,8 @@ def test_static_check_catches_a_lost_statement(
 ) -> None:
     path = write(tmp_path / "n.ipynb", notebook(*BASE))
 
-    def lossy(plan, dependencies=None) -> Package:  # type: ignore[no-untyped-def]
-        package = render(plan, dependencies)
+    def lossy(plan, dependencies=None, **options) -> Package:  # type: ignore[no-untyped-def]
+        package = render(plan, dependencies, **options)
         files = dict(package.files)
         key = next(k for k in files if k.endswith("features.py"))
         files[key] = files[key].replace("flagged = scores * 2", "flagged = scores * 3")

@@ -5,6 +5,8 @@
 # generators at that point and plain descriptions of the run's own objects beside them;
 # `__nb2prod_modules__` lists the modules the run imported in __modules__.json;
 # nb2prod.verify.capture reads both back and imports the markers below from here.
+# `__nb2prod_arguments__` records the types of a function's arguments (JSON, beside the
+# returned values' types in the pickle), for the annotations of the generated package.
 # `__nb2prod_reseed__` serves verify's second run that starts the generators elsewhere. In a kernel this shares the notebook's namespace:
 # every name starts with __nb2prod, and annotations that a kernel of an older Python could
 # not evaluate are strings.
@@ -29,6 +31,8 @@ __nb2prod_SURROGATE__ = "__nb2prod_surrogate__"
 __nb2prod_RANDOM_STATE__ = "__nb2prod_random_state__"
 __nb2prod_PUBLIC__ = "__nb2prod_public__"
 __nb2prod_OBJECT__ = "__nb2prod_object__"
+# Key stored beside the values: {name: type} (`__nb2prod_type_name__`) of each returned value.
+__nb2prod_TYPES__ = "__nb2prod_types__"
 __nb2prod_own_classes__: "dict[type, bool]" = {}
 
 
@@ -46,6 +50,7 @@ def __nb2prod_capture__(
         return
     stored: dict[str, object] = {__nb2prod_RANDOM_STATE__: __nb2prod_random_digest__()}
     public: dict[str, bytes] = {}
+    types: dict[str, str] = {}
     for name, getter in values.items():
         if name in skip:
             stored[name] = __nb2prod_NOT_AT_BOUNDARY__
@@ -65,10 +70,77 @@ def __nb2prod_capture__(
             described, changed = __nb2prod_described__(value, [0], set())
             if changed:
                 public[name] = pickle.dumps(described)
+        if not isinstance(stored[name], str):  # captured: its type too
+            with contextlib.suppress(Exception):
+                types[name] = __nb2prod_type_name__(value, 0)
     if public:
         stored[__nb2prod_PUBLIC__] = public
+    stored[__nb2prod_TYPES__] = types
     with open(os.path.join(folder, function + ".pkl"), "wb") as handle:
         pickle.dump(stored, handle)
+
+
+def __nb2prod_arguments__(function: str, values: "Mapping[str, Callable[[], object]]") -> None:
+    """Record the type of each argument (a getter that fails, as for an unbound name: none)."""
+    import contextlib
+    import json
+    import os
+
+    folder = os.environ.get("NB2PROD_CAPTURE_DIR")
+    if not folder:
+        return
+    types: dict[str, str] = {}
+    for name, getter in values.items():
+        with contextlib.suppress(Exception):
+            types[name] = __nb2prod_type_name__(getter(), 0)
+    with (
+        contextlib.suppress(Exception),
+        open(os.path.join(folder, function + ".arguments.json"), "w", encoding="utf-8") as handle,
+    ):
+        json.dump(types, handle)
+
+
+def __nb2prod_type_name__(value: object, depth: int) -> str:
+    """The value's type as a Python expression: `pandas.DataFrame`, `builtins.tuple[...]`.
+
+    A class is named by its shortest public import path that gives back the very class
+    (`sklearn.ensemble._gb.GradientBoostingClassifier` -> `sklearn.ensemble.GradientBoostingClassifier`),
+    read from the modules already loaded, so nothing is imported here. Tuples name each item
+    (up to 10, else one item type and `...` when all agree); lists, sets and dicts name their
+    item types when all items agree (up to 10,000 items), else nothing inside.
+    """
+    import sys
+
+    kind = type(value)
+    name = kind.__module__ + "." + kind.__qualname__
+    parts = kind.__module__.split(".")
+    for end in range(1, len(parts)):
+        prefix = ".".join(parts[:end])
+        if any(p.startswith("_") for p in parts[:end]):
+            break
+        found: object = sys.modules.get(prefix)
+        for attribute in kind.__qualname__.split("."):
+            found = getattr(found, attribute, None)
+        if found is kind:
+            name = prefix + "." + kind.__qualname__
+            break
+    if depth >= 3 or kind not in (tuple, list, set, frozenset, dict):
+        return name
+    if isinstance(value, dict):
+        pairs = list(value.items()) if len(value) <= 10_000 else []
+        keys = {__nb2prod_type_name__(k, depth + 1) for k, _ in pairs}
+        values = {__nb2prod_type_name__(v, depth + 1) for _, v in pairs}
+        if len(keys) == 1 and len(values) == 1:
+            return f"{name}[{keys.pop()}, {values.pop()}]"
+        return name
+    if not isinstance(value, (tuple, list, set, frozenset)) or len(value) > 10_000:
+        return name
+    names = [__nb2prod_type_name__(x, depth + 1) for x in value]
+    if kind is tuple and 0 < len(names) <= 10:
+        return f"{name}[{', '.join(names)}]"
+    if len(set(names)) == 1:
+        return f"{name}[{names[0]}, ...]" if kind is tuple else f"{name}[{names[0]}]"
+    return name
 
 
 def __nb2prod_random_digest__() -> str:

@@ -9,7 +9,7 @@ import pytest
 from nb109_clean_sklearn_random_state.config import Config
 
 
-@pytest.mark.parametrize("module", ["config", "pipeline", "data", "model"])
+@pytest.mark.parametrize("module", ["config", "pipeline", "model"])
 def test_module_imports(module: str) -> None:
     importlib.import_module(f"nb109_clean_sklearn_random_state.{module}")
 

@@ -5,15 +5,14 @@ Transformations that turn raw data into model inputs.
 
 from __future__ import annotations
 
-from nb103_clean_function_body.config import DEFAULTS
-
-price = DEFAULTS.price  # set from the run's Config by pipeline.run()
+from nb103_clean_function_body.config import Config
 
 
-def total(qty):
+def total(qty, *, config: Config):
+    price = config.price
     return price * qty
 
 
-def build_features() -> None:
+def build_features(config: Config) -> None:
     """Features step from notebook cells 2."""
-    total(3)
+    total(3, config=config)

@@ -5,15 +5,16 @@ Transformations that turn raw data into model inputs.
 
 from __future__ import annotations
 
-from nb103_fires_default_argument.config import DEFAULTS
-
-FACTOR = DEFAULTS.factor  # set from the run's Config by pipeline.run()
+from nb103_fires_default_argument.config import Config
 
 
-def scale(values, factor=FACTOR):
+def scale(values, factor=None, *, config: Config):
+    FACTOR = config.factor
+    if factor is None:
+        factor = FACTOR
     return [v * factor for v in values]
 
 
-def build_features() -> None:
+def build_features(config: Config) -> None:
     """Features step from notebook cells 2."""
-    scale([1, 2, 3])
+    scale([1, 2, 3], config=config)

@@ -1,4 +1,10 @@
-"""`python -m nb104_fires_deleted_cell [--option VALUE ...]`: run the pipeline and summarise its results."""
+"""`python -m nb104_fires_deleted_cell [run] ...`: the package's commands.
+
+- `run [--option VALUE ...]` (the default): the whole notebook, summarised.
+
+Bad input (a missing column, a wrong dtype, an unreadable file, an artifact from other
+library versions) is one line on stderr and exit status 2, with no output written.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,18 @@ import sys
 from nb104_fires_deleted_cell.config import Config
 from nb104_fires_deleted_cell.pipeline import run
 
+COMMANDS = {"run"}
+
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; without one, `run` (the package's command line before train/predict)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = args.pop(0) if args and args[0] in COMMANDS else "run"
+    return run_main(args)
+
+
+def run_main(argv: list[str] | None = None) -> int:
+    """`run`: the whole notebook; prints every field of its results on one line each."""
     config = Config.from_args(argv)
     results = run(config)
     for name, value in vars(results).items():

@@ -7,16 +7,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from sklearn.datasets import make_regression
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import train_test_split
 
 
-def evaluate_forest(X: Any, y: Any) -> tuple[Any, Any, Any, Any, Any, Any]:
-    """Model step from notebook cells 1, 2."""
+def evaluate_y_test() -> tuple[Any, Any, Any, Any]:
+    """Model step from notebook cells 1."""
+    X, y = make_regression(n_samples=200, n_features=5, random_state=0)
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    return X_train, X_test, y_train, y_test
+
+
+def evaluate_linear_score(
+    X_train: Any, y_train: Any, X_test: Any, y_test: Any
+) -> tuple[Any, Any, Any]:
+    """Model step from notebook cells 2."""
     linear = LinearRegression().fit(X_train, y_train)
     forest = RandomForestRegressor(n_estimators=50, random_state=0).fit(
         X_train, y_train
     )
-    return X_train, X_test, y_train, y_test, linear, forest
+    linear_score = linear.score(X_test, y_test)
+    return linear, forest, linear_score

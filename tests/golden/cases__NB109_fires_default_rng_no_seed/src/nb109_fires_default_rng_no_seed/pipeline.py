@@ -1,7 +1,7 @@
 """The whole notebook as one call: `run(config) -> Results` (NB109_fires_default_rng_no_seed.ipynb).
 
-Functions are called in the notebook's order; every value passed between them is a
-field of `Results`.
+Functions are called in the notebook's order, each given the run's `config` when it reads
+it; the values they return are the fields of `Results` (figures and axes aside).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from nb109_fires_default_rng_no_seed.features import build_sample
 
 @dataclass
 class Results:
-    """Values computed by the pipeline (the ones that cross function boundaries)."""
+    """Values computed by the pipeline: what its steps return, figures and axes aside."""
 
     rng: Any = None
     sample: Any = None

@@ -10,8 +10,9 @@ from typing import Any
 from sklearn.ensemble import RandomForestClassifier as RF
 
 
-def train_model(X: Any, y: Any) -> Any:
+def train_model_score(X: Any, y: Any) -> tuple[Any, Any]:
     """Model step from notebook cells 2."""
     model = RF(n_estimators=100)
     model.fit(X, y)
-    return model
+    model_score = model.score(X, y)
+    return model, model_score

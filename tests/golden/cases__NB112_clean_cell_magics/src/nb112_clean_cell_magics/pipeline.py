@@ -1,7 +1,7 @@
 """The whole notebook as one call: `run(config) -> Results` (NB112_clean_cell_magics.ipynb).
 
-Functions are called in the notebook's order; every value passed between them is a
-field of `Results`.
+Functions are called in the notebook's order, each given the run's `config` when it reads
+it; the values they return are the fields of `Results` (figures and axes aside).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from nb112_clean_cell_magics.features import build_features
 
 @dataclass
 class Results:
-    """Values computed by the pipeline (the ones that cross function boundaries)."""
+    """Values computed by the pipeline: what its steps return, figures and axes aside."""
 
     pass
 

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from credit_approval.config import DEFAULTS
-
-LGD = DEFAULTS.lgd  # set from the run's Config by pipeline.run()
-PD_THRESHOLD = DEFAULTS.pd_threshold  # set from the run's Config by pipeline.run()
-MAX_LOAN_TO_INCOME = (
-    DEFAULTS.max_loan_to_income
-)  # set from the run's Config by pipeline.run()
+from credit_approval.config import Config
 
 
-def decide(df, proba, pd_threshold=PD_THRESHOLD, max_lti=MAX_LOAN_TO_INCOME):
+def decide(df, proba, pd_threshold=None, max_lti=None, *, config: Config):
+    PD_THRESHOLD = config.pd_threshold
+    MAX_LOAN_TO_INCOME = config.max_loan_to_income
+    LGD = config.lgd
+    if pd_threshold is None:
+        pd_threshold = PD_THRESHOLD
+    if max_lti is None:
+        max_lti = MAX_LOAN_TO_INCOME
     out = df.copy()
     out["pd"] = proba
     out["approved"] = (out["pd"] < pd_threshold) & (out["loan_to_income"] < max_lti)
@@ -24,9 +25,11 @@ def decide(df, proba, pd_threshold=PD_THRESHOLD, max_lti=MAX_LOAN_TO_INCOME):
     return out
 
 
-def apply_business_rules(df_feat: Any, X_test: Any, proba_test: Any) -> tuple[Any, Any]:
+def apply_business_rules(
+    df_feat: Any, X_test: Any, proba_test: Any, config: Config
+) -> tuple[Any, Any]:
     """Business step from notebook cells 26, 27 under "Business rules"."""
-    scored = decide(df_feat.loc[X_test.index], proba_test)
+    scored = decide(df_feat.loc[X_test.index], proba_test, config=config)
     summary = (
         scored.assign(
             el_approved=scored["expected_loss"].where(scored["approved"], 0.0)

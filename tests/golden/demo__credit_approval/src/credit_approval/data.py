@@ -51,6 +51,13 @@ def generate_applicants(n, seed):
     return df
 
 
+def locate_data_path(config: Config) -> Any:
+    """Data step from notebook cells 2."""
+    DATA_DIR = config.data_dir
+    DATA_PATH = os.path.join(DATA_DIR, "applicants.csv")
+    return DATA_PATH
+
+
 def load_data(DATA_PATH: Any, config: Config) -> Any:
     """Data step from notebook cells 5, 6 under "Load data"."""
     N_APPLICANTS = config.n_applicants

@@ -5,16 +5,12 @@ Transformations that turn raw data into model inputs.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from credit_approval.config import DEFAULTS, Config
-
-AGE_BINS = DEFAULTS.age_bins  # set from the run's Config by pipeline.run()
-AGE_LABELS = DEFAULTS.age_labels  # set from the run's Config by pipeline.run()
+from credit_approval.config import Config
 
 
 def add_ratios(df):
@@ -24,20 +20,15 @@ def add_ratios(df):
     return df
 
 
-def add_age_bucket(df):
+def add_age_bucket(df, *, config: Config):
+    AGE_BINS = config.age_bins
+    AGE_LABELS = config.age_labels
     df = df.copy()
     df["age_bucket"] = pd.cut(df["age"], bins=AGE_BINS, labels=AGE_LABELS)
     return df
 
 
-def build_data_path(config: Config) -> Any:
-    """Features step from notebook cells 2."""
-    DATA_DIR = config.data_dir
-    DATA_PATH = os.path.join(DATA_DIR, "applicants.csv")
-    return DATA_PATH
-
-
-def build_quick_look(df: Any) -> Any:
+def build_df(df: Any) -> Any:
     """Features step from notebook cells 13 under "Quick look"."""
     # amounts in $k are easier to read
     df["income"] = df["income"] / 1000
@@ -49,7 +40,7 @@ def build_quick_look(df: Any) -> Any:
 def build_features(df: Any, config: Config) -> tuple[Any, Any, Any]:
     """Features step from notebook cells 17, 18 under "Features"."""
     FEATURES = config.features
-    df_feat = add_age_bucket(add_ratios(df))
+    df_feat = add_age_bucket(add_ratios(df), config=config)
     df_feat["employment_years"] = df_feat["employment_years"].fillna(
         df_feat["employment_years"].median()
     )

@@ -11,6 +11,8 @@ import pandas as pd
 
 from nb_01_prepare.config import Config
 
+from ._vendor.sales_tools import add_features
+
 
 def load(config: Config) -> Any:
     """Data step from notebook cells 5 under "Load"."""
@@ -18,6 +20,8 @@ def load(config: Config) -> Any:
     return raw
 
 
-def load_features(features: Any, config: Config) -> None:
+def load_features(sales: Any, config: Config) -> Any:
     """Data step from notebook cells 9 under "Features"."""
+    features = add_features(sales)
     features.to_csv(config.path("data/processed/sales_features.csv"), index=False)
+    return features

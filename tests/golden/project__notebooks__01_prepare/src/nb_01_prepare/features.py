@@ -7,16 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._vendor.sales_tools import add_features, clean_sales
+from ._vendor.sales_tools import clean_sales
 
 
 def clean(raw: Any) -> Any:
     """Features step from notebook cells 7 under "Clean"."""
     sales = clean_sales(raw)
     return sales
-
-
-def build_features(sales: Any) -> Any:
-    """Features step from notebook cells 9 under "Features"."""
-    features = add_features(sales)
-    return features

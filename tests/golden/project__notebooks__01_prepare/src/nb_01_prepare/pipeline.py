@@ -1,7 +1,7 @@
 """The whole notebook as one call: `run(config) -> Results` (01_prepare.ipynb).
 
-Functions are called in the notebook's order; every value passed between them is a
-field of `Results`.
+Functions are called in the notebook's order, each given the run's `config` when it reads
+it; the values they return are the fields of `Results` (figures and axes aside).
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from typing import Any
 
 from nb_01_prepare.config import Config
 from nb_01_prepare.data import load, load_features
-from nb_01_prepare.features import build_features, clean
+from nb_01_prepare.features import clean
 
 
 @dataclass
 class Results:
-    """Values computed by the pipeline (the ones that cross function boundaries)."""
+    """Values computed by the pipeline: what its steps return, figures and axes aside."""
 
     raw: Any = None
     sales: Any = None
@@ -28,6 +28,5 @@ def run(config: Config | None = None) -> Results:
     config = config if config is not None else Config()
     raw = load(config)
     sales = clean(raw)
-    features = build_features(sales)
-    load_features(features, config)
+    features = load_features(sales, config)
     return Results(raw=raw, sales=sales, features=features)

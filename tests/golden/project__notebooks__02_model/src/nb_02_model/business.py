@@ -10,8 +10,9 @@ from typing import Any
 from nb_02_model.config import Config
 
 
-def apply_pricing_decision(elasticity: Any, config: Config) -> Any:
+def apply_pricing_decision(params: Any, df: Any, config: Config) -> Any:
     """Business step from notebook cells 10 under "Pricing decision"."""
     ELASTICITY_LIMIT = config.elasticity_limit
+    elasticity = params["price"] * df["price"].mean() / df["revenue"].mean()
     decision = "raise prices" if elasticity > ELASTICITY_LIMIT else "hold prices"
     return decision

@@ -11,13 +11,20 @@ import pandas as pd
 
 from nb_02_model.config import Config
 
+from ._vendor.sales_tools import summarize_by_store
+
 
 def load_data(config: Config) -> Any:
     """Data step from notebook cells 5 under "Data"."""
+    MIN_WEEKS = config.min_weeks
     df = pd.read_csv(config.path("data/processed/sales_features.csv"))
+    weeks = df.groupby("store")["week"].transform("size")
+    df = df[weeks >= MIN_WEEKS]
     return df
 
 
-def load_pricing_decision(by_store: Any, config: Config) -> None:
+def load_pricing_decision(df: Any, config: Config) -> Any:
     """Data step from notebook cells 11 under "Pricing decision"."""
+    by_store = summarize_by_store(df)
     by_store.to_csv(config.path("data/processed/store_summary.csv"))
+    return by_store

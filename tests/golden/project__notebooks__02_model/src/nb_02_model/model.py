@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
+import numpy as np  # noqa: F401  (a formula string reads it)
 import statsmodels.formula.api as smf
 
 
-def evaluate_model(df: Any) -> Any:
-    """Model step from notebook cells 7 under "Model"."""
+def evaluate_model(df: Any) -> tuple[Any, Any]:
+    """Model step from notebook cells 7, 8 under "Model"."""
     model = smf.ols("revenue ~ price + np.log(visits) + C(promo)", data=df).fit()
     params = model.params.round(4)
-    return params
+    model_rsquared = model.rsquared
+    return params, model_rsquared

@@ -1,7 +1,7 @@
 """The whole notebook as one call: `run(config) -> Results` (02_model.ipynb).
 
-Functions are called in the notebook's order; every value passed between them is a
-field of `Results`.
+Functions are called in the notebook's order, each given the run's `config` when it reads
+it; the values they return are the fields of `Results` (figures and axes aside).
 """
 
 from __future__ import annotations
@@ -12,21 +12,16 @@ from typing import Any
 from nb_02_model.business import apply_pricing_decision
 from nb_02_model.config import Config
 from nb_02_model.data import load_data, load_pricing_decision
-from nb_02_model.features import (
-    build_data,
-    build_pricing_decision,
-    build_pricing_decision_2,
-)
 from nb_02_model.model import evaluate_model
 
 
 @dataclass
 class Results:
-    """Values computed by the pipeline (the ones that cross function boundaries)."""
+    """Values computed by the pipeline: what its steps return, figures and axes aside."""
 
     df: Any = None
     params: Any = None
-    elasticity: Any = None
+    model_rsquared: Any = None
     decision: Any = None
     by_store: Any = None
 
@@ -35,16 +30,13 @@ def run(config: Config | None = None) -> Results:
     """Run the pipeline with `config` (the notebook's values by default)."""
     config = config if config is not None else Config()
     df = load_data(config)
-    df = build_data(df, config)
-    params = evaluate_model(df)
-    elasticity = build_pricing_decision(params, df)
-    decision = apply_pricing_decision(elasticity, config)
-    by_store = build_pricing_decision_2(df)
-    load_pricing_decision(by_store, config)
+    params, model_rsquared = evaluate_model(df)
+    decision = apply_pricing_decision(params, df, config)
+    by_store = load_pricing_decision(df, config)
     return Results(
         df=df,
         params=params,
-        elasticity=elasticity,
+        model_rsquared=model_rsquared,
         decision=decision,
         by_store=by_store,
     )

@@ -1,0 +1,615 @@
+"""`train.py`, `predict.py` and the package's commands, from the fit boundary (issue #14).
+
+`convert.fit` finds which statements fit and evaluate the model (the train slice) and which
+turn new rows into predictions and decisions (the predict slice). This module writes them
+as two functions of the generated package, beside `pipeline.run()`:
+
+- `train(config, data=None, artifacts=None) -> TrainResult` runs the train slice, records
+  what training saw (the input's columns, dtypes and missing values, the model's features,
+  statistics the predict steps take over the rows, the metrics) and saves the fitted objects
+  with `artifact.save`;
+- `predict(frame, artifact) -> frame` runs the predict slice on new rows, with the fitted
+  objects and statistics from the artifact, after checking the rows against what training saw.
+
+Statements keep their text; the few that change (the held-out names of the slice, an edit
+that drops the target, a recorded statistic) are written from their syntax tree.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import libcst as cst
+
+from nb2prod.analysis.imports import carry_modules, qualify
+from nb2prod.analysis.statements import Statement
+from nb2prod.analysis.syntax import dotted_name
+from nb2prod.convert.artifact import artifact_context, trust_list
+from nb2prod.convert.dependencies import unpinned
+from nb2prod.convert.fit import FitBoundary, Problem, apis
+from nb2prod.convert.plan import ConfigField, Plan
+from nb2prod.convert.render import (
+    Package,
+    _format,
+    _parsed_statement,
+    _prune_imports,
+    render_template,
+)
+
+_TopLevel = cst.SimpleStatementLine | cst.BaseCompoundStatement
+
+
+@dataclass(frozen=True, slots=True)
+class Production:
+    """What the package got of train and predict, and why not, for the reports."""
+
+    train: bool
+    predict: bool
+    fitted: tuple[str, ...]  # the objects the artifact saves, the model last
+    metrics: tuple[str, ...]  # the names the metrics are recorded under
+    inputs: tuple[str, ...]  # the frames predict takes (one when it exists)
+    reasons: tuple[str, ...]  # why there is no train.py or predict.py, naming the statement
+    notes: tuple[str, ...]  # what a reader of predict.py should know
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "train": self.train,
+            "predict": self.predict,
+            "fitted": list(self.fitted),
+            "metrics": list(self.metrics),
+            "inputs": list(self.inputs),
+            "reasons": list(self.reasons),
+            "notes": list(self.notes),
+        }
+
+
+def production(boundary: FitBoundary | None) -> Production | None:
+    """What train and predict the boundary allows (None: the notebook fits nothing)."""
+    if boundary is None:
+        return None
+    reasons = [_where(p) for p in boundary.blocking]
+    fitted = tuple(f.name for f in boundary.fitted)
+    if not fitted and not reasons:
+        reasons.append("nothing fitted is kept at module level: nothing to save")
+    if fitted and len(boundary.inputs) > 1 and boundary.predictable:
+        names = ", ".join(i.name for i in boundary.inputs)
+        reasons.append(f"scoring reads several inputs ({names}): predict takes one frame")
+    return Production(
+        train=bool(fitted),
+        predict=bool(fitted) and boundary.predictable and len(boundary.inputs) == 1,
+        fitted=fitted,
+        metrics=(),
+        inputs=tuple(i.name for i in boundary.inputs),
+        reasons=tuple(reasons),
+        notes=tuple(_where(p) for p in boundary.problems if not p.blocking),
+    )
+
+
+def _where(problem: Problem) -> str:
+    return f"cell {problem.cell}, line {problem.line}: {problem.detail} ({problem.kind.value})"
+
+
+def add_production(plan: Plan, package: Package, boundary: FitBoundary | None) -> Package:
+    """The package with train.py, predict.py, artifact.py, rows.py and their commands added
+    (as far as the boundary allows), and the reports saying what was made and why not."""
+    made = production(boundary)
+    if made is None or boundary is None:
+        return package
+    files = dict(package.files)
+    name = plan.package
+    if made.train:
+        writer = _Writer(plan, boundary)
+        files[f"src/{name}/train.py"] = writer.train()
+        made = replace(made, metrics=writer.metric_names)
+        if made.predict:
+            files[f"src/{name}/predict.py"] = writer.predict()
+        files[f"src/{name}/rows.py"] = _format(
+            render_template("rows.py.j2", package=name), "rows.py"
+        )
+        trust = trust_list(None, [p.statement for p in plan.statements])
+        context = artifact_context(
+            package=name,
+            notebook_name=Path(plan.notebook_path).name,
+            notebook_source=_notebook_bytes(plan.notebook_path),
+            trust=trust,
+            distributions=unpinned(files, name, plan.local.dependency_names),
+        )
+        files[f"src/{name}/artifact.py"] = _format(
+            render_template("artifact.py.j2", **context.values()), "artifact.py"
+        )
+        files[f"src/{name}/__main__.py"] = _format(
+            render_template("__main__.py.j2", package=name, train=True, predict=made.predict),
+            "__main__.py",
+        )
+        files["pyproject.toml"] = _with_scripts(files["pyproject.toml"], name, made)
+    files["nb2prod-report.md"] = files["nb2prod-report.md"] + _report_markdown(made)
+    report = json.loads(files["nb2prod-report.json"])
+    report["production"] = made.to_json()
+    files["nb2prod-report.json"] = json.dumps(report, indent=2) + "\n"
+    return Package(package.name, files, package.provenance)
+
+
+def _notebook_bytes(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError:  # an in-memory notebook: its hash is of nothing
+        return b""
+
+
+def _with_scripts(pyproject: str, package: str, made: Production) -> str:
+    """The console scripts of train and predict, after the package's own."""
+    distribution = package.replace("_", "-")
+    line = f'{distribution} = "{package}.__main__:main"\n'
+    extra = f'{distribution}-train = "{package}.__main__:train_main"\n'
+    if made.predict:
+        extra += f'{distribution}-predict = "{package}.__main__:predict_main"\n'
+    return pyproject.replace(line, line + extra, 1)
+
+
+def _report_markdown(made: Production) -> str:
+    lines = ["", "## Train and predict", ""]
+    if made.train:
+        lines.append(
+            f"`train.py` fits and saves {', '.join(f'`{n}`' for n in made.fitted)}"
+            + (f"; metrics recorded: {', '.join(made.metrics)}" if made.metrics else "")
+            + "."
+        )
+    if made.predict:
+        lines.append(f"`predict.py` scores new rows shaped like `{made.inputs[0]}`.")
+    else:
+        lines.append("No `predict.py`:" if made.train else "No `train.py` or `predict.py`:")
+        lines += ["", *(f"- {r}" for r in made.reasons)]
+    if made.notes:
+        lines += ["", "Notes:", "", *(f"- {n}" for n in made.notes)]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing the two functions
+
+
+class _Writer:
+    def __init__(self, plan: Plan, boundary: FitBoundary) -> None:
+        self.plan = plan
+        self.b = boundary
+        self.statements = [p.statement for p in plan.statements]
+        self.config: dict[tuple[int, int], ConfigField] = {
+            (c.cell, c.position): c for c in plan.config
+        }
+        self.config_by_name = {c.name: c for c in plan.config}
+        self.definitions = {d.statement.key: d for d in plan.definitions}
+        # statistics training computes too: recorded, and read back by predict
+        train = set(boundary.train)
+        self.recorded = [s for s in boundary.statistics if s.statement in train]
+        self.metric_names: tuple[str, ...] = ()
+
+    # -- shared
+
+    def _imports(self, extra: Sequence[str], used_definitions: Sequence[str]) -> str:
+        package = self.plan.package
+        lines = list(dict.fromkeys(s.code.strip() for s in self.plan.imports))
+        lines += list(extra)
+        by_module: dict[str, list[str]] = {}
+        for key in used_definitions:
+            d = self.definitions[key]
+            by_module.setdefault(d.module, []).append(d.name)
+        lines += [
+            f"from {package}.{module} import {', '.join(dict.fromkeys(names))}"
+            for module, names in sorted(by_module.items())
+        ]
+        return "\n".join(lines)
+
+    def _kind(self, index: int) -> str:
+        """import | config | definition | code"""
+        st = self.statements[index]
+        body = st.tree.body
+        if body and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in body):
+            return "import"
+        if (st.cell, st.position) in self.config:
+            return "config"
+        if st.key in self.definitions:
+            return "definition"
+        return "code"
+
+    def _config_lines(self, indices: Sequence[int], also: Sequence[str] = ()) -> list[str]:
+        """`NAME = config.field` for each config field the statements read."""
+        read: set[str] = set(also)
+        for i in indices:
+            st = self.statements[i]
+            read |= {r.name for r in st.symbols.uses} | {m.name for m in st.symbols.mutations}
+        out = []
+        for c in self.plan.config:
+            if c.name in read:
+                value = f"config.path(config.{c.field})" if c.is_path else f"config.{c.field}"
+                out.append(f"{c.name} = {value}")
+        return out
+
+    def _nodes(
+        self,
+        index: int,
+        *,
+        renames: Mapping[str, str] | None = None,
+        statistics: str | None = None,  # "keep" (train) or "read" (predict)
+    ) -> list[_TopLevel]:
+        st = self.statements[index]
+        edit = (
+            next((e for e in self.b.edits if e.statement == index), None)
+            if renames is not None
+            else None
+        )
+        codes = {s.code for s in self.recorded if s.statement == index} if statistics else set()
+        if edit is None and not codes and not (renames and _reads_any(st.tree, set(renames))):
+            return list(_parsed_statement(st.code))
+        tree = ast.parse(edit.code) if edit is not None else copy.deepcopy(st.tree)
+        tree = _Rewrite(renames or {}, codes, statistics or "").visit(tree)
+        assert isinstance(tree, ast.Module)
+        return list(_parsed_statement(ast.unparse(ast.fix_missing_locations(tree))))
+
+    def _finish(self, text: str, function: str, nodes: Sequence[_TopLevel], path: str) -> str:
+        """Put the nodes in place of the `pass` that ends `function` in the rendered template."""
+        module = cst.parse_module(text)
+        body = list(module.body)
+        for position, node in enumerate(body):
+            if isinstance(node, cst.FunctionDef) and node.name.value == function:
+                block = node.body
+                assert isinstance(block, cst.IndentedBlock)
+                inner = [*block.body[:-1], *nodes]
+                body[position] = node.with_changes(body=block.with_changes(body=inner))
+        code = module.with_changes(body=body).code
+        return _format(_prune_imports(code, self.plan.package), path)
+
+    # -- train
+
+    def train(self) -> str:
+        b = self.b
+        package = self.plan.package
+        train = list(b.train)
+        code = [i for i in train if self._kind(i) == "code"]
+        definitions = [self.statements[i].key for i in train if self._kind(i) == "definition"]
+        nodes: list[_TopLevel] = [_stmt(line) for line in self._config_lines(code)]
+        nodes += [_stmt("_files: list[object] = []")]
+        nodes += [
+            _stmt(
+                "_read: dict[str, _rows.Snapshot | None] = {}  # input frames as training read them"
+            )
+        ]
+        if self.recorded:
+            nodes.append(_stmt("_statistics: dict[str, Any] = {}  # of the training rows"))
+        reader = b.inputs[0].statement if len(b.inputs) == 1 else None
+        skipped = self._data_only(train, reader) if reader is not None else set()
+        if reader is None:
+            nodes += [
+                _stmt(
+                    'if data is not None:\n    raise RowsError(data, "training reads '
+                    + ("several inputs" if b.inputs else "no input file")
+                    + ': --data cannot stand for them")\n'
+                )
+            ]
+        metric_names: list[str] = []
+        hoisted: list[str] = []
+        for i in code:
+            if i in skipped:
+                continue
+            if i == reader:
+                nodes += self._reader_block(i, sorted(skipped))
+                continue
+            if i in b.metrics and not self.statements[i].symbols.defines:
+                lines = self._hoisted_metrics(i, set(metric_names) | set(hoisted))
+                if lines:
+                    hoisted += [line.split(" = ", 1)[0] for line in lines]
+                    nodes += [_stmt(line) for line in lines]
+                    continue
+            nodes += self._nodes(i, statistics="keep")
+            if i in b.metrics:
+                metric_names += [d.name for d in self.statements[i].symbols.defines]
+        if reader is None:
+            for inp in b.inputs:
+                nodes.append(
+                    _stmt(f"_read[{inp.name!r}] = _rows.snapshot({inp.name!r}, {inp.name})")
+                )
+        metric_names = list(dict.fromkeys([*metric_names, *hoisted]))
+        self.metric_names = tuple(metric_names)
+        fitted = ", ".join(f"{f.name!r}: {f.name}" for f in b.fitted)
+        if self.recorded:
+            fitted += ', "statistics": _statistics'
+        model = b.fitted[-1]
+        matrix = model.inputs[0] if model.inputs else None
+        values = self._values()
+        tail = [
+            "_metrics = _rows.metrics({" + ", ".join(f"{n!r}: {n}" for n in metric_names) + "})",
+            f"_features = _rows.matrix_columns({matrix})" if matrix else "_features = ()",
+            "_snapshots = {n: s for n, s in _read.items() if s is not None}",
+            "_metadata = _artifact.describe(\n"
+            "    config=asdict(config),\n"
+            "    metrics=_metrics,\n"
+            "    features=_features,\n"
+            "    data_files=_rows.files(_files),\n"
+            "    frames={n: s.frame for n, s in _snapshots.items()},\n"
+            "    inputs={n: s.required(MENTIONED, _features, TARGET) for n, s in _snapshots.items()},\n"
+            ")",
+            '_root = Path(artifacts) if artifacts else Path(config.path("artifacts"))',
+            f"_folder = _artifact.save({{{fitted}}}, _metadata, _root)",
+            "return TrainResult(_folder, _metadata.version, _metrics, {"
+            + ", ".join(f"{n!r}: {n}" for n in values)
+            + "})",
+        ]
+        nodes += [_stmt(line) for line in tail]
+        target = tuple(b.target.columns) if b.target is not None else ()
+        text = render_template(
+            "train.py.j2",
+            package=package,
+            notebook_name=Path(self.plan.notebook_path).name,
+            summary=self._summary(),
+            fitted=[f.name for f in b.fitted],
+            metrics=metric_names,
+            target=repr(target),
+            mentioned=repr(self._mentioned()),
+            data_note=(
+                f"it stands for `{b.inputs[0].name}`"
+                if reader is not None
+                else "not available: the notebook reads no single input"
+            ),
+            imports=self._imports(
+                [
+                    "from collections.abc import Mapping",
+                    "from dataclasses import asdict, dataclass, field",
+                    "from pathlib import Path",
+                    "from typing import Any",
+                    f"from {package} import artifact as _artifact",
+                    f"from {package} import rows as _rows",
+                    f"from {package}.config import Config",
+                    f"from {package}.rows import RowsError",
+                ],
+                definitions,
+            ),
+        )
+        return self._finish(text, "train", nodes, "train.py")
+
+    def _summary(self) -> str:
+        b = self.b
+        parts = ["the data step", "the features"]
+        if b.split:
+            parts.append("the split")
+        parts.append("the fit")
+        if b.metrics:
+            parts.append("the metrics")
+        return ", ".join(parts)
+
+    def _values(self) -> list[str]:
+        """Names of the notebook training binds that checks compare with predict: the held-out
+        rows and the predictions made on them."""
+        b = self.b
+        bound = {d.name for i in b.train for d in self.statements[i].symbols.defines}
+        names = [old for old, _ in b.renames] + [p.output for p in b.predictions if p.output]
+        return [n for n in dict.fromkeys(names) if n in bound]
+
+    def _data_only(self, train: Sequence[int], reader: int) -> set[int]:
+        """Statements before the reader whose only use is making what it reads (the demo's
+        generated CSV): skipped when `--data` gives the rows. Empty when they cannot be
+        moved together next to the reader."""
+        modules: set[str] = {d.name for st in self.plan.imports for d in st.symbols.defines}
+
+        def uses(i: int) -> set[str]:
+            sym = self.statements[i].symbols
+            return ({r.name for r in sym.uses} | {m.name for m in sym.mutations}) - modules
+
+        def made(i: int) -> set[str]:
+            sym = self.statements[i].symbols
+            return {d.name for d in sym.defines} | {m.name for m in sym.mutations}
+
+        group = {reader}
+        before = [i for i in train if i < reader and self._kind(i) == "code"]
+        changed = True
+        while changed:
+            changed = False
+            for i in reversed(before):
+                if i in group:
+                    continue
+                readers = [j for j in train if j > i and made(i) & uses(j)]
+                consumed = all(j in group for j in readers)
+                # an effect on what the reader reads (`raw.to_csv(DATA_PATH)`)
+                effect = not self.statements[i].symbols.defines and bool(
+                    uses(i) & set().union(*(uses(g) | made(g) for g in group))
+                )
+                if consumed and (readers or effect):
+                    group.add(i)
+                    changed = True
+        group.discard(reader)
+        # moved next to the reader: no statement in between may change what they read
+        if group:
+            first = min(group)
+            read = set().union(*(uses(g) for g in group))
+            if any(read & made(i) for i in before if i > first and i not in group):
+                return set()
+        return group
+
+    def _reader_block(self, reader: int, group: Sequence[int]) -> list[_TopLevel]:
+        name = self.b.inputs[0].name
+        path = _path_argument(self.statements[reader])
+        notebook: list[_TopLevel] = []
+        for i in group:
+            notebook += self._nodes(i, statistics="keep")
+        notebook += self._nodes(reader, statistics="keep")
+        if path is not None:
+            notebook.append(_stmt(f"_files.append({path})"))
+        given = [_stmt(f"{name} = _rows.read_frame(data)"), _stmt("_files.append(data)")]
+        skeleton = cst.parse_statement("if data is None:\n    pass\nelse:\n    pass\n")
+        assert isinstance(skeleton, cst.If) and isinstance(skeleton.body, cst.IndentedBlock)
+        orelse = skeleton.orelse
+        assert isinstance(orelse, cst.Else) and isinstance(orelse.body, cst.IndentedBlock)
+        block = skeleton.with_changes(
+            body=skeleton.body.with_changes(body=notebook),
+            orelse=orelse.with_changes(body=orelse.body.with_changes(body=given)),
+        )
+        # the snapshot follows the reading, before any step changes the frame
+        return [block, _stmt(f"_read[{name!r}] = _rows.snapshot({name!r}, {name})")]
+
+    def _hoisted_metrics(self, index: int, taken: set[str]) -> list[str]:
+        """`print(f"acc {accuracy_score(y_test, pred)}")` -> `accuracy_score = accuracy_score(...)`
+        would shadow; the metric is bound as `accuracy` (the function's name without `_score`)."""
+        table = apis()
+        modules: dict[str, str] = {}
+        for st in self.plan.imports:
+            carry_modules(modules, st.symbols)
+        fitted = {f.name for f in self.b.fitted}
+        lines = []
+        found: list[ast.Call] = []
+        for node in ast.walk(self.statements[index].tree):
+            if not isinstance(node, ast.Call) or any(_inside(node, f) for f in found):
+                continue
+            dotted = dotted_name(node.func)
+            qualified = (qualify(modules, dotted) if dotted else None) or ""
+            method = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+            receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+            is_metric = any(qualified.startswith(p) for p in table.metric_functions) or (
+                method in table.metric_methods
+                and isinstance(receiver, ast.Name)
+                and receiver.id in fitted
+            )
+            if not is_metric:
+                continue
+            found.append(node)
+            base = (qualified.rsplit(".", 1)[-1] or method).removesuffix("_score") or "score"
+            name, n = base, 2
+            while name in taken or name in self.config_by_name:
+                name, n = f"{base}_{n}", n + 1
+            taken.add(name)
+            lines.append(f"{name} = {ast.unparse(node)}")
+        return lines
+
+    def _mentioned(self) -> tuple[str, ...]:
+        """String constants the predict slice (its definitions and config lists included) names."""
+        found: dict[str, None] = {}
+        for i in self.b.predict:
+            for node in ast.walk(self.statements[i].tree):
+                text = node.value if isinstance(node, ast.Constant) else None
+                if isinstance(text, str) and 0 < len(text) <= 200 and "\n" not in text:
+                    found.setdefault(text, None)
+        return tuple(sorted(found))
+
+    # -- predict
+
+    def predict(self) -> str:
+        b = self.b
+        package = self.plan.package
+        renames = dict(b.renames)
+        slice_ = list(b.predict)
+        code = [i for i in slice_ if self._kind(i) == "code"]
+        definitions = [self.statements[i].key for i in slice_ if self._kind(i) == "definition"]
+        name = b.inputs[0].name
+        nodes: list[_TopLevel] = []
+        for f in b.fitted:
+            nodes.append(_stmt(f"{f.name}: Any = artifact.objects[{f.name!r}]"))
+        if self.recorded:
+            nodes.append(_stmt('_statistics: Any = artifact.objects["statistics"]'))
+        nodes += [_stmt(line) for line in self._config_lines(code)]
+        nodes.append(_stmt("_scored = frame  # the rows as given, for the output"))
+        nodes.append(_stmt(f"{name} = frame.copy()"))
+        outputs: list[str] = []
+        for i in code:
+            nodes += self._nodes(i, renames=renames, statistics="read")
+        for p in b.predictions:
+            if p.statement is None:  # the notebook never scored held-out rows
+                nodes.append(_stmt(f"prediction = {p.fitted}.{p.method}({p.matrix})"))
+                outputs.append("prediction")
+            elif p.output:
+                outputs.append(p.output)
+        business = [
+            d.name
+            for i in b.business
+            for d in self.statements[i].symbols.defines
+            if d.name not in outputs
+        ]
+        business = list(dict.fromkeys(business))
+        nodes.append(
+            _stmt(
+                "return output(_scored, {"
+                + ", ".join(f"{n!r}: {n}" for n in outputs)
+                + "}, {"
+                + ", ".join(f"{n!r}: {n}" for n in business)
+                + "})"
+            )
+        )
+        text = render_template(
+            "predict.py.j2",
+            package=package,
+            notebook_name=Path(self.plan.notebook_path).name,
+            fitted=[f.name for f in b.fitted],
+            input=name,
+            outputs=outputs or ["none"],
+            notes=["- " + _where(p) for p in b.problems if not p.blocking],
+            imports=self._imports(
+                [
+                    "from typing import Any",
+                    "import pandas as pd",
+                    f"from {package}.artifact import Artifact",
+                    f"from {package}.config import Config",
+                    f"from {package}.rows import check_input, output, recorded_config",
+                ],
+                definitions,
+            ),
+        )
+        return self._finish(text, "predict", nodes, "predict.py")
+
+
+def _stmt(code: str) -> _TopLevel:
+    parsed = _parsed_statement(code)
+    assert len(parsed) == 1, code
+    return parsed[0]
+
+
+def _reads_any(tree: ast.AST, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(tree))
+
+
+def _inside(node: ast.AST, outer: ast.AST) -> bool:
+    return node is not outer and any(n is node for n in ast.walk(outer))
+
+
+def _path_argument(statement: Statement) -> str | None:
+    """The path a reading statement reads (`DATA_PATH` of `pd.read_csv(DATA_PATH)`), when it is
+    a plain expression (a name, a string, a path join), else None."""
+    for node in ast.walk(statement.tree):
+        if isinstance(node, ast.Call) and node.args:
+            first = node.args[0]
+            calls = [n for n in ast.walk(first) if isinstance(n, ast.Call)]
+            if all(
+                (dotted_name(c.func) or "").endswith(("path.join", "Path")) for c in calls
+            ) and isinstance(first, (ast.Name, ast.Constant, ast.JoinedStr, ast.BinOp, ast.Call)):
+                if isinstance(first, ast.Constant) and not isinstance(first.value, str):
+                    continue
+                return ast.unparse(first)
+    return None
+
+
+class _Rewrite(ast.NodeTransformer):
+    """Held-out names to the slice's (`X_test` -> `X`), and statistics recorded (train) or
+    read back (predict)."""
+
+    def __init__(self, renames: Mapping[str, str], statistics: set[str], mode: str) -> None:
+        self.renames = renames
+        self.statistics = statistics
+        self.mode = mode
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in self.renames:
+            return ast.copy_location(ast.Name(self.renames[node.id], node.ctx), node)
+        return node
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        code = ast.unparse(node) if self.statistics else ""
+        if code in self.statistics:
+            key = ast.Constant(code)
+            if self.mode == "keep":
+                keep = ast.Attribute(ast.Name("_rows", ast.Load()), "keep", ast.Load())
+                new: ast.expr = ast.Call(keep, [ast.Name("_statistics", ast.Load()), key, node], [])
+            else:
+                new = ast.Subscript(ast.Name("_statistics", ast.Load()), key, ast.Load())
+            return ast.copy_location(new, node)
+        self.generic_visit(node)
+        return node
