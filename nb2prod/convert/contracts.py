@@ -335,4 +335,6 @@ def _constant(name: str, taken: set[str]) -> str:
 
 
 # Module-level names of templates/contracts.py.j2 a schema constant must not shadow.
-_TEMPLATE_NAMES = frozenset({"MARGIN", "EXAMPLES", "MODES", "SCHEMAS"})
+_TEMPLATE_NAMES = frozenset(
+    {"MARGIN", "EXAMPLES", "MODES", "SCHEMAS", "MAX_CATEGORIES", "RATIO_MIN_DISTINCT", "ID_NAME"}
+)

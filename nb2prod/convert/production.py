@@ -30,6 +30,7 @@ from nb2prod.analysis.imports import carry_modules, qualify
 from nb2prod.analysis.statements import Statement
 from nb2prod.analysis.syntax import dotted_name
 from nb2prod.convert.artifact import artifact_context, trust_list
+from nb2prod.convert.contracts import contracts_context
 from nb2prod.convert.dependencies import unpinned
 from nb2prod.convert.fit import FitBoundary, Problem, apis
 from nb2prod.convert.plan import ConfigField, Plan
@@ -42,6 +43,10 @@ from nb2prod.convert.render import (
 )
 
 _TopLevel = cst.SimpleStatementLine | cst.BaseCompoundStatement
+# Methods of the model that score a matrix: predict puts the matrix gate around their argument.
+MODEL_CALLS = frozenset(
+    {"predict", "predict_proba", "predict_log_proba", "decision_function", "score_samples"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +113,16 @@ def add_production(plan: Plan, package: Package, boundary: FitBoundary | None) -
         made = replace(made, metrics=writer.metric_names)
         if made.predict:
             files[f"src/{name}/predict.py"] = writer.predict()
+            # -- batch scoring on Dask or Spark (issue #16, item 5): batch.py and its extras
+            files[f"src/{name}/batch.py"] = _format(
+                render_template("batch.py.j2", package=name), "batch.py"
+            )
+            files["pyproject.toml"] = _with_extras(files["pyproject.toml"], BATCH_EXTRAS)
+            # -- end of batch scoring
         files[f"src/{name}/rows.py"] = _format(
             render_template("rows.py.j2", package=name), "rows.py"
         )
+        files.update(_checks(plan))
         trust = trust_list(None, [p.statement for p in plan.statements])
         context = artifact_context(
             package=name,
@@ -134,11 +146,59 @@ def add_production(plan: Plan, package: Package, boundary: FitBoundary | None) -
     return Package(package.name, files, package.provenance)
 
 
+def _checks(plan: Plan) -> dict[str, str]:
+    """contracts.py, gate.py and monitoring.py of the package.
+
+    The contract of each input frame is learned by `train` from the frame it reads (the
+    notebook's own data step, run again) and saved with the model; contracts.py holds the
+    rules and the owner's schemas, which win over the learned ones. Profiling at convert
+    time would need the data then, and a notebook that makes or downloads its data (the
+    demo) has none before it runs; the model's contract must also move when it is retrained
+    on new rows (`train --data`), which a schema frozen at convert time would not.
+    """
+    name = plan.package
+    context = contracts_context(
+        package=name, notebook_name=Path(plan.notebook_path).name, profiles=()
+    )
+    return {
+        f"src/{name}/contracts.py": _format(
+            render_template("contracts.py.j2", **context.values()), "contracts.py"
+        ),
+        f"src/{name}/gate.py": _format(render_template("gate.py.j2", package=name), "gate.py"),
+        f"src/{name}/monitoring.py": _format(
+            render_template("monitoring.py.j2", package=name), "monitoring.py"
+        ),
+    }
+
+
 def _notebook_bytes(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError:  # an in-memory notebook: its hash is of nothing
         return b""
+
+
+# -- batch scoring (issue #16, item 5): the extras `batch.py` imports when an engine runs;
+# Dask at the versions nb2prod's tests run it with, Spark (tested where Java is) from 3.5.
+BATCH_EXTRAS: dict[str, tuple[str, ...]] = {
+    "dask": ("dask[dataframe]==2026.8.0", "distributed==2026.8.0"),
+    "spark": ("pyspark>=3.5",),
+}
+
+
+def _with_extras(pyproject: str, extras: Mapping[str, Sequence[str]]) -> str:
+    """Optional dependencies added to pyproject.toml's table (made before the scripts)."""
+    header = "[project.optional-dependencies]\n"
+    lines = "".join(
+        f"{name} = [{', '.join(json.dumps(r) for r in requirements)}]\n"
+        for name, requirements in extras.items()
+    )
+    if header in pyproject:
+        return pyproject.replace(header, header + lines, 1)
+    return pyproject.replace("[project.scripts]\n", header + lines + "\n[project.scripts]\n", 1)
+
+
+# -- end of batch scoring
 
 
 def _with_scripts(pyproject: str, package: str, made: Production) -> str:
@@ -235,6 +295,7 @@ class _Writer:
         *,
         renames: Mapping[str, str] | None = None,
         statistics: str | None = None,  # "keep" (train) or "read" (predict)
+        gate: str | None = None,  # the model whose scoring calls get the matrix gate
     ) -> list[_TopLevel]:
         st = self.statements[index]
         edit = (
@@ -243,10 +304,16 @@ class _Writer:
             else None
         )
         codes = {s.code for s in self.recorded if s.statement == index} if statistics else set()
-        if edit is None and not codes and not (renames and _reads_any(st.tree, set(renames))):
+        scores = gate is not None and _scores(st.tree, gate)
+        if (
+            edit is None
+            and not codes
+            and not scores
+            and not (renames and _reads_any(st.tree, set(renames)))
+        ):
             return list(_parsed_statement(st.code))
         tree = ast.parse(edit.code) if edit is not None else copy.deepcopy(st.tree)
-        tree = _Rewrite(renames or {}, codes, statistics or "").visit(tree)
+        tree = _Rewrite(renames or {}, codes, statistics or "", gate).visit(tree)
         assert isinstance(tree, ast.Module)
         return list(_parsed_statement(ast.unparse(ast.fix_missing_locations(tree))))
 
@@ -277,6 +344,10 @@ class _Writer:
             _stmt(
                 "_read: dict[str, _rows.Snapshot | None] = {}  # input frames as training read them"
             )
+        ]
+        nodes += [
+            _stmt("_profiles: dict[str, dict[str, Any]] = {}  # contracts learned of the inputs"),
+            _stmt("_columns: dict[str, dict[str, Any]] = {}  # their null rates and categories"),
         ]
         if self.recorded:
             nodes.append(_stmt("_statistics: dict[str, Any] = {}  # of the training rows"))
@@ -317,10 +388,19 @@ class _Writer:
         fitted = ", ".join(f"{f.name!r}: {f.name}" for f in b.fitted)
         if self.recorded:
             fitted += ', "statistics": _statistics'
+        fitted += ', "baseline": _baseline'
         model = b.fitted[-1]
         matrix = model.inputs[0] if model.inputs else None
         values = self._values()
+        scored = next((p.output for p in b.predictions if p.output in values), None)
         tail = [
+            "_baseline = _monitoring.baseline(\n"
+            "    contracts=_profiles,\n"
+            "    inputs=_columns,\n"
+            f"    matrix={matrix or 'None'},\n"
+            f"    predictions={scored or 'None'},\n"
+            "    target=TARGET,\n"
+            ")",
             "_metrics = _rows.metrics({" + ", ".join(f"{n!r}: {n}" for n in metric_names) + "})",
             f"_features = _rows.matrix_columns({matrix})" if matrix else "_features = ()",
             "_snapshots = {n: s for n, s in _read.items() if s is not None}",
@@ -361,7 +441,10 @@ class _Writer:
                     "from pathlib import Path",
                     "from typing import Any",
                     f"from {package} import artifact as _artifact",
+                    f"from {package} import contracts as _contracts",
+                    f"from {package} import monitoring as _monitoring",
                     f"from {package} import rows as _rows",
+                    f"from {package}.contracts import Mode",
                     f"from {package}.config import Config",
                     f"from {package}.rows import RowsError",
                 ],
@@ -446,8 +529,16 @@ class _Writer:
             body=skeleton.body.with_changes(body=notebook),
             orelse=orelse.with_changes(body=orelse.body.with_changes(body=given)),
         )
-        # the snapshot follows the reading, before any step changes the frame
-        return [block, _stmt(f"_read[{name!r}] = _rows.snapshot({name!r}, {name})")]
+        # the snapshot, the contract and the profile follow the reading, before any step
+        # changes the frame
+        where = f'data or "{name} as the notebook reads it"'
+        return [
+            block,
+            _stmt(f"_read[{name!r}] = _rows.snapshot({name!r}, {name})"),
+            _stmt(f"_rows.checked({name}, {name!r}, contracts, None, {where})"),
+            _stmt(f"_profiles[{name!r}] = _contracts.profile({name}, TARGET)"),
+            _stmt(f"_columns[{name!r}] = _monitoring.columns({name})"),
+        ]
 
     def _hoisted_metrics(self, index: int, taken: set[str]) -> list[str]:
         """`print(f"acc {accuracy_score(y_test, pred)}")` -> `accuracy_score = accuracy_score(...)`
@@ -511,11 +602,12 @@ class _Writer:
         nodes.append(_stmt("_scored = frame  # the rows as given, for the output"))
         nodes.append(_stmt(f"{name} = frame.copy()"))
         outputs: list[str] = []
+        model = b.fitted[-1].name
         for i in code:
-            nodes += self._nodes(i, renames=renames, statistics="read")
+            nodes += self._nodes(i, renames=renames, statistics="read", gate=model)
         for p in b.predictions:
             if p.statement is None:  # the notebook never scored held-out rows
-                nodes.append(_stmt(f"prediction = {p.fitted}.{p.method}({p.matrix})"))
+                nodes.append(_stmt(f"prediction = {p.fitted}.{p.method}(_gate({p.matrix}))"))
                 outputs.append("prediction")
             elif p.output:
                 outputs.append(p.output)
@@ -528,13 +620,22 @@ class _Writer:
         business = list(dict.fromkeys(business))
         nodes.append(
             _stmt(
-                "return output(_scored, {"
+                "_output = output(_scored, {"
                 + ", ".join(f"{n!r}: {n}" for n in outputs)
                 + "}, {"
                 + ", ".join(f"{n!r}: {n}" for n in business)
                 + "})"
             )
         )
+        shown = outputs[0] if outputs else "None"
+        nodes.append(
+            _stmt(
+                "if monitoring is not None:\n"
+                f"    _rows.monitor(_baseline, frame, {name!r}, _gate.last, {shown}, _violations,"
+                " artifact.metadata.version, config.path(monitoring))\n"
+            )
+        )
+        nodes.append(_stmt("return _output"))
         text = render_template(
             "predict.py.j2",
             package=package,
@@ -547,8 +648,10 @@ class _Writer:
                 [
                     "from typing import Any",
                     "import pandas as pd",
+                    f"from {package} import rows as _rows",
                     f"from {package}.artifact import Artifact",
                     f"from {package}.config import Config",
+                    f"from {package}.contracts import Mode",
                     f"from {package}.rows import check_input, output, recorded_config",
                 ],
                 definitions,
@@ -561,6 +664,23 @@ def _stmt(code: str) -> _TopLevel:
     parsed = _parsed_statement(code)
     assert len(parsed) == 1, code
     return parsed[0]
+
+
+def _is_score(node: ast.Call, model: str) -> bool:
+    """`model.predict_proba(X)` and the like: a call of the model on a matrix."""
+    func = node.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr in MODEL_CALLS
+        and isinstance(func.value, ast.Name)
+        and func.value.id == model
+        and bool(node.args)
+        and not isinstance(node.args[0], ast.Starred)
+    )
+
+
+def _scores(tree: ast.AST, model: str) -> bool:
+    return any(isinstance(n, ast.Call) and _is_score(n, model) for n in ast.walk(tree))
 
 
 def _reads_any(tree: ast.AST, names: set[str]) -> bool:
@@ -591,10 +711,13 @@ class _Rewrite(ast.NodeTransformer):
     """Held-out names to the slice's (`X_test` -> `X`), and statistics recorded (train) or
     read back (predict)."""
 
-    def __init__(self, renames: Mapping[str, str], statistics: set[str], mode: str) -> None:
+    def __init__(
+        self, renames: Mapping[str, str], statistics: set[str], mode: str, gate: str | None
+    ) -> None:
         self.renames = renames
         self.statistics = statistics
         self.mode = mode
+        self.gate = gate
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         if node.id in self.renames:
@@ -612,4 +735,7 @@ class _Rewrite(ast.NodeTransformer):
                 new = ast.Subscript(ast.Name("_statistics", ast.Load()), key, ast.Load())
             return ast.copy_location(new, node)
         self.generic_visit(node)
+        if self.gate is not None and _is_score(node, self.gate):
+            gated = ast.Call(ast.Name("_gate", ast.Load()), [node.args[0]], [])
+            node.args = [ast.copy_location(gated, node.args[0]), *node.args[1:]]
         return node

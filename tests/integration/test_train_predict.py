@@ -106,6 +106,7 @@ def test_the_demo_gets_train_predict_and_their_scripts(demo: Path) -> None:
 def test_the_artifact_folder(trained: tuple[Path, Path]) -> None:
     _, folder = trained
     assert sorted(p.name for p in folder.iterdir()) == [
+        "baseline.skops",  # the learned contract and the drift baseline (monitoring.py)
         "metadata.json",
         "model.skops",
         "statistics.skops",  # the median the features take over the training rows
