@@ -118,6 +118,8 @@ def outcome(result: api.VerifyResult) -> tuple[ExitCode, str]:
         f"only (not compared); notebook {v.notebook_seconds:.1f} s, "
         f"package {v.package_seconds:.1f} s, wall {v.wall_seconds:.1f} s"
     )
+    if v.predict is not None:  # beside the verdict above, not part of it
+        lines.append(f"  {v.predict.line()}")
     if result.report is not None:
         lines.append(f"  report: {result.report} (and .html)")
     if result.run_page is not None:

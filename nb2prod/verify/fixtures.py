@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,6 +29,19 @@ from typing import Any
 
 from nb2prod.convert.plan import Function, Plan
 from nb2prod.convert.render import render_template, root_from_package
+from nb2prod.core.vocabulary import Verdict
+from nb2prod.verify.capture import Captured
+from nb2prod.verify.compare import judge
+from nb2prod.verify.predict_path import (
+    SAMPLE_ROWS,
+    PredictCheck,
+    PredictRun,
+    decision_of,
+    notebook_value,
+    prediction_array,
+    prediction_values,
+    without_target,
+)
 from nb2prod.verify.programs import program
 from nb2prod.verify.project import open_view
 from nb2prod.verify.sandbox import stands_for
@@ -131,9 +146,14 @@ def _write_pipeline_test(plan: Plan, tests: Path, with_fixture: set[str]) -> Non
     data_steps = [f for f in plan.functions if f.module == "data"]
     if not data_steps or not all(f.name in with_fixture for f in data_steps):
         return
-    # each result as its last producer left it, when that producer has a fixture
+    # each field of `Results` as its last producer left it, when that producer has a fixture;
+    # returns that are no field (`_`, a figure) are not on `Results` to compare
     last_producer = {n: f.name for f in plan.functions for n in f.returns}
-    expected = [{"name": n, "producer": p} for n, p in last_producer.items() if p in with_fixture]
+    expected = [
+        {"name": n, "producer": last_producer[n]}
+        for n in plan.result_fields
+        if last_producer.get(n) in with_fixture
+    ]
     (tests / "test_pipeline.py").write_text(
         render_template(
             "test_pipeline.py.j2",
@@ -199,3 +219,76 @@ def write_fixtures(
         return {f.name: f"no golden test: {why}" for f in plan.functions}
     report: dict[str, str] = json.loads(done.stdout.strip().splitlines()[-1])
     return report
+
+
+MAX_ARTIFACT_BYTES = 5_000_000  # an artifact larger than this is not copied into tests/fixtures
+PREDICT_FIXTURES = "predict"  # tests/fixtures/predict/{rows.pkl,expected.pkl,artifact/}
+
+
+def write_predict_test(
+    plan: Plan,
+    package_dir: Path,
+    check: PredictCheck,
+    run: PredictRun | None,
+    captured: Captured,
+) -> str:
+    """Write tests/test_predict.py and its fixtures; return what it holds, or why there is none.
+
+    The test loads the artifact the verified run trained (copied under tests/fixtures) and
+    applies predict() to the first rows the notebook scored: training again would need the
+    notebook's whole data (a sample trains another model) and its time, while the artifact is
+    what predict takes in production, so the replay checks the predict path alone, in
+    seconds. Only an equivalent predict path gets a test: a test of one that differs would
+    lock its mistake in.
+    """
+    tests = package_dir / "tests"
+    out = tests / "fixtures" / PREDICT_FIXTURES
+    if out.exists():  # an earlier verification's, which these results replace
+        shutil.rmtree(out)
+    (tests / "test_predict.py").unlink(missing_ok=True)
+    if check.verdict is not Verdict.EQUIVALENT or run is None:
+        return f"no predict test: the predict path is {check.verdict}"
+    outcome = run.outcome
+    artifact = Path(str(outcome.get("artifact_dir", "")))
+    size = sum(p.stat().st_size for p in artifact.rglob("*") if p.is_file())
+    if size > MAX_ARTIFACT_BYTES:
+        return f"no predict test: the artifact is {size / 1e6:.1f} MB, over the fixtures' limit"
+    rows = outcome["rows"]
+    n = min(len(rows), SAMPLE_ROWS)
+    sample = outcome.get("sample")
+    if isinstance(sample, str) or len(getattr(sample, "index", ())) != n:
+        return f"no predict test: predict() fails on the first {n} rows alone ({sample})"
+    predictions = [c.name for c in check.compared if c.verdict is Verdict.EQUIVALENT]
+    expected: dict[str, Any] = {}
+    for name in predictions:
+        value = notebook_value(plan, captured, name)[1]
+        expected[name] = value.iloc[:n] if hasattr(value, "iloc") else value[:n]
+        if name in check.predictions:  # the array predict()'s column holds
+            expected[name] = prediction_array(expected[name])
+        else:
+            expected[name] = without_target(expected[name], check.target)
+    names = check.predictions
+    for name, value in expected.items():
+        got = prediction_values(sample, name) if name in names else decision_of(sample, value, name)
+        judged = judge(value, got)
+        if not isinstance(judged, str) and judged.verdict != "equal":
+            return (
+                f"no predict test: on its first {n} rows alone predict() gives another {name} "
+                f"(a step computes over the batch): {judged.detail.splitlines()[0]}"
+            )
+    out.mkdir(parents=True)
+    shutil.copytree(artifact, out / "artifact")
+    (out / "rows.pkl").write_bytes(pickle.dumps(rows.iloc[:n]))
+    (out / "expected.pkl").write_bytes(pickle.dumps(expected))
+    vendor(tests)
+    (tests / "test_predict.py").write_text(
+        render_template(
+            "test_predict.py.j2",
+            package=plan.package,
+            predictions=[n for n in predictions if n in names],
+            decisions=[n for n in predictions if n not in names],
+        ),
+        "utf-8",
+    )
+    compared = ", ".join(predictions)
+    return f"tests/test_predict.py: predict() on {n} of the rows the notebook scored ({compared})"

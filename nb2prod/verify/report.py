@@ -128,6 +128,9 @@ def to_json(v: Verification) -> dict[str, Any]:
         "confirmation": _confirmation_json(v.confirmation),
         "imported_modules": list(v.imported_modules),
         "golden_tests": dict(v.golden_tests),
+        # predict() on the rows the notebook scored; null: the notebook fits no model
+        "predict": v.predict.to_json() if v.predict is not None else None,
+        "predict_test": v.predict_test or None,
         "normalizers": list(v.normalizers),
         "run_page": RUN_PAGE if v.fresh_notebook is not None else None,
     }
@@ -160,6 +163,7 @@ def to_markdown(v: Verification) -> str:
             for c in f.values
         )
         lines.append(f"| `{f.function}` | {f.module} | {f.verdict} | {values.replace('|', '/')} |")
+    lines += _predict_markdown(v)
     lines += ["", "### The notebook itself: stored outputs against a fresh run", ""]
     counts: dict[str, int] = {}
     for c in v.cells:
@@ -205,6 +209,50 @@ def to_markdown(v: Verification) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _predict_markdown(v: Verification) -> list[str]:
+    """The predict path's section: its verdict line, then each value compared."""
+    check = v.predict
+    if check is None:
+        return []
+    lines = ["", "### Predict path", "", f"**{check.line()}.**", ""]
+    lines.append(
+        "`predict()` with the artifact `train()` saved, on the raw rows the notebook scored "
+        "(the target dropped), against the notebook's fresh run; this verdict is beside the "
+        "one above, not part of it."
+    )
+    if check.compared:
+        lines += ["", "| value | verdict | detail |", "|---|---|---|"]
+        for c in check.compared:
+            shown = "not compared" if c.verdict is Verdict.DISPLAY else str(c.verdict)
+            detail = " ".join(c.detail.split())[:160].replace("|", "/") or "—"
+            lines.append(f"| `{c.name}` | {shown} | {detail} |")
+    if v.predict_test:
+        lines += ["", f"Generated test: {v.predict_test}."]
+    return lines
+
+
+def _predict_html(v: Verification) -> str:
+    check = v.predict
+    if check is None:
+        return ""
+    esc = html.escape
+    rows = "".join(
+        f"<tr class='{c.verdict}'><td><code>{esc(c.name)}</code></td><td>{esc(c.verdict)}</td>"
+        f"<td>{esc(c.detail)}</td></tr>"
+        for c in check.compared
+    )
+    table = (
+        f"<table><tr><th>value</th><th>verdict</th><th>detail</th></tr>{rows}</table>"
+        if rows
+        else ""
+    )
+    test = f"<p>Generated test: {esc(v.predict_test)}.</p>" if v.predict_test else ""
+    return (
+        f"<h2>Predict path</h2><p class='{check.verdict}'><strong>{esc(check.line())}.</strong>"
+        f"</p>{table}{test}"
+    )
 
 
 def to_html(v: Verification) -> str:
@@ -253,6 +301,7 @@ table{{border-collapse:collapse}} .differs{{background:#fdd}} .unverified{{backg
 <body><h1>nb2prod verification: {esc(Path(v.notebook).name)}</h1>
 <p><strong>{esc(headline(v))}.</strong></p>
 <h2>Functions</h2><table><tr><th>function</th><th>module</th><th>verdict</th><th>values</th></tr>{rows}</table>
+{_predict_html(v)}
 <h2>Stored outputs against a fresh run, per cell</h2>{cells or "<p>Every executed cell matched.</p>"}{run_link}
 {findings}
 <p>Normalisers: {esc(", ".join(v.normalizers))}.</p></body></html>

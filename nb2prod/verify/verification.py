@@ -44,6 +44,7 @@ from nb2prod.verify.confirm import Confirmation, Hooks, undecided
 from nb2prod.verify.execute import CellRun, NotebookRun, run_notebook
 from nb2prod.verify.output_limits import cap_outputs
 from nb2prod.verify.package_run import PackageRun
+from nb2prod.verify.predict_path import PredictCheck, PredictRun, judge_predict, predict_setup
 from nb2prod.verify.run_page import fresh_notebook
 from nb2prod.verify.sandbox import scratch_copy
 from nb2prod.verify.values import (
@@ -91,6 +92,11 @@ class Verification:
     # function -> the types its parameters and returned values had in both runs (where they
     # agree): the generated package's annotations (convert/annotations.py)
     types: Mapping[str, FunctionTypes] = field(default_factory=dict)
+    # the predict path (predict_path.py): predict() on the rows the notebook scored, beside
+    # the verdict above and not part of it; None: the notebook fits no model
+    predict: PredictCheck | None = None
+    # what the generated tests/test_predict.py holds, or why there is none ("": not asked for)
+    predict_test: str = ""
 
     @property
     def first_divergence(self) -> FunctionVerdict | None:
@@ -243,15 +249,24 @@ def _verify(
         else None
     )
     package: PackageRun | None = None
+    predicting: PredictRun | None = None
     try:
         with tempfile.TemporaryDirectory(prefix="nb2prod-capture-") as tmp:
             nb_dir, pkg_dir = Path(tmp) / "notebook", Path(tmp) / "package"
             nb_dir.mkdir()
             pkg_dir.mkdir()
+            package_timeout = cell_timeout * 4 if cell_timeout else None
             if package_dir is not None:
-                package_timeout = cell_timeout * 4 if cell_timeout else None
                 package = PackageRun(plan, package_dir, source, pkg_dir, package_timeout)
                 package.start()  # the package runs while the notebook runs
+            setup = predict_setup(plan, package_dir)
+            if package_dir is not None and setup is not None and not isinstance(setup, str):
+                predict_dir = Path(tmp) / "predict"
+                predict_dir.mkdir()
+                predicting = PredictRun(
+                    plan, package_dir, source, setup, predict_dir, package_timeout
+                )
+                predicting.start()  # train and predict, beside the two runs
             planned, inline = notebook_injections(plan, notebook)
             injections = [(i.before, i.source) for i in planned]
             env = {"NB2PROD_CAPTURE_DIR": str(nb_dir), "PYTHONHASHSEED": str(SEED)}
@@ -274,6 +289,8 @@ def _verify(
             )
             if package is not None:
                 package.join()
+            if predicting is not None:
+                predicting.join()
             expected = read_captures(nb_dir)
             captured = package.captured if package is not None else None
             actual = captured if captured is not None else read_captures(pkg_dir)
@@ -301,6 +318,12 @@ def _verify(
                 confirming[seed] = read_captures(again_dir)
             if confirming:
                 functions = confirm_differences(functions, expected, actual, confirming)
+            predict = judge_predict(plan, setup, predicting, expected)
+            predict_test = ""
+            if golden_tests and predict is not None and package_dir is not None:
+                from nb2prod.verify.fixtures import write_predict_test
+
+                predict_test = write_predict_test(plan, package_dir, predict, predicting, expected)
             golden: dict[str, str] = {}
             equivalent = {f.function for f in functions if f.verdict is Verdict.EQUIVALENT}
             if golden_tests and fresh.failed is None and equivalent and package_dir is not None:
@@ -327,6 +350,8 @@ def _verify(
         # nothing verify started outlives it, even on an error or Ctrl-C
         if package is not None:
             package.stop()
+        if predicting is not None:
+            predicting.stop()
         if rerun is not None:
             rerun.wait()
         raise
@@ -378,6 +403,8 @@ def _verify(
         fresh_notebook=fresh_notebook(notebook, fresh),
         confirmation=confirmation,
         types=types,
+        predict=predict,
+        predict_test=predict_test,
     )
 
 

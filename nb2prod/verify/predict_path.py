@@ -1,0 +1,395 @@
+"""`verify` proves the predict path (issue #14, requirement 4).
+
+When the package has `train.py` and `predict.py`, a run beside the notebook's fresh run
+(`programs/predict_program.py`, in its own view of the project, as the package run) trains
+the package on the data the notebook reads, takes the raw rows behind the notebook's
+held-out matrix (the input frame as `train` read it, at the held-out index; the target
+dropped) and applies `predict()` to them with the artifact just saved. Then, with the verify
+comparator:
+
+- each prediction (`proba_test`) against the notebook's fresh run, within the comparator's
+  float tolerances;
+- each row-aligned frame or series the business rules made (`scored`) against the columns
+  of predict's output: labels and booleans (the decisions) compare exactly, floats within
+  tolerance.
+
+"differs" needs proof that the difference is predict's: the package's own `train()`, which
+recomputes the notebook's predictions on the held-out rows, must give the notebook's values;
+if it does not, the model differs (training, not scoring) and the predict path is unverified.
+Whatever cannot be run or compared leaves it unverified with the reason, never equivalent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nb2prod.convert.fit import boundary_of_plan
+from nb2prod.convert.plan import Plan
+from nb2prod.convert.production import production
+from nb2prod.core.vocabulary import Verdict
+from nb2prod.verify.capture import Captured, marker
+from nb2prod.verify.compare import judge
+from nb2prod.verify.package_run import package_environment
+from nb2prod.verify.programs import program
+from nb2prod.verify.project import open_view
+from nb2prod.verify.values import ValueCheck
+
+PREDICT_PROGRAM = ("parent_death", "seed", "predict_program")
+WHERE = "predict"
+SAMPLE_ROWS = 200  # rows of the generated tests/test_predict.py (as the golden fixtures' MAX_ROWS)  # the `function` of the ValueChecks a PredictCheck holds
+
+
+@dataclass(frozen=True, slots=True)
+class PredictCheck:
+    """The predict path's verdict: predict() on the rows the notebook scored, against it."""
+
+    verdict: Verdict  # a claim: equivalent, differs or unverified
+    compared: tuple[ValueCheck, ...] = ()  # each prediction, then each business-rule value
+    reason: str = ""  # why it differs or is unverified; "" when equivalent
+    rows: int = 0  # rows scored
+    seconds: float = 0.0
+    predictions: tuple[str, ...] = ()  # which of `compared` are predictions (the rest: rules)
+    target: tuple[str, ...] = ()  # target column(s): never predict's, left out of the rules' frames
+
+    def line(self) -> str:
+        """`predict path: equivalent | differs: why | unverified: why`."""
+        if self.verdict is Verdict.EQUIVALENT:
+            names = ", ".join(c.name for c in self.compared if c.verdict is Verdict.EQUIVALENT)
+            return f"predict path: equivalent ({names} on the {self.rows} rows the notebook scored)"
+        return f"predict path: {self.verdict}: {self.reason}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "verdict": str(self.verdict),
+            "reason": self.reason,
+            "rows": self.rows,
+            "seconds": round(self.seconds, 2),
+            "compared": [
+                {"name": c.name, "verdict": str(c.verdict), "detail": c.detail}
+                for c in self.compared
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PredictSetup:
+    """What the fit boundary says the check needs, by the notebook's names."""
+
+    input: str  # the raw frame predict takes (`df`)
+    held_out: str  # the held-out matrix the notebook scored (`X_test`); "": every input row
+    outputs: tuple[str, ...]  # the predictions (`proba_test`)
+    decisions: tuple[str, ...]  # names the business rules bind (`scored`, `summary`)
+    target: tuple[str, ...]  # the target column(s), dropped from the rows
+
+
+def predict_setup(plan: Plan, package_dir: Path | None) -> PredictSetup | str | None:
+    """The check's setup; a string: why the predict path cannot be proved; None: the notebook
+    fits nothing, so there is no predict path to prove."""
+    boundary = boundary_of_plan(plan)
+    made = production(boundary)
+    if boundary is None or made is None or not made.train:
+        return None
+    if not made.predict:
+        return "no predict.py: " + ("; ".join(made.reasons) or "the scoring slice cannot be made")
+    source = package_dir / "src" / plan.package if package_dir is not None else None
+    if source is None or not (source / "predict.py").is_file():
+        return "the package has no predict.py to run"
+    scored = [p for p in boundary.predictions if p.statement is not None and p.output]
+    if not scored:
+        return "the notebook never scores held-out rows: nothing to compare predict() with"
+    held_out = {after: before for before, after in boundary.renames}
+    # a matrix not renamed is the input's own rows, all of them ("": no held-out part)
+    matrices = {held_out.get(p.matrix, "") for p in scored}
+    if len(matrices) != 1:
+        return (
+            "the rows the notebook scored are not one held-out matrix of the input "
+            f"({', '.join(sorted(p.matrix for p in scored))})"
+        )
+    decisions = tuple(
+        ref.name
+        for index in boundary.business
+        for ref in plan.statements[index].statement.symbols.defines
+    )
+    return PredictSetup(
+        input=boundary.inputs[0].name,
+        held_out=str(matrices.pop()),
+        outputs=tuple(str(p.output) for p in scored),
+        decisions=tuple(dict.fromkeys(decisions)),
+        target=boundary.target.columns if boundary.target is not None else (),
+    )
+
+
+@dataclass(slots=True)
+class PredictRun:
+    """The predict program on its own thread, in its own view; `outcome` once joined."""
+
+    plan: Plan
+    package_dir: Path
+    notebook: Path
+    setup: PredictSetup
+    out_dir: Path  # predict.pkl and the artifact land here (verify's scratch folder)
+    timeout: float | None
+    process: subprocess.Popen[bytes] | None = None
+    outcome: Mapping[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+    thread: threading.Thread | None = field(default=None, init=False)
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def join(self, timeout: float | None = None) -> None:
+        if self.thread is not None:
+            self.thread.join(timeout=timeout)
+
+    def stop(self) -> None:
+        process = self.process
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        self.join(timeout=30)
+
+    def _run(self) -> None:
+        start = time.perf_counter()
+        parameters = {
+            "package": self.plan.package,
+            "input": self.setup.input,
+            "held_out": self.setup.held_out,
+            "outputs": list(self.setup.outputs),
+            "target": list(self.setup.target),
+            "artifacts": str(self.out_dir / "artifacts"),
+            "out": str(self.out_dir),
+            "sample": SAMPLE_ROWS,
+        }
+        argv = [sys.executable, "-c", program(*PREDICT_PROGRAM), json.dumps(parameters)]
+        with tempfile.TemporaryDirectory(
+            prefix="nb2prod-predict-", ignore_cleanup_errors=True
+        ) as tmp:
+            view = open_view(self.notebook, Path(tmp), start=self.plan.base_dir)
+            env = {
+                **os.environ,
+                **package_environment(self.plan, self.package_dir, view, Path(tmp)),
+                "MPLBACKEND": "Agg",
+                "PYTHONHASHSEED": "0",
+                "NB2PROD_PARENT_PID": str(os.getpid()),  # programs/parent_death.py
+            }
+            with open(Path(tmp) / "stderr", "w+b") as err:
+                proc = subprocess.Popen(
+                    [*view.prefix, *argv],
+                    cwd=view.launch_dir,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=err,
+                    start_new_session=True,
+                    stdin=subprocess.DEVNULL,
+                )
+                self.process = proc
+                try:
+                    proc.wait(timeout=self.timeout)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+                    self.outcome = {
+                        "stage": "timeout",
+                        "error": f"timed out after {self.timeout:g} s",
+                    }
+                else:
+                    self.outcome = _read_outcome(self.out_dir / "predict.pkl", err, proc.returncode)
+        self.seconds = time.perf_counter() - start
+
+
+def _read_outcome(path: Path, err: Any, returncode: int) -> Mapping[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            loaded = pickle.load(handle)
+    except FileNotFoundError:
+        err.seek(max(0, err.seek(0, os.SEEK_END) - 4096))
+        tail = [line for line in err.read().decode("utf-8", "replace").splitlines() if line.strip()]
+        return {"stage": "run", "error": tail[-1] if tail else f"exit code {returncode}"}
+    except Exception as exc:  # a value of the run that does not unpickle here
+        return {"stage": "read", "error": f"{type(exc).__name__}: {exc}"}
+    return loaded if isinstance(loaded, dict) else {"stage": "read", "error": "not a result"}
+
+
+_STAGES = {
+    "train": "train() failed",
+    "rows": "the rows the notebook scored cannot be taken from the input",
+    "timeout": "the predict check",
+    "run": "the predict check failed",
+    "read": "the predict check's result cannot be read",
+    "pickle": "the predict check's result cannot be saved",
+}
+
+
+def notebook_value(plan: Plan, captured: Captured, name: str) -> tuple[bool, Any]:
+    """(found, value) of `name` as the notebook's fresh run left it: its last producer's capture."""
+    for function in reversed(plan.functions):
+        values = captured.values.get(function.name, {})
+        if name in function.returns and name in values:
+            return True, values[name]
+    return False, None
+
+
+def judge_predict(
+    plan: Plan,
+    setup: PredictSetup | str | None,
+    run: PredictRun | None,
+    expected: Captured,
+) -> PredictCheck | None:
+    """The predict path's verdict from the notebook's captures and the predict run."""
+    if setup is None:
+        return None
+    if isinstance(setup, str):
+        return PredictCheck(Verdict.UNVERIFIED, reason=setup)
+    if run is None:
+        return PredictCheck(Verdict.UNVERIFIED, reason="the package was not run")
+    outcome, seconds = run.outcome, run.seconds
+    stage = outcome.get("stage", "run")
+    if stage not in ("done", "predict"):
+        what = _STAGES.get(stage, "the predict check failed")
+        return PredictCheck(
+            Verdict.UNVERIFIED, reason=f"{what}: {outcome.get('error')}", seconds=seconds
+        )
+    rows = len(outcome.get("rows", ()))
+    wanted = {n: notebook_value(plan, expected, n) for n in setup.outputs}
+    missing = [n for n, (found, value) in wanted.items() if not found or marker(value)]
+    if missing:
+        why = f"the notebook's fresh run did not give {', '.join(missing)}"
+        return PredictCheck(Verdict.UNVERIFIED, reason=why, rows=rows, seconds=seconds)
+    if stage == "predict":  # the notebook scored these rows; predict() cannot
+        why = f"predict() fails on the rows the notebook scored: {outcome.get('error')}"
+        return PredictCheck(Verdict.DIFFERS, reason=why, rows=rows, seconds=seconds)
+    output = outcome["output"]
+    trained = outcome.get("train_values", {})
+    checks = [
+        _prediction(name, value, output, trained.get(name)) for name, (_, value) in wanted.items()
+    ]
+    predicted = all(c.verdict is Verdict.EQUIVALENT for c in checks)
+    for name in setup.decisions:
+        found, value = notebook_value(plan, expected, name)
+        if found and not marker(value):
+            check = _decision(name, without_target(value, setup.target), output, rows)
+            if check.verdict is Verdict.DIFFERS and not predicted:
+                # decisions made from predictions that already disagree prove nothing more
+                why = "follows from the predictions, which are not proved: " + check.detail
+                check = ValueCheck(WHERE, name, Verdict.UNVERIFIED, why)
+            checks.append(check)
+    verdict = Verdict.combine((c.verdict for c in checks), none=Verdict.UNVERIFIED)
+    first = next((c for c in checks if c.verdict is verdict), None)
+    reason = (
+        ""
+        if verdict is Verdict.EQUIVALENT or first is None
+        else f"{first.name}: {_one_line(first.detail)}"
+    )
+    return PredictCheck(verdict, tuple(checks), reason, rows, seconds, setup.outputs, setup.target)
+
+
+def _prediction(name: str, notebook: Any, output: Any, trained: Any) -> ValueCheck:
+    got = prediction_values(output, name)
+    if got is None:
+        return ValueCheck(
+            WHERE, name, Verdict.DIFFERS, f"predict()'s output has no column {name!r}"
+        )
+    want = prediction_array(notebook)
+    if not hasattr(want, "__len__"):
+        return ValueCheck(WHERE, name, Verdict.UNVERIFIED, f"not one value per row: {want!r}"[:200])
+    judged = judge(want, got)
+    if isinstance(judged, str):
+        return ValueCheck(WHERE, name, Verdict.UNVERIFIED, judged)
+    if judged.verdict == "equal":
+        return ValueCheck(WHERE, name, Verdict.EQUIVALENT)
+    if judged.verdict == "differs" and len(want) != len(got):
+        # predict() scored other rows than the notebook did (a step filters them): not proved
+        why = f"the notebook scored {len(want)} rows, predict() {len(got)}: not the same rows"
+        return ValueCheck(WHERE, name, Verdict.UNVERIFIED, why)
+    if judged.verdict == "differs":
+        control = judge(want, prediction_array(trained)) if trained is not None else None
+        if control is None or isinstance(control, str) or control.verdict != "equal":
+            why = (
+                "training in the package does not give the notebook's predictions either "
+                "(the model differs, not the predict path): " + judged.detail
+            )
+            return ValueCheck(WHERE, name, Verdict.UNVERIFIED, why)
+        return ValueCheck(WHERE, name, Verdict.DIFFERS, judged.detail)
+    return ValueCheck(WHERE, name, Verdict.UNVERIFIED, judged.detail)
+
+
+def prediction_values(output: Any, name: str) -> Any:
+    """A prediction as an array, from predict()'s output frame (`name`, or `name_0`, `name_1`...)."""
+    columns = [str(c) for c in getattr(output, "columns", ())]
+    if name in columns:
+        return output[name].to_numpy()
+    parts = [c for c in columns if c.startswith(name + "_") and c[len(name) + 1 :].isdigit()]
+    if not parts:
+        return None
+    import numpy as np
+
+    parts.sort(key=lambda c: int(c[len(name) + 1 :]))
+    return np.column_stack([output[c].to_numpy() for c in parts])
+
+
+def prediction_array(value: Any) -> Any:
+    """A Series or list of predictions as the array predict()'s column holds."""
+    if hasattr(value, "to_numpy") and not hasattr(value, "columns"):
+        return value.to_numpy()
+    if isinstance(value, list):
+        import numpy as np
+
+        return np.asarray(value)
+    return value
+
+
+def _decision(name: str, notebook: Any, output: Any, rows: int) -> ValueCheck:
+    """A row-aligned value the business rules made, against predict()'s output."""
+    if not hasattr(notebook, "__len__") or not hasattr(notebook, "index") or len(notebook) != rows:
+        why = "not one row per scored row: predict() does not return it"
+        return ValueCheck(WHERE, name, Verdict.DISPLAY, why)
+    got = decision_of(output, notebook, name)
+    if isinstance(got, str):
+        return ValueCheck(WHERE, name, Verdict.DIFFERS, got)
+    judged = judge(notebook, got)
+    if isinstance(judged, str):
+        return ValueCheck(WHERE, name, Verdict.DISPLAY, judged)
+    verdict = {"equal": Verdict.EQUIVALENT, "differs": Verdict.DIFFERS}.get(
+        judged.verdict, Verdict.UNVERIFIED
+    )
+    return ValueCheck(WHERE, name, verdict, judged.detail)
+
+
+def without_target(value: Any, target: tuple[str, ...]) -> Any:
+    """A business-rule frame without the target column(s) the notebook's rows carried: the
+    rows predict() scores never have them."""
+    columns = list(getattr(value, "columns", ()))
+    lacking = [c for c in target if c in columns]
+    return value.drop(columns=lacking) if lacking else value
+
+
+def decision_of(output: Any, notebook: Any, name: str) -> Any:
+    """What predict()'s output holds of a business-rule frame (its columns) or series (its
+    column); a string: what it lacks."""
+    columns = list(getattr(output, "columns", ()))
+    if hasattr(notebook, "columns"):
+        lacking = [c for c in notebook.columns if c not in columns]
+        if lacking:
+            return f"predict()'s output lacks the column(s) {', '.join(map(str, lacking[:5]))}"
+        return output[list(notebook.columns)]
+    if name in columns:
+        return output[name].rename(notebook.name)
+    return f"predict()'s output has no column {name!r}"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(line.strip() for line in text.strip().splitlines() if line.strip())[:300]

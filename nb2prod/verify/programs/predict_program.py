@@ -1,0 +1,99 @@
+# Last in the predict check of `verify` (verify/predict_path.py), after parent_death and seed,
+# in a view of the notebook's project: train the generated package on the data the notebook
+# reads, then apply its predict() to the raw rows behind the notebook's held-out matrix.
+#
+#     python -c <program> <JSON parameters>
+#
+# The raw rows are the input frame as `train` read it: `rows.snapshot(name, frame)` is called
+# with it before any step changes it, and a copy is kept here. Everything is pickled to
+# <out>/predict.pkl, a failure as {"stage": ..., "error": ...}.
+import importlib
+import inspect
+import json
+import os
+import pickle
+import sys
+from typing import Any
+
+
+def _error(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip()
+    return text.rstrip(":")[:600]
+
+
+def predict_module_output(package: str, rows: Any, artifact: Any) -> Any:
+    predict = importlib.import_module(package + ".predict").predict
+    # a check, not a batch to monitor: no drift record is written where it runs
+    options = {"monitoring": None} if "monitoring" in inspect.signature(predict).parameters else {}
+    return predict(rows.copy(), artifact, **options)
+
+
+def _run(parameters: dict[str, Any]) -> dict[str, Any]:
+    package = parameters["package"]
+    rows_module: Any = importlib.import_module(package + ".rows")
+    raw: dict[str, Any] = {}
+    original = rows_module.snapshot
+
+    def snapshot(name: str, frame: Any) -> Any:
+        if name not in raw:  # the first read: before the feature steps change it in place
+            raw[name] = frame.copy() if hasattr(frame, "copy") else frame
+        return original(name, frame)
+
+    rows_module.snapshot = snapshot
+    try:
+        result = importlib.import_module(package + ".train").train(
+            artifacts=parameters["artifacts"]
+        )
+    except BaseException as exc:
+        return {"stage": "train", "error": _error(exc)}
+    values = dict(result.values)
+    frame = raw.get(parameters["input"])
+    if frame is None or not hasattr(frame, "loc"):
+        return {"stage": "rows", "error": f"train() read no frame {parameters['input']!r}"}
+    if not parameters["held_out"]:  # the notebook scored the input's rows, all of them
+        rows, index = frame, frame.index
+    else:
+        index = getattr(values.get(parameters["held_out"]), "index", None)
+        if index is None:
+            why = f"{parameters['held_out']!r} has no index back to the rows read"
+            return {"stage": "rows", "error": why}
+        try:
+            rows = frame.loc[index]
+        except Exception as exc:
+            why = f"the index of {parameters['held_out']!r} is not one of the rows read: "
+            return {"stage": "rows", "error": why + _error(exc)}
+    target = [c for c in parameters["target"] if c in rows.columns]
+    rows = rows.drop(columns=target)
+    try:
+        artifact = importlib.import_module(package + ".artifact").load(result.artifact_dir)
+        output = predict_module_output(package, rows, artifact)
+    except BaseException as exc:
+        return {"stage": "predict", "error": _error(exc), "rows": rows}
+    # the first rows alone, as the generated tests/test_predict.py replays them: the same
+    # values unless a step computes over the batch
+    try:
+        sample = predict_module_output(package, rows.iloc[: parameters["sample"]], artifact)
+    except BaseException as exc:
+        sample = _error(exc)
+    return {
+        "stage": "done",
+        "rows": rows,
+        "output": output,
+        "sample": sample,
+        "index": index,
+        "train_values": {n: values[n] for n in parameters["outputs"] if n in values},
+        "artifact_dir": str(result.artifact_dir),
+    }
+
+
+if __name__ == "__main__":
+    arguments = json.loads(sys.argv[1])
+    outcome = _run(arguments)
+    target_file = os.path.join(arguments["out"], "predict.pkl")
+    try:
+        with open(target_file + ".tmp", "wb") as handle:
+            pickle.dump(outcome, handle)
+    except Exception as exc:  # a value that does not pickle: say so, without it
+        with open(target_file + ".tmp", "wb") as handle:
+            pickle.dump({"stage": "pickle", "error": _error(exc)}, handle)
+    os.replace(target_file + ".tmp", target_file)
