@@ -75,6 +75,11 @@ def render_template(name: str, **values: Any) -> str:
     return _environment().get_template(name).render(**values)
 
 
+def format_source(code: str, path: str) -> str:
+    """Generated Python as black formats it (`path` names the file in the error)."""
+    return _format(code, path)
+
+
 def _format(code: str, path: str) -> str:
     try:
         return _black(code)

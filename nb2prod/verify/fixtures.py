@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from nb2prod.convert.plan import Function, Plan
-from nb2prod.convert.render import render_template, root_from_package
+from nb2prod.convert.render import format_source, render_template, root_from_package
 from nb2prod.core.vocabulary import Verdict
 from nb2prod.verify.capture import Captured
 from nb2prod.verify.compare import judge
@@ -112,11 +112,14 @@ def write_golden_tests(
         return report
     vendor(tests)
     (tests / "test_golden.py").write_text(
-        render_template(
-            "test_golden.py.j2",
-            package=plan.package,
-            cases=cases,
-            project_root=root_from_package(plan, package_dir),
+        format_source(
+            render_template(
+                "test_golden.py.j2",
+                package=plan.package,
+                cases=cases,
+                project_root=root_from_package(plan, package_dir),
+            ),
+            "test_golden.py",
         ),
         "utf-8",
     )
@@ -129,12 +132,15 @@ def write_golden_tests(
     ]
     if contract_cases or edge_cases:
         (tests / "test_contracts.py").write_text(
-            render_template(
-                "test_contracts.py.j2",
-                package=plan.package,
-                project_root=root_from_package(plan, package_dir),
-                contract_cases=contract_cases,
-                edge_cases=edge_cases,
+            format_source(
+                render_template(
+                    "test_contracts.py.j2",
+                    package=plan.package,
+                    project_root=root_from_package(plan, package_dir),
+                    contract_cases=contract_cases,
+                    edge_cases=edge_cases,
+                ),
+                "test_contracts.py",
             ),
             "utf-8",
         )
@@ -155,11 +161,14 @@ def _write_pipeline_test(plan: Plan, tests: Path, with_fixture: set[str]) -> Non
         if last_producer.get(n) in with_fixture
     ]
     (tests / "test_pipeline.py").write_text(
-        render_template(
-            "test_pipeline.py.j2",
-            package=plan.package,
-            replayed=[{"name": f.name, "returns": list(f.returns)} for f in data_steps],
-            expected_results=expected,
+        format_source(
+            render_template(
+                "test_pipeline.py.j2",
+                package=plan.package,
+                replayed=[{"name": f.name, "returns": list(f.returns)} for f in data_steps],
+                expected_results=expected,
+            ),
+            "test_pipeline.py",
         ),
         "utf-8",
     )
@@ -282,11 +291,14 @@ def write_predict_test(
     (out / "expected.pkl").write_bytes(pickle.dumps(expected))
     vendor(tests)
     (tests / "test_predict.py").write_text(
-        render_template(
-            "test_predict.py.j2",
-            package=plan.package,
-            predictions=[n for n in predictions if n in names],
-            decisions=[n for n in predictions if n not in names],
+        format_source(
+            render_template(
+                "test_predict.py.j2",
+                package=plan.package,
+                predictions=[n for n in predictions if n in names],
+                decisions=[n for n in predictions if n not in names],
+            ),
+            "test_predict.py",
         ),
         "utf-8",
     )

@@ -212,7 +212,8 @@ def _generated_package(root: Path, cases: list[tuple[str, object, object, bool]]
     (src / "values.py").write_text("\n".join(functions))
     vendor(root / "tests")
     (root / "tests" / "test_golden.py").write_text(
-        render_template("test_golden.py.j2", package="pkg", cases=rendered), "utf-8"
+        render_template("test_golden.py.j2", package="pkg", cases=rendered, project_root="."),
+        "utf-8",
     )
     return root
 

@@ -62,7 +62,9 @@ FILES = {
 }
 
 
-def _function(name: str, module: str, params: tuple[str, ...], returns: tuple[str, ...]) -> object:
+def _function(
+    name: str, module: str, params: tuple[str, ...], returns: tuple[str, ...]
+) -> SimpleNamespace:
     role = "data" if module == "data" else "features"
     return SimpleNamespace(
         name=name,
@@ -71,7 +73,19 @@ def _function(name: str, module: str, params: tuple[str, ...], returns: tuple[st
         returns=returns,
         role=SimpleNamespace(value=role),
         config_names=(),
+        takes_config=False,
         statements=(),
+    )
+
+
+def _plan(root: Path, functions: list[SimpleNamespace]) -> object:
+    """The parts of a Plan the fixture writer reads: a notebook beside the package."""
+    return SimpleNamespace(
+        package="pkg",
+        functions=functions,
+        notebook_path=str(root / "notebook.ipynb"),
+        base_dir=".",
+        result_fields=tuple(n for f in functions for n in f.returns),
     )
 
 
@@ -93,9 +107,9 @@ def test_fixture_program_records_what_the_generated_tests_replay(tmp_path: Path)
     for function, values in (("load", {"df": df}), ("load_grid", {"grid": grid})):
         stored = {k: pickle.dumps(v) for k, v in values.items()}
         (captured / f"{function}.pkl").write_bytes(pickle.dumps(stored))
-    plan = SimpleNamespace(
-        package="pkg",
-        functions=[
+    plan = _plan(
+        tmp_path,
+        [
             _function("load", "data", (), ("df",)),
             _function("load_grid", "data", (), ("grid",)),
             _function("build_features", "features", ("df",), ("features",)),
@@ -141,7 +155,7 @@ def test_a_failing_fixture_run_says_why_for_every_function(tmp_path: Path) -> No
     (package / "src" / "pkg" / "config.py").write_text("raise ImportError('no config here')\n")
     captured = tmp_path / "captured"
     captured.mkdir()
-    plan = SimpleNamespace(package="pkg", functions=[_function("load", "data", (), ("df",))])
+    plan = _plan(tmp_path, [_function("load", "data", (), ("df",))])
     report = write_golden_tests(cast(Plan, plan), captured, package, tmp_path)
     assert report == {"load": "no golden test: ImportError: no config here"}
     assert not (package / "tests" / "test_golden.py").exists()
