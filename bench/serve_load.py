@@ -1,14 +1,16 @@
 """Load on the generated model service, against a minimal hand-written FastAPI endpoint.
 
-A package of the credit demo's shape is rendered as tests/integration/test_serve.py renders
-it (the real artifact, contracts, matrix gate and serve modules, a predict module scoring a
-fitted scikit-learn pipeline), or an existing one is used (--root, --package, --artifact).
+The credit demo (sample_notebooks/demo/credit_approval.ipynb) is converted and trained as
+tests/integration/test_serve.py does it (`nb2prod convert --no-verify --no-pin`, then
+`python -m credit_approval train`), or an existing package is used (--root, --package,
+--artifact). Requests are rows of the data the demo trained on, without the target.
 Two servers run in turn, each as its own uvicorn process on 127.0.0.1, one worker, no access
 log:
 - `service`: the generated `python -m <pkg>.serve` (request model, size limits, request ids,
   metrics, error mapping), around the package's `predict()`;
-- `minimal`: a hand-written FastAPI endpoint that takes a list of dicts, makes a DataFrame and
-  calls the same `predict()` with the same artifact, and returns `to_json` - the least a
+- `minimal`: a hand-written FastAPI endpoint that takes a list of dicts, makes a DataFrame of
+  the columns training saw and calls the same `predict()` with the same artifact (which
+  appends its monitoring record as the service's does), and returns `to_json` - the least a
   service around the model can do.
 Against each, CLIENTS concurrent clients (asyncio + httpx, keep-alive) post batches of
 --records records for --seconds seconds after a warm-up; latency is from send to the end of
@@ -51,9 +53,13 @@ from fastapi import FastAPI, Response
 
 from {package}.artifact import load
 from {package}.predict import predict
-from {package}.serve import DTYPES  # the columns' dtypes, as a hand-written one would list
 
 artifact = load(Path(os.environ["BENCH_ARTIFACT"]))
+# the columns' dtypes, as a hand-written service would list them: those training saw
+_learned = next(iter(artifact.objects["baseline"]["contracts"].values()))
+DTYPES = {{
+    c["label"]: c["dtype"] for c in _learned["columns"] if c["label"] not in _learned["optional"]
+}}
 app = FastAPI()
 
 
@@ -188,18 +194,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, help="a generated package's folder (holding src/)")
     parser.add_argument("--package", help="its import name (with --root)")
     parser.add_argument("--artifact", type=Path, help="the artifact to serve (with --root)")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="the service's --threads (its default: 4)"
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO))
-    from tests.integration.test_serve import applicants, build_package, records
+    from tests.integration.test_serve import Built, demo_package, records
 
     with tempfile.TemporaryDirectory(prefix="serve-load-") as scratch:
         work = Path(scratch)
         if args.root is None:
-            built = build_package(work / "pkg", "credit_bench", guarded=True)
-            root, package, artifact = built.root, built.package, built.artifact
+            built = demo_package(work / "pkg")
         else:
-            root, package, artifact = args.root, args.package, args.artifact
+            built = Built(args.root, args.package, args.artifact)
+        root, package, artifact = built.root, built.package, built.artifact
+        rows = built.inputs()
         (work / "minimal").mkdir()
         (work / "minimal" / "minimal_app.py").write_text(MINIMAL.format(package=package))
         env = {
@@ -209,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         results: list[Result] = []
         for size in args.records:
-            batches = [records(applicants(size, seed=1000 + i)) for i in range(64)]
+            batches = [records(rows.sample(size, random_state=1000 + i)) for i in range(64)]
             for name in ("service", "minimal"):
                 port = _free_port()
                 if name == "service":
@@ -225,6 +235,10 @@ def main(argv: list[str] | None = None) -> int:
                         "warning",
                         "--max-records",
                         str(max(size, 1000)),
+                        "--monitoring",
+                        str(work / "monitoring-service"),
+                        "--threads",
+                        str(args.threads),
                     ]
                 else:
                     command = [
@@ -256,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         "clients": args.clients,
         "seconds": args.seconds,
         "cpus": os.cpu_count(),
+        "service_threads": args.threads,
         "results": [asdict(r) for r in results],
         "p99_ratio": {},
     }

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,7 +32,7 @@ from nb2prod.analysis.statements import Statement
 from nb2prod.analysis.syntax import dotted_name
 from nb2prod.convert.artifact import artifact_context, trust_list
 from nb2prod.convert.contracts import contracts_context
-from nb2prod.convert.dependencies import unpinned
+from nb2prod.convert.dependencies import PYLOCK, REQUIREMENTS_LOCK, unpinned
 from nb2prod.convert.fit import FitBoundary, Problem, apis
 from nb2prod.convert.plan import ConfigField, Plan
 from nb2prod.convert.render import (
@@ -41,6 +42,7 @@ from nb2prod.convert.render import (
     _prune_imports,
     render_template,
 )
+from nb2prod.convert.service import SERVE_EXTRA, SERVE_REQUIREMENTS, service_context
 
 _TopLevel = cst.SimpleStatementLine | cst.BaseCompoundStatement
 # Methods of the model that score a matrix: predict puts the matrix gate around their argument.
@@ -119,6 +121,11 @@ def add_production(plan: Plan, package: Package, boundary: FitBoundary | None) -
             )
             files["pyproject.toml"] = _with_extras(files["pyproject.toml"], BATCH_EXTRAS)
             # -- end of batch scoring
+            # -- the model service and its container (issue #16, items 1 and 4)
+            files.update(_service(plan, files, made.inputs[0]))
+            files["pyproject.toml"] = _with_extras(
+                files["pyproject.toml"], {SERVE_EXTRA: SERVE_REQUIREMENTS}
+            )
         files[f"src/{name}/rows.py"] = _format(
             render_template("rows.py.j2", package=name), "rows.py"
         )
@@ -168,6 +175,27 @@ def _checks(plan: Plan) -> dict[str, str]:
         f"src/{name}/monitoring.py": _format(
             render_template("monitoring.py.j2", package=name), "monitoring.py"
         ),
+    }
+
+
+def _service(plan: Plan, files: Mapping[str, str], frame: str) -> dict[str, str]:
+    """serve.py, Dockerfile and .dockerignore. The container's Python is the one converting
+    (the one the lock file, when there is one, was made with)."""
+    lock_file = next((f for f in (PYLOCK, REQUIREMENTS_LOCK) if f in files), None)
+    context = service_context(
+        package=plan.package,
+        notebook_name=Path(plan.notebook_path).name,
+        frame=frame,
+        python_version=f"{sys.version_info.major}.{sys.version_info.minor}",
+        lock_file=lock_file,
+    )
+    values = context.values()
+    return {
+        f"src/{plan.package}/serve.py": _format(
+            render_template("serve.py.j2", **values), "serve.py"
+        ),
+        "Dockerfile": render_template("Dockerfile.j2", **values),
+        ".dockerignore": render_template("dockerignore.j2", **values),
     }
 
 
@@ -412,7 +440,7 @@ class _Writer:
             "    frames={n: s.frame for n, s in _snapshots.items()},\n"
             "    inputs={n: s.required(MENTIONED, _features, TARGET) for n, s in _snapshots.items()},\n"
             ")",
-            '_root = Path(artifacts) if artifacts else Path(config.path("artifacts"))',
+            '_root = Path(_artifacts) if _artifacts else Path(config.path("artifacts"))',
             f"_folder = _artifact.save({{{fitted}}}, _metadata, _root)",
             "return TrainResult(_folder, _metadata.version, _metrics, {"
             + ", ".join(f"{n!r}: {n}" for n in values)
@@ -520,8 +548,8 @@ class _Writer:
         notebook += self._nodes(reader, statistics="keep")
         if path is not None:
             notebook.append(_stmt(f"_files.append({path})"))
-        given = [_stmt(f"{name} = _rows.read_frame(data)"), _stmt("_files.append(data)")]
-        skeleton = cst.parse_statement("if data is None:\n    pass\nelse:\n    pass\n")
+        given = [_stmt(f"{name} = _rows.read_frame(_data)"), _stmt("_files.append(_data)")]
+        skeleton = cst.parse_statement("if _data is None:\n    pass\nelse:\n    pass\n")
         assert isinstance(skeleton, cst.If) and isinstance(skeleton.body, cst.IndentedBlock)
         orelse = skeleton.orelse
         assert isinstance(orelse, cst.Else) and isinstance(orelse.body, cst.IndentedBlock)
@@ -531,11 +559,11 @@ class _Writer:
         )
         # the snapshot, the contract and the profile follow the reading, before any step
         # changes the frame
-        where = f'data or "{name} as the notebook reads it"'
+        where = f'_data or "{name} as the notebook reads it"'
         return [
             block,
             _stmt(f"_read[{name!r}] = _rows.snapshot({name!r}, {name})"),
-            _stmt(f"_rows.checked({name}, {name!r}, contracts, None, {where})"),
+            _stmt(f"_rows.checked({name}, {name!r}, _contracts_mode, None, {where})"),
             _stmt(f"_profiles[{name!r}] = _contracts.profile({name}, TARGET)"),
             _stmt(f"_columns[{name!r}] = _monitoring.columns({name})"),
         ]

