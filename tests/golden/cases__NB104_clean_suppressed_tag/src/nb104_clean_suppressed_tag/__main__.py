@@ -1,9 +1,6 @@
 """`python -m nb104_clean_suppressed_tag [run] ...`: the package's commands.
 
 - `run [--option VALUE ...]` (the default): the whole notebook, summarised.
-
-Bad input (a missing column, a wrong dtype, an unreadable file, an artifact from other
-library versions) is one line on stderr and exit status 2, with no output written.
 """
 
 from __future__ import annotations
@@ -19,7 +16,8 @@ COMMANDS = {"run"}
 def main(argv: list[str] | None = None) -> int:
     """Run a command; without one, `run` (the package's command line before train/predict)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    command = args.pop(0) if args and args[0] in COMMANDS else "run"
+    if args and args[0] in COMMANDS:
+        args.pop(0)
     return run_main(args)
 
 

@@ -3,6 +3,10 @@
 - `train [--data PATH] [--artifacts DIR] [--option VALUE ...]`: fit the model, save an
   artifact;
 - `predict INPUT.csv|INPUT.parquet --artifact DIR --out OUTPUT`: score new rows;
+- `predict 'data/*.parquet' --engine dask --artifact DIR --out FOLDER [--scheduler ADDRESS]`:
+  score files past one machine, per partition on a Dask cluster (or Spark), see `batch.py`;
+- `serve --artifact DIR [--host 127.0.0.1] [--port N]`: the model as an HTTP service
+  (`pip install 'nb109-clean-sklearn-np-seed[serve]'`), see `serve.py`;
 - `run [--option VALUE ...]` (the default): the whole notebook, summarised.
 
 Bad input (a missing column, a wrong dtype, an unreadable file, an artifact from other
@@ -17,6 +21,7 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 from nb109_clean_sklearn_np_seed.artifact import ArtifactError, load
+from nb109_clean_sklearn_np_seed.batch import BLOCKSIZE, ENGINES, predict_files
 from nb109_clean_sklearn_np_seed.config import Config
 from nb109_clean_sklearn_np_seed.pipeline import run
 from nb109_clean_sklearn_np_seed.predict import predict
@@ -28,7 +33,7 @@ from nb109_clean_sklearn_np_seed.rows import (
 )
 from nb109_clean_sklearn_np_seed.train import train
 
-COMMANDS = {"train", "predict", "run"}
+COMMANDS = {"train", "predict", "serve", "run"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
         return train_main(args)
     if command == "predict":
         return predict_main(args)
+    if command == "serve":
+        return serve_main(args)
     return run_main(args)
 
 
@@ -97,11 +104,20 @@ def train_main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="where artifacts are saved " "(default: artifacts/ under base_dir)",
     )
+    parser.add_argument(
+        "--contracts",
+        choices=("error", "warn", "off"),
+        default="error",
+        help="how a schema written into contracts.py is enforced on the rows "
+        "read (default: %(default)s)",
+    )
     _config_options(parser)
     args = parser.parse_args(argv)
     config, _ = _config_changes(args)
     try:
-        result = train(config, data=args.data, artifacts=args.artifacts)
+        result = train(
+            config, data=args.data, artifacts=args.artifacts, contracts=args.contracts
+        )
     except (ArtifactError, RowsError) as exc:
         return _fail(exc)
     print(f"artifact: {result.artifact_dir}")
@@ -117,7 +133,10 @@ def predict_main(argv: list[str] | None = None) -> int:
         description="Score new rows with a saved artifact.",
     )
     parser.add_argument(
-        "input", metavar="INPUT", help="the rows to score (.csv or .parquet)"
+        "input",
+        metavar="INPUT",
+        help="the rows to score (.csv or .parquet); "
+        "with --engine, files or a quoted glob of them ('data/*.parquet')",
     )
     parser.add_argument(
         "--artifact",
@@ -129,13 +148,57 @@ def predict_main(argv: list[str] | None = None) -> int:
         "--out",
         metavar="OUTPUT",
         required=True,
-        help="where the scored " "rows go (.csv or .parquet), written atomically",
+        help="where the scored "
+        "rows go (.csv or .parquet; with --engine, a new folder of Parquet "
+        "parts), written atomically",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=["pandas", *ENGINES],
+        default="pandas",
+        help="pandas "
+        "(default): in this process; dask or spark: per partition on a cluster",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="a Dask scheduler (or Spark "
+        "master) to run on; default: a local cluster on this machine",
+    )
+    parser.add_argument(
+        "--workers",
+        metavar="N",
+        type=int,
+        help="worker processes of the "
+        "local cluster (default: Dask's choice for this machine)",
+    )
+    parser.add_argument(
+        "--blocksize",
+        metavar="SIZE",
+        default=BLOCKSIZE,
+        help="the rows of "
+        "a partition, in bytes of the input (Dask; default: %(default)s)",
     )
     parser.add_argument(
         "--allow-version-mismatch",
         action="store_true",
         help="load an "
         "artifact made with other library versions (a warning, not an error)",
+    )
+    parser.add_argument(
+        "--contracts",
+        choices=("error", "warn", "off"),
+        default="error",
+        help="rows that break the input's contract: refused (error, the "
+        "default), scored with a warning (warn), not checked (off)",
+    )
+    parser.add_argument(
+        "--monitoring",
+        metavar="DIR",
+        default="monitoring",
+        help="the folder "
+        "under base_dir the batch's drift record is appended to "
+        "(default: %(default)s)",
     )
     _config_options(parser)
     args = parser.parse_args(argv)
@@ -144,16 +207,54 @@ def predict_main(argv: list[str] | None = None) -> int:
         artifact = load(
             Path(args.artifact), allow_version_mismatch=args.allow_version_mismatch
         )
-        rows = read_frame(args.input)
         # the config training used, with the options given here on top
         config = recorded_config(artifact.metadata.config, Config())
         config = replace(config, **{name: getattr(changed, name) for name in given})
-        scored = predict(rows, artifact, config, source=args.input)
+        if args.engine != "pandas":
+            done = predict_files(
+                args.input,
+                artifact,
+                args.out,
+                config,
+                engine=args.engine,
+                scheduler=args.scheduler,
+                workers=args.workers,
+                blocksize=args.blocksize,
+                allow_version_mismatch=args.allow_version_mismatch,
+            )
+            print(
+                f"{done.out}: {done.rows} rows scored in {done.parts} parts with {artifact.path}"
+            )
+            return 0
+        rows = read_frame(args.input)
+        scored = predict(
+            rows,
+            artifact,
+            config,
+            source=args.input,
+            contracts=args.contracts,
+            monitoring=args.monitoring,
+        )
         write_frame(scored, args.out)
     except (ArtifactError, RowsError) as exc:
         return _fail(exc)
     print(f"{args.out}: {len(scored)} rows scored with {artifact.path}")
     return 0
+
+
+def serve_main(argv: list[str] | None = None) -> int:
+    """`serve`: the model as an HTTP service (serve.py; needs the `serve` extra)."""
+    try:
+        from nb109_clean_sklearn_np_seed.serve import main as serve
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.startswith("nb109_clean_sklearn_np_seed"):
+            raise
+        print(
+            f"nb109_clean_sklearn_np_seed serve needs {exc.name}: pip install 'nb109-clean-sklearn-np-seed[serve]'",
+            file=sys.stderr,
+        )
+        return 2
+    return serve(argv)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 `predict(frame, artifact) -> frame` applies the notebook's feature steps, the fitted
 objects saved by `train` and the business rules to rows shaped like `X`, the
 frame the notebook read. The target column is never needed. The rows are first checked
-against what training saw (`rows.check_input`).
+against what training saw (`rows.check_input`) and the input's data contract
+(`contracts.py`); the model sees its matrix through the gate (`gate.py`); each batch's drift
+is recorded (`monitoring.py`).
 
 Fitted objects used: forest.
 
@@ -18,8 +20,10 @@ from typing import Any
 
 import pandas as pd
 
+from nb109_clean_sklearn_random_state import rows as _rows
 from nb109_clean_sklearn_random_state.artifact import Artifact
 from nb109_clean_sklearn_random_state.config import Config
+from nb109_clean_sklearn_random_state.contracts import Mode
 from nb109_clean_sklearn_random_state.rows import check_input, output, recorded_config
 
 
@@ -28,21 +32,46 @@ def predict(
     artifact: Artifact,
     config: Config | None = None,
     source: str = "input",
+    contracts: Mode = "error",
+    monitoring: str | None = "monitoring",
 ) -> pd.DataFrame:
     """Score `frame`: one output row per input row, with the predictions.
 
     Predictions: prediction.
 
     `config`: the parameters (default: those the artifact was trained with); `source`:
-    how errors name the rows (a file name)."""
+    how errors name the rows (a file name); `contracts`: "error" refuses rows that break
+    the input's contract (contracts.py), "warn" warns and scores them, "off" skips it;
+    `monitoring`: the folder (under `config.base_dir`) the batch's drift record is
+    appended to, None for none (monitoring.py)."""
     config = (
         config
         if config is not None
         else recorded_config(artifact.metadata.config, Config())
     )
     check_input(frame, artifact.metadata.inputs.get("X", ()), source)
+    # what training saw: the input's contract, and the baseline drift is measured against
+    _baseline: Any = artifact.objects.get("baseline") or {}
+    _learned = _baseline.get("contracts", {}).get("X")
+    _violations = _rows.checked(frame, "X", contracts, _learned, source)
+    # every model call gets its matrix through the gate: numbers, finite, training order
+    _gate = _rows.Gate(
+        artifact.metadata.features, source, allow_nan=bool(_baseline.get("matrix_nan"))
+    )
     forest: Any = artifact.objects["forest"]
     _scored = frame  # the rows as given, for the output
     X = frame.copy()
-    prediction = forest.predict(X)
-    return output(_scored, {"prediction": prediction}, {})
+    prediction = forest.predict(_gate(X))
+    _output = output(_scored, {"prediction": prediction}, {})
+    if monitoring is not None:
+        _rows.monitor(
+            _baseline,
+            frame,
+            "X",
+            _gate.last,
+            prediction,
+            _violations,
+            artifact.metadata.version,
+            config.path(monitoring),
+        )
+    return _output

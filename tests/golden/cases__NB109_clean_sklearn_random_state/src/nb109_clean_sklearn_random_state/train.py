@@ -21,8 +21,11 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import train_test_split
 
 from nb109_clean_sklearn_random_state import artifact as _artifact
+from nb109_clean_sklearn_random_state import contracts as _contracts
+from nb109_clean_sklearn_random_state import monitoring as _monitoring
 from nb109_clean_sklearn_random_state import rows as _rows
 from nb109_clean_sklearn_random_state.config import Config
+from nb109_clean_sklearn_random_state.contracts import Mode
 
 # The target column(s): never required of the rows `predict` scores.
 TARGET: tuple[str, ...] = ()
@@ -42,26 +45,47 @@ class TrainResult:
 
 
 def train(
-    config: Config | None = None, data: str | None = None, artifacts: str | None = None
+    config: Config | None = None,
+    data: str | None = None,
+    artifacts: str | None = None,
+    contracts: Mode = "error",
 ) -> TrainResult:
     """Fit and save. `data`: a .csv or .parquet file read instead of the notebook's data
     (it stands for `X`); `artifacts`: the folder of artifacts (default: `artifacts` under
-    `config.base_dir`)."""
+    `config.base_dir`); `contracts`: how a schema the owner wrote into contracts.py is
+    enforced on the rows read ("error", "warn", "off").
+
+    Training learns the contract of each input frame from the rows it reads, and a
+    baseline for drift monitoring (monitoring.py); both are saved with the model."""
     config = config if config is not None else Config()
+    # kept under private names: the notebook's own `data` or `artifacts` cannot hide them
+    _data, _artifacts, _contracts_mode = data, artifacts, contracts
     _files: list[object] = []
     _read: dict[str, _rows.Snapshot | None] = {}  # input frames as training read them
-    if data is None:
+    _profiles: dict[str, dict[str, Any]] = {}  # contracts learned of the inputs
+    _columns: dict[str, dict[str, Any]] = {}  # their null rates and categories
+    if _data is None:
         X, y = make_regression(n_samples=200, n_features=5, random_state=0)
     else:
-        X = _rows.read_frame(data)
-        _files.append(data)
+        X = _rows.read_frame(_data)
+        _files.append(_data)
     _read["X"] = _rows.snapshot("X", X)
+    _rows.checked(X, "X", _contracts_mode, None, _data or "X as the notebook reads it")
+    _profiles["X"] = _contracts.profile(X, TARGET)
+    _columns["X"] = _monitoring.columns(X)
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
     linear = LinearRegression().fit(X_train, y_train)
     forest = RandomForestRegressor(n_estimators=50, random_state=0).fit(
         X_train, y_train
     )
     linear_score = linear.score(X_test, y_test)
+    _baseline = _monitoring.baseline(
+        contracts=_profiles,
+        inputs=_columns,
+        matrix=X_train,
+        predictions=None,
+        target=TARGET,
+    )
     _metrics = _rows.metrics({"linear_score": linear_score})
     _features = _rows.matrix_columns(X_train)
     _snapshots = {n: s for n, s in _read.items() if s is not None}
@@ -75,6 +99,8 @@ def train(
             n: s.required(MENTIONED, _features, TARGET) for n, s in _snapshots.items()
         },
     )
-    _root = Path(artifacts) if artifacts else Path(config.path("artifacts"))
-    _folder = _artifact.save({"forest": forest}, _metadata, _root)
+    _root = Path(_artifacts) if _artifacts else Path(config.path("artifacts"))
+    _folder = _artifact.save(
+        {"forest": forest, "baseline": _baseline}, _metadata, _root
+    )
     return TrainResult(_folder, _metadata.version, _metrics, {"X_train": X_train})

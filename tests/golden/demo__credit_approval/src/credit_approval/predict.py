@@ -3,7 +3,9 @@
 `predict(frame, artifact) -> frame` applies the notebook's feature steps, the fitted
 objects saved by `train` and the business rules to rows shaped like `df`, the
 frame the notebook read. The target column is never needed. The rows are first checked
-against what training saw (`rows.check_input`).
+against what training saw (`rows.check_input`) and the input's data contract
+(`contracts.py`); the model sees its matrix through the gate (`gate.py`); each batch's drift
+is recorded (`monitoring.py`).
 
 Fitted objects used: model.
 
@@ -20,9 +22,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from credit_approval import rows as _rows
 from credit_approval.artifact import Artifact
 from credit_approval.business import decide
 from credit_approval.config import Config
+from credit_approval.contracts import Mode
 from credit_approval.features import add_age_bucket, add_ratios
 from credit_approval.rows import check_input, output, recorded_config
 
@@ -32,19 +36,32 @@ def predict(
     artifact: Artifact,
     config: Config | None = None,
     source: str = "input",
+    contracts: Mode = "error",
+    monitoring: str | None = "monitoring",
 ) -> pd.DataFrame:
     """Score `frame`: one output row per input row, with the predictions.
 
     Predictions: proba_test.
 
     `config`: the parameters (default: those the artifact was trained with); `source`:
-    how errors name the rows (a file name)."""
+    how errors name the rows (a file name); `contracts`: "error" refuses rows that break
+    the input's contract (contracts.py), "warn" warns and scores them, "off" skips it;
+    `monitoring`: the folder (under `config.base_dir`) the batch's drift record is
+    appended to, None for none (monitoring.py)."""
     config = (
         config
         if config is not None
         else recorded_config(artifact.metadata.config, Config())
     )
     check_input(frame, artifact.metadata.inputs.get("df", ()), source)
+    # what training saw: the input's contract, and the baseline drift is measured against
+    _baseline: Any = artifact.objects.get("baseline") or {}
+    _learned = _baseline.get("contracts", {}).get("df")
+    _violations = _rows.checked(frame, "df", contracts, _learned, source)
+    # every model call gets its matrix through the gate: numbers, finite, training order
+    _gate = _rows.Gate(
+        artifact.metadata.features, source, allow_nan=bool(_baseline.get("matrix_nan"))
+    )
     model: Any = artifact.objects["model"]
     _statistics: Any = artifact.objects["statistics"]
     FEATURES = config.features
@@ -60,7 +77,7 @@ def predict(
     )
     df_feat["log_income"] = np.log1p(df_feat["income"])
     X = df_feat[FEATURES]
-    proba_test = model.predict_proba(X)[:, 1]
+    proba_test = model.predict_proba(_gate(X))[:, 1]
     scored = decide(df_feat.loc[X.index], proba_test, config=config)
     summary = (
         scored.assign(
@@ -74,6 +91,18 @@ def predict(
         )
         .round(3)
     )
-    return output(
+    _output = output(
         _scored, {"proba_test": proba_test}, {"scored": scored, "summary": summary}
     )
+    if monitoring is not None:
+        _rows.monitor(
+            _baseline,
+            frame,
+            "df",
+            _gate.last,
+            proba_test,
+            _violations,
+            artifact.metadata.version,
+            config.path(monitoring),
+        )
+    return _output

@@ -23,8 +23,11 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from credit_approval import artifact as _artifact
+from credit_approval import contracts as _contracts
+from credit_approval import monitoring as _monitoring
 from credit_approval import rows as _rows
 from credit_approval.config import Config
+from credit_approval.contracts import Mode
 from credit_approval.data import generate_applicants
 from credit_approval.features import add_age_bucket, add_ratios
 
@@ -64,12 +67,21 @@ class TrainResult:
 
 
 def train(
-    config: Config | None = None, data: str | None = None, artifacts: str | None = None
+    config: Config | None = None,
+    data: str | None = None,
+    artifacts: str | None = None,
+    contracts: Mode = "error",
 ) -> TrainResult:
     """Fit and save. `data`: a .csv or .parquet file read instead of the notebook's data
     (it stands for `df`); `artifacts`: the folder of artifacts (default: `artifacts` under
-    `config.base_dir`)."""
+    `config.base_dir`); `contracts`: how a schema the owner wrote into contracts.py is
+    enforced on the rows read ("error", "warn", "off").
+
+    Training learns the contract of each input frame from the rows it reads, and a
+    baseline for drift monitoring (monitoring.py); both are saved with the model."""
     config = config if config is not None else Config()
+    # kept under private names: the notebook's own `data` or `artifacts` cannot hide them
+    _data, _artifacts, _contracts_mode = data, artifacts, contracts
     DATA_DIR = config.data_dir
     N_APPLICANTS = config.n_applicants
     SEED = config.seed
@@ -77,8 +89,10 @@ def train(
     FEATURES = config.features
     _files: list[object] = []
     _read: dict[str, _rows.Snapshot | None] = {}  # input frames as training read them
+    _profiles: dict[str, dict[str, Any]] = {}  # contracts learned of the inputs
+    _columns: dict[str, dict[str, Any]] = {}  # their null rates and categories
     _statistics: dict[str, Any] = {}  # of the training rows
-    if data is None:
+    if _data is None:
         DATA_PATH = os.path.join(DATA_DIR, "applicants.csv")
         raw = generate_applicants(N_APPLICANTS, SEED)
         os.makedirs(DATA_DIR, exist_ok=True)
@@ -86,9 +100,14 @@ def train(
         df = pd.read_csv(DATA_PATH)
         _files.append(DATA_PATH)
     else:
-        df = _rows.read_frame(data)
-        _files.append(data)
+        df = _rows.read_frame(_data)
+        _files.append(_data)
     _read["df"] = _rows.snapshot("df", df)
+    _rows.checked(
+        df, "df", _contracts_mode, None, _data or "df as the notebook reads it"
+    )
+    _profiles["df"] = _contracts.profile(df, TARGET)
+    _columns["df"] = _monitoring.columns(df)
     # amounts in $k are easier to read
     df["income"] = df["income"] / 1000
     df["debt"] = df["debt"] / 1000
@@ -113,6 +132,13 @@ def train(
     model.fit(X_train, y_train)
     proba_test = model.predict_proba(X_test)[:, 1]
     auc = roc_auc_score(y_test, proba_test)
+    _baseline = _monitoring.baseline(
+        contracts=_profiles,
+        inputs=_columns,
+        matrix=X_train,
+        predictions=proba_test,
+        target=TARGET,
+    )
     _metrics = _rows.metrics({"auc": auc})
     _features = _rows.matrix_columns(X_train)
     _snapshots = {n: s for n, s in _read.items() if s is not None}
@@ -126,9 +152,11 @@ def train(
             n: s.required(MENTIONED, _features, TARGET) for n, s in _snapshots.items()
         },
     )
-    _root = Path(artifacts) if artifacts else Path(config.path("artifacts"))
+    _root = Path(_artifacts) if _artifacts else Path(config.path("artifacts"))
     _folder = _artifact.save(
-        {"model": model, "statistics": _statistics}, _metadata, _root
+        {"model": model, "statistics": _statistics, "baseline": _baseline},
+        _metadata,
+        _root,
     )
     return TrainResult(
         _folder,

@@ -3,7 +3,9 @@
 `predict(frame, artifact) -> frame` applies the notebook's feature steps, the fitted
 objects saved by `train` and the business rules to rows shaped like `df`, the
 frame the notebook read. The target column is never needed. The rows are first checked
-against what training saw (`rows.check_input`).
+against what training saw (`rows.check_input`) and the input's data contract
+(`contracts.py`); the model sees its matrix through the gate (`gate.py`); each batch's drift
+is recorded (`monitoring.py`).
 
 Fitted objects used: model.
 """
@@ -14,8 +16,10 @@ from typing import Any
 
 import pandas as pd
 
+from nb_02_model import rows as _rows
 from nb_02_model.artifact import Artifact
 from nb_02_model.config import Config
+from nb_02_model.contracts import Mode
 from nb_02_model.rows import check_input, output, recorded_config
 
 
@@ -24,24 +28,49 @@ def predict(
     artifact: Artifact,
     config: Config | None = None,
     source: str = "input",
+    contracts: Mode = "error",
+    monitoring: str | None = "monitoring",
 ) -> pd.DataFrame:
     """Score `frame`: one output row per input row, with the predictions.
 
     Predictions: prediction.
 
     `config`: the parameters (default: those the artifact was trained with); `source`:
-    how errors name the rows (a file name)."""
+    how errors name the rows (a file name); `contracts`: "error" refuses rows that break
+    the input's contract (contracts.py), "warn" warns and scores them, "off" skips it;
+    `monitoring`: the folder (under `config.base_dir`) the batch's drift record is
+    appended to, None for none (monitoring.py)."""
     config = (
         config
         if config is not None
         else recorded_config(artifact.metadata.config, Config())
     )
     check_input(frame, artifact.metadata.inputs.get("df", ()), source)
+    # what training saw: the input's contract, and the baseline drift is measured against
+    _baseline: Any = artifact.objects.get("baseline") or {}
+    _learned = _baseline.get("contracts", {}).get("df")
+    _violations = _rows.checked(frame, "df", contracts, _learned, source)
+    # every model call gets its matrix through the gate: numbers, finite, training order
+    _gate = _rows.Gate(
+        artifact.metadata.features, source, allow_nan=bool(_baseline.get("matrix_nan"))
+    )
     model: Any = artifact.objects["model"]
     MIN_WEEKS = config.min_weeks
     _scored = frame  # the rows as given, for the output
     df = frame.copy()
     weeks = df.groupby("store")["week"].transform("size")
     df = df[weeks >= MIN_WEEKS]
-    prediction = model.predict(df)
-    return output(_scored, {"prediction": prediction}, {})
+    prediction = model.predict(_gate(df))
+    _output = output(_scored, {"prediction": prediction}, {})
+    if monitoring is not None:
+        _rows.monitor(
+            _baseline,
+            frame,
+            "df",
+            _gate.last,
+            prediction,
+            _violations,
+            artifact.metadata.version,
+            config.path(monitoring),
+        )
+    return _output

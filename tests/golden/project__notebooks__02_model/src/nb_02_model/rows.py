@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from nb_02_model import contracts, gate, monitoring
 from nb_02_model.artifact import Column, Frame, InputColumn, columns_of
 from nb_02_model.config import Config
 
@@ -158,7 +159,9 @@ def keep(statistics: dict[str, Any], key: str, value: Any) -> Any:
 def recorded_config(recorded: Mapping[str, object], default: Config) -> Config:
     """The config the artifact was trained with (fields this package no longer has, and the
     training machine's base_dir, are left out)."""
-    changes = {}
+    changes: dict[str, Any] = (
+        {}
+    )  # as JSON holds them: Config's fields take them as they are
     for item in fields(default):
         if item.name in recorded and item.name != "base_dir":
             value = recorded[item.name]
@@ -228,7 +231,8 @@ def output(
     n = len(frame)
     base = frame
     for value in [*predictions.values(), *values.values()]:
-        if isinstance(value, pd.DataFrame) and len(value) == n:
+        # row-aligned: the input's own index, not just its length (a one-row summary is not)
+        if isinstance(value, pd.DataFrame) and value.index.equals(frame.index):
             base = value
     out = base.copy()
     for name, value in [*predictions.items(), *values.items()]:
@@ -244,3 +248,69 @@ def output(
             for i in range(shape[1]):
                 out[f"{name}_{i}"] = array[:, i]
     return out
+
+
+def checked(
+    frame: pd.DataFrame,
+    name: str,
+    mode: contracts.Mode,
+    learned: Mapping[str, Any] | None,
+    where: str,
+) -> tuple[contracts.Violation, ...]:
+    """`contracts.check`, its ContractError a RowsError naming the rows (one line, exit 2)."""
+    try:
+        return contracts.check(frame, name, mode, learned)
+    except contracts.ContractError as exc:
+        raise RowsError(where, str(exc)) from exc
+
+
+class Gate(gate.Gate):
+    """The matrix gate of `predict`; its MatrixError a RowsError naming the rows."""
+
+    def __init__(
+        self, features: Sequence[object], where: str, *, allow_nan: bool
+    ) -> None:
+        super().__init__(features, allow_nan=allow_nan)
+        self.where = where
+
+    def __call__(self, matrix: object) -> object:
+        try:
+            return super().__call__(matrix)
+        except gate.MatrixError as exc:
+            raise RowsError(self.where, str(exc)) from exc
+
+
+def monitor(
+    baseline: Mapping[str, Any],
+    frame: pd.DataFrame,
+    name: str,
+    matrix: object,
+    predictions: object,
+    violations: Sequence[contracts.Violation],
+    version: str,
+    folder: str,
+) -> None:
+    """Append the batch's drift record to `folder` (nothing without a baseline: an artifact
+    saved before monitoring existed)."""
+    if not baseline:
+        return
+    counts: dict[str, int] = {}
+    for (
+        v
+    ) in violations:  # failing rows per column; a whole-column failure counts them all
+        counts[v.column] = max(
+            counts.get(v.column, 0), len(frame) if v.rows is None else v.rows
+        )
+    entry = monitoring.record(
+        baseline,
+        frame=frame,
+        name=name,
+        matrix=matrix,
+        predictions=predictions,
+        violations=counts,
+        version=version,
+    )
+    try:
+        monitoring.append(entry, folder)
+    except OSError as exc:
+        raise RowsError(folder, f"cannot be written: {exc.strerror or exc}") from exc

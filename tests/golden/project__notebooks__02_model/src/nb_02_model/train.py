@@ -20,8 +20,11 @@ import pandas as pd
 import statsmodels.formula.api as smf
 
 from nb_02_model import artifact as _artifact
+from nb_02_model import contracts as _contracts
+from nb_02_model import monitoring as _monitoring
 from nb_02_model import rows as _rows
 from nb_02_model.config import Config
+from nb_02_model.contracts import Mode
 
 # The target column(s): never required of the rows `predict` scores.
 TARGET: tuple[str, ...] = ("revenue",)
@@ -41,27 +44,50 @@ class TrainResult:
 
 
 def train(
-    config: Config | None = None, data: str | None = None, artifacts: str | None = None
+    config: Config | None = None,
+    data: str | None = None,
+    artifacts: str | None = None,
+    contracts: Mode = "error",
 ) -> TrainResult:
     """Fit and save. `data`: a .csv or .parquet file read instead of the notebook's data
     (it stands for `df`); `artifacts`: the folder of artifacts (default: `artifacts` under
-    `config.base_dir`)."""
+    `config.base_dir`); `contracts`: how a schema the owner wrote into contracts.py is
+    enforced on the rows read ("error", "warn", "off").
+
+    Training learns the contract of each input frame from the rows it reads, and a
+    baseline for drift monitoring (monitoring.py); both are saved with the model."""
     config = config if config is not None else Config()
+    # kept under private names: the notebook's own `data` or `artifacts` cannot hide them
+    _data, _artifacts, _contracts_mode = data, artifacts, contracts
     MIN_WEEKS = config.min_weeks
     _files: list[object] = []
     _read: dict[str, _rows.Snapshot | None] = {}  # input frames as training read them
-    if data is None:
+    _profiles: dict[str, dict[str, Any]] = {}  # contracts learned of the inputs
+    _columns: dict[str, dict[str, Any]] = {}  # their null rates and categories
+    if _data is None:
         df = pd.read_csv(config.path("data/processed/sales_features.csv"))
         _files.append("data/processed/sales_features.csv")
     else:
-        df = _rows.read_frame(data)
-        _files.append(data)
+        df = _rows.read_frame(_data)
+        _files.append(_data)
     _read["df"] = _rows.snapshot("df", df)
+    _rows.checked(
+        df, "df", _contracts_mode, None, _data or "df as the notebook reads it"
+    )
+    _profiles["df"] = _contracts.profile(df, TARGET)
+    _columns["df"] = _monitoring.columns(df)
     weeks = df.groupby("store")["week"].transform("size")
     df = df[weeks >= MIN_WEEKS]
     model = smf.ols("revenue ~ price + np.log(visits) + C(promo)", data=df).fit()
     params = model.params.round(4)
     model_rsquared = model.rsquared
+    _baseline = _monitoring.baseline(
+        contracts=_profiles,
+        inputs=_columns,
+        matrix=df,
+        predictions=None,
+        target=TARGET,
+    )
     _metrics = _rows.metrics({"params": params, "model_rsquared": model_rsquared})
     _features = _rows.matrix_columns(df)
     _snapshots = {n: s for n, s in _read.items() if s is not None}
@@ -75,6 +101,6 @@ def train(
             n: s.required(MENTIONED, _features, TARGET) for n, s in _snapshots.items()
         },
     )
-    _root = Path(artifacts) if artifacts else Path(config.path("artifacts"))
-    _folder = _artifact.save({"model": model}, _metadata, _root)
+    _root = Path(_artifacts) if _artifacts else Path(config.path("artifacts"))
+    _folder = _artifact.save({"model": model, "baseline": _baseline}, _metadata, _root)
     return TrainResult(_folder, _metadata.version, _metrics, {})

@@ -1,0 +1,249 @@
+"""Drift monitoring of credit_approval: a baseline from training, one record per scored batch.
+
+`train` stores a baseline in the artifact (the object `baseline`): per model feature its
+quantile bins (deciles of the training matrix) and null rate, per input column its null
+rate and, for text columns, its category frequencies, and the same bins for the model's
+predictions. `predict` compares each batch with it and appends one JSON line to
+`monitoring/batches.jsonl`: the PSI of each feature and of the predictions, the null rates,
+the out-of-contract counts, the row count and the artifact's version.
+
+PSI (population stability index) = sum over bins of (batch - training) * ln(batch /
+training) proportions, each proportion at least EPSILON so an empty bin stays finite.
+Common reading: below PSI_STABLE the distribution has not moved; above PSI_DRIFT it has.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+BINS = 10  # quantile bins of a number: deciles of the training values
+MAX_CATEGORIES = 30  # category frequencies kept per column; the rest count as "other"
+EPSILON = 1e-4  # the smallest proportion a bin counts with
+PSI_STABLE = 0.1
+PSI_DRIFT = 0.25
+FILE = "batches.jsonl"
+OTHER = "\x00other"  # the bin of categories training never saw (no real value is this)
+
+
+def distribution(values: Any) -> dict[str, Any] | None:
+    """How values are spread, as bins a batch can be counted into (None: not 1-D)."""
+    series = _series(values)
+    if series is None:
+        return None
+    present = series.dropna()
+    null_rate = float(1 - len(present) / len(series)) if len(series) else 0.0
+    if _numeric(series):
+        numbers = present.astype("float64").to_numpy()
+        numbers = numbers[np.isfinite(numbers)]
+        if len(numbers) == 0:
+            return {
+                "kind": "number",
+                "edges": [],
+                "proportions": [1.0],
+                "null_rate": null_rate,
+            }
+        levels = np.linspace(0, 1, BINS + 1)[1:-1]
+        edges = sorted({float(q) for q in np.quantile(numbers, levels)})
+        quantiles = {
+            f"{q:.2f}": float(np.quantile(numbers, q))
+            for q in (0.01, 0.25, 0.5, 0.75, 0.99)
+        }
+        return {
+            "kind": "number",
+            "edges": edges,
+            "proportions": _counts(numbers, edges),
+            "quantiles": quantiles,
+            "null_rate": null_rate,
+        }
+    counts = present.astype(str).value_counts(normalize=True)
+    kept = {str(k): float(v) for k, v in counts.iloc[:MAX_CATEGORIES].items()}
+    kept[OTHER] = float(max(0.0, 1.0 - sum(kept.values())))
+    return {"kind": "category", "frequencies": kept, "null_rate": null_rate}
+
+
+def proportions(baseline: Mapping[str, Any], values: Any) -> list[float]:
+    """The batch's proportions in the baseline's bins."""
+    series = _series(values)
+    if series is None or series.dropna().empty:
+        return []
+    present = series.dropna()
+    if baseline["kind"] == "number":
+        numbers = pd.to_numeric(present, errors="coerce").astype("float64").to_numpy()
+        return _counts(numbers[np.isfinite(numbers)], list(baseline["edges"]))
+    names = [k for k in baseline["frequencies"] if k != OTHER]
+    counts = present.astype(str).value_counts(normalize=True)
+    found = [float(counts.get(k, 0.0)) for k in names]
+    return [*found, max(0.0, 1.0 - sum(found))]
+
+
+def expected(baseline: Mapping[str, Any]) -> list[float]:
+    """The training proportions of the baseline's bins."""
+    if baseline["kind"] == "number":
+        return [float(p) for p in baseline["proportions"]]
+    return [float(p) for p in baseline["frequencies"].values()]
+
+
+def psi(training: Sequence[float], batch: Sequence[float]) -> float:
+    """The population stability index of two sets of proportions over the same bins."""
+    if len(training) != len(batch):
+        raise ValueError(f"{len(training)} training bins but {len(batch)} batch bins")
+    total = 0.0
+    for e, a in zip(training, batch, strict=True):
+        e, a = max(float(e), EPSILON), max(float(a), EPSILON)
+        total += (a - e) * math.log(a / e)
+    return total
+
+
+def drift(baseline: Mapping[str, Any], values: Any) -> float | None:
+    """PSI of a batch's values against their baseline (None: nothing to compare)."""
+    batch = proportions(baseline, values)
+    return psi(expected(baseline), batch) if batch else None
+
+
+def columns(frame: Any) -> dict[str, dict[str, Any]]:
+    """Per column of an input frame: its null rate and, for text, its category frequencies
+    (nothing for an input that is not a DataFrame)."""
+    out: dict[str, dict[str, Any]] = {}
+    if not isinstance(frame, pd.DataFrame):
+        return out
+    for label in frame.columns:
+        column = frame[label]
+        if not isinstance(column, pd.Series):
+            continue  # a label that occurs twice
+        entry: dict[str, Any] = {"null_rate": _null_rate(column)}
+        if not _numeric(column):
+            found = distribution(column)
+            if found is not None:
+                entry["frequencies"] = found["frequencies"]
+        out[str(label)] = entry
+    return out
+
+
+def baseline(
+    *,
+    contracts: Mapping[str, Mapping[str, Any]],
+    inputs: Mapping[str, Mapping[str, Any]],
+    matrix: Any,
+    predictions: Any,
+    target: Sequence[str],
+) -> dict[str, Any]:
+    """What training saw, saved in the artifact: the input frames' contracts (their
+    profiles), their columns, the model's features and its predictions."""
+    features: dict[str, Any] = {}
+    nan = False
+    if isinstance(matrix, pd.DataFrame):
+        for label in matrix.columns:
+            found = distribution(matrix[label])
+            if found is not None:
+                features[str(label)] = found
+                nan = nan or found["null_rate"] > 0
+    return {
+        "contracts": {name: dict(profile) for name, profile in contracts.items()},
+        "inputs": {name: dict(found) for name, found in inputs.items()},
+        "features": features,
+        "matrix_nan": nan,
+        "prediction": distribution(_score(predictions)),
+        "target": list(target),
+    }
+
+
+def record(
+    baseline: Mapping[str, Any],
+    *,
+    frame: pd.DataFrame,
+    name: str,
+    matrix: Any,
+    predictions: Any,
+    violations: Mapping[str, int],
+    version: str,
+) -> dict[str, Any]:
+    """One batch compared with the baseline: what `monitoring/batches.jsonl` gets."""
+    features: dict[str, float | None] = {}
+    if isinstance(matrix, pd.DataFrame):
+        for label, found in baseline["features"].items():
+            if label in matrix.columns:
+                features[label] = _round(drift(found, matrix[label]))
+    known = baseline["inputs"].get(name, {})
+    nulls = {str(c): _null_rate(frame[c]) for c in frame.columns if str(c) in known}
+    shown = baseline["prediction"]
+    return {
+        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "artifact_version": version,
+        "rows": len(frame),
+        "psi": features,
+        "prediction_psi": _round(drift(shown, _score(predictions))) if shown else None,
+        "null_rates": nulls,
+        "training_null_rates": {c: known[c]["null_rate"] for c in nulls},
+        "out_of_contract": dict(violations),
+        "drifted": sorted(
+            f for f, v in features.items() if v is not None and v > PSI_DRIFT
+        ),
+    }
+
+
+def append(entry: Mapping[str, Any], folder: str | os.PathLike[str]) -> Path:
+    """Append one record as a JSON line to `folder/batches.jsonl`."""
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    file = target / FILE
+    with open(file, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry, allow_nan=False) + "\n")
+    return file
+
+
+def _score(predictions: Any) -> Any:
+    """The score a prediction's distribution is taken of: the last column of a 2-D one
+    (the positive class of predict_proba)."""
+    array = (
+        predictions.to_numpy()
+        if isinstance(predictions, (pd.Series, pd.DataFrame))
+        else predictions
+    )
+    shape = getattr(array, "shape", None)
+    if shape is not None and len(shape) == 2 and shape[1] >= 1:
+        return np.asarray(array)[:, -1]
+    return predictions
+
+
+def _series(values: Any) -> pd.Series | None:
+    if isinstance(values, pd.Series):
+        return values
+    if values is None:
+        return None
+    array = np.asarray(values)
+    if array.ndim != 1:
+        return None
+    return pd.Series(array)
+
+
+def _numeric(series: pd.Series) -> bool:
+    dtype = series.dtype
+    return bool(
+        pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+    )
+
+
+def _null_rate(column: pd.Series) -> float:
+    return float(column.isna().mean()) if len(column) else 0.0
+
+
+def _counts(numbers: Any, edges: Sequence[float]) -> list[float]:
+    """Proportions of the numbers in the bins (-inf, e0], (e0, e1], ..., (ek, inf)."""
+    if len(numbers) == 0:
+        return [0.0] * (len(edges) + 1)
+    where = np.searchsorted(np.asarray(edges, dtype="float64"), numbers, side="left")
+    counts = np.bincount(where, minlength=len(edges) + 1)
+    return [float(c) / len(numbers) for c in counts]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
