@@ -41,9 +41,9 @@ from nb2prod.analysis.records import (
     SelfRebind,
     StringAssign,
 )
-from nb2prod.analysis.scopes import Scope, ScopeWalker, local_bindings, params
+from nb2prod.analysis.scopes import Scope, ScopeWalker, local_bindings, params, walk
 from nb2prod.analysis.syntax import BINARY_OPERATORS, dotted_name
-from nb2prod.notebook.ipysyntax import translate
+from nb2prod.notebook.ipysyntax import translate_parsed
 
 # Methods that change their receiver in place (list, dict, set, deque, DataFrame).
 MUTATING_METHODS = frozenset(
@@ -81,6 +81,8 @@ MUTATING_METHODS = frozenset(
 VALUE_MUTATORS = frozenset({"pop", "popitem", "setdefault", "popleft"})
 # Names that test whether a name exists: `if 'x' in globals():`.
 _NAMESPACES = frozenset({"globals", "locals", "dir", "vars"})
+# What `_record_call` takes for a keyword's value that is not a literal.
+_NOT_LITERAL = object()
 # Calls that show a value: a print argument as str(), display() as the notebook shows it.
 _SHOWERS = {"print": "str", "display": "repr"}
 # Operations that show a table's rows as they are (a subset or another order).
@@ -100,9 +102,10 @@ def analyze_cell(
     through them (`np.sort(a)`) is a library call, never a change of a notebook variable.
     `bound`: the names earlier cells bind, which shadow automagic (`ipysyntax.automagic`).
     """
-    code = translate(source, bound)
+    code, tree = translate_parsed(source, bound)
     try:
-        tree = ast.parse(code)
+        if tree is None:
+            tree = ast.parse(code)
     except SyntaxError as exc:
         failure = ParseFailure(exc.msg or "invalid syntax", exc.lineno or 1, (exc.offset or 1))
         return CellSymbols(defines=guess_definitions(code), parse_error=failure)
@@ -182,16 +185,14 @@ def _is_name(name: str) -> Callable[[ast.AST], bool]:
 def _reads_outer(value: ast.AST, name: str) -> bool:
     """Whether `value` reads `name` itself, not a comprehension's variable of that name."""
     inner: set[int] = set()
-    for node in ast.walk(value):
+    for node in walk(value):
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-            targets = [n for g in node.generators for n in ast.walk(g.target)]
+            targets = [n for g in node.generators for n in walk(g.target)]
             if any(isinstance(t, ast.Name) and t.id == name for t in targets):
                 # its first iterable is read outside it
-                first = {id(n) for n in ast.walk(node.generators[0].iter)}
-                inner |= {id(n) for n in ast.walk(node)} - first
-    return any(
-        isinstance(n, ast.Name) and n.id == name and id(n) not in inner for n in ast.walk(value)
-    )
+                first = {id(n) for n in walk(node.generators[0].iter)}
+                inner |= {id(n) for n in walk(node)} - first
+    return any(isinstance(n, ast.Name) and n.id == name and id(n) not in inner for n in walk(value))
 
 
 def _catches_name_error(handler: ast.ExceptHandler) -> bool:
@@ -336,23 +337,39 @@ class _CellVisitor(ScopeWalker):
                     self.displays.append(Display(rows, "rows"))
 
     def _statement(self, stmt: ast.stmt) -> None:
-        effect = magic_effect(stmt)
+        # a translated magic is `get_ipython().method(...)`, alone or assigned (`magic_call`)
+        effect = None
+        if isinstance(stmt, (ast.Expr, ast.Assign)) and isinstance(stmt.value, ast.Call):
+            func = stmt.value.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call):
+                effect = magic_effect(stmt)
         if effect is None:
             self.visit(stmt)
         else:
             self._magic(effect, stmt)
 
     def result(self) -> CellSymbols:
-        deferred = tuple(
-            r
-            for name, r in self.deferred.items()
-            if name not in self.module.names and name not in self.defines and name not in self.uses
+        deferred = (
+            tuple(
+                r
+                for name, r in self.deferred.items()
+                if name not in self.module.names
+                and name not in self.defines
+                and name not in self.uses
+            )
+            if self.deferred
+            else ()
+        )
+        guarded = (
+            tuple(r for name, r in self.guarded.items() if name not in self.uses)
+            if self.guarded
+            else ()
         )
         return CellSymbols(
             defines=tuple(self.defines.values()),
             uses=tuple(self.uses.values()),
             deferred_uses=deferred,
-            guarded_uses=tuple(r for name, r in self.guarded.items() if name not in self.uses),
+            guarded_uses=guarded,
             deletes=tuple(self.deletes),
             unbound=frozenset(self.deleted),
             deleted_uses=tuple(self.deleted_uses.values()),
@@ -369,13 +386,14 @@ class _CellVisitor(ScopeWalker):
         )
 
     def _bound_at_module(self, name: str) -> None:
-        self.deleted.discard(name)
+        if self.deleted:
+            self.deleted.discard(name)
         # the visitor of a def, class, import or assignment records it after binding; a name
         # bound any other way has no binding, and compares equal to none
-        if self.bindings:
-            self.bindings.pop(name, None)
-        if self.classes:
-            self.classes.pop(name, None)
+        if name in self.bindings:
+            del self.bindings[name]
+        if name in self.classes:
+            del self.classes[name]
         if name in self.modules:
             del self.modules[name]
 
@@ -422,10 +440,13 @@ class _CellVisitor(ScopeWalker):
     # -- expressions
 
     def visit_Name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, ast.Load):
-            self.read_log.append(node.id)
-            self._read(node.id, node)
-        elif isinstance(node.ctx, ast.Store):
+        context = type(node.ctx)
+        if context is ast.Load:
+            name = node.id
+            self.read_log.append(name)
+            if self.scope is not self.module or name not in self.module.names:
+                self._read(name, node)  # else bound above in the cell: nothing to record
+        elif context is ast.Store:
             self._bind(node.id, node)
         else:  # del x
             self._read(node.id, node)
@@ -449,23 +470,41 @@ class _CellVisitor(ScopeWalker):
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         name = dotted_name(func)
+        immediate = self.scope.immediate
         if name is not None:
-            self._record_call(name, node)
-            if name in ("exec", "eval", "execfile") and self.scope.immediate:
+            self._record_call(name, node, immediate)
+            if name in ("exec", "eval", "execfile") and immediate:
                 self.hidden.append(self._ref(name, node))
-        if isinstance(func, ast.Attribute) and self.scope.immediate:
+        if (
+            immediate
+            and isinstance(func, ast.Attribute)
+            and (func.attr in MUTATING_METHODS or node.keywords)
+        ):
             root = _root_name(func.value)  # df.a.fillna(...) and df["a"].fillna(...) alike
-            if (
-                (func.attr in MUTATING_METHODS or node.keywords)
-                and root is not None
-                and self._at_module(root.id)
-            ):
+            if root is not None and self._at_module(root.id):
                 self._method_call(root.id, node, func)
-        # names a formula, query or numexpr string reads from this namespace (embedded.py)
-        for embedded in names_in_call(node, self.imports):
-            self.read_log.append(embedded.name)
-            self._read(embedded.name, embedded.literal)
-        self.generic_visit(node)
+        # names a formula, query or numexpr string reads from this namespace (embedded.py);
+        # only a call given a string first, or keywords, can pass one
+        args = node.args
+        if node.keywords or (
+            args and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str)
+        ):
+            for embedded in names_in_call(node, self.imports):
+                self.read_log.append(embedded.name)
+                self._read(embedded.name, embedded.literal)
+        # the fields in `ast.Call._fields` order, as `generic_visit` would
+        self.visit(func)
+        for argument in node.args:
+            self.visit(argument)
+        for keyword in node.keywords:
+            self.visit(keyword.value)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self.visit(node.value)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self.visit(node.value)
+        self.visit(node.slice)
 
     def _method_call(self, root: str, node: ast.Call, func: ast.Attribute) -> None:
         """Record `root....method(...)` as a change of `root` where it is one."""
@@ -489,38 +528,39 @@ class _CellVisitor(ScopeWalker):
             for column in _dropped_columns(node):
                 self.column_changes.append(ColumnChange(root, column, "dropped", node.lineno))
 
-    def _record_call(self, name: str, node: ast.Call) -> None:
-        strings = [
-            a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
-        ]
-        strings += [
-            k.value.value
-            for k in node.keywords
-            if isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)
-        ]
-        keywords = tuple(
-            k.arg
-            for k in node.keywords
-            if k.arg is not None
-            and not (isinstance(k.value, ast.Constant) and k.value.value is None)
+    def _record_call(self, name: str, node: ast.Call, immediate: bool) -> None:
+        args = node.args
+        strings = (
+            [a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            if args
+            else []
         )
+        keywords: list[str] = []  # those not given a literal None
+        false_keywords: list[str] = []
+        has_star_kwargs = False
+        for k in node.keywords:
+            value = k.value
+            literal = value.value if isinstance(value, ast.Constant) else _NOT_LITERAL
+            if isinstance(literal, str):
+                strings.append(literal)
+            if k.arg is None:
+                has_star_kwargs = True
+                continue
+            if literal is not None:
+                keywords.append(k.arg)
+            if literal is False:
+                false_keywords.append(k.arg)
         self.calls.append(
             Call(
                 name=name,
-                line=self._line(node),
+                line=node.lineno,
                 column=node.col_offset + 1,
-                keywords=keywords,
-                false_keywords=tuple(
-                    k.arg
-                    for k in node.keywords
-                    if k.arg is not None
-                    and isinstance(k.value, ast.Constant)
-                    and k.value.value is False
-                ),
-                n_args=len(node.args),
-                has_star_kwargs=any(k.arg is None for k in node.keywords),
+                keywords=tuple(keywords),
+                false_keywords=tuple(false_keywords),
+                n_args=len(args),
+                has_star_kwargs=has_star_kwargs,
                 string_args=tuple(strings),
-                deferred=not self.scope.immediate,
+                deferred=not immediate,
             )
         )
 
@@ -750,7 +790,10 @@ class _CellVisitor(ScopeWalker):
         for t in targets:
             if isinstance(t, (ast.Tuple, ast.List)):
                 names |= {e.id for e in t.elts if isinstance(e, ast.Name)}
-        reads = {n for n in set(value_reads) & names if _reads_outer(value, n)}
+        common = names.intersection(value_reads)
+        if not common:
+            return False
+        reads = {n for n in common if _reads_outer(value, n)}
         if not reads:
             return False
         names -= self.module.names
@@ -818,7 +861,7 @@ class _CellVisitor(ScopeWalker):
             rerun = judge_operation("augmented", op)
         elif value is not None:
             shape = type(target)
-            if any(type(n) is shape and _equal(n, target) for n in ast.walk(value)):
+            if any(type(n) is shape and _equal(n, target) for n in walk(value)):
                 is_self = _same_as(target)
                 rerun = judge_value(
                     value, is_self, self._resolve, self.classes, stored_as_item=True

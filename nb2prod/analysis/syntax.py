@@ -9,6 +9,8 @@ from types import MappingProxyType
 
 def dotted_name(node: ast.AST, opaque: str | None = None) -> str | None:
     """`np.random.rand` for that attribute chain; a call or subscript at its root reads `opaque`."""
+    if isinstance(node, ast.Name):  # the most common callee: `print(...)`, `len(...)`
+        return node.id
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)

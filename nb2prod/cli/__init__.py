@@ -35,7 +35,9 @@ COMMANDS = {
 }
 
 
-def _parser() -> tuple[argparse.ArgumentParser, dict[str, str]]:
+def _parser(only: str | None = None) -> tuple[argparse.ArgumentParser, dict[str, str]]:
+    """The parser, with the sub-command `only` (when it names one) or every sub-command: a
+    pre-commit run of `nb2prod check` need not import the other commands' modules."""
     parser = argparse.ArgumentParser(
         prog="nb2prod",
         description="Turn a Jupyter notebook into production code, and prove it does what the notebook did.",
@@ -45,6 +47,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, str]]:
     sub.required = True
     available: dict[str, str] = {}
     for name, module_name in COMMANDS.items():
+        if only in COMMANDS and name != only:
+            continue
         try:
             module = import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -67,9 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     # into "interrupted" (the commands import it too)
     from nb2prod.api import describe_bug
 
-    parser, available = _parser()
+    arguments = sys.argv[1:] if argv is None else argv
+    parser, available = _parser(arguments[0] if arguments else None)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     module = import_module(available[args.command])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import traceback
 from collections.abc import Iterable, Iterator
@@ -59,9 +60,9 @@ def analyze(notebook: Notebook, codes: frozenset[str] | None = None) -> Analysis
     """Run the rules in `codes` (all NB1xx rules when None) and return the sorted findings."""
     base = Analysis(notebook, collect_symbols(notebook))
     findings: list[Finding] = []
-    for code, check in CHECKS.items():
+    for code in CHECKS:
         if codes is None or code in codes:
-            findings.extend(check(base))
+            findings.extend(CHECKS[code](base))
     findings.sort(key=lambda f: f.sort_key)
     return Analysis(notebook, base.symbols, tuple(findings))
 
@@ -115,6 +116,28 @@ def check_paths(
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
-    # fork keeps start-up cheap: the workers inherit the imported modules
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        yield from pool.map(_check_star, [(p, request) for p in items], chunksize=4)
+    # fork keeps start-up cheap: the workers inherit the imported modules. What they inherit
+    # is frozen for the garbage collector while they are forked (`map` forks them all): a
+    # collection in a worker neither walks it nor copies its memory pages. (A program that
+    # froze objects itself is left as it is.)
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            workers, mp_context=get_context("fork"), initializer=_start_worker
+        ) as pool:
+            results = pool.map(_check_star, [(p, request) for p in items], chunksize=4)
+            if freeze:
+                gc.unfreeze()
+                freeze = False
+            yield from results
+    finally:
+        if freeze:
+            gc.unfreeze()
+
+
+def _start_worker() -> None:
+    """A worker frees a notebook's syntax trees by reference counting alone (they hold no
+    cycles): collecting less often saves ~3% of the check (../shared/corpora/wild)."""
+    gc.set_threshold(10_000, 10, 10)

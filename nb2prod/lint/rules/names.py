@@ -30,13 +30,17 @@ def use_before_definition(analysis: Analysis) -> Iterator[Finding]:
         for ref in sym.uses:
             if ref.name in seen or any(line < ref.line for line in stars):
                 continue
-            # the cell's own binding comes after this read, so it does not count
-            cells = tuple(c for c in definers.get(ref.name, ()) if c != index)
-            if cells and all(c > index for c in cells):
+            # the cell's own binding comes after this read, so it does not count; the cells
+            # that bind a name are in page order, each once: the first other one decides
+            cells = definers.get(ref.name, ())
+            other = cells[0] if cells and cells[0] != index else cells[1] if cells[1:] else None
+            if other is not None and other > index:
                 seen.add(ref.name)
                 late.append(Hit(ref.name, ref.line, ref.column))
-                first_below.setdefault(ref.name, cells[0])
-            elif cells and (deleter := analysis.deleted_by(ref.name, index)) is not None:
+                first_below.setdefault(ref.name, other)
+            elif (
+                other is not None and (deleter := analysis.deleted_by(ref.name, index)) is not None
+            ):
                 seen.add(ref.name)
                 late.append(Hit(ref.name, ref.line, ref.column))
                 deleted_in.setdefault(ref.name, deleter)
