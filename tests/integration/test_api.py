@@ -107,7 +107,11 @@ def test_convert_and_verify_reports_progress_and_prints_nothing(
     assert verified.report == tmp_path / "pkg" / api.REPORT and verified.report.is_file()
     stages = [e.stage for e in events]
     assert stages[:3] == [api.Stage.CONVERTING, api.Stage.WRITTEN, api.Stage.RUNNING]
-    assert events[1].converted is result.converted
+    # the package said written is the one verified; after verification its modules carry the
+    # captured types, so the result holds the annotated files
+    written = events[1].converted
+    assert written is not None and written.plan is result.converted.plan
+    assert written.out_dir == result.converted.out_dir
     counted = [(e.done, e.total) for e in events if e.total]
     assert counted and counted[-1][0] == counted[-1][1]
 
