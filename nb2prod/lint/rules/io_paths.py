@@ -9,19 +9,13 @@ from nb2prod.analysis.symbols import Analysis
 from nb2prod.core.findings import Finding
 from nb2prod.lint.rules.hits import Hit, at_first_hit, hit_names
 
-# Callee names (last dotted part) that read, write or navigate files.
-_IO_CALL = re.compile(
-    r"(open|read_\w+|to_(csv|parquet|excel|pickle|json|hdf|feather|stata|orc|html|latex|xml)|"
-    r"load|loads?txt|loadtxt|genfromtxt|save|savez|savez_compressed|savetxt|savefig|dump|imread|"
-    r"imwrite|imsave|Path|PurePath|PosixPath|WindowsPath|chdir|listdir|scandir|walk|glob|iglob|"
-    r"exists|isfile|isdir|makedirs|mkdir|remove|unlink|rmtree|copy|copyfile|copy2|move|rename|"
-    r"ExcelWriter|ExcelFile|File|connect|ZipFile|TarFile|HDFStore|read_file|to_file|"
-    r"from_pretrained|load_model|save_model|load_workbook|join|expanduser|abspath|DataLoader|"
-    r"ImageFolder|read_text|write_text|read_bytes|write_bytes|fromfile|tofile|memmap)$"
-)
+# the callees that read, write or navigate files, and the names that hold a path: one list,
+# shared with convert's project-root finding
+from nb2prod.notebook.project_root import IO_CALL as _IO_CALL
+from nb2prod.notebook.project_root import PATHLIKE_NAME as _PATHLIKE_NAME
+
 # Absolute POSIX or Windows paths, UNC shares and home-relative paths.
 _ABSOLUTE = re.compile(r"^(~[/\\]|~$|/(?!/)[^\s]+|[A-Za-z]:[\\/]|\\\\[^\\\s]+\\)")
-_PATHLIKE_NAME = re.compile(r"(path|dir|folder|file|root|home|location)", re.I)
 
 
 def looks_absolute(text: str) -> bool:
