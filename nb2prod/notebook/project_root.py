@@ -56,6 +56,9 @@ _PATH_TYPES = frozenset(
     {"Path", "PurePath", "PosixPath", "PurePosixPath", "WindowsPath", "PureWindowsPath"}
 )
 _JOINS = _PATH_TYPES | {"join"}
+# Writers that add their own extension to a bare name, so "arr" is a file name there.
+_ADDS_EXTENSION = frozenset({"save", "savez", "savez_compressed"})
+_FILE_NAME = re.compile(r"[\w.-]+")
 _EXTENSION = re.compile(r"[^/]*[^./\s]\.[A-Za-z][A-Za-z0-9]{0,5}$")
 _NOT_RELATIVE = re.compile(r"^(~|/|\\|[A-Za-z]:|[A-Za-z][\w+.-]*://)")
 # A string literal naming a path above the notebook's folder, in a cell that does not parse.
@@ -227,8 +230,11 @@ def path_sites(tree: ast.Module, code: str, names: frozenset[str], folder: Path)
                 sites.append(joined)
                 taken = {id(a) for a in node.args[: _literal_run(node)]}
             elif _callee(node) not in _JOINS:
+                # numpy's writers add the extension: `np.save("arr", a)` writes arr.npy
+                adds_extension = _callee(node) in _ADDS_EXTENSION and node.args
                 for argument in _path_arguments(node):
-                    found = _value_site(argument, offsets, folder)
+                    bare = bool(adds_extension) and argument is node.args[0]
+                    found = _value_site(argument, offsets, folder, bare=bare)
                     if found is not None:
                         sites.append(found)
                         taken.add(id(argument))
@@ -390,11 +396,14 @@ def _chain_site(node: ast.AST, offsets: _Offsets) -> PathSite | None:
     return PathSite(text, True, *span, callee=callee)
 
 
-def _value_site(node: ast.expr, offsets: _Offsets, folder: Path) -> PathSite | None:
+def _value_site(
+    node: ast.expr, offsets: _Offsets, folder: Path, *, bare: bool = False
+) -> PathSite | None:
     """A path given as a string, an f-string with a literal start, or a string plus more."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         span = offsets.span(node, node)
-        if span is None or not looks_like_path(node.value, folder):
+        plain_name = bare and is_relative(node.value) and _FILE_NAME.fullmatch(node.value)
+        if span is None or not (plain_name or looks_like_path(node.value, folder)):
             return None
         return PathSite(node.value, True, *span)
     if isinstance(node, ast.JoinedStr):

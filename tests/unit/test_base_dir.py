@@ -22,7 +22,7 @@ from nb2prod.notebook.load import load
 from nb2prod.notebook.project_root import PathSite, path_names, path_sites, rebase
 from tests.helpers import code, notebook, write
 
-IMPORTS = "import os\nimport pandas as pd\nfrom pathlib import Path"
+IMPORTS = "import os\nimport numpy as np\nimport pandas as pd\nfrom pathlib import Path"
 STEM = 'stem = "x"'  # a config field the f-string and the concatenation read
 
 # (case id, the cell, the code convert makes of it)
@@ -97,6 +97,14 @@ CASES = [
     ),
     ("URL", 'df = pd.read_csv("https://example.com/data/x.csv")', None),
     ("absolute path", 'df = pd.read_csv("/srv/data/x.csv")', None),
+    (
+        "numpy's writer adds the extension to a bare name",
+        'df = pd.read_csv("../data/raw/x.csv")\nnp.save("arr", np.arange(3))\n'
+        'back = np.load("arr.npy")',
+        'df = pd.read_csv(config.path("data/raw/x.csv"))\n'
+        'np.save(config.path("notebooks/arr"), np.arange(3))\n'
+        'back = np.load(config.path("notebooks/arr.npy"))',
+    ),
     ("home path", 'df = pd.read_csv("~/data/x.csv")', None),
     (
         "a hub name, not a file",
