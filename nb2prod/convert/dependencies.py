@@ -162,6 +162,10 @@ class LockFile:
 # -- the imports of the generated code
 
 
+# Modules of the generated package whose libraries go to an optional extra.
+OPTIONAL_MODULES = frozenset({"serve.py", "batch.py"})
+
+
 def imported_modules(files: Mapping[str, str], package: str) -> dict[str, tuple[str, ...]]:
     """Top-level name -> the package modules importing it, from every `.py` file of the package.
 
@@ -172,6 +176,8 @@ def imported_modules(files: Mapping[str, str], package: str) -> dict[str, tuple[
     for path in sorted(files):
         if not (path.startswith(root) and path.endswith(".py")):
             continue
+        if path[len(root) :] in OPTIONAL_MODULES:
+            continue  # its libraries are an extra (`pip install pkg[serve]`), not a requirement
         module = path[len("src/") : -len(".py")].replace("/", ".").removesuffix(".__init__")
         try:
             tree = ast.parse(files[path], filename=path)

@@ -99,10 +99,10 @@ def test_name_and_roles_verify_equivalent(scoring: tuple[Path, Path, Run]) -> No
     assert report["package"] == "scoring"
     assert report["verification"]["verdict"] == "equivalent"
     verdicts = {f["function"]: f["verdict"] for f in report["verification"]["functions"]}
-    assert verdicts["load_quick_look"] == "equivalent"  # cell 13, moved to data by the project
+    assert verdicts["load_df"] == "equivalent"  # cell 13, moved to data by the project
     assert set(verdicts.values()) == {"equivalent"}
     assert {s["role"] for s in report["statements"] if s["cell"] == 13} == {"data"}
-    assert (out / "src" / "scoring" / "data.py").read_text().count("def load_quick_look(") == 1
+    assert (out / "src" / "scoring" / "data.py").read_text().count("def load_df(") == 1
     assert not (out / "src" / "credit_approval").exists()
 
 
@@ -110,7 +110,7 @@ def test_repinning_keeps_the_name_and_the_interpreter(scoring: tuple[Path, Path,
     _, out, run = scoring
     project = _project_table(out)
     assert project["name"] == "scoring"
-    assert project["scripts"] == {"scoring": "scoring.__main__:main"}
+    assert project["scripts"]["scoring"] == "scoring.__main__:main"
     assert project["dependencies"] and all("==" in d for d in project["dependencies"])
     # pinned once, at conversion, from the code written for `scoring`, with --python's
     # interpreter; never again from what the notebook's kernel imported (ipython, rich, ...)
@@ -152,7 +152,7 @@ def test_verify_an_existing_package_uses_the_plan_it_was_written_from(
     assert f"report: {out / 'nb2prod-report.md'}" in run.out
     # the name comes from the package's own report, the roles from [tool.nb2prod]
     functions = {f["function"] for f in _report(out)["verification"]["functions"]}
-    assert "load_quick_look" in functions
+    assert "load_df" in functions
     assert run.pins == []  # verify keeps the pins convert wrote
     assert _project_table(out)["name"] == "scoring"
 
@@ -177,7 +177,7 @@ def test_no_pin_force_kernel_timeout_no_second_run_verify_equivalent(
     assert f"{nb}: EQUIVALENT" in run.out
     assert not (out / "notes.txt").exists()  # --force replaced the folder
     assert _report(out)["package"] == "credit_approval"
-    assert "load_quick_look" in {f["function"] for f in _report(out)["verification"]["functions"]}
+    assert "load_df" in {f["function"] for f in _report(out)["verification"]["functions"]}
     assert "NB303" not in run.out  # no second run: the differing cells stay NB301
     assert "NB301 stored output differs from a fresh run" in run.out
 

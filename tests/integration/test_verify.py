@@ -92,8 +92,8 @@ def test_generated_golden_tests_pass_and_can_fail(
         text.replace('df["debt"] = df["debt"] / 1000', 'df["debt"] = df["debt"] * 1000')
     )
     failed = _pytest(mutant)
-    assert failed.returncode != 0 and "build_quick_look" in failed.stdout
-    assert "test_golden.py::test_golden[build_quick_look]" in failed.stdout
+    assert failed.returncode != 0 and "build_df" in failed.stdout
+    assert "test_golden.py::test_golden[build_df]" in failed.stdout
 
 
 def test_edge_cases_are_recorded_from_the_code_and_catch_a_change_the_data_never_shows(

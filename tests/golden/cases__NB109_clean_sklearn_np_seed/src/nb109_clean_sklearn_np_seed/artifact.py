@@ -45,16 +45,11 @@ from skops.io.exceptions import UntrustedTypesFoundException
 TRUSTED_TYPES: tuple[str, ...] = ("sklearn.cluster.KMeans",)
 # Distributions the package imports: their versions are recorded, and checked on load.
 DISTRIBUTIONS: tuple[str, ...] = (
-    "fastapi",
     "numpy",
     "pandas",
     "pandera",
-    "prometheus_client",
-    "pydantic",
     "scikit-learn",
     "skops",
-    "starlette",
-    "uvicorn",
 )
 PACKAGE = "nb109_clean_sklearn_np_seed"
 NOTEBOOK_SHA256 = "c95a0eb8fea5223ba23c2dcada1903a5686fa406c41dda8babda067757381750"

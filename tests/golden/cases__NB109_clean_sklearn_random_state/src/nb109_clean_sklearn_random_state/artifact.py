@@ -49,16 +49,11 @@ TRUSTED_TYPES: tuple[str, ...] = (
 )
 # Distributions the package imports: their versions are recorded, and checked on load.
 DISTRIBUTIONS: tuple[str, ...] = (
-    "fastapi",
     "numpy",
     "pandas",
     "pandera",
-    "prometheus_client",
-    "pydantic",
     "scikit-learn",
     "skops",
-    "starlette",
-    "uvicorn",
 )
 PACKAGE = "nb109_clean_sklearn_random_state"
 NOTEBOOK_SHA256 = "f7d7c12292fb76b4a6802ad48f8af5c6c80985f63da8b2a138090bed136c08ef"

@@ -48,16 +48,11 @@ TRUSTED_TYPES: tuple[str, ...] = (
 )
 # Distributions the package imports: their versions are recorded, and checked on load.
 DISTRIBUTIONS: tuple[str, ...] = (
-    "fastapi",
     "numpy",
     "pandas",
     "pandera",
-    "prometheus_client",
-    "pydantic",
     "scikit-learn",
     "skops",
-    "starlette",
-    "uvicorn",
 )
 PACKAGE = "nb109_fires_sklearn_alias"
 NOTEBOOK_SHA256 = "590e0456a275415b0bce88dc7cd6042112665e13a317b43121bce0e1ccd13803"

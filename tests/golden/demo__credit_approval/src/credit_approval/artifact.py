@@ -48,16 +48,11 @@ TRUSTED_TYPES: tuple[str, ...] = (
 )
 # Distributions the package imports: their versions are recorded, and checked on load.
 DISTRIBUTIONS: tuple[str, ...] = (
-    "fastapi",
     "numpy",
     "pandas",
     "pandera",
-    "prometheus_client",
-    "pydantic",
     "scikit-learn",
     "skops",
-    "starlette",
-    "uvicorn",
 )
 PACKAGE = "credit_approval"
 NOTEBOOK_SHA256 = "14a6f34a5b3b5a4eb49a8e9729b026ae5a464f628aa8a5c724e6942c7afa8b7d"

@@ -45,16 +45,11 @@ from skops.io.exceptions import UntrustedTypesFoundException
 TRUSTED_TYPES: tuple[str, ...] = ()
 # Distributions the package imports: their versions are recorded, and checked on load.
 DISTRIBUTIONS: tuple[str, ...] = (
-    "fastapi",
     "numpy",
     "pandas",
     "pandera",
-    "prometheus_client",
-    "pydantic",
     "skops",
-    "starlette",
     "statsmodels",
-    "uvicorn",
 )
 PACKAGE = "nb_02_model"
 NOTEBOOK_SHA256 = "d91110575f57c73c6e779cc726e3231ee4c8b0c912792ac92a426ebaabe47aa9"
