@@ -902,6 +902,12 @@ def preview(
             old = ""  # unreadable or binary: shown as changed, without lines
         if old == new:
             continue
+        if old is not None and new is not None and name.endswith(".py"):
+            from nb2prod.convert.annotations import same_but_annotations
+
+            # verify annotated the written modules with captured types: not a change of code
+            if same_but_annotations(old, new):
+                continue
         status = "added" if old is None else "removed" if new is None else "changed"
         if target.is_dir():
             diff = "".join(
