@@ -56,9 +56,22 @@ _PATH_TYPES = frozenset(
     {"Path", "PurePath", "PosixPath", "PurePosixPath", "WindowsPath", "PureWindowsPath"}
 )
 _JOINS = _PATH_TYPES | {"join"}
-# Writers that add their own extension to a bare name, so "arr" is a file name there.
-_ADDS_EXTENSION = frozenset({"save", "savez", "savez_compressed"})
-_FILE_NAME = re.compile(r"[\w.-]+")
+# Calls whose first argument is always a path, even a bare name: numpy's writers add their
+# own extension ("arr" writes arr.npy), and folder operations name folders ("sub/dir").
+_ADDS_EXTENSION = frozenset(
+    {
+        "save",
+        "savez",
+        "savez_compressed",
+        "makedirs",
+        "mkdir",
+        "isdir",
+        "listdir",
+        "scandir",
+        "rmtree",
+    }
+)
+_FILE_NAME = re.compile(r"[\w.-]+(/[\w.-]+)*/?")
 _EXTENSION = re.compile(r"[^/]*[^./\s]\.[A-Za-z][A-Za-z0-9]{0,5}$")
 _NOT_RELATIVE = re.compile(r"^(~|/|\\|[A-Za-z]:|[A-Za-z][\w+.-]*://)")
 # A string literal naming a path above the notebook's folder, in a cell that does not parse.
