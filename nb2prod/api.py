@@ -864,6 +864,7 @@ def preview(
     """
     import difflib
 
+    from nb2prod.convert.annotations import same_but_annotations
     from nb2prod.convert.build import build
     from nb2prod.verify.fixtures import vendored_sources
 
@@ -902,12 +903,9 @@ def preview(
             old = ""  # unreadable or binary: shown as changed, without lines
         if old == new:
             continue
-        if old is not None and new is not None and name.endswith(".py"):
-            from nb2prod.convert.annotations import same_but_annotations
-
-            # verify annotated the written modules with captured types: not a change of code
-            if same_but_annotations(old, new):
-                continue
+        # verify annotated the written modules with captured types: not a change of code
+        if old and new and name.endswith(".py") and same_but_annotations(old, new):
+            continue
         status = "added" if old is None else "removed" if new is None else "changed"
         if target.is_dir():
             diff = "".join(

@@ -39,7 +39,7 @@ from packaging.version import InvalidVersion, Version
 
 from nb2prod.core.errors import InternalError, PythonBroken, PythonNotFound
 from nb2prod.notebook.model import Notebook
-from nb2prod.pin.environment import QUERY_TIMEOUT, Environment, canonical, environment_for
+from nb2prod.pin.environment import Environment, ask_interpreter, canonical, environment_for
 from nb2prod.pin.fuse import pin_notebook
 from nb2prod.pin.mapping import LocalModules, resolve, table
 from nb2prod.pin.model import EvidenceKind, Pin, PinResult
@@ -483,24 +483,7 @@ def metadata_for(python: str) -> Metadata:
 
 @lru_cache(maxsize=16)
 def _query(python: str, mtime_ns: int) -> str:
-    try:
-        done = subprocess.run(
-            [python, "-c", _QUERY],
-            capture_output=True,
-            text=True,
-            timeout=QUERY_TIMEOUT,
-            cwd=tempfile.gettempdir(),
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except OSError as exc:
-        raise PythonNotFound(python, f"cannot be run: {exc.strerror or exc}") from None
-    except subprocess.TimeoutExpired:
-        raise PythonBroken(python, f"did not answer within {QUERY_TIMEOUT:.0f} s") from None
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise PythonBroken(python, f"could not list its distributions' requirements ({last})")
-    return done.stdout
+    return ask_interpreter(python, _QUERY, "could not list its distributions' requirements")
 
 
 def _metadata(text: str, python: str) -> Metadata:

@@ -1717,33 +1717,31 @@ class _Boundary:
         if name not in mapping:
             return
         source, held_out = mapping[name]
-        if not held_out and not result.fit_side:
-            result.train_side.append(by)
-            result.problems.append(
-                self.nb.problem(
-                    ProblemKind.READS_TRAINING_DATA,
-                    by,
-                    f"reads {name}, the training part of the split: scoring new rows cannot",
-                )
-            )
+        if self._reads_training_side(
+            held_out, by, f"{name}, the training part of the split", result
+        ):
             return
         result.renames.setdefault(name, source)
         result.held_out.append(name)
         work.extend((n, w, by) for n in _names(ast.parse(source, mode="eval").body))
 
+    def _reads_training_side(self, held_out: bool, by: int, what: str, result: _Slice) -> bool:
+        """A predict slice that reads the training side of a split cannot score new rows."""
+        if held_out or result.fit_side:
+            return False
+        result.train_side.append(by)
+        result.problems.append(
+            self.nb.problem(
+                ProblemKind.READS_TRAINING_DATA, by, f"reads {what}: scoring new rows cannot"
+            )
+        )
+        return True
+
     def _through_row_split(
         self, w: int, name: str, by: int, result: _Slice, work: list[tuple[str, int, int]]
     ) -> None:
         source, held_out = self._row_splits[(w, name)]
-        if not held_out and not result.fit_side:
-            result.train_side.append(by)
-            result.problems.append(
-                self.nb.problem(
-                    ProblemKind.READS_TRAINING_DATA,
-                    by,
-                    f"reads {name}, the training rows: scoring new rows cannot",
-                )
-            )
+        if self._reads_training_side(held_out, by, f"{name}, the training rows", result):
             return
         result.renames.setdefault(name, source)
         result.held_out.append(name)

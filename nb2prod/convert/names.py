@@ -189,7 +189,7 @@ def rebound_aliases(statements: Sequence[Statement]) -> dict[str, tuple[str, str
     if not rebound:
         return {}
     in_strings = _read_in_strings(statements, set(rebound))
-    taken = _names_in(statements)
+    taken = names_in(statements)
     renames: dict[tuple[str, str], Rename] = {}
     for alias, bound in sorted(rebound.items()):
         # a formula's text is also its terms' names (`np.log(x)` labels a coefficient): the
@@ -260,7 +260,8 @@ def _note(renames: Sequence[Rename]) -> str:
     return f"{done}: the notebook binds the alias to another module elsewhere"
 
 
-def _names_in(statements: Sequence[Statement]) -> set[str]:
+def names_in(statements: Sequence[Statement]) -> set[str]:
+    """Every name the statements bind or read (imports, definitions, parameters)."""
     names: set[str] = set()
     for st in statements:
         for node in ast.walk(st.tree):

@@ -28,6 +28,7 @@ from nb2prod.convert.names import (
     config_field_name,
     function_name,
     is_import_statement,
+    names_in,
     rebound_aliases,
 )
 from nb2prod.convert.roles import (
@@ -1331,7 +1332,7 @@ def _hoist_metrics(
     """
     aliases: dict[str, str] = {}
     fitted: set[str] = set()  # names bound from `....fit(...)`: statsmodels results among them
-    taken = _all_names(statements)
+    taken = names_in(statements)
     out: dict[str, tuple[str, str, RoleDecision]] = {}
     for st, d in zip(statements, decisions, strict=True):
         bind_imports(aliases, st.symbols.imports)
@@ -1447,21 +1448,6 @@ def _metric_name(node: ast.expr, cell: int, taken: set[str]) -> str:
     while f"{base}_cell{cell}_{n}" in taken:
         n += 1
     return f"{base}_cell{cell}_{n}"
-
-
-def _all_names(statements: Sequence[Statement]) -> set[str]:
-    names: set[str] = set()
-    for st in statements:
-        for node in ast.walk(st.tree):
-            if isinstance(node, ast.Name):
-                names.add(node.id)
-            elif isinstance(node, ast.alias):
-                names.add(node.asname or node.name.split(".")[0])
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(node.name)
-            elif isinstance(node, ast.arg):
-                names.add(node.arg)
-    return names
 
 
 def _leading_comments(code: str) -> list[str]:

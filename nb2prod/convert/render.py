@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,7 +31,6 @@ from nb2prod.convert.dependencies import LockFile, Requirement, unpinned
 from nb2prod.convert.plan import Definition, Function, Plan
 from nb2prod.core.errors import InternalError
 from nb2prod.core.vocabulary import Role
-from nb2prod.pin.mapping import table
 
 _BLACK_MODE = black.Mode()  # 88 columns: what black, isort and ruff agree on by default
 MODULE_TITLES: dict[str, tuple[str, str]] = {
@@ -496,7 +494,7 @@ warn_unused_ignores = true
 """
 
 
-def render_pyproject(plan: Plan, dependencies: Sequence[str | Requirement] | None = None) -> str:
+def render_pyproject(plan: Plan, dependencies: Sequence[str | Requirement]) -> str:
     """The package's pyproject.toml alone; `dependencies` are requirement strings or records."""
     return _with_checks(plan.package, _pyproject_text(plan, dependencies))
 
@@ -506,7 +504,7 @@ def _with_checks(package: str, text: str) -> str:
     return text.rstrip("\n") + "\n" + _CHECKS.format(package=package)
 
 
-def _pyproject_text(plan: Plan, dependencies: Sequence[str | Requirement] | None) -> str:
+def _pyproject_text(plan: Plan, dependencies: Sequence[str | Requirement]) -> str:
     return render_template(
         "pyproject.toml.j2",
         package=plan.package,
@@ -514,12 +512,11 @@ def _pyproject_text(plan: Plan, dependencies: Sequence[str | Requirement] | None
         notebook_name=Path(plan.notebook_path).name,
         requires_python=">=3.10",
         dependencies=[
-            *(dependencies if dependencies is not None else plan_dependencies(plan)),
+            *dependencies,
             *(
                 r
                 for r in plan.local_requirements
-                if dependencies is None
-                or r not in [getattr(d, "requirement", d) for d in dependencies]
+                if r not in [getattr(d, "requirement", d) for d in dependencies]
             ),
         ],
     )
@@ -590,20 +587,6 @@ def _pipeline(plan: Plan) -> str:
         results=results,
         body=body,
     )
-
-
-def plan_dependencies(plan: Plan) -> list[str]:
-    """Unpinned distribution names for the imports the package keeps (`nb2prod pin` pins them)."""
-    names: dict[str, None] = {}
-    local = plan.local.dependency_names  # required by path (render_pyproject adds them)
-    for st in plan.imports:
-        for imp in st.symbols.imports:
-            top = imp.module.split(".")[0]
-            if imp.level or not top or top in sys.stdlib_module_names or top == "__future__":
-                continue
-            if top not in local:
-                names.setdefault(table().lookup(top) or top, None)
-    return sorted(names)
 
 
 def report_json(plan: Plan, provenance: Mapping[str, tuple[int, ...]]) -> dict[str, Any]:

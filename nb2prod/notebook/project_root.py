@@ -58,7 +58,7 @@ _PATH_TYPES = frozenset(
 _JOINS = _PATH_TYPES | {"join"}
 # Calls whose first argument is always a path, even a bare name: numpy's writers add their
 # own extension ("arr" writes arr.npy), and folder operations name folders ("sub/dir").
-_ADDS_EXTENSION = frozenset(
+_PATH_FIRST = frozenset(
     {
         "save",
         "savez",
@@ -244,9 +244,9 @@ def path_sites(tree: ast.Module, code: str, names: frozenset[str], folder: Path)
                 taken = {id(a) for a in node.args[: _literal_run(node)]}
             elif _callee(node) not in _JOINS:
                 # numpy's writers add the extension: `np.save("arr", a)` writes arr.npy
-                adds_extension = _callee(node) in _ADDS_EXTENSION and node.args
+                path_first = _callee(node) in _PATH_FIRST and node.args
                 for argument in _path_arguments(node):
-                    bare = bool(adds_extension) and argument is node.args[0]
+                    bare = bool(path_first) and argument is node.args[0]
                     found = _value_site(argument, offsets, folder, bare=bare)
                     if found is not None:
                         sites.append(found)

@@ -248,14 +248,22 @@ def _query_cached(python: str, mtime_ns: int, env_pairs: tuple[tuple[str, str], 
     env = dict(os.environ)
     env.update(env_pairs)
     env.pop("PYTHONSTARTUP", None)
+    return ask_interpreter(python, _QUERY, "is not a working Python 3.8+ interpreter", env)
+
+
+def ask_interpreter(
+    python: str, program: str, failing: str, env: Mapping[str, str] | None = None
+) -> str:
+    """What `program` prints when `python` runs it (away from the caller's folder); a Python
+    that cannot be run or fails is the user's input error, `failing` saying what it is not."""
     try:
         done = subprocess.run(
-            [python, "-c", _QUERY],
+            [python, "-c", program],
             capture_output=True,
             text=True,
             timeout=QUERY_TIMEOUT,
             cwd=tempfile.gettempdir(),
-            env=env,
+            env=None if env is None else dict(env),
             stdin=subprocess.DEVNULL,
             check=False,
         )
@@ -265,7 +273,7 @@ def _query_cached(python: str, mtime_ns: int, env_pairs: tuple[tuple[str, str], 
         raise PythonBroken(python, f"did not answer within {QUERY_TIMEOUT:.0f} s") from None
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise PythonBroken(python, f"is not a working Python 3.8+ interpreter ({last})")
+        raise PythonBroken(python, f"{failing} ({last})")
     return done.stdout
 
 

@@ -111,17 +111,12 @@ def write_golden_tests(
     if not cases:
         return report
     vendor(tests)
-    (tests / "test_golden.py").write_text(
-        format_source(
-            render_template(
-                "test_golden.py.j2",
-                package=plan.package,
-                cases=cases,
-                project_root=root_from_package(plan, package_dir),
-            ),
-            "test_golden.py",
-        ),
-        "utf-8",
+    _write_test(
+        tests,
+        "test_golden.py",
+        package=plan.package,
+        cases=cases,
+        project_root=root_from_package(plan, package_dir),
     )
     _write_pipeline_test(plan, tests, {c["name"] for c in cases})
     contract_cases = [
@@ -131,18 +126,13 @@ def write_golden_tests(
         c for c in cases if (tests / "fixtures" / c["name"] / "edge_cases.json").is_file()
     ]
     if contract_cases or edge_cases:
-        (tests / "test_contracts.py").write_text(
-            format_source(
-                render_template(
-                    "test_contracts.py.j2",
-                    package=plan.package,
-                    project_root=root_from_package(plan, package_dir),
-                    contract_cases=contract_cases,
-                    edge_cases=edge_cases,
-                ),
-                "test_contracts.py",
-            ),
-            "utf-8",
+        _write_test(
+            tests,
+            "test_contracts.py",
+            package=plan.package,
+            project_root=root_from_package(plan, package_dir),
+            contract_cases=contract_cases,
+            edge_cases=edge_cases,
         )
     return report
 
@@ -160,17 +150,12 @@ def _write_pipeline_test(plan: Plan, tests: Path, with_fixture: set[str]) -> Non
         for n in plan.result_fields
         if last_producer.get(n) in with_fixture
     ]
-    (tests / "test_pipeline.py").write_text(
-        format_source(
-            render_template(
-                "test_pipeline.py.j2",
-                package=plan.package,
-                replayed=[{"name": f.name, "returns": list(f.returns)} for f in data_steps],
-                expected_results=expected,
-            ),
-            "test_pipeline.py",
-        ),
-        "utf-8",
+    _write_test(
+        tests,
+        "test_pipeline.py",
+        package=plan.package,
+        replayed=[{"name": f.name, "returns": list(f.returns)} for f in data_steps],
+        expected_results=expected,
     )
 
 
@@ -290,17 +275,18 @@ def write_predict_test(
     (out / "rows.pkl").write_bytes(pickle.dumps(rows.iloc[:n]))
     (out / "expected.pkl").write_bytes(pickle.dumps(expected))
     vendor(tests)
-    (tests / "test_predict.py").write_text(
-        format_source(
-            render_template(
-                "test_predict.py.j2",
-                package=plan.package,
-                predictions=[n for n in predictions if n in names],
-                decisions=[n for n in predictions if n not in names],
-            ),
-            "test_predict.py",
-        ),
-        "utf-8",
+    _write_test(
+        tests,
+        "test_predict.py",
+        package=plan.package,
+        predictions=[n for n in predictions if n in names],
+        decisions=[n for n in predictions if n not in names],
     )
     compared = ", ".join(predictions)
     return f"tests/test_predict.py: predict() on {n} of the rows the notebook scored ({compared})"
+
+
+def _write_test(tests: Path, name: str, **context: Any) -> None:
+    """tests/<name> from templates/<name>.j2, formatted as the package's own modules are."""
+    text = render_template(f"{name}.j2", **context)
+    (tests / name).write_text(format_source(text, name), "utf-8")

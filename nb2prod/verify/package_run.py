@@ -22,6 +22,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,45 +68,72 @@ class PackageRun:
 
     def _run(self) -> None:
         start = time.perf_counter()
-        with tempfile.TemporaryDirectory(
-            prefix="nb2prod-package-", ignore_cleanup_errors=True
-        ) as tmp:
-            view = open_view(self.notebook, Path(tmp), start=self.plan.base_dir)
-            env = {
-                **os.environ,
-                **package_environment(self.plan, self.package_dir, view, Path(tmp)),
-                "NB2PROD_CAPTURE_DIR": str(self.capture_dir),
-                "MPLBACKEND": "Agg",
-                "PYTHONHASHSEED": "0",
-                "NB2PROD_PARENT_PID": str(os.getpid()),  # programs/parent_death.py
-            }
-            with open(Path(tmp) / "stderr", "w+b") as err:
-                proc = subprocess.Popen(
-                    [*view.prefix, *package_run_command(self.plan)],
-                    cwd=view.launch_dir,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=err,
-                    start_new_session=True,
-                    stdin=subprocess.DEVNULL,
-                )
-                self.process = proc  # verify() kills it if it stops early
-                try:
-                    proc.wait(timeout=self.timeout)
-                    if proc.returncode:
-                        err.seek(max(0, err.seek(0, os.SEEK_END) - _STDERR_TAIL))
-                        tail = err.read().decode("utf-8", "replace")
-                        self.error = failure_message(self.plan, self.capture_dir, tail)
-                        if self.error is None:
-                            self.error = f"exit code {proc.returncode}"
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
-                    self.error = f"timed out after {self.timeout:g} s"
+        code, tail = run_in_view(
+            self.plan,
+            self.package_dir,
+            self.notebook,
+            package_run_command(self.plan),
+            self.timeout,
+            prefix="nb2prod-package-",
+            env={"NB2PROD_CAPTURE_DIR": str(self.capture_dir)},
+            started=self._started,
+        )
+        if code is None:
+            self.error = f"timed out after {self.timeout:g} s"
+        elif code:
+            self.error = failure_message(self.plan, self.capture_dir, tail) or f"exit code {code}"
         # read back now, while the notebook still runs: unpickling imports pandas,
         # scikit-learn... here, off the critical path, instead of after both runs
         self.captured = read_captures(self.capture_dir)
         self.seconds = time.perf_counter() - start
+
+    def _started(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process  # verify() kills it if it stops early
+
+
+def run_in_view(
+    plan: Plan,
+    package_dir: Path,
+    notebook: Path,
+    argv: list[str],
+    timeout: float | None,
+    *,
+    prefix: str,
+    env: dict[str, str],
+    started: Callable[[subprocess.Popen[bytes]], None],
+) -> tuple[int | None, str]:
+    """Run `argv` with the package importable, in a fresh view of the notebook's project and a
+    session of its own (killed whole on timeout): its exit code (None: timed out) and the tail
+    of its stderr. `started` gets the process, so that the caller can stop it early."""
+    with tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True) as tmp:
+        view = open_view(notebook, Path(tmp), start=plan.base_dir)
+        child_env = {
+            **os.environ,
+            **package_environment(plan, package_dir, view, Path(tmp)),
+            "MPLBACKEND": "Agg",
+            "PYTHONHASHSEED": "0",
+            "NB2PROD_PARENT_PID": str(os.getpid()),  # programs/parent_death.py
+            **env,
+        }
+        with open(Path(tmp) / "stderr", "w+b") as err:
+            proc = subprocess.Popen(
+                [*view.prefix, *argv],
+                cwd=view.launch_dir,
+                env=child_env,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+            )
+            started(proc)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                return None, ""
+            err.seek(max(0, err.seek(0, os.SEEK_END) - _STDERR_TAIL))
+            return proc.returncode, err.read().decode("utf-8", "replace")
 
 
 def package_environment(plan: Plan, package_dir: Path, view: View, scratch: Path) -> dict[str, str]:

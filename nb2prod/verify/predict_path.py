@@ -28,7 +28,6 @@ import pickle
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Mapping
@@ -42,9 +41,8 @@ from nb2prod.convert.production import production
 from nb2prod.core.vocabulary import Verdict
 from nb2prod.verify.capture import Captured, marker
 from nb2prod.verify.compare import judge
-from nb2prod.verify.package_run import package_environment
+from nb2prod.verify.package_run import run_in_view
 from nb2prod.verify.programs import program
-from nb2prod.verify.project import open_view
 from nb2prod.verify.values import ValueCheck
 
 PREDICT_PROGRAM = ("parent_death", "seed", "predict_program")
@@ -162,6 +160,9 @@ class PredictRun:
                 os.killpg(process.pid, signal.SIGKILL)
         self.join(timeout=30)
 
+    def _started(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+
     def _run(self) -> None:
         start = time.perf_counter()
         parameters = {
@@ -175,50 +176,30 @@ class PredictRun:
             "sample": SAMPLE_ROWS,
         }
         argv = [sys.executable, "-c", program(*PREDICT_PROGRAM), json.dumps(parameters)]
-        with tempfile.TemporaryDirectory(
-            prefix="nb2prod-predict-", ignore_cleanup_errors=True
-        ) as tmp:
-            view = open_view(self.notebook, Path(tmp), start=self.plan.base_dir)
-            env = {
-                **os.environ,
-                **package_environment(self.plan, self.package_dir, view, Path(tmp)),
-                "MPLBACKEND": "Agg",
-                "PYTHONHASHSEED": "0",
-                "NB2PROD_PARENT_PID": str(os.getpid()),  # programs/parent_death.py
-            }
-            with open(Path(tmp) / "stderr", "w+b") as err:
-                proc = subprocess.Popen(
-                    [*view.prefix, *argv],
-                    cwd=view.launch_dir,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=err,
-                    start_new_session=True,
-                    stdin=subprocess.DEVNULL,
-                )
-                self.process = proc
-                try:
-                    proc.wait(timeout=self.timeout)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait()
-                    self.outcome = {
-                        "stage": "timeout",
-                        "error": f"timed out after {self.timeout:g} s",
-                    }
-                else:
-                    self.outcome = _read_outcome(self.out_dir / "predict.pkl", err, proc.returncode)
+        code, tail = run_in_view(
+            self.plan,
+            self.package_dir,
+            self.notebook,
+            argv,
+            self.timeout,
+            prefix="nb2prod-predict-",
+            env={},
+            started=self._started,
+        )
+        if code is None:
+            self.outcome = {"stage": "timeout", "error": f"timed out after {self.timeout:g} s"}
+        else:
+            self.outcome = _read_outcome(self.out_dir / "predict.pkl", tail, code)
         self.seconds = time.perf_counter() - start
 
 
-def _read_outcome(path: Path, err: Any, returncode: int) -> Mapping[str, Any]:
+def _read_outcome(path: Path, stderr_tail: str, returncode: int) -> Mapping[str, Any]:
     try:
         with open(path, "rb") as handle:
             loaded = pickle.load(handle)
     except FileNotFoundError:
-        err.seek(max(0, err.seek(0, os.SEEK_END) - 4096))
-        tail = [line for line in err.read().decode("utf-8", "replace").splitlines() if line.strip()]
-        return {"stage": "run", "error": tail[-1] if tail else f"exit code {returncode}"}
+        lines = [line for line in stderr_tail.splitlines() if line.strip()]
+        return {"stage": "run", "error": lines[-1] if lines else f"exit code {returncode}"}
     except Exception as exc:  # a value of the run that does not unpickle here
         return {"stage": "read", "error": f"{type(exc).__name__}: {exc}"}
     return loaded if isinstance(loaded, dict) else {"stage": "read", "error": "not a result"}
