@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from nb2prod.convert.dependencies import LockFile, Requirement, dependencies_for, lock
+from nb2prod.convert.dependencies import (
+    LockFile,
+    Requirement,
+    dependencies_for,
+    lock,
+    unpinned,
+)
 from nb2prod.convert.fit import boundary_of_plan
 from nb2prod.convert.plan import Plan, make_plan
 from nb2prod.convert.production import add_production
@@ -47,7 +53,7 @@ def build(
 
     def rendering(
         made: Plan,
-        dependencies: list[Requirement] | None = None,
+        dependencies: Sequence[str | Requirement] | None = None,
         locked: LockFile | None = None,
     ) -> Package:
         # the role modules and pipeline, then train, predict and the artifact from the fit
@@ -55,8 +61,8 @@ def build(
         package = render(made, dependencies, out_dir=target, lock=locked)
         return add_production(made, package, boundary)
 
-    rendered = rendering(plan)  # dependencies: what its code imports, unpinned
-    dependencies: list[Requirement] | None = None
+    rendered = rendering(plan)  # dependencies: what the role modules import, unpinned
+    dependencies: Sequence[str | Requirement] | None = None
     locked = None
     if pin:  # pinned from the code's imports, rendered first, and the notebook's evidence
         try:
@@ -75,7 +81,9 @@ def build(
             dependencies, locked = list(found.direct), lock(found)
             if not locked.hashed:
                 plan = replace(plan, warnings=(*plan.warnings, f"{locked.name}: {locked.note}"))
-        rendered = rendering(plan, dependencies, locked)
+    if dependencies is None:  # unpinned, from every module: artifact.py and contracts.py too
+        dependencies = unpinned(rendered.files, plan.package, plan.local.dependency_names)
+    rendered = rendering(plan, dependencies, locked)
     check_package(plan, rendered, lambda p: rendering(p, dependencies, locked))
     return plan, rendered
 

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType, ModuleType
@@ -244,28 +244,42 @@ _IMPORT_LOCK = threading.Lock()
 
 
 def import_papermill() -> None:
-    """Import papermill and nbformat once, without jsonschema's IRI grammar.
+    """Import papermill and nbformat once, without two optional imports nb2prod never uses.
 
     jsonschema imports every optional format checker it finds at import time; with
     rfc3987-syntax installed (jupyter_server brings it) that builds ~40 Lark grammars, about
     1.5 s of CPU before the first kernel can start, for an "iri" format that nbformat's schema
-    never uses. The module is hidden only while jsonschema is first imported, and only when
-    nothing in this process imported either yet (a Jupyter server keeps its own checkers).
+    never uses. papermill imports pyarrow.fs, when installed, for hdfs:// notebook paths
+    nb2prod never gives it: about 40 MB resident. Each module is hidden only while its
+    importer is first imported, and only when nothing in this process imported it yet (a
+    Jupyter server keeps its own).
     """
-    # None in sys.modules makes `import rfc3987_syntax` raise ImportError
-    modules = cast("dict[str, ModuleType | None]", sys.modules)
     with _IMPORT_LOCK:
-        if "papermill" in modules:
+        if "papermill" in sys.modules:
             return
-        if "jsonschema" not in modules and "rfc3987_syntax" not in modules:
-            modules["rfc3987_syntax"] = None
-            try:
+        if "jsonschema" not in sys.modules:
+            with _hidden("rfc3987_syntax"):
                 importlib.import_module("jsonschema")
-            finally:
-                if "rfc3987_syntax" in modules and modules["rfc3987_syntax"] is None:
-                    del modules["rfc3987_syntax"]
         import nbformat  # noqa: F401
-        import papermill  # noqa: F401
+
+        with _hidden("pyarrow.fs"):
+            import papermill  # noqa: F401
+
+
+@contextlib.contextmanager
+def _hidden(name: str) -> Iterator[None]:
+    """Make `import name` raise ImportError inside the block, unless it is already imported."""
+    # None in sys.modules makes the import raise ImportError
+    modules = cast("dict[str, ModuleType | None]", sys.modules)
+    if name in modules:
+        yield
+        return
+    modules[name] = None
+    try:
+        yield
+    finally:
+        if name in modules and modules[name] is None:
+            del modules[name]
 
 
 def run_cells(

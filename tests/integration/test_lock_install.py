@@ -84,7 +84,14 @@ def test_the_demo_package_installs_from_its_lock_file(tmp_path: Path) -> None:
     assert imported_modules(files, PACKAGE).keys() >= {"numpy", "pandas", "sklearn"}
 
     deps = dependencies_for(files, PACKAGE, load(DEMO))
-    assert [canonical(r.name) for r in deps.direct] == ["numpy", "pandas", "scikit-learn"]
+    # train saves the model with skops, contracts.py checks frames with pandera
+    assert [canonical(r.name) for r in deps.direct] == [
+        "numpy",
+        "pandas",
+        "pandera",
+        "scikit-learn",
+        "skops",
+    ]
     assert all(r.specifier.startswith("==") for r in deps.direct)
     (package_dir / "pyproject.toml").write_text(
         render_template(

@@ -108,3 +108,27 @@ def test_help_still_lists_every_command() -> None:
     assert result.returncode == 0
     for command in ("check", "pin", "convert", "verify"):
         assert f"    {command} " in result.stdout
+
+
+def test_papermill_loads_without_modules_nb2prod_never_uses() -> None:
+    # pyarrow.fs (papermill's hdfs:// support, ~40 MB resident) and rfc3987_syntax (~1.5 s of
+    # grammar building) are installed here and would load with a plain `import papermill`
+    program = (
+        "import importlib.util, json, sys\n"
+        "from nb2prod.verify.kernel import import_papermill\n"
+        "import_papermill()\n"
+        "import papermill.iorw\n"
+        "print(json.dumps({'installed': [n for n in ('pyarrow', 'rfc3987_syntax')"
+        " if importlib.util.find_spec(n)], 'modules': sorted(sys.modules),"
+        " 'hidden_left': [n for n, m in sys.modules.items() if m is None]}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert set(report["installed"]) == {"pyarrow", "rfc3987_syntax"}
+    assert "papermill.engines" in report["modules"]
+    assert not {"pyarrow.fs", "pyarrow", "rfc3987_syntax"} & set(report["modules"])
+    # nothing stays hidden: a later `import pyarrow.fs` by someone else still works
+    assert not {"pyarrow.fs", "rfc3987_syntax"} & set(report["hidden_left"])
