@@ -32,6 +32,7 @@ from nb2prod.convert.render import format_source, render_template, root_from_pac
 from nb2prod.core.vocabulary import Verdict
 from nb2prod.verify.capture import Captured
 from nb2prod.verify.compare import judge
+from nb2prod.verify.edge_fixtures import write_edge_tests
 from nb2prod.verify.predict_path import (
     SAMPLE_ROWS,
     PredictCheck,
@@ -134,6 +135,7 @@ def write_golden_tests(
             contract_cases=contract_cases,
             edge_cases=edge_cases,
         )
+    write_edge_tests(plan, captured_dir, package_dir, workdir, {c["name"] for c in cases})
     return report
 
 

@@ -135,7 +135,7 @@ def test_fixture_program_records_what_the_generated_tests_replay(tmp_path: Path)
         "1",
     ]
     tests = sorted(p.name for p in (package / "tests").glob("test_*.py"))
-    assert tests == ["test_contracts.py", "test_golden.py", "test_pipeline.py"]
+    assert tests == ["test_contracts.py", "test_edges.py", "test_golden.py", "test_pipeline.py"]
 
     env = {**os.environ, "PYTHONPATH": str(package / "src")}
     done = subprocess.run(
