@@ -18,6 +18,8 @@ LAB_NODE   := $(LAB)/node_modules/.nb2prod-installed
 LAB_BUILT  := $(LAB)/nb2prod_lab/labextension/package.json
 LAB_STAMP  := $(VENV)/.nb2prod-lab-installed
 CHROMIUM   := /usr/bin/chromium
+AIRFLOW_VENV  := .airflow-venv
+AIRFLOW_STAMP := $(AIRFLOW_VENV)/.airflow-3.3.2-installed
 # make test runs the browser tests for real: a missing chromium or extension fails instead of skipping.
 NB2PROD_REQUIRE_BROWSER ?= 1
 
@@ -78,7 +80,7 @@ lint: $(STAMP) $(LAB_NODE)
 # Three pytest runs (pytest-jupyter's fixtures and a browser clash in one process) and the
 # extension's TypeScript unit tests (vitest); every one runs, and any non-zero exit (5 =
 # nothing collected included) fails make at the end.
-test: lint $(STAMP) $(LAB_STAMP) chromium
+test: lint $(STAMP) $(LAB_STAMP) chromium $(AIRFLOW_STAMP)
 	@rc=0; \
 	$(PY) -m pytest tests -q || rc=1; \
 	$(PY) -m pytest $(LAB)/tests -q || rc=1; \
@@ -87,6 +89,11 @@ test: lint $(STAMP) $(LAB_STAMP) chromium
 	exit $$rc
 
 lab: $(LAB_STAMP)
+
+# Apache Airflow in a venv of its own (its pins never constrain nb2prod's), for the test that
+# runs an exported training DAG with `airflow dags test`; .venv first, whose versions it copies.
+$(AIRFLOW_STAMP): scripts/airflow_venv.sh | $(STAMP)
+	PYTHON=$(PYTHON) bash scripts/airflow_venv.sh $(AIRFLOW_VENV)
 
 # jlpm (yarn 3) comes with jupyterlab; jupyter-builder drives @jupyter/builder (rspack).
 $(LAB_TOOLS): $(STAMP)
@@ -128,5 +135,5 @@ bench: $(STAMP)
 	$(PY) bench/check_throughput.py
 
 clean:
-	rm -rf $(VENV) $(OUT) build *.egg-info test-artifacts
+	rm -rf $(VENV) $(AIRFLOW_VENV) $(OUT) build *.egg-info test-artifacts
 	rm -rf $(LAB)/node_modules $(LAB)/lib $(LAB)/nb2prod_lab/labextension $(LAB)/tsconfig.tsbuildinfo

@@ -35,7 +35,9 @@ if TYPE_CHECKING:  # the values the stages return, named here for the CLI and th
     from nb2prod.convert.annotations import Annotations as Annotations
     from nb2prod.convert.build import Converted as Converted
     from nb2prod.convert.plan import Plan as Plan
+    from nb2prod.convert.production import Production as Production
     from nb2prod.convert.render import Package as Package
+    from nb2prod.export.airflow import AirflowExport as AirflowExport
     from nb2prod.pin import PinResult as PinResult
     from nb2prod.pin.venv_check import VenvCheck as VenvCheck
     from nb2prod.verify.confirm import Confirmation as Confirmation
@@ -68,11 +70,13 @@ __all__ = [
     "default_package_dir",
     "describe",
     "describe_bug",
+    "export_airflow",
     "format_check",
     "format_pins",
     "generated_by_nb2prod",
     "headline",
     "pin",
+    "production",
     "session",
     "verdict_words",
     "verify",
@@ -627,6 +631,56 @@ def headline(verification: Verification) -> str:
     return report_headline(verification)
 
 
+def production(package_dir: Path) -> Production | None:
+    """What `convert` made of train and predict for the package in `package_dir`, and why not,
+    as its nb2prod-report.json records it (None: the notebook fits nothing, or no report)."""
+    from nb2prod.convert.production import Production
+
+    def names(value: object) -> tuple[str, ...]:
+        return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+    try:
+        report = json.loads((package_dir / "nb2prod-report.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    made = report.get("production") if isinstance(report, dict) else None
+    if not isinstance(made, dict):
+        return None
+    return Production(
+        train=made.get("train") is True,
+        predict=made.get("predict") is True,
+        fitted=names(made.get("fitted")),
+        metrics=names(made.get("metrics")),
+        inputs=names(made.get("inputs")),
+        reasons=names(made.get("reasons")),
+        notes=names(made.get("notes")),
+    )
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def export_airflow(
+    package_dir: str | Path,
+    out: str | Path | None = None,
+    *,
+    workdir: str | Path | None = None,
+    force: bool = False,
+) -> AirflowExport | Failed:
+    """Write an Airflow DAG that trains the package `convert` wrote in `package_dir`."""
+    from nb2prod.export.airflow import export_airflow as write_dag
+
+    try:
+        return write_dag(
+            Path(package_dir),
+            None if out is None else Path(out),
+            workdir=None if workdir is None else Path(workdir),
+            force=force,
+        )
+    except Exception as exc:
+        return _failure(str(package_dir), exc)
+
+
 # --- failures ---------------------------------------------------------------------------------
 
 
@@ -786,9 +840,12 @@ _NOT_DIFFED = frozenset(
 
 def _written_by_verify(relative: str, vendored: frozenset[str]) -> bool:
     """A file verify adds to the package's tests/ (convert + verify writes it again)."""
-    if relative == "tests/test_golden.py" or relative.startswith("tests/fixtures/"):
-        return True
-    return relative.removeprefix("tests/") in vendored
+    from nb2prod.verify.fixtures import WRITTEN_TESTS
+
+    if not relative.startswith("tests/") or relative.count("/") > 1:
+        return relative.startswith("tests/fixtures/")
+    name = relative.removeprefix("tests/")
+    return name in WRITTEN_TESTS or name in vendored
 
 
 def plan(notebook: str, options: ConvertOptions = ConvertOptions()) -> PlanView | Failed:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_server.extension.application import ExtensionApp
@@ -147,6 +148,28 @@ class Nb2prodLab(ExtensionApp):
         out["findings"] = [
             {**f, "message": self.root.scrub(f.get("message", ""))} for f in out.get("findings", [])
         ]
+        if out.get("predict"):
+            predict = dict(out["predict"])
+            predict["reason"] = self.root.scrub(predict.get("reason") or "")
+            predict["compared"] = [
+                {**c, "detail": self.root.scrub(c.get("detail") or "")}
+                for c in predict.get("compared", [])
+            ]
+            out["predict"] = predict
+        if out.get("artifact"):
+            out["artifact"] = self.relative_artifact(out["artifact"])
+        return out
+
+    def relative_artifact(self, document: dict[str, Any]) -> dict[str, Any]:
+        """An artifact document (nb2prod_lab.artifacts) with root-relative paths."""
+        out = dict(document)
+        out["root"] = self.root.relative(Path(out["root"])) or out["root"]
+        if out.get("latest"):
+            latest = dict(out["latest"])
+            latest["path"] = self.root.relative(Path(latest["path"])) or latest["path"]
+            out["latest"] = latest
+        if out.get("error"):
+            out["error"] = self.root.scrub(out["error"])
         return out
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import tornado.web
 from jupyter_server.base.handlers import APIHandler
 
+from nb2prod_lab.artifacts import artifact_document, trained_package
 from nb2prod_lab.jobs import Job, TooManyJobs
 from nb2prod_lab.paths import PathError, Resolved
 
@@ -188,6 +189,34 @@ class VerifyHandler(ConvertHandler):
         await self.start("verify", notebook.relative, spec)
 
 
+class ArtifactHandler(Nb2prodHandler):
+    """The newest artifact the package's `train` saved, or the command that saves one.
+
+    Only reads: training is the author's call (a terminal), never a side effect of a request.
+    """
+
+    @tornado.web.authenticated
+    def post(self) -> None:
+        body = self.body({"path": (str, ...), "package": (str, None)})
+        notebook = self.notebook(body["path"])
+        requested = (
+            body["package"] if body["package"] is not None else self.lab.default_package(notebook)
+        )
+        package = self.resolve(requested, what="package", must_exist=False)
+        if not package.absolute.is_dir():
+            raise ApiError(
+                404,
+                f"{package.relative or requested}: no generated package there; "
+                "convert the notebook first or name its 'package'",
+            )
+        name = trained_package(package.absolute)
+        if name is None:  # the notebook fits nothing nb2prod could save: no train.py
+            self.finish(json.dumps({"artifact": None}))
+            return
+        document = artifact_document(self.lab.root.path, notebook.absolute, package.absolute, name)
+        self.finish(json.dumps({"artifact": self.lab.relative_artifact(document)}))
+
+
 class JobHandler(Nb2prodHandler):
     def job(self, job_id: str) -> Job:
         job = self.lab.jobs.get(job_id)
@@ -217,5 +246,6 @@ def handlers(lab: Nb2prodLab) -> list[tuple[str, type, dict[str, Any]]]:
         (r"/nb2prod/preview", PreviewHandler, kwargs),
         (r"/nb2prod/convert", ConvertHandler, kwargs),
         (r"/nb2prod/verify", VerifyHandler, kwargs),
+        (r"/nb2prod/artifact", ArtifactHandler, kwargs),
         (r"/nb2prod/jobs/([^/]+)", JobHandler, kwargs),
     ]

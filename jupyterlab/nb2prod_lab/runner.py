@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from nb2prod import api
+from nb2prod_lab.artifacts import artifact_document
 
 Emit = Callable[[dict[str, Any]], None]
 NOT_VERIFIED = "not-verified"  # the verdict of a convert job run with "verify": false
@@ -91,7 +92,22 @@ def _verification(v: api.Verification) -> dict[str, Any]:
         ],
         "first_divergence": first,
         "findings": [f.to_json() for f in v.findings],
+        # predict() on the rows the notebook scored; null: the notebook fits no model
+        "predict": v.predict.to_json() if v.predict is not None else None,
     }
+
+
+def _production(notebook: str, package_dir: Path, package: str) -> dict[str, Any]:
+    """What convert made of train and predict (and why not), and the package's artifact: the
+    newest one `train` saved, or the command that saves one (the lab never trains by itself)."""
+    made = api.production(package_dir)
+    artifact = None
+    if made is not None and made.train:
+        root = Path.cwd().resolve()  # the server's root: the runner runs there
+        artifact = artifact_document(
+            root, (root / notebook).resolve(), (root / package_dir).resolve(), package
+        )
+    return {"production": made.to_json() if made is not None else None, "artifact": artifact}
 
 
 def _result(out_dir: Path, verdicts: dict[str, Any], run_page: Path | None) -> dict[str, Any]:
@@ -110,7 +126,10 @@ def _verified(result: api.VerifyResult) -> dict[str, Any]:
     if isinstance(result, api.NotConverted):
         raise Refused(result.refusal)
     assert result.package_dir is not None  # the job names the package folder
-    return _result(result.package_dir, _verification(result.verification), result.run_page)
+    return {
+        **_result(result.package_dir, _verification(result.verification), result.run_page),
+        **_production(result.notebook, result.package_dir, result.plan.package),
+    }
 
 
 def run(spec: dict[str, Any], emit: Emit) -> dict[str, Any]:
@@ -138,9 +157,11 @@ def run(spec: dict[str, Any], emit: Emit) -> dict[str, Any]:
             "functions": functions,
             "first_divergence": None,
             "findings": [],
+            "predict": None,  # not verified: nothing ran
         }
         return {
             **_result(converted.out_dir, verdicts, None),
+            **_production(notebook, converted.out_dir, converted.plan.package),
             "warnings": list(converted.plan.warnings),
         }
     both = api.convert_and_verify(notebook, spec.get("out"), convert)

@@ -58,6 +58,71 @@ export interface IJobResult {
   functions: { function: string; module: string; verdict: string }[];
   first_divergence: { function: string; variable: string; detail: string } | null;
   findings: IFinding[];
+  /**
+   * What convert made of train.py and predict.py, and why not; null when the notebook fits
+   * nothing (absent from an older server).
+   */
+  production?: IProduction | null;
+  /** The predict path's verdict; null when no predict check ran (no model, or not verified). */
+  predict?: IPredictCheck | null;
+  /** The package's artifact, or how to train one; null when there is no train.py. */
+  artifact?: IArtifact | null;
+}
+
+/** `production` of nb2prod-report.json (`nb2prod.api.production`). */
+export interface IProduction {
+  train: boolean;
+  predict: boolean;
+  /** The objects the artifact saves, the model last. */
+  fitted: string[];
+  /** The names the metrics are recorded under. */
+  metrics: string[];
+  /** The frames predict takes. */
+  inputs: string[];
+  /** Why there is no train.py or predict.py, each naming the statement. */
+  reasons: string[];
+  notes: string[];
+}
+
+/** predict() on the rows the notebook scored, against the notebook's fresh run. */
+export interface IPredictCheck {
+  /** 'equivalent', 'differs' or 'unverified'. */
+  verdict: string;
+  /** Why it differs or is unverified; '' when equivalent. */
+  reason: string;
+  rows: number;
+  seconds: number;
+  compared: { name: string; verdict: string; detail: string }[];
+}
+
+/** `metadata.json` of an artifact `train` saved (the generated artifact.py writes it). */
+export interface IArtifactMetadata {
+  version: string;
+  created: string;
+  package: string;
+  notebook_sha256: string;
+  python: string;
+  libraries: Record<string, string>;
+  data?: {
+    files?: { path: string; size: number; sha256: string }[];
+    frames?: { name: string; shape: number[]; columns: { name: string; dtype: string }[] }[];
+  };
+  config?: Record<string, unknown>;
+  /** A metric that is not finite is stored as text ('nan'). */
+  metrics: Record<string, number | string>;
+  features?: { name: string; dtype: string }[];
+}
+
+/** Where the package's artifacts go, the command that trains one, the newest one. */
+export interface IArtifact {
+  package: string;
+  /** The folder `train` saves to when run with the command below. */
+  root: string;
+  /** Run from the server's root (a JupyterLab terminal): trains and saves an artifact. */
+  command: string;
+  latest: { path: string; metadata: IArtifactMetadata } | null;
+  /** The newest metadata.json cannot be read (names the file). */
+  error: string | null;
 }
 
 export interface IJob {
@@ -220,6 +285,14 @@ export function preview(
 
 export function startVerify(path: string): Promise<{ job: string }> {
   return post<{ job: string }>('verify', { path });
+}
+
+/** The package's artifact as it is on disk now (after the author trained, say). */
+export function artifact(
+  path: string,
+  packageDir: string
+): Promise<{ artifact: IArtifact | null }> {
+  return post('artifact', { path, package: packageDir });
 }
 
 export function getJob(id: string): Promise<IJob> {

@@ -34,6 +34,8 @@ export interface INotebookState {
   /** What "Convert" would write, shown for the author to accept or cancel. */
   preview: api.IPreview | null;
   previewing: boolean;
+  /** Reading the package's artifacts again (after the author trained). */
+  lookingForArtifact: boolean;
 }
 
 export class Controller {
@@ -195,6 +197,28 @@ export class Controller {
     return this._runJob(panel, api.startVerify);
   }
 
+  /** Read the package's newest artifact again, into the last job's result (train ran since). */
+  async lookForArtifact(panel: NotebookPanel): Promise<void> {
+    const state = this._track(panel);
+    const job = state.job;
+    if (!job?.result || state.lookingForArtifact) {
+      return;
+    }
+    state.lookingForArtifact = true;
+    this._changed.emit(panel);
+    try {
+      const answer = await api.artifact(state.path, job.result.out_dir);
+      if (state.job === job) {
+        state.job = { ...job, result: { ...job.result, artifact: answer.artifact } };
+      }
+    } catch (error) {
+      notifyError(error);
+    } finally {
+      state.lookingForArtifact = false;
+      this._changed.emit(panel);
+    }
+  }
+
   async cancel(panel: NotebookPanel): Promise<void> {
     const job = this._states.get(panel)?.job;
     if (!job || !isActive(job)) {
@@ -264,7 +288,8 @@ export class Controller {
       plans: 0,
       planRequests: 0,
       preview: null,
-      previewing: false
+      previewing: false,
+      lookingForArtifact: false
     };
     this._states.set(panel, state);
     panel.context.saveState.connect((_, saveState) => {

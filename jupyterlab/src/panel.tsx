@@ -1,12 +1,21 @@
 // The side panel: findings of the current notebook grouped by rule, convert/verify jobs and results.
 import { INotebookTracker } from '@jupyterlab/notebook';
+import { Clipboard } from '@jupyterlab/apputils';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import React from 'react';
 
-import { IFinding, IJob, IPreview } from './api';
+import { IArtifact, IFinding, IJob, IJobResult, IPreview } from './api';
 import { Controller, INotebookState } from './controller';
 import { atRelated, relatedOf } from './markers';
-import { isActive, jobHeading, previewSummary, progressText } from './state';
+import {
+  artifactRows,
+  isActive,
+  jobHeading,
+  previewSummary,
+  productionSummary,
+  progressText,
+  trainWouldRecord
+} from './state';
 
 /** Enter or Space on a focusable non-button element acts as a click. */
 function onActivate(action: () => void) {
@@ -127,6 +136,8 @@ export class Nb2prodPanel extends ReactWidget {
             onCancel={() => void controller.cancel(panel)}
             onOpen={open}
             onSelect={f => void controller.select(panel, f)}
+            onLookAgain={() => void controller.lookForArtifact(panel)}
+            lookingAgain={state.lookingForArtifact}
           />
         )}
         <Findings state={state} onSelect={f => void controller.select(panel, f)} />
@@ -449,6 +460,8 @@ function Job(props: {
   onCancel: () => void;
   onOpen: (path: string) => void;
   onSelect: (finding: IFinding) => void;
+  onLookAgain: () => void;
+  lookingAgain: boolean;
 }): JSX.Element {
   const { job, onCancel, onOpen } = props;
   const { done, total } = job.progress;
@@ -514,6 +527,12 @@ function Job(props: {
               {result.first_divergence.variable}: {result.first_divergence.detail}
             </div>
           )}
+          <Production
+            result={result}
+            onOpen={onOpen}
+            onLookAgain={props.onLookAgain}
+            lookingAgain={props.lookingAgain}
+          />
           {result.report && (
             <div>
               Report:{' '}
@@ -580,4 +599,130 @@ function Job(props: {
 
 function relative(path: string, dir: string): string {
   return dir && path.startsWith(dir + '/') ? path.slice(dir.length + 1) : path;
+}
+
+/** What convert made of train and predict, their verdicts, and the model artifact. */
+function Production(props: {
+  result: IJobResult;
+  onOpen: (path: string) => void;
+  onLookAgain: () => void;
+  lookingAgain: boolean;
+}): JSX.Element | null {
+  const { result } = props;
+  const summary = productionSummary(result);
+  if (!summary) {
+    return null;
+  }
+  const lines = [
+    { id: 'train', line: summary.train, file: summary.trainFile },
+    { id: 'predict', line: summary.predict, file: summary.predictFile }
+  ];
+  return (
+    <section
+      className="nb2prod-production"
+      data-testid="nb2prod-production"
+      aria-labelledby="nb2prod-production-title"
+    >
+      <h4 id="nb2prod-production-title">Train and predict</h4>
+      <ul className="nb2prod-production-lines">
+        {lines.map(({ id, line, file }) => (
+          <li key={id} data-testid={`nb2prod-${id}`} data-made={file.status}>
+            <div
+              className={`nb2prod-verdict nb2prod-verdict-${line.status}`}
+              data-testid={`nb2prod-${id}-verdict`}
+              data-verdict={line.status}
+            >
+              {line.text}
+            </div>
+            <div className="nb2prod-production-file">{file.text}</div>
+          </li>
+        ))}
+      </ul>
+      {result.production?.train && result.artifact && (
+        <Artifact
+          artifact={result.artifact}
+          wouldRecord={trainWouldRecord(result.production)}
+          onOpen={props.onOpen}
+          onLookAgain={props.onLookAgain}
+          lookingAgain={props.lookingAgain}
+        />
+      )}
+    </section>
+  );
+}
+
+/** The newest artifact's metadata; before there is one, what train records and its command. */
+function Artifact(props: {
+  artifact: IArtifact;
+  wouldRecord: string;
+  onOpen: (path: string) => void;
+  onLookAgain: () => void;
+  lookingAgain: boolean;
+}): JSX.Element {
+  const { artifact, onOpen } = props;
+  const latest = artifact.latest;
+  return (
+    <div
+      className="nb2prod-artifact"
+      data-testid="nb2prod-artifact"
+      data-state={latest ? 'saved' : 'none'}
+    >
+      <h4>Model artifact</h4>
+      {artifact.error && <div className="nb2prod-error">{artifact.error}</div>}
+      {latest ? (
+        <>
+          <div className="nb2prod-summary">
+            Newest in{' '}
+            <a
+              className="nb2prod-file"
+              data-testid="nb2prod-artifact-metadata"
+              data-path={`${latest.path}/metadata.json`}
+              title={`Open ${latest.path}/metadata.json`}
+              tabIndex={0}
+              role="button"
+              onClick={() => onOpen(`${latest.path}/metadata.json`)}
+              onKeyDown={onActivate(() => onOpen(`${latest.path}/metadata.json`))}
+            >
+              {latest.path}
+            </a>
+          </div>
+          <dl className="nb2prod-artifact-rows" data-testid="nb2prod-artifact-rows">
+            {artifactRows(latest.metadata).map(([label, value]) => (
+              <React.Fragment key={label}>
+                <dt>{label}</dt>
+                <dd>{value}</dd>
+              </React.Fragment>
+            ))}
+          </dl>
+        </>
+      ) : (
+        <div className="nb2prod-summary" data-testid="nb2prod-artifact-none">
+          {props.wouldRecord} nb2prod does not train on your behalf: run this in a terminal,
+          then look again.
+        </div>
+      )}
+      <pre className="nb2prod-command" data-testid="nb2prod-train-command">
+        {artifact.command}
+      </pre>
+      <div className="nb2prod-actions">
+        <button
+          className="jp-mod-styled"
+          data-testid="nb2prod-copy-command"
+          title="Copy the train command"
+          onClick={() => Clipboard.copyToSystem(artifact.command)}
+        >
+          Copy command
+        </button>
+        <button
+          className="jp-mod-styled"
+          data-testid="nb2prod-look-again"
+          title={`Look for the newest artifact in ${artifact.root}`}
+          aria-busy={props.lookingAgain}
+          onClick={props.onLookAgain}
+        >
+          Look again
+        </button>
+      </div>
+    </div>
+  );
 }

@@ -1,8 +1,9 @@
 """The nb2prod panel in a real JupyterLab and a real browser, against the real server extension.
 
 The tests share one page and run in file order: check, the role overlay, keyboard + axe-core,
-select, an error, preview (keyboard, axe-core) + convert, open the fresh run, steer a role + the
-preview's diff + undo, verify + cancel, the job queue, re-check on save.
+select, an error, preview (keyboard, axe-core) + convert, open the fresh run, train/predict and
+the artifact, steer a role + the preview's diff + undo, verify + cancel, the job queue, re-check
+on save.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -415,6 +417,76 @@ def test_the_fresh_run_opens_from_the_panel(page, lab: Lab, artifacts: Path) -> 
     # back to the notebook for the tests after this one
     page.locator(".lm-TabBar-tab:has-text('credit_approval.ipynb')").first.click()
     page.wait_for_selector(".lm-TabBar-tab.jp-mod-current:has-text('credit_approval.ipynb')")
+    assert not page.errors, page.errors
+
+
+def test_the_panel_shows_train_and_predict_and_the_artifact(
+    page, lab: Lab, artifacts: Path
+) -> None:
+    """After the convert and its verify: what train.py/predict.py got, the predict path's verdict
+    as the report gives it, and the artifact: the train command until one exists (the lab never
+    trains by itself), then, once the author ran it and looks again, its metadata."""
+    production = page.locator("[data-testid=nb2prod-production]")
+    production.wait_for()
+    files = [a.get_attribute("data-path") for a in page.locator("[data-testid=nb2prod-file]").all()]
+    package = Path(files[0]).parts[0]
+    report = json.loads((lab.root / package / "nb2prod-report.json").read_text())
+    predict = report["verification"]["predict"]
+    assert predict["verdict"] == "equivalent", predict  # the demo's predict path is proved
+    verdict = page.locator("[data-testid=nb2prod-predict-verdict]")
+    assert verdict.get_attribute("data-verdict") == predict["verdict"]
+    assert verdict.inner_text().startswith("Predict path: equivalent (")
+    assert f"on the {predict['rows']} rows the notebook scored" in verdict.inner_text()
+    made = report["production"]
+    train = page.locator("[data-testid=nb2prod-train]")
+    assert train.get_attribute("data-made") == "made"
+    assert f"train.py fits and saves {', '.join(made['fitted'])}" in train.inner_text()
+    assert page.locator("[data-testid=nb2prod-train-verdict]").get_attribute("data-verdict") == (
+        "trained"
+    )
+    assert page.locator("[data-testid=nb2prod-predict]").get_attribute("data-made") == "made"
+
+    # no artifact yet: what train would record, and the command to run in a terminal
+    artifact = page.locator("[data-testid=nb2prod-artifact]")
+    assert artifact.get_attribute("data-state") == "none"
+    assert "metrics (auc)" in page.locator("[data-testid=nb2prod-artifact-none]").inner_text()
+    command = page.locator("[data-testid=nb2prod-train-command]").inner_text().strip()
+    name = report["package"]
+    assert command == f"PYTHONPATH={package}/src python -m {name} train"
+    assert not (lab.root / "artifacts").exists()
+    assert not axe_serious(page, "train, predict and the train command")
+    # keyboard: Copy command, then Tab to Look again
+    page.locator("[data-testid=nb2prod-copy-command]").focus()
+    page.keyboard.press("Tab")
+    assert focused(page) == "nb2prod-look-again"
+    try:
+        # the author runs the command from the root, as a JupyterLab terminal would
+        path = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+        run = subprocess.run(
+            ["bash", "-c", command],
+            cwd=lab.root,
+            env={**os.environ, "PATH": path, "MPLBACKEND": "Agg"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        (saved,) = sorted((lab.root / "artifacts").iterdir())
+        metadata = json.loads((saved / "metadata.json").read_text())
+        page.keyboard.press("Enter")  # Look again
+        page.wait_for_selector("[data-testid=nb2prod-artifact][data-state=saved]")
+        rows = page.locator("[data-testid=nb2prod-artifact-rows]").inner_text()
+        assert metadata["version"] in rows and f"Python {metadata['python']}" in rows
+        assert f"auc = {round(metadata['metrics']['auc'], 4)}" in rows
+        assert f"Features ({len(metadata['features'])})" in rows
+        link = page.locator("[data-testid=nb2prod-artifact-metadata]")
+        assert link.get_attribute("data-path") == f"artifacts/{saved.name}/metadata.json"
+        assert focused(page) == "nb2prod-look-again"  # the keyboard stays where it was
+        assert not axe_serious(page, "the artifact's metadata")
+        page.screenshot(path=str(artifacts / "jupyterlab-artifact.png"))
+    finally:
+        shutil.rmtree(lab.root / "artifacts", ignore_errors=True)  # the later tests' root as it was
     assert not page.errors, page.errors
 
 

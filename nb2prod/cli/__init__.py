@@ -32,6 +32,7 @@ COMMANDS = {
     "pin": "nb2prod.cli.pin",
     "convert": "nb2prod.cli.convert",
     "verify": "nb2prod.cli.verify",
+    "export": "nb2prod.cli.export",
 }
 
 

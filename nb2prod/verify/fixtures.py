@@ -89,6 +89,12 @@ def _case(function: Function, not_compared: Mapping[str, Sequence[str]]) -> dict
     }
 
 
+# The tests verify writes into a package's tests/ (convert leaves them out; a preview does too)
+WRITTEN_TESTS = frozenset(
+    {"test_golden.py", "test_contracts.py", "test_pipeline.py", "test_predict.py", "test_edges.py"}
+)
+
+
 def write_golden_tests(
     plan: Plan,
     captured_dir: Path,

@@ -130,7 +130,8 @@ def test_preview_over_a_package_diffs_it_and_writes_nothing(notebook: str, tmp_p
     assert not isinstance(api.convert(notebook, out, NO_PIN), api.Failed)
     # what verify adds beside convert's files is not "removed" (convert + verify writes it again)
     (out / "nb2prod-run.html").write_text("<p>verify's page</p>")
-    (out / "tests" / "test_golden.py").write_text("# golden\n")
+    for written in ("test_golden.py", "test_edges.py", "test_predict.py", "test_contracts.py"):
+        (out / "tests" / written).write_text("# written by verify\n")
     (out / "tests" / "fixtures" / "f").mkdir(parents=True)
     (out / "tests" / "fixtures" / "f" / "outputs.pkl").write_bytes(b"\x80")
     (out / "tests" / "_nb2prod_edges.py").write_text("# edges\n")
@@ -141,12 +142,14 @@ def test_preview_over_a_package_diffs_it_and_writes_nothing(notebook: str, tmp_p
     changed.append(("volume = total * 2", ["nb2prod:business"]))
     write_notebook(Path(notebook), changed)
     (out / "stray.txt").write_text("left by hand")
+    (out / "tests" / "test_mine.py").write_text("# a test of the package's owner\n")
     before = digest(out)
     previewed = api.preview(notebook, out, NO_PIN)
     assert isinstance(previewed, api.Preview)
     assert digest(out) == before  # nothing written
     by_path = {c.path: c for c in previewed.changes}
     assert by_path["stray.txt"].status == "removed"
+    assert by_path["tests/test_mine.py"].status == "removed"
     diffs = "".join(c.diff for c in previewed.changes if c.status == "changed")
     assert "-    scale: float = 2.0" in diffs or "2.0" in diffs
     assert "+" in diffs and "3.0" in diffs and "volume" in diffs
