@@ -16,7 +16,6 @@ with 350 MB a worker was killed, with 450 MB it stayed paused for good.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
 import shutil
@@ -325,45 +324,4 @@ def test_no_such_files_is_one_line(trained: tuple[Path, Path], demo: Path) -> No
     assert done.stderr.strip() == f"{PACKAGE}: error: nothing/*.parquet: no file matches"
 
 
-def _spark_missing() -> str | None:
-    if shutil.which("java") is None:
-        return "no Java runtime (Debian: default-jre-headless)"
-    if importlib.util.find_spec("pyspark") is None:
-        return "pyspark is not installed (the package's `spark` extra)"
-    return None
-
-
-@pytest.mark.skipif(_spark_missing() is not None, reason=str(_spark_missing()))
-def test_spark_scores_like_predict(
-    trained: tuple[Path, Path], small: Path, demo: Path, imported: Any
-) -> None:
-    work, folder = trained
-    done = _python(
-        demo,
-        "predict",
-        str(small / "*.parquet"),
-        "--engine",
-        "spark",
-        "--artifact",
-        str(folder),
-        "--out",
-        "spark-out",
-        cwd=work,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "15000 rows scored" in done.stdout
-    from credit_approval.artifact import load
-    from credit_approval.predict import predict
-
-    # Spark keeps no row order across files: compare sorted by the applicant
-    got = pd.concat(_parts(work / "spark-out"), ignore_index=True)
-    rows = pd.concat(
-        [pd.read_parquet(p) for p in sorted(small.glob("*.parquet"))], ignore_index=True
-    )
-    expected = _as_written(predict(rows, load(folder)))
-    key = [*rows.columns]
-    pd.testing.assert_frame_equal(
-        got.sort_values(key).reset_index(drop=True),
-        expected.sort_values(key).reset_index(drop=True),
-        check_exact=True,
-    )
+# --engine spark: tests/integration/test_batch_spark.py
