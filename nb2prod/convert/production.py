@@ -111,7 +111,8 @@ def add_production(plan: Plan, package: Package, boundary: FitBoundary | None) -
     name = plan.package
     if made.train:
         writer = _Writer(plan, boundary)
-        files[f"src/{name}/train.py"] = writer.train()
+        # -- the reference sample for compare-models (issue #15, item 5): with predict only
+        files[f"src/{name}/train.py"] = writer.train(reference=made.predict)
         made = replace(made, metrics=writer.metric_names)
         if made.predict:
             files[f"src/{name}/predict.py"] = writer.predict()
@@ -123,6 +124,7 @@ def add_production(plan: Plan, package: Package, boundary: FitBoundary | None) -
             # -- end of batch scoring
             # -- the model service and its container (issue #16, items 1 and 4)
             files.update(_service(plan, files, made.inputs[0]))
+            files.update(_monitor(plan))
             files["pyproject.toml"] = _with_extras(
                 files["pyproject.toml"], {SERVE_EXTRA: SERVE_REQUIREMENTS}
             )
@@ -174,6 +176,21 @@ def _checks(plan: Plan) -> dict[str, str]:
         f"src/{name}/gate.py": _format(render_template("gate.py.j2", package=name), "gate.py"),
         f"src/{name}/monitoring.py": _format(
             render_template("monitoring.py.j2", package=name), "monitoring.py"
+        ),
+    }
+
+
+def _monitor(plan: Plan) -> dict[str, str]:
+    """drift.py (`monitor`), compare.py (`compare-models`) and their generated tests
+    (issue #15, items 4 and 5): made with predict, whose batches they read."""
+    name = plan.package
+    return {
+        f"src/{name}/drift.py": _format(render_template("drift.py.j2", package=name), "drift.py"),
+        f"src/{name}/compare.py": _format(
+            render_template("compare.py.j2", package=name), "compare.py"
+        ),
+        "tests/test_monitoring.py": _format(
+            render_template("test_monitoring.py.j2", package=name), "test_monitoring.py"
         ),
     }
 
@@ -360,7 +377,8 @@ class _Writer:
 
     # -- train
 
-    def train(self) -> str:
+    def train(self, *, reference: bool = False) -> str:
+        """train.py; `reference`: freeze a sample of the input and predict()'s output on it."""
         b = self.b
         package = self.plan.package
         train = list(b.train)
@@ -396,6 +414,9 @@ class _Writer:
                 continue
             if i == reader:
                 nodes += self._reader_block(i, sorted(skipped))
+                if reference:  # the rows as read, before a step changes the frame in place
+                    frame = b.inputs[0].name
+                    nodes.append(_stmt(f"_reference = _compare.sample({frame}, TARGET)"))
                 continue
             if i in b.metrics and not self.statements[i].symbols.defines:
                 lines = self._hoisted_metrics(i, set(metric_names) | set(hoisted))
@@ -441,7 +462,9 @@ class _Writer:
             "    inputs={n: s.required(MENTIONED, _features, TARGET) for n, s in _snapshots.items()},\n"
             ")",
             '_root = Path(_artifacts) if _artifacts else Path(config.path("artifacts"))',
-            f"_folder = _artifact.save({{{fitted}}}, _metadata, _root)",
+            f"_fitted: dict[str, object] = {{{fitted}}}",
+            *(self._freeze() if reference and reader is not None else []),
+            "_folder = _artifact.save(_fitted, _metadata, _root)",
             "return TrainResult(_folder, _metadata.version, _metrics, {"
             + ", ".join(f"{n!r}: {n}" for n in values)
             + "})",
@@ -469,17 +492,43 @@ class _Writer:
                     "from pathlib import Path",
                     "from typing import Any",
                     f"from {package} import artifact as _artifact",
+                    f"from {package} import compare as _compare",
                     f"from {package} import contracts as _contracts",
                     f"from {package} import monitoring as _monitoring",
                     f"from {package} import rows as _rows",
                     f"from {package}.contracts import Mode",
                     f"from {package}.config import Config",
+                    f"from {package}.predict import predict as _predict",
                     f"from {package}.rows import RowsError",
                 ],
                 definitions,
             ),
         )
         return self._finish(text, "train", nodes, "train.py")
+
+    def _freeze(self) -> list[str]:
+        """The reference sample scored by predict() with what was just fitted, kept in the
+        baseline (compare.py)."""
+        names = [  # as predict() names them
+            "prediction" if p.statement is None else p.output
+            for p in self.b.predictions
+            if p.output or p.statement is None
+        ]
+        return [
+            "# the reference sample and predict()'s output on it, for compare-models\n"
+            '_baseline["reference"] = _compare.freeze(\n'
+            "    _reference,\n"
+            "    lambda rows: _predict(\n"
+            "        rows,\n"
+            "        _artifact.Artifact(_root / _metadata.version, _metadata, _fitted),\n"
+            "        config,\n"
+            '        source="the reference sample",\n'
+            '        contracts="off",\n'
+            "        monitoring=None,\n"
+            "    ),\n"
+            f"    {names!r},\n"
+            ")",
+        ]
 
     def _summary(self) -> str:
         b = self.b

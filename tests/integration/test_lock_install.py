@@ -4,8 +4,10 @@ The demo's golden package (copied to a scratch folder) gets its dependencies fro
 imports, a pyproject.toml listing them, and a pylock.toml made by `pip lock` from the versions
 installed where it was analysed. A plain `python -m venv` then installs exactly the locked
 distributions (`pip install -r pylock.toml`, pip >= 26.1) and the package itself without
-dependencies, and `python -m credit_approval --help` runs from it. The wheels come from the
-package index through pip's cache, so the install steps have generous timeouts.
+dependencies. From that environment alone, in a scratch working folder, `train` fits and saves
+an artifact (the notebook writes its own data/applicants.csv there) and `predict` scores rows of
+that file: the output has the predictions and the decisions, one row per input row. The wheels
+come from the package index through pip's cache, so the install steps have generous timeouts.
 """
 
 from __future__ import annotations
@@ -127,3 +129,41 @@ def test_the_demo_package_installs_from_its_lock_file(tmp_path: Path) -> None:
 
     helped = _ok(_run([python, "-m", PACKAGE, "--help"], tmp_path, RUN_TIMEOUT))
     assert "usage" in helped.lower()
+
+    # the installed package trains and scores, from a folder that is not its source
+    work = tmp_path / "work"
+    work.mkdir()
+    trained = _ok(_run([python, "-m", PACKAGE, "train", "--artifacts", "artifacts"], work, 600))
+    (artifact,) = [p for p in (work / "artifacts").iterdir() if p.is_dir()]
+    assert f"artifact: {Path('artifacts', artifact.name)}" in trained  # as given, relative
+    auc = float(next(line for line in trained.splitlines() if line.startswith("auc:")).split()[1])
+    assert 0.5 < auc <= 1.0
+
+    seen = (work / "data" / "applicants.csv").read_text("utf-8").splitlines()
+    header = seen[0].split(",")
+    target = header.index("default")
+    rows = [",".join(c for i, c in enumerate(line.split(",")) if i != target) for line in seen]
+    (work / "new.csv").write_text("\n".join(rows[:41]) + "\n", "utf-8")  # header + 40 rows
+    args = ["predict", "new.csv", "--artifact", "artifacts", "--out", "scored.csv"]
+    scored = _ok(_run([python, "-m", PACKAGE, *args], work, RUN_TIMEOUT))
+    assert "scored.csv: 40 rows scored" in scored
+
+    # read back with the venv's own pandas: this interpreter need not have it
+    program = (
+        "import json, sys, pandas as pd; f = pd.read_csv(sys.argv[1]); "
+        "print(json.dumps({'columns': list(f.columns), 'ids': f['applicant_id'].tolist(), "
+        "'proba': f['proba_test'].tolist(), 'pd': f['pd'].tolist(), "
+        "'lti': f['loan_to_income'].tolist(), 'approved': f['approved'].tolist()}))"
+    )
+    out = json.loads(_ok(_run([python, "-c", program, "scored.csv"], work, RUN_TIMEOUT)))
+    assert {"proba_test", "pd", "approved", "expected_loss"} <= set(out["columns"])
+    ids = [int(line.split(",")[header.index("applicant_id")]) for line in seen[1:41]]
+    assert out["ids"] == ids  # one output row per input row, in the input's order
+    assert all(0.0 <= p <= 1.0 for p in out["proba"])
+    assert out["pd"] == out["proba"]  # the business rules decided on the model's probabilities
+    # the notebook's rule with its defaults (PD_THRESHOLD 0.2, MAX_LOAN_TO_INCOME 0.5)
+    rule = [p < 0.2 and lti < 0.5 for p, lti in zip(out["pd"], out["lti"], strict=True)]
+    assert out["approved"] == rule
+    assert "default" not in out["columns"]  # the target was never asked for
+    records = (work / "monitoring" / "batches.jsonl").read_text("utf-8").splitlines()
+    assert json.loads(records[-1])["rows"] == 40

@@ -1,11 +1,18 @@
-"""The drift measures of the generated package's monitoring.py (templates/monitoring.py.j2),
-rendered and imported as a package has them, on distributions with known answers."""
+"""The drift measures of the generated package's monitoring.py (templates/monitoring.py.j2)
+and the `monitor` command's summary (templates/drift.py.j2), rendered and imported as a
+package has them (with its config.py), on distributions with known answers."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
+import json
 import math
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -13,16 +20,50 @@ import pytest
 
 from nb2prod.convert.render import render_template
 
+PACKAGE = "nb2prod_monitoring_pkg"  # a name no other test imports
+
 
 @pytest.fixture(scope="module")
-def monitoring(tmp_path_factory: pytest.TempPathFactory) -> ModuleType:
-    file = tmp_path_factory.mktemp("pkg") / "monitoring.py"
-    file.write_text(render_template("monitoring.py.j2", package="pkg"))
-    spec = importlib.util.spec_from_file_location("pkg_monitoring", file)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """config.py, monitoring.py and drift.py rendered into an importable package."""
+    root = tmp_path_factory.mktemp("src")
+    folder = root / PACKAGE
+    folder.mkdir()
+    (folder / "__init__.py").write_text("")
+    config = render_template(
+        "config.py.j2",
+        package=PACKAGE,
+        notebook_name="n.ipynb",
+        example_option="base-dir",
+        base_where="the notebook's folder",
+        base_comment="the notebook's folder",
+        fields=[],
+    )
+    (folder / "config.py").write_text(config)
+    for name in ("monitoring", "drift"):
+        (folder / f"{name}.py").write_text(render_template(f"{name}.py.j2", package=PACKAGE))
+    sys.path.insert(0, str(root))
+    try:
+        yield folder
+    finally:
+        sys.path.remove(str(root))
+        for name in [m for m in sys.modules if m.split(".")[0] == PACKAGE]:
+            del sys.modules[name]
+
+
+@pytest.fixture(scope="module")
+def monitoring(package: Path) -> ModuleType:
+    return importlib.import_module(f"{PACKAGE}.monitoring")
+
+
+@pytest.fixture(scope="module")
+def drift(package: Path) -> ModuleType:
+    return importlib.import_module(f"{PACKAGE}.drift")
+
+
+@pytest.fixture(scope="module")
+def thresholds(package: Path) -> Any:
+    return importlib.import_module(f"{PACKAGE}.config").Thresholds()
 
 
 def test_psi_of_known_proportions(monitoring: ModuleType) -> None:
@@ -58,8 +99,10 @@ def test_psi_grows_with_the_shift(
     assert low <= value <= high
 
 
-def test_resamples_of_the_training_data_are_not_flagged(monitoring: ModuleType) -> None:
-    """PSI under PSI_STABLE for at least 95 of 100 bootstrap resamples (issue #15, item 4)."""
+def test_resamples_of_the_training_data_are_not_flagged(
+    monitoring: ModuleType, thresholds: Any
+) -> None:
+    """PSI under psi_warn for at least 95 of 100 bootstrap resamples (issue #15, item 4)."""
     rng = np.random.default_rng(2)
     training = pd.Series(rng.lognormal(3.0, 0.8, size=2000))
     found = monitoring.distribution(training)
@@ -67,7 +110,7 @@ def test_resamples_of_the_training_data_are_not_flagged(monitoring: ModuleType) 
         monitoring.drift(found, training.sample(len(training), replace=True, random_state=i))
         for i in range(100)
     ]
-    assert sum(v < monitoring.PSI_STABLE for v in values) >= 95
+    assert sum(v < thresholds.psi_warn for v in values) >= 95
 
 
 def test_categories_and_unseen_ones(monitoring: ModuleType) -> None:
@@ -104,3 +147,85 @@ def test_a_record_names_the_drifted_feature(monitoring: ModuleType) -> None:
     assert entry["rows"] == 3000 and entry["out_of_contract"] == {"x": 4}
     assert entry["prediction_psi"] < 0.02
     assert base["inputs"]["df"]["t"]["frequencies"]["p"] == pytest.approx(1 / 3)
+    # the batch's shares of the training bins, for the report's plots
+    assert entry["proportions"]["y"] == pytest.approx(
+        base["features"]["y"]["proportions"], abs=0.03
+    )
+    assert sum(entry["proportions"]["x"][-3:]) > 0.9  # moved up by 2 sd: the top deciles
+    assert len(entry["prediction_proportions"]) == len(base["prediction"]["proportions"])
+
+
+def _records(monitoring: ModuleType, batches: list[float], folder: Path) -> list[dict[str, Any]]:
+    """A batch per shift of `x` (in standard deviations), appended to `folder` as predict does."""
+    rng = np.random.default_rng(4)
+    matrix = pd.DataFrame({"x": rng.normal(size=4000), "y": rng.normal(size=4000)})
+    frame = matrix.assign(t=[None if u < 0.1 else "a" for u in rng.uniform(size=4000)])
+    base = monitoring.baseline(
+        contracts={},
+        inputs={"df": monitoring.columns(frame)},
+        matrix=matrix,
+        predictions=rng.uniform(size=4000),
+        target=(),
+    )
+    for n, shift in enumerate(batches):
+        batch = pd.DataFrame({"x": rng.normal(shift, size=500), "y": rng.normal(size=500)})
+        entry = monitoring.record(
+            base,
+            frame=batch.assign(t="a"),
+            name="df",
+            matrix=batch,
+            predictions=rng.uniform(size=500),
+            violations={"t": n},
+            version="v2" if n else "v1",
+        )
+        monitoring.append(entry, folder)
+    return [base]
+
+
+def test_the_summary_flags_the_latest_batch_above_the_alert(
+    monitoring: ModuleType, drift: ModuleType, thresholds: Any, tmp_path: Path
+) -> None:
+    # the first batch is of another artifact version: left out; then stable, then moved
+    (base,) = _records(monitoring, [3.0, 0.0, 0.0, 0.0, 1.0], tmp_path)
+    records = drift.read(tmp_path)
+    summary = drift.summarize(records, thresholds)
+    assert summary.version == "v2" and summary.batches == 4 and summary.rows == 2000
+    rows = {r.name: r for r in summary.table}
+    assert rows["x"].status == "ALERT" and rows["x"].latest_psi > thresholds.psi_alert
+    assert rows["x"].mean_psi < rows["x"].latest_psi  # three stable batches before it
+    assert rows["y"].status == "ok" and rows["y"].latest_psi < thresholds.psi_warn
+    assert rows[drift.PREDICTIONS].status == "ok"
+    assert summary.drifted == ["x"]
+    assert rows["t"].latest_psi is None and rows["t"].null_rate == 0.0
+    assert rows["t"].training_null_rate == pytest.approx(0.1, abs=0.02)
+    assert (rows["t"].out_of_contract, rows["t"].out_of_contract_recent) == (4, 1 + 2 + 3 + 4)
+    text = drift.table(summary)
+    assert "drifted: x" in text and "ALERT" in text
+    # a higher alert threshold: nothing drifted, x is a warning at most
+    relaxed = drift.summarize(records, type(thresholds)(psi_alert=50.0))
+    assert relaxed.drifted == [] and "no drift above" in drift.table(relaxed)
+    # the report: self-contained, its plots well-formed SVG with a bar pair per bin
+    page = drift.html(summary, records, base)
+    assert "<script" not in page and "http" not in page.replace("http://www.w3.org", "")
+    svgs = [ET.fromstring(s) for s in _svgs(page)]
+    assert len(svgs) == 1 + 3  # PSI over batches; x, y and the predictions against training
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len(svgs[1].findall(f"{ns}rect")) == 2 * len(base["features"]["x"]["proportions"])
+    assert len(svgs[0].findall(f"{ns}polyline")) == 3
+
+
+def _svgs(page: str) -> list[str]:
+    out, start = [], page.find("<svg")
+    while start >= 0:
+        end = page.index("</svg>", start) + len("</svg>")
+        out.append(page[start:end])
+        start = page.find("<svg", end)
+    return out
+
+
+def test_records_that_cannot_be_read_name_the_file(drift: ModuleType, tmp_path: Path) -> None:
+    with pytest.raises(drift.MonitoringError, match="no such file"):
+        drift.read(tmp_path)
+    (tmp_path / "batches.jsonl").write_text(json.dumps({"psi": {}}) + "\n{oops\n")
+    with pytest.raises(drift.MonitoringError, match=r"batches.jsonl, line 2: not JSON"):
+        drift.read(tmp_path)
