@@ -53,6 +53,26 @@ class Config:
         return replace(cls(), **changes)
 
 
+@dataclass(frozen=True)
+class Thresholds:
+    """When `monitor` and `compare-models` raise the alarm (used where the package has
+    `predict`). Edit the defaults here to tune them; `monitor` also takes `--psi-warn` and
+    `--psi-alert`.
+
+    PSI of a feature or of the predictions, batch against training: below `psi_warn` it has
+    not moved, from `psi_warn` it is worth a look, above `psi_alert` it has drifted
+    (`monitor --fail-on-drift` exits 3). A retrained model on the reference sample training
+    froze: the predictions move by more than `prediction_tolerance` on average (absolute),
+    or more than `decision_tolerance` of the rows change a decision: flagged
+    (`compare-models --fail-on-change` exits 3, and tests/test_monitoring.py fails)."""
+
+    psi_warn: float = 0.1
+    psi_alert: float = 0.25
+    recent_batches: int = 10  # the batches `monitor` averages PSI over
+    prediction_tolerance: float = 0.05
+    decision_tolerance: float = 0.05
+
+
 def _parse(text: str, default: Any) -> Any:
     """Convert a command-line string to the type of the default value."""
     if isinstance(default, bool):

@@ -43,8 +43,16 @@ from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
+
+with warnings.catch_warnings():
+    # where pyspark is installed, pandera tries pyspark.pandas on import and on its first
+    # validation, and under pandas 3 pyspark warns each time (about itself, unused here):
+    # both happen here, silenced
+    warnings.filterwarnings("ignore", "PySpark does not yet", FutureWarning)
+    import pandera.pandas as pa
+    from pandera.errors import SchemaErrors
+
+    pa.DataFrameSchema().validate(pd.DataFrame())  # pandera registers its checks now
 
 Mode = Literal["error", "warn", "off"]
 MODES: tuple[Mode, ...] = ("error", "warn", "off")

@@ -19,11 +19,13 @@ import numpy as np
 from sklearn.cluster import KMeans
 
 from nb109_clean_sklearn_np_seed import artifact as _artifact
+from nb109_clean_sklearn_np_seed import compare as _compare
 from nb109_clean_sklearn_np_seed import contracts as _contracts
 from nb109_clean_sklearn_np_seed import monitoring as _monitoring
 from nb109_clean_sklearn_np_seed import rows as _rows
 from nb109_clean_sklearn_np_seed.config import Config
 from nb109_clean_sklearn_np_seed.contracts import Mode
+from nb109_clean_sklearn_np_seed.predict import predict as _predict
 
 # The target column(s): never required of the rows `predict` scores.
 TARGET: tuple[str, ...] = ()
@@ -71,6 +73,7 @@ def train(
     _rows.checked(X, "X", _contracts_mode, None, _data or "X as the notebook reads it")
     _profiles["X"] = _contracts.profile(X, TARGET)
     _columns["X"] = _monitoring.columns(X)
+    _reference = _compare.sample(X, TARGET)
     km = KMeans(3, n_init=10).fit(X)
     _baseline = _monitoring.baseline(
         contracts=_profiles,
@@ -93,5 +96,19 @@ def train(
         },
     )
     _root = Path(_artifacts) if _artifacts else Path(config.path("artifacts"))
-    _folder = _artifact.save({"km": km, "baseline": _baseline}, _metadata, _root)
+    _fitted: dict[str, object] = {"km": km, "baseline": _baseline}
+    # the reference sample and predict()'s output on it, for compare-models
+    _baseline["reference"] = _compare.freeze(
+        _reference,
+        lambda rows: _predict(
+            rows,
+            _artifact.Artifact(_root / _metadata.version, _metadata, _fitted),
+            config,
+            source="the reference sample",
+            contracts="off",
+            monitoring=None,
+        ),
+        ["prediction"],
+    )
+    _folder = _artifact.save(_fitted, _metadata, _root)
     return TrainResult(_folder, _metadata.version, _metrics, {})

@@ -5,6 +5,12 @@
 - `predict INPUT.csv|INPUT.parquet --artifact DIR --out OUTPUT`: score new rows;
 - `predict 'data/*.parquet' --engine dask --artifact DIR --out FOLDER [--scheduler ADDRESS]`:
   score files past one machine, per partition on a Dask cluster (or Spark), see `batch.py`;
+- `monitor [--monitoring DIR] [--artifact DIR] [--html FILE] [--fail-on-drift]`: the drift
+  of the scored batches, a table and an HTML report (drift.py); with `--fail-on-drift`,
+  exit status 3 when a feature or the predictions are above the alert threshold;
+- `compare-models OLD NEW [--fail-on-change]`: how a new artifact's predictions and
+  decisions differ from an old one's on its reference sample (compare.py); exit status 3
+  with `--fail-on-change` beyond the tolerances of `config.Thresholds`;
 - `serve --artifact DIR [--host 127.0.0.1] [--port N]`: the model as an HTTP service
   (`pip install 'nb109-clean-sklearn-random-state[serve]'`), see `serve.py`;
 - `run [--option VALUE ...]` (the default): the whole notebook, summarised.
@@ -20,9 +26,11 @@ import sys
 from dataclasses import fields, replace
 from pathlib import Path
 
+from nb109_clean_sklearn_random_state import compare as _compare
+from nb109_clean_sklearn_random_state import drift as _drift
 from nb109_clean_sklearn_random_state.artifact import ArtifactError, load
 from nb109_clean_sklearn_random_state.batch import BLOCKSIZE, ENGINES, predict_files
-from nb109_clean_sklearn_random_state.config import Config
+from nb109_clean_sklearn_random_state.config import Config, Thresholds
 from nb109_clean_sklearn_random_state.pipeline import run
 from nb109_clean_sklearn_random_state.predict import predict
 from nb109_clean_sklearn_random_state.rows import (
@@ -33,7 +41,10 @@ from nb109_clean_sklearn_random_state.rows import (
 )
 from nb109_clean_sklearn_random_state.train import train
 
-COMMANDS = {"train", "predict", "serve", "run"}
+COMMANDS = {"train", "predict", "monitor", "compare-models", "serve", "run"}
+# `monitor --fail-on-drift` and `compare-models --fail-on-change`: the alarm a scheduler sees
+# (2 stays bad input)
+EXIT_DRIFT = 3
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         return train_main(args)
     if command == "predict":
         return predict_main(args)
+    if command == "monitor":
+        return monitor_main(args)
+    if command == "compare-models":
+        return compare_main(args)
     if command == "serve":
         return serve_main(args)
     return run_main(args)
@@ -240,6 +255,143 @@ def predict_main(argv: list[str] | None = None) -> int:
         return _fail(exc)
     print(f"{args.out}: {len(scored)} rows scored with {artifact.path}")
     return 0
+
+
+def monitor_main(argv: list[str] | None = None) -> int:
+    """`monitor`: the recent batches' drift as a table, and an HTML report with plots."""
+    t = Thresholds()
+    parser = argparse.ArgumentParser(
+        prog="nb109_clean_sklearn_random_state monitor",
+        description="Summarise the drift of the scored batches.",
+    )
+    parser.add_argument(
+        "--monitoring",
+        metavar="DIR",
+        default="monitoring",
+        help="the folder predict appends its records to (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--artifact",
+        metavar="DIR",
+        default="artifacts",
+        help="an artifact, or a folder of them: the one the batches were scored with gives "
+        "the training distributions (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--html",
+        metavar="FILE",
+        help="where the HTML report goes (default: report.html in the monitoring folder)",
+    )
+    parser.add_argument(
+        "--batches",
+        metavar="N",
+        type=int,
+        default=t.recent_batches,
+        help="the recent batches PSI is averaged over (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--psi-warn",
+        metavar="PSI",
+        type=float,
+        default=t.psi_warn,
+        help="default: %(default)s (config.Thresholds)",
+    )
+    parser.add_argument(
+        "--psi-alert",
+        metavar="PSI",
+        type=float,
+        default=t.psi_alert,
+        help="default: %(default)s (config.Thresholds)",
+    )
+    parser.add_argument(
+        "--fail-on-drift",
+        action="store_true",
+        help=f"exit status {EXIT_DRIFT} when a feature or the predictions are above "
+        "--psi-alert in the latest batch",
+    )
+    args = parser.parse_args(argv)
+    thresholds = replace(
+        t, psi_warn=args.psi_warn, psi_alert=args.psi_alert, recent_batches=args.batches
+    )
+    try:
+        records = _drift.read(args.monitoring)
+    except _drift.MonitoringError as exc:
+        return _fail(exc)
+    summary = _drift.summarize(records, thresholds)
+    baseline, note = _baseline_of(Path(args.artifact), summary.version)
+    report = Path(args.html) if args.html else Path(args.monitoring) / "report.html"
+    try:
+        report.write_text(_drift.html(summary, records, baseline), encoding="utf-8")
+    except OSError as exc:
+        return _fail(
+            RowsError(str(report), f"cannot be written: {exc.strerror or exc}")
+        )
+    print(_drift.table(summary), end="")
+    if note:
+        print(note)
+    print(f"report: {report}")
+    return EXIT_DRIFT if args.fail_on_drift and summary.drifted else 0
+
+
+def _baseline_of(path: Path, version: str) -> tuple[dict[str, object] | None, str]:
+    """The baseline of the artifact `version` (under `path`, or `path` itself), or why not."""
+    folder = path / version if (path / version).is_dir() else path
+    try:
+        artifact = load(folder, allow_version_mismatch=True)
+    except ArtifactError as exc:
+        return None, f"no training distributions in the report: {exc}"
+    if artifact.metadata.version != version:
+        found = artifact.metadata.version
+        return (
+            None,
+            f"no training distributions in the report: {folder} is {found}, not {version}",
+        )
+    baseline = artifact.objects.get("baseline")
+    return (dict(baseline), "") if isinstance(baseline, dict) else (None, "")
+
+
+def compare_main(argv: list[str] | None = None) -> int:
+    """`compare-models OLD NEW`: the new artifact's predict() on the old one's reference sample."""
+    parser = argparse.ArgumentParser(
+        prog="nb109_clean_sklearn_random_state compare-models",
+        description="How a new model's predictions and decisions differ from an old one's.",
+    )
+    parser.add_argument(
+        "old",
+        metavar="OLD_ARTIFACT",
+        help="the artifact in use (its reference sample is scored again)",
+    )
+    parser.add_argument("new", metavar="NEW_ARTIFACT", help="the retrained artifact")
+    parser.add_argument(
+        "--allow-version-mismatch",
+        action="store_true",
+        help="load artifacts made with other library versions",
+    )
+    parser.add_argument(
+        "--fail-on-change",
+        action="store_true",
+        help=f"exit status {EXIT_DRIFT} beyond the tolerances of config.Thresholds",
+    )
+    args = parser.parse_args(argv)
+    try:
+        old = load(Path(args.old), allow_version_mismatch=args.allow_version_mismatch)
+        new = load(Path(args.new), allow_version_mismatch=args.allow_version_mismatch)
+        comparison = _compare.compare(
+            old,
+            new,
+            lambda rows, artifact: predict(
+                rows,
+                artifact,
+                source="the reference sample",
+                contracts="off",
+                monitoring=None,
+            ),
+            Thresholds(),
+        )
+    except (ArtifactError, RowsError, _compare.CompareError) as exc:
+        return _fail(exc)
+    print(_compare.table(comparison), end="")
+    return EXIT_DRIFT if args.fail_on_change and comparison.beyond() else 0
 
 
 def serve_main(argv: list[str] | None = None) -> int:

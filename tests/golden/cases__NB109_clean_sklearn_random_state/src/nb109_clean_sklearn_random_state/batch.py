@@ -11,6 +11,9 @@ on storage they share).
   carries the artifact's folder, never the fitted objects.
 - The output appears at once or not at all: the parts are written into a staging folder
   beside `--out`, renamed to `--out` when every partition is scored.
+- On Spark (`mapInPandas`), a partition is the rows of up to `--blocksize` of the input
+  files, scored as one frame like a Dask partition; the parts follow Spark's partitions,
+  which need not follow the files' order.
 - Each partition is scored on its own: it gets its own drift record in `monitoring/` (under
   the base folder of this command), and a step that computes a statistic over the rows scored
   (rather than reading the one training recorded) sees one partition at a time.
@@ -22,15 +25,19 @@ never need them.
 
 from __future__ import annotations
 
+import functools
 import glob
 import importlib
 import logging
 import os
+import re
 import shutil
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -48,6 +55,9 @@ ENGINES = ("dask", "spark")
 BLOCKSIZE = "32MiB"
 # Rows scored in the client to learn the output's columns and dtypes (Dask's `meta`).
 META_ROWS = 64
+# How a Spark worker's RowsError or ArtifactError reaches the client: in its traceback's text
+_FAILED = "nb109_clean_sklearn_random_state partition failed\t"
+_PANDAS_3 = "PySpark does not yet fully support"  # the start of pyspark's warning
 
 # The artifacts this process has loaded: (folder, allow_version_mismatch) -> artifact.
 _ARTIFACTS: dict[tuple[str, bool], Artifact] = {}
@@ -137,7 +147,7 @@ def predict_files(
         if engine == "dask":
             _dask(job, artifact, staging, scheduler, workers, blocksize)
         else:
-            _spark(job, artifact, staging, scheduler)
+            _spark(job, artifact, staging, scheduler, workers, blocksize)
         parts = sorted(staging.glob("*.parquet"))
         parquet = _module("pyarrow.parquet", engine)
         rows = sum(int(parquet.ParquetFile(p).metadata.num_rows) for p in parts)
@@ -151,7 +161,7 @@ def predict_files(
 
 
 def part_name(number: int) -> str:
-    """Parts sort in the order of the input rows."""
+    """Parts sort in the order of the input rows on Dask, of Spark's partitions on Spark."""
     return f"part-{number:05d}.parquet"
 
 
@@ -248,29 +258,128 @@ def _dask(
             cluster.close()
 
 
-def _spark(job: _Job, artifact: Artifact, staging: Path, master: str | None) -> None:
+def score_spark_partition(
+    batches: Iterable[pd.DataFrame], job: _Job, number: Callable[[], int]
+) -> Iterator[pd.DataFrame]:
+    """`predict` on one Spark partition (`mapInPandas`): its Arrow batches as one frame, so
+    that it gets one contract check and one drift record, as a Dask partition does."""
+    frames = list(batches)
+    if not frames:
+        return
+    try:
+        yield job.score(pd.concat(frames, ignore_index=True), number())
+    except RowsError as exc:
+        # Spark hands the client the worker's traceback as text: a marked line it can parse
+        raise RuntimeError(f"{_FAILED}rows\t{exc.where}\t{exc.reason}") from None
+    except ArtifactError as exc:
+        raise RuntimeError(f"{_FAILED}artifact\t{exc.path}\t{exc.reason}") from None
+
+
+def _partition_id() -> int:
+    return int(_module("pyspark", "spark").TaskContext.get().partitionId())
+
+
+def _spark(
+    job: _Job,
+    artifact: Artifact,
+    staging: Path,
+    master: str | None,
+    workers: int | None,
+    blocksize: str,
+) -> None:
+    with warnings.catch_warnings():
+        # pyspark warns about pandas 3 wherever it converts; this module's use of it is plain
+        warnings.filterwarnings("ignore", _PANDAS_3, FutureWarning)
+        _run_spark(job, artifact, staging, master, workers, blocksize)
+
+
+def _run_spark(
+    job: _Job,
+    artifact: Artifact,
+    staging: Path,
+    master: str | None,
+    workers: int | None,
+    blocksize: str,
+) -> None:
     sql = _module("pyspark.sql", "spark")
     types = _module("pyspark.sql.pandas.types", "spark")
+    errors = _module("pyspark.errors", "spark")
     arrow = _module("pyarrow", "spark")
-    builder = sql.SparkSession.builder.appName(
-        "nb109_clean_sklearn_random_state-predict"
-    )
-    spark = builder.master(master or "local[*]").getOrCreate()
+    spark = sql.SparkSession.getActiveSession()
+    own = spark is None  # a session the caller made is used as it is, and left running
+    if own:
+        builder = sql.SparkSession.builder.appName(
+            "nb109_clean_sklearn_random_state-predict"
+        )
+        url = master or f"local[{workers or '*'}]"
+        builder = builder.master(url).config(
+            "spark.sql.files.maxPartitionBytes", str(_bytes(blocksize))
+        )
+        # the command's output is its one line: no progress bar, no log (a failure reaches
+        # the command as its exception; Spark's log would repeat a worker's traceback), and
+        # no warning of pyspark's about pandas 3 from each Python worker
+        builder = builder.config("spark.ui.showConsoleProgress", "false")
+        builder = builder.config("spark.log.level", "FATAL")
+        builder = builder.config(
+            "spark.executorEnv.PYTHONWARNINGS", f"ignore:{_PANDAS_3}:FutureWarning"
+        )
+        if url.startswith("local"):
+            # nothing listens beyond loopback
+            for key in ("spark.driver.host", "spark.driver.bindAddress"):
+                builder = builder.config(key, "127.0.0.1")
+            builder = builder.config("spark.ui.enabled", "false")
+            # the Python workers run this interpreter (where this package is installed), not
+            # the first python3 on PATH; pyspark reads only the variable
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        spark = builder.getOrCreate()
     try:
         if job.paths[0].lower().endswith(".csv"):
             frame = spark.read.csv(job.paths, header=True, inferSchema=True)
         else:
             frame = spark.read.parquet(*job.paths)
+        # a pandas index Parquet kept as a column is no input column
+        frame = frame.drop(
+            *[c for c in frame.columns if c.startswith("__index_level_")]
+        )
         head = frame.limit(META_ROWS).toPandas()
         meta = _meta(head, artifact, job)
         schema = types.from_arrow_schema(
             arrow.Schema.from_pandas(meta, preserve_index=False)
         )
-
-        def score(batches: Iterable[pd.DataFrame]) -> Iterable[pd.DataFrame]:
-            for batch in batches:
-                yield job.score(batch)
-
-        frame.mapInPandas(score, schema).write.mode("overwrite").parquet(str(staging))
+        score = functools.partial(score_spark_partition, job=job, number=_partition_id)
+        written = staging / "spark"
+        try:
+            frame.mapInPandas(score, schema).write.parquet(str(written))
+        except errors.PythonException as exc:
+            failure = _failure(str(exc))
+            if failure is None:
+                raise  # not the rows' or the artifact's fault: the whole traceback
+            raise failure from None
+        # Spark's parts, named by partition, without its _SUCCESS and checksum files
+        for number, part in enumerate(sorted(written.glob("part-*.parquet"))):
+            os.replace(part, staging / part_name(number))
+        shutil.rmtree(written)
     finally:
-        spark.stop()
+        if own:
+            spark.stop()
+
+
+def _failure(text: str) -> RowsError | ArtifactError | None:
+    """The RowsError or ArtifactError a Spark worker raised, from its traceback's text."""
+    found = re.findall(
+        re.escape(_FAILED) + r"(rows|artifact)\t([^\t\n]*)\t([^\n]*)", text
+    )
+    if not found:
+        return None
+    kind, where, reason = found[-1]
+    return RowsError(where, reason) if kind == "rows" else ArtifactError(where, reason)
+
+
+def _bytes(size: str) -> int:
+    """A size as Dask writes it ("32MiB", "1MB", "4096") in bytes, for Spark."""
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?)b?\s*", size, re.I)
+    if found is None:
+        raise RowsError(size, "not a size (like 32MiB)")
+    number, prefix, binary = found.groups()
+    base = 1024 if binary or not prefix else 1000
+    return int(float(number) * base ** " kmgt".index(prefix.lower() or " "))

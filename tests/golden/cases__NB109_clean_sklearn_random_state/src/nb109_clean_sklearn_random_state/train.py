@@ -21,11 +21,13 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import train_test_split
 
 from nb109_clean_sklearn_random_state import artifact as _artifact
+from nb109_clean_sklearn_random_state import compare as _compare
 from nb109_clean_sklearn_random_state import contracts as _contracts
 from nb109_clean_sklearn_random_state import monitoring as _monitoring
 from nb109_clean_sklearn_random_state import rows as _rows
 from nb109_clean_sklearn_random_state.config import Config
 from nb109_clean_sklearn_random_state.contracts import Mode
+from nb109_clean_sklearn_random_state.predict import predict as _predict
 
 # The target column(s): never required of the rows `predict` scores.
 TARGET: tuple[str, ...] = ()
@@ -73,6 +75,7 @@ def train(
     _rows.checked(X, "X", _contracts_mode, None, _data or "X as the notebook reads it")
     _profiles["X"] = _contracts.profile(X, TARGET)
     _columns["X"] = _monitoring.columns(X)
+    _reference = _compare.sample(X, TARGET)
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
     linear = LinearRegression().fit(X_train, y_train)
     forest = RandomForestRegressor(n_estimators=50, random_state=0).fit(
@@ -100,7 +103,19 @@ def train(
         },
     )
     _root = Path(_artifacts) if _artifacts else Path(config.path("artifacts"))
-    _folder = _artifact.save(
-        {"forest": forest, "baseline": _baseline}, _metadata, _root
+    _fitted: dict[str, object] = {"forest": forest, "baseline": _baseline}
+    # the reference sample and predict()'s output on it, for compare-models
+    _baseline["reference"] = _compare.freeze(
+        _reference,
+        lambda rows: _predict(
+            rows,
+            _artifact.Artifact(_root / _metadata.version, _metadata, _fitted),
+            config,
+            source="the reference sample",
+            contracts="off",
+            monitoring=None,
+        ),
+        ["prediction"],
     )
+    _folder = _artifact.save(_fitted, _metadata, _root)
     return TrainResult(_folder, _metadata.version, _metrics, {"X_train": X_train})

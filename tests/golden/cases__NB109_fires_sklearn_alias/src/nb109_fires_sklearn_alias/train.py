@@ -19,11 +19,13 @@ from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier as RF
 
 from nb109_fires_sklearn_alias import artifact as _artifact
+from nb109_fires_sklearn_alias import compare as _compare
 from nb109_fires_sklearn_alias import contracts as _contracts
 from nb109_fires_sklearn_alias import monitoring as _monitoring
 from nb109_fires_sklearn_alias import rows as _rows
 from nb109_fires_sklearn_alias.config import Config
 from nb109_fires_sklearn_alias.contracts import Mode
+from nb109_fires_sklearn_alias.predict import predict as _predict
 
 # The target column(s): never required of the rows `predict` scores.
 TARGET: tuple[str, ...] = ()
@@ -71,6 +73,7 @@ def train(
     _rows.checked(X, "X", _contracts_mode, None, _data or "X as the notebook reads it")
     _profiles["X"] = _contracts.profile(X, TARGET)
     _columns["X"] = _monitoring.columns(X)
+    _reference = _compare.sample(X, TARGET)
     model = RF(n_estimators=100)
     model.fit(X, y)
     model_score = model.score(X, y)
@@ -95,5 +98,19 @@ def train(
         },
     )
     _root = Path(_artifacts) if _artifacts else Path(config.path("artifacts"))
-    _folder = _artifact.save({"model": model, "baseline": _baseline}, _metadata, _root)
+    _fitted: dict[str, object] = {"model": model, "baseline": _baseline}
+    # the reference sample and predict()'s output on it, for compare-models
+    _baseline["reference"] = _compare.freeze(
+        _reference,
+        lambda rows: _predict(
+            rows,
+            _artifact.Artifact(_root / _metadata.version, _metadata, _fitted),
+            config,
+            source="the reference sample",
+            contracts="off",
+            monitoring=None,
+        ),
+        ["prediction"],
+    )
+    _folder = _artifact.save(_fitted, _metadata, _root)
     return TrainResult(_folder, _metadata.version, _metrics, {})

@@ -23,6 +23,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from credit_approval import artifact as _artifact
+from credit_approval import compare as _compare
 from credit_approval import contracts as _contracts
 from credit_approval import monitoring as _monitoring
 from credit_approval import rows as _rows
@@ -30,6 +31,7 @@ from credit_approval.config import Config
 from credit_approval.contracts import Mode
 from credit_approval.data import generate_applicants
 from credit_approval.features import add_age_bucket, add_ratios
+from credit_approval.predict import predict as _predict
 
 # The target column(s): never required of the rows `predict` scores.
 TARGET: tuple[str, ...] = ("default",)
@@ -108,6 +110,7 @@ def train(
     )
     _profiles["df"] = _contracts.profile(df, TARGET)
     _columns["df"] = _monitoring.columns(df)
+    _reference = _compare.sample(df, TARGET)
     # amounts in $k are easier to read
     df["income"] = df["income"] / 1000
     df["debt"] = df["debt"] / 1000
@@ -153,11 +156,25 @@ def train(
         },
     )
     _root = Path(_artifacts) if _artifacts else Path(config.path("artifacts"))
-    _folder = _artifact.save(
-        {"model": model, "statistics": _statistics, "baseline": _baseline},
-        _metadata,
-        _root,
+    _fitted: dict[str, object] = {
+        "model": model,
+        "statistics": _statistics,
+        "baseline": _baseline,
+    }
+    # the reference sample and predict()'s output on it, for compare-models
+    _baseline["reference"] = _compare.freeze(
+        _reference,
+        lambda rows: _predict(
+            rows,
+            _artifact.Artifact(_root / _metadata.version, _metadata, _fitted),
+            config,
+            source="the reference sample",
+            contracts="off",
+            monitoring=None,
+        ),
+        ["proba_test"],
     )
+    _folder = _artifact.save(_fitted, _metadata, _root)
     return TrainResult(
         _folder,
         _metadata.version,

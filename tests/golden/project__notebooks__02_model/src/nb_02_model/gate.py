@@ -86,7 +86,7 @@ def to_matrix(
         column = frame[by_name[name]]
         found = _column_problem(name, column, str(dtype.kind), allow_nan)
         if found is None:
-            columns[name] = column.astype(dtype)
+            columns[name] = column if column.dtype == dtype else column.astype(dtype)
         else:
             problems.append(found)
     if problems:
@@ -107,7 +107,11 @@ def _column_problem(
         numbers = column.map(_is_number).astype(bool)
         bad = ~numbers if not numbers.all() else pd.Series(True, index=column.index)
         return _problem(name, f"dtype {column.dtype} is not numeric", column, bad)
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":
+        return None  # numpy integers and booleans are whole, finite and never missing
     values = column.to_numpy(dtype="float64", na_value=np.nan)
+    if kind not in "iub" and np.isfinite(values).all():
+        return None  # the usual case, in one pass; the checks below name what fails
     nan = np.isnan(values)
     if nan.any() and not allow_nan:
         return _problem(name, "NaN", column, nan)

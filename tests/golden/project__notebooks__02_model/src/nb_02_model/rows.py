@@ -234,7 +234,9 @@ def output(
         # row-aligned: the input's own index, not just its length (a one-row summary is not)
         if isinstance(value, pd.DataFrame) and value.index.equals(frame.index):
             base = value
-    out = base.copy()
+    # columns are only added: a frame predict made needs no copy of its values, only
+    # the caller's rows are copied in full
+    out = base.copy(deep=base is frame)
     for name, value in [*predictions.items(), *values.items()]:
         if isinstance(value, pd.DataFrame) or name in out.columns:
             continue

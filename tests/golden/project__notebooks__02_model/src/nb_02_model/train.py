@@ -20,11 +20,13 @@ import pandas as pd
 import statsmodels.formula.api as smf
 
 from nb_02_model import artifact as _artifact
+from nb_02_model import compare as _compare
 from nb_02_model import contracts as _contracts
 from nb_02_model import monitoring as _monitoring
 from nb_02_model import rows as _rows
 from nb_02_model.config import Config
 from nb_02_model.contracts import Mode
+from nb_02_model.predict import predict as _predict
 
 # The target column(s): never required of the rows `predict` scores.
 TARGET: tuple[str, ...] = ("revenue",)
@@ -76,6 +78,7 @@ def train(
     )
     _profiles["df"] = _contracts.profile(df, TARGET)
     _columns["df"] = _monitoring.columns(df)
+    _reference = _compare.sample(df, TARGET)
     weeks = df.groupby("store")["week"].transform("size")
     df = df[weeks >= MIN_WEEKS]
     model = smf.ols("revenue ~ price + np.log(visits) + C(promo)", data=df).fit()
@@ -102,5 +105,19 @@ def train(
         },
     )
     _root = Path(_artifacts) if _artifacts else Path(config.path("artifacts"))
-    _folder = _artifact.save({"model": model, "baseline": _baseline}, _metadata, _root)
+    _fitted: dict[str, object] = {"model": model, "baseline": _baseline}
+    # the reference sample and predict()'s output on it, for compare-models
+    _baseline["reference"] = _compare.freeze(
+        _reference,
+        lambda rows: _predict(
+            rows,
+            _artifact.Artifact(_root / _metadata.version, _metadata, _fitted),
+            config,
+            source="the reference sample",
+            contracts="off",
+            monitoring=None,
+        ),
+        ["prediction"],
+    )
+    _folder = _artifact.save(_fitted, _metadata, _root)
     return TrainResult(_folder, _metadata.version, _metrics, {})
