@@ -139,6 +139,25 @@ HELD_TYPES: Mapping[str, tuple[str, ...]] = {
         ("sklearn.feature_selection._univariate_selection.f_classif",),
     ),
     **dict.fromkeys(("KBinsDiscretizer", "SimpleImputer"), ("numpy.dtype",)),
+    # a search keeps its scorer and its splitter (StratifiedKFold for a classifier, else KFold)
+    **dict.fromkeys(
+        (
+            "GridSearchCV",
+            "RandomizedSearchCV",
+            "HalvingGridSearchCV",
+            "HalvingRandomSearchCV",
+        ),
+        (
+            "sklearn.metrics._scorer._PassthroughScorer",
+            "sklearn.model_selection._split.KFold",
+            "sklearn.model_selection._split.StratifiedKFold",
+        ),
+    ),
+    # ensembles of named estimators keep them in a Bunch (`named_estimators_`)
+    **dict.fromkeys(
+        ("StackingClassifier", "StackingRegressor", "VotingClassifier", "VotingRegressor"),
+        ("sklearn.utils._bunch.Bunch",),
+    ),
 }
 
 

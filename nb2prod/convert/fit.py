@@ -1060,7 +1060,7 @@ class _Boundary:
 
     def _predicts(self, fit: _Fit) -> bool:
         """Whether the fitted object is a predictor (by table, else by what is called on it)."""
-        if fit.target is not None or fit.formula is not None:
+        if (fit.target is not None or fit.formula is not None) and not self._selects(fit):
             return True
         if fit.api in self.table.searches or fit.api in self.table.training_functions:
             return True
@@ -1073,6 +1073,15 @@ class _Boundary:
             for f in self.nb.facts[fit.statement :]
             for c in f.calls
         )
+
+    def _selects(self, fit: _Fit) -> bool:
+        """A transformer that learns from the label (`SequentialFeatureSelector(...).fit(X, y)`):
+        the label does not make it a predictor. By its module; scikit-learn names the
+        predictors of such modules `...Regressor`/`...Classifier` (TransformedTargetRegressor)."""
+        module = _prefixed(fit.api, tuple(self.table.kind_by_module))
+        if module is None or self.table.kind_by_module[module] != "transformer":
+            return False
+        return not fit.api.endswith(("Regressor", "Classifier"))
 
     def _applied_methods(self) -> dict[str, set[str]]:
         applied: dict[str, set[str]] = {}
@@ -1534,7 +1543,15 @@ class _Boundary:
         return out
 
     def _takes_field(self, index: int, bundle: set[str]) -> bool:
-        _, value = _assigned_value(self.nb.facts[index].node)
+        node = self.nb.facts[index].node
+        _, value = _assigned_value(node)
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple):
+            # `X, y = iris.data, iris.target`: the rows come in with one of the fields
+            return any(self._is_field(v, bundle) for v in node.value.elts)
+        return self._is_field(value, bundle)
+
+    def _is_field(self, value: ast.expr | None, bundle: set[str]) -> bool:
+        """`bundle.data`, `bundle["frame"]`, `bundle.data.copy()`: a field with the rows."""
         while isinstance(value, (ast.Subscript, ast.Attribute, ast.Call)):
             if isinstance(value, ast.Call):
                 if not isinstance(value.func, ast.Attribute):

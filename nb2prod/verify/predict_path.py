@@ -17,10 +17,22 @@ comparator:
 recomputes the notebook's predictions on the held-out rows, must give the notebook's values;
 if it does not, the model differs (training, not scoring) and the predict path is unverified.
 Whatever cannot be run or compared leaves it unverified with the reason, never equivalent.
+
+When the notebook never scores rows with its fitted model (it fits, then only plots or
+inspects it), or scores held-out rows that lead back to no rows of the input (arrays, which
+have no index), the oracle is the notebook's own fitted model: an injection right after the
+cell that fits it applies the model to the matrix at predict's input boundary (`X`, the rows
+before any split) in the notebook's kernel, and `predict()` is applied to the same raw rows
+(all of the input, as `train` read it; when the matrix keeps an index and holds fewer rows,
+the rows of that index). Equal predictions: equivalent. Different ones are
+blamed on predict only with proof: the model predict loaded equals the notebook's (the
+comparator's estimator state); then the matrix predict gave it (its gate's) is compared with
+the notebook's, to say which differs. A model that differs leaves it unverified.
 """
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import os
@@ -31,11 +43,11 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from nb2prod.convert.fit import boundary_of_plan
+from nb2prod.convert.fit import FitBoundary, Prediction, boundary_of_plan
 from nb2prod.convert.plan import Plan
 from nb2prod.convert.production import production
 from nb2prod.core.vocabulary import Verdict
@@ -47,7 +59,15 @@ from nb2prod.verify.values import ValueCheck
 
 PREDICT_PROGRAM = ("parent_death", "seed", "predict_program")
 WHERE = "predict"
-SAMPLE_ROWS = 200  # rows of the generated tests/test_predict.py (as the golden fixtures' MAX_ROWS)  # the `function` of the ValueChecks a PredictCheck holds
+SAMPLE_ROWS = 200  # rows of the generated tests/test_predict.py (as the golden fixtures' MAX_ROWS)
+# the capture the fitted-model oracle writes in the notebook's kernel (never a function's name:
+# generated functions never start with an underscore)
+ORACLE = "__nb2prod_fitted_oracle__"
+# predict()'s column when the notebook never scores rows (production.py names it so)
+PREDICTION = "prediction"
+# the oracle capture's keys beside the prediction (stored under predict()'s column, a Python
+# name): never a name
+ORACLE_MODEL, ORACLE_MATRIX = "(model)", "(matrix)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +81,17 @@ class PredictCheck:
     seconds: float = 0.0
     predictions: tuple[str, ...] = ()  # which of `compared` are predictions (the rest: rules)
     target: tuple[str, ...] = ()  # target column(s): never predict's, left out of the rules' frames
+    oracle: str = ""  # the notebook's own model call compared with (the fitted-model oracle)
 
     def line(self) -> str:
         """`predict path: equivalent | differs: why | unverified: why`."""
         if self.verdict is Verdict.EQUIVALENT:
             names = ", ".join(c.name for c in self.compared if c.verdict is Verdict.EQUIVALENT)
+            if self.oracle:
+                return (
+                    f"predict path: equivalent ({names} against the notebook's {self.oracle}, "
+                    f"on {self.rows} rows)"
+                )
             return f"predict path: equivalent ({names} on the {self.rows} rows the notebook scored)"
         return f"predict path: {self.verdict}: {self.reason}"
 
@@ -74,6 +100,7 @@ class PredictCheck:
             "verdict": str(self.verdict),
             "reason": self.reason,
             "rows": self.rows,
+            "oracle": self.oracle,
             "seconds": round(self.seconds, 2),
             "compared": [
                 {"name": c.name, "verdict": str(c.verdict), "detail": c.detail}
@@ -91,6 +118,29 @@ class PredictSetup:
     outputs: tuple[str, ...]  # the predictions (`proba_test`)
     decisions: tuple[str, ...]  # names the business rules bind (`scored`, `summary`)
     target: tuple[str, ...]  # the target column(s), dropped from the rows
+    # the fitted-model oracle: the fitted object, its method, the matrix it takes, the cell
+    # the kernel applies it before, predict()'s column for it ("": no oracle); `oracle_only`:
+    # the notebook scores no rows, else the oracle serves when its held-out rows cannot be had
+    fitted: str = ""
+    method: str = ""
+    matrix: str = ""
+    cell: int = 0
+    column: str = PREDICTION
+    oracle_only: bool = False
+    call: str = ""  # what the kernel evaluates (`clf.predict_proba(X)[:, 1]`)
+
+    def injections(self) -> list[tuple[int, str]]:
+        """Code for the notebook's kernel: the fitted-model oracle (nothing otherwise)."""
+        if not self.fitted:
+            return []
+        # the capture hooks of the kernel prelude pickle each value on its own; a failure
+        # leaves a marker naming it
+        call = (
+            f"__nb2prod_capture__({ORACLE!r}, {{"
+            f"{self.column!r}: lambda: {self.call}, {ORACLE_MODEL!r}: lambda: {self.fitted}, "
+            f"{ORACLE_MATRIX!r}: lambda: {self.matrix}}})"
+        )
+        return [(self.cell, call)]
 
 
 def predict_setup(plan: Plan, package_dir: Path | None) -> PredictSetup | str | None:
@@ -107,7 +157,8 @@ def predict_setup(plan: Plan, package_dir: Path | None) -> PredictSetup | str | 
         return "the package has no predict.py to run"
     scored = [p for p in boundary.predictions if p.statement is not None and p.output]
     if not scored:
-        return "the notebook never scores held-out rows: nothing to compare predict() with"
+        return _fitted_oracle(plan, boundary)
+    oracle = _fitted_oracle(plan, boundary, scored[0])
     held_out = {after: before for before, after in boundary.renames}
     # a matrix not renamed is the input's own rows, all of them ("": no held-out part)
     matrices = {held_out.get(p.matrix, "") for p in scored}
@@ -121,13 +172,93 @@ def predict_setup(plan: Plan, package_dir: Path | None) -> PredictSetup | str | 
         for index in boundary.business
         for ref in plan.statements[index].statement.symbols.defines
     )
-    return PredictSetup(
+    setup = PredictSetup(
         input=boundary.inputs[0].name,
         held_out=str(matrices.pop()),
         outputs=tuple(str(p.output) for p in scored),
         decisions=tuple(dict.fromkeys(decisions)),
         target=boundary.target.columns if boundary.target is not None else (),
     )
+    if isinstance(oracle, str):
+        return setup
+    return replace(
+        setup,
+        call=oracle.call,
+        fitted=oracle.fitted,
+        method=oracle.method,
+        matrix=oracle.matrix,
+        cell=oracle.cell,
+        column=str(scored[0].output),
+    )
+
+
+def _fitted_oracle(
+    plan: Plan, boundary: FitBoundary, prediction: Prediction | None = None
+) -> PredictSetup | str:
+    """The setup that checks predict() against the notebook's own fitted model, applied in its
+    kernel to the matrix predict gives the model (`prediction`'s, or the one predict applies
+    when the notebook scores nothing); a string: why it cannot."""
+    if prediction is None:
+        applied = [p for p in boundary.predictions if p.statement is None]
+        unnamed = [p for p in boundary.predictions if p.statement is not None]
+        if unnamed:  # `mean, std = gp.predict(X, return_std=True)`: no column of predict()'s
+            return (
+                f"the notebook scores rows with {unnamed[0].fitted}.{unnamed[0].method} without "
+                "binding one name to the result: predict() returns no prediction to compare"
+            )
+        if len(applied) != 1:
+            return "predict() has no one prediction to compare with the notebook's fitted model"
+        (prediction,) = applied
+    fits = [f.fit for f in boundary.fitted if f.name == prediction.fitted]
+    if not fits:
+        return f"{prediction.fitted} is not among the fitted objects"
+    call = f"{prediction.fitted}.{prediction.method}({prediction.matrix})"
+    if prediction.statement is not None:
+        # the notebook's own expression, on predict's matrix: `lr.predict_proba(X_test)[:, 1]`
+        made = _scoring_expression(plan, prediction, dict(boundary.renames))
+        if made is None:
+            return f"the notebook's scoring statement is not `{prediction.output} = <expression>`"
+        call = made
+    # right after the cell that fits it last: the model as train saves it, and the matrix
+    # before the notebook can rebind the name for something else
+    cell = plan.statements[max(fits)].statement.cell + 1
+    return PredictSetup(
+        input=boundary.inputs[0].name,
+        held_out="",
+        outputs=(PREDICTION,),
+        decisions=(),
+        target=boundary.target.columns if boundary.target is not None else (),
+        fitted=prediction.fitted,
+        method=prediction.method,
+        matrix=prediction.matrix,
+        cell=cell,
+        oracle_only=True,
+        call=call,
+    )
+
+
+def _scoring_expression(
+    plan: Plan, prediction: Prediction, renames: Mapping[str, str]
+) -> str | None:
+    """The value of `output = <expression>` (the statement that scores), its held-out names
+    renamed to predict's (`X_test` -> `X`); None when the statement is not one such."""
+    index = prediction.statement
+    if index is None:
+        return None
+    try:
+        tree = ast.parse(plan.statements[index].statement.code)
+    except SyntaxError:
+        return None
+    node = tree.body[0] if len(tree.body) == 1 else None
+    if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+        return None
+    target = node.targets[0]
+    if not isinstance(target, ast.Name) or target.id != prediction.output:
+        return None
+    for name in ast.walk(node.value):
+        if isinstance(name, ast.Name) and name.id in renames:
+            name.id = renames[name.id]
+    return ast.unparse(node.value)
 
 
 @dataclass(slots=True)
@@ -174,6 +305,8 @@ class PredictRun:
             "artifacts": str(self.out_dir / "artifacts"),
             "out": str(self.out_dir),
             "sample": SAMPLE_ROWS,
+            "fitted": self.setup.fitted,
+            "oracle_only": self.setup.oracle_only,
         }
         argv = [sys.executable, "-c", program(*PREDICT_PROGRAM), json.dumps(parameters)]
         code, tail = run_in_view(
@@ -215,12 +348,18 @@ _STAGES = {
 }
 
 
-def notebook_value(plan: Plan, captured: Captured, name: str) -> tuple[bool, Any]:
-    """(found, value) of `name` as the notebook's fresh run left it: its last producer's capture."""
+def notebook_value(
+    plan: Plan, captured: Captured, name: str, *, oracle: bool = True
+) -> tuple[bool, Any]:
+    """(found, value) of `name` as the notebook's fresh run left it: its last producer's capture,
+    else the fitted-model oracle's (`prediction`, when the notebook never scores rows)."""
     for function in reversed(plan.functions):
         values = captured.values.get(function.name, {})
         if name in function.returns and name in values:
             return True, values[name]
+    applied = captured.values.get(ORACLE, {}) if oracle else {}
+    if name in applied:
+        return True, applied[name]
     return False, None
 
 
@@ -245,8 +384,14 @@ def judge_predict(
             Verdict.UNVERIFIED, reason=f"{what}: {outcome.get('error')}", seconds=seconds
         )
     rows = len(outcome.get("rows", ()))
-    wanted = {n: notebook_value(plan, expected, n) for n in setup.outputs}
+    if outcome.get("oracle"):  # predict() scored the input's rows for the fitted-model oracle
+        return _judge_fitted(setup, outcome, expected, rows, seconds)
+    wanted = {n: notebook_value(plan, expected, n, oracle=False) for n in setup.outputs}
     missing = [n for n, (found, value) in wanted.items() if not found or marker(value)]
+    if missing and setup.fitted and ORACLE in expected.values:
+        # a prediction the notebook keeps inside a function (not returned): its own model,
+        # applied in its kernel, is the oracle
+        return _judge_fitted(setup, outcome, expected, rows, seconds)
     if missing:
         why = f"the notebook's fresh run did not give {', '.join(missing)}"
         return PredictCheck(Verdict.UNVERIFIED, reason=why, rows=rows, seconds=seconds)
@@ -276,6 +421,101 @@ def judge_predict(
         else f"{first.name}: {_one_line(first.detail)}"
     )
     return PredictCheck(verdict, tuple(checks), reason, rows, seconds, setup.outputs, setup.target)
+
+
+def _judge_fitted(
+    setup: PredictSetup, outcome: Mapping[str, Any], expected: Captured, rows: int, seconds: float
+) -> PredictCheck:
+    """predict() on the input's rows against the notebook's fitted model on its matrix."""
+    oracle = expected.values.get(ORACLE, {})
+    applied = setup.call
+
+    def unverified(why: str) -> PredictCheck:
+        return PredictCheck(
+            Verdict.UNVERIFIED, reason=why, rows=rows, seconds=seconds, oracle=applied
+        )
+
+    if setup.column not in oracle:
+        return unverified(f"the notebook's fresh run did not reach {applied} (after its fit)")
+    want = prediction_array(oracle[setup.column])
+    failed = marker(want)
+    if failed:
+        return unverified(f"{applied} fails in the notebook's kernel: {_one_line(failed)}")
+    if outcome["stage"] == "predict":
+        why = f"predict() fails on the rows of {setup.input!r}: {outcome.get('error')}"
+        if outcome.get("from_array"):  # rows we made a frame of: not proof against predict
+            return unverified(why + f" (made a frame of the array {setup.input!r})")
+        return PredictCheck(Verdict.DIFFERS, reason=why, rows=rows, seconds=seconds, oracle=applied)
+    where = setup.column
+    output: Any = outcome["output"]
+    matrix_got: Any = outcome.get("matrix")
+    index: Any = getattr(oracle.get(ORACLE_MATRIX), "index", None)
+    some_rows = hasattr(index, "isin") and hasattr(output, "index") and output.index.is_unique
+    if some_rows and len(index) < len(output) and index.isin(output.index).all():
+        # the notebook's matrix holds some of the rows (its training rows): those, by index
+        output = output.loc[index]
+        if hasattr(matrix_got, "loc") and index.isin(matrix_got.index).all():
+            matrix_got = matrix_got.loc[index]
+    got = prediction_values(output, where)
+    if got is None:
+        return unverified(f"predict()'s output has no column {where!r} (one value per input row)")
+    if not hasattr(want, "__len__") or len(want) != len(got):
+        size = len(want) if hasattr(want, "__len__") else "?"
+        return unverified(
+            f"{applied} gives {size} values, predict() {len(got)} rows: not the same rows"
+        )
+    if getattr(want, "shape", None) != getattr(got, "shape", None):
+        # another shape is another value, not a difference in predict (`[:, 1]` of it)
+        return unverified(
+            f"{applied} has shape {getattr(want, 'shape', '?')}, predict()'s {where!r} "
+            f"{getattr(got, 'shape', '?')}: not the same value"
+        )
+    judged = judge(want, got)
+    if isinstance(judged, str):
+        return unverified(f"{where}: {judged}")
+    if judged.verdict == "equal":
+        check = ValueCheck(WHERE, where, Verdict.EQUIVALENT)
+        return PredictCheck(
+            Verdict.EQUIVALENT, (check,), "", len(got), seconds, (where,), setup.target, applied
+        )
+    if judged.verdict != "differs":
+        return unverified(f"{where}: {_one_line(judged.detail)}")
+    # a difference is predict's only when the model it loaded is the notebook's: then either
+    # the matrix it gave the model differs, or what it did with the model's output
+    model = judge(oracle.get(ORACLE_MODEL), outcome.get("fitted_model"))
+    if isinstance(model, str) or model.verdict != "equal":
+        detail = model if isinstance(model, str) else model.detail
+        return unverified(
+            f"{where} differs, but training in the package does not give the notebook's "
+            f"{setup.fitted} either (the model differs, not the predict path): {_one_line(detail)}"
+        )
+    matrix = judge(_numbers(oracle.get(ORACLE_MATRIX)), _numbers(matrix_got))
+    if isinstance(matrix, str) or matrix.verdict not in ("equal", "differs"):
+        why = matrix if isinstance(matrix, str) else matrix.detail
+        return unverified(f"{where} differs; the matrices cannot be compared: {_one_line(why)}")
+    if matrix.verdict == "differs":
+        detail = f"the matrix predict() gives {setup.fitted} is not the notebook's {setup.matrix}: "
+        detail += _one_line(matrix.detail)
+    else:
+        detail = (
+            f"the notebook's {setup.fitted} on the same matrix gives other values: "
+            + _one_line(judged.detail)
+        )
+    check = ValueCheck(WHERE, where, Verdict.DIFFERS, detail)
+    reason = f"{where}: {check.detail}"
+    return PredictCheck(
+        Verdict.DIFFERS, (check,), reason, len(got), seconds, (where,), setup.target, applied
+    )
+
+
+def _numbers(value: Any) -> Any:
+    """A matrix as a plain float array (the notebook's may be an array, predict's a frame)."""
+    import numpy as np
+
+    try:
+        return np.asarray(value, dtype="float64")
+    except (TypeError, ValueError):
+        return value
 
 
 def _prediction(name: str, notebook: Any, output: Any, trained: Any) -> ValueCheck:

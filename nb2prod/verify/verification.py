@@ -44,7 +44,13 @@ from nb2prod.verify.confirm import Confirmation, Hooks, undecided
 from nb2prod.verify.execute import CellRun, NotebookRun, run_notebook
 from nb2prod.verify.output_limits import cap_outputs
 from nb2prod.verify.package_run import PackageRun
-from nb2prod.verify.predict_path import PredictCheck, PredictRun, judge_predict, predict_setup
+from nb2prod.verify.predict_path import (
+    PredictCheck,
+    PredictRun,
+    PredictSetup,
+    judge_predict,
+    predict_setup,
+)
 from nb2prod.verify.run_page import fresh_notebook
 from nb2prod.verify.sandbox import scratch_copy
 from nb2prod.verify.values import (
@@ -269,6 +275,8 @@ def _verify(
                 predicting.start()  # train and predict, beside the two runs
             planned, inline = notebook_injections(plan, notebook)
             injections = [(i.before, i.source) for i in planned]
+            if isinstance(setup, PredictSetup):  # the fitted-model oracle, if it needs one
+                injections += setup.injections()
             env = {"NB2PROD_CAPTURE_DIR": str(nb_dir), "PYTHONHASHSEED": str(SEED)}
             if hooks is not None:  # after verify's own: the seeds and captures come first
                 confirm_inject, confirm_env = hooks.first(cell_timeout)

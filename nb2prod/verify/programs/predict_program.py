@@ -5,8 +5,12 @@
 #     python -c <program> <JSON parameters>
 #
 # The raw rows are the input frame as `train` read it: `rows.snapshot(name, frame)` is called
-# with it before any step changes it, and a copy is kept here. Everything is pickled to
-# <out>/predict.pkl, a failure as {"stage": ..., "error": ...}.
+# with it before any step changes it, and a copy is kept here. An input that is a 2-D array
+# becomes a frame with the columns training named its features (`x0`, `x1`...). When the
+# notebook's own fitted model is the oracle (`oracle_only`: it scores no rows; or its held-out
+# rows have no index back to the rows read, and `fitted` is given), predict() scores every row
+# read; the fitted object and the last matrix predict gave the model (its gate's) come back. Everything is pickled to <out>/predict.pkl, a failure as
+# {"stage": ..., "error": ...}.
 import importlib
 import inspect
 import json
@@ -40,6 +44,14 @@ def _run(parameters: dict[str, Any]) -> dict[str, Any]:
         return original(name, frame)
 
     rows_module.snapshot = snapshot
+    gates: list[Any] = []  # each gate predict() makes: the last holds the model's matrix
+    made_gate = rows_module.Gate
+
+    def recording_gate(*args: Any, **kwargs: Any) -> Any:
+        gates.append(made_gate(*args, **kwargs))
+        return gates[-1]
+
+    rows_module.Gate = recording_gate
     try:
         result = importlib.import_module(package + ".train").train(
             artifacts=parameters["artifacts"]
@@ -47,13 +59,23 @@ def _run(parameters: dict[str, Any]) -> dict[str, Any]:
     except BaseException as exc:
         return {"stage": "train", "error": _error(exc)}
     values = dict(result.values)
-    frame = raw.get(parameters["input"])
+    frame: Any = raw.get(parameters["input"])
+    from_array = len(getattr(frame, "shape", ())) == 2 and not hasattr(frame, "loc")
+    if from_array:
+        import pandas as pd
+
+        frame = pd.DataFrame(frame, columns=[f"x{i}" for i in range(frame.shape[1])])
     if frame is None or not hasattr(frame, "loc"):
         return {"stage": "rows", "error": f"train() read no frame {parameters['input']!r}"}
-    if not parameters["held_out"]:  # the notebook scored the input's rows, all of them
+    oracle = bool(parameters["oracle_only"])
+    index = None
+    if parameters["held_out"]:
+        index = getattr(values.get(parameters["held_out"]), "index", None)
+        # held-out rows that lead back to no rows read (an array): the fitted-model oracle
+        oracle = oracle or (index is None and bool(parameters["fitted"]))
+    if oracle or not parameters["held_out"]:  # the input's rows, all of them
         rows, index = frame, frame.index
     else:
-        index = getattr(values.get(parameters["held_out"]), "index", None)
         if index is None:
             why = f"{parameters['held_out']!r} has no index back to the rows read"
             return {"stage": "rows", "error": why}
@@ -68,7 +90,10 @@ def _run(parameters: dict[str, Any]) -> dict[str, Any]:
         artifact = importlib.import_module(package + ".artifact").load(result.artifact_dir)
         output = predict_module_output(package, rows, artifact)
     except BaseException as exc:
-        return {"stage": "predict", "error": _error(exc), "rows": rows}
+        failed = {"stage": "predict", "error": _error(exc), "rows": rows}
+        return {**failed, "from_array": from_array, "oracle": oracle}
+    matrix = gates[-1].last if gates else None
+    fitted = artifact.objects.get(parameters["fitted"]) if parameters["fitted"] else None
     # the first rows alone, as the generated tests/test_predict.py replays them: the same
     # values unless a step computes over the batch
     try:
@@ -83,6 +108,10 @@ def _run(parameters: dict[str, Any]) -> dict[str, Any]:
         "index": index,
         "train_values": {n: values[n] for n in parameters["outputs"] if n in values},
         "artifact_dir": str(result.artifact_dir),
+        "fitted_model": fitted,
+        "matrix": matrix,
+        "from_array": from_array,
+        "oracle": oracle,
     }
 
 
