@@ -217,10 +217,19 @@ def _predict_markdown(v: Verification) -> list[str]:
     if check is None:
         return []
     lines = ["", "### Predict path", "", f"**{check.line()}.**", ""]
+    if check.oracle:  # the notebook scored no rows: its own fitted model is the reference
+        compared = (
+            f"on the raw rows behind the matrix the notebook fitted on (the target dropped), "
+            f"against the notebook's own `{check.oracle}` in its fresh run"
+        )
+    else:
+        compared = (
+            "on the raw rows the notebook scored (the target dropped), against the notebook's "
+            "fresh run"
+        )
     lines.append(
-        "`predict()` with the artifact `train()` saved, on the raw rows the notebook scored "
-        "(the target dropped), against the notebook's fresh run; this verdict is beside the "
-        "one above, not part of it."
+        f"`predict()` with the artifact `train()` saved, {compared}; this verdict is beside "
+        "the one above, not part of it."
     )
     if check.compared:
         lines += ["", "| value | verdict | detail |", "|---|---|---|"]
