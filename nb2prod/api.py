@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import tempfile
 import tomllib
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -516,6 +515,8 @@ def _verify_scratch(notebook: str, options: VerifyOptions) -> VerifyResult:
         plan, package = build(notebook, role_overrides=config.config_for(notebook).roles, pin=False)
     except (UnparsableCell, UnsupportedCode) as exc:
         return _notebook_only(notebook, exc, options)
+    import tempfile  # here: the check path never needs it
+
     with tempfile.TemporaryDirectory(prefix="nb2prod-verify-") as tmp:
         target = write_package(package, Path(tmp) / plan.package, notebook=Path(notebook))
         verification = _run(notebook, plan, target, options)
@@ -693,6 +694,8 @@ def describe(failed: Failed) -> str:
 
 def describe_bug(exc: BaseException) -> str:
     """Keep the traceback of an nb2prod bug in a file; return the message that names it."""
+    import tempfile
+
     with tempfile.NamedTemporaryFile(
         "w", prefix="nb2prod-crash-", suffix=".txt", delete=False
     ) as handle:

@@ -660,7 +660,7 @@ class _CellVisitor(ScopeWalker):
             # a function that assigns a global defines it (when called)
             if any(
                 isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
-                for n in ast.walk(node)
+                for n in walk(node)
             ):
                 self.defines.setdefault(name, self._ref(name, node))
         for stmt in node.body:

@@ -21,11 +21,12 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from nb2prod.analysis.records import Rerun
+from nb2prod.analysis.scopes import walk
 from nb2prod.analysis.syntax import BINARY_OPERATORS, dotted_name
+from nb2prod.data import read_text
 
 # Verdicts as the table spells them.
 YES, NO, UNKNOWN = "yes", "no", "unknown"
@@ -180,7 +181,7 @@ def _entry(raw: Mapping[str, Any]) -> Entry:
 @lru_cache(maxsize=1)
 def table() -> Mapping[str, Mapping[str, Entry]]:
     """The idempotence table: section -> operation -> entry."""
-    text = resources.files("nb2prod.data").joinpath("idempotence.json").read_text("utf-8")
+    text = read_text("idempotence.json")
     raw = json.loads(text)
     return {s: {k: _entry(v) for k, v in raw[s].items()} for s in SECTIONS}
 
@@ -238,7 +239,7 @@ Resolve = Callable[[str], str | None]  # `pd.to_datetime` -> `pandas.to_datetime
 
 
 def _holds(node: ast.AST, is_self: Callable[[ast.AST], bool]) -> bool:
-    return any(is_self(n) for n in ast.walk(node))
+    return any(is_self(n) for n in walk(node))
 
 
 def _root(node: ast.AST) -> str | None:
@@ -422,7 +423,7 @@ def is_mask(node: ast.AST) -> bool:
 
 def _reads_statistic(node: ast.AST, is_self: Callable[[ast.AST], bool]) -> bool:
     """Whether a condition compares with a statistic of the value itself (`df.x < df.x.mean()`)."""
-    for sub in ast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, ast.Call):
             func = sub.func
             if isinstance(func, ast.Attribute) and func.attr in STATISTICS:
@@ -587,7 +588,7 @@ def _arguments_read_receiver(step: Step, is_self: Callable[[ast.AST], bool]) -> 
     if root is None:
         return any(_holds(a, is_self) for a in _arguments(step.node))
     return any(
-        isinstance(n, ast.Name) and n.id == root for a in _arguments(step.node) for n in ast.walk(a)
+        isinstance(n, ast.Name) and n.id == root for a in _arguments(step.node) for n in walk(a)
     )
 
 
@@ -607,7 +608,7 @@ def _filter_of_receiver(step: Step, is_self: Callable[[ast.AST], bool]) -> bool:
         axis is not None and _literal(axis) in (1, "columns")
     )
     for argument in _arguments(call):
-        for sub in ast.walk(argument):
+        for sub in walk(argument):
             if (
                 isinstance(sub, ast.Subscript)
                 and is_mask(sub.slice)
@@ -625,7 +626,7 @@ def _assigns_from_assigned(step: Step, is_self: Callable[[ast.AST], bool]) -> bo
     for keyword in call.keywords:
         if keyword.arg is None:
             return True
-        for sub in ast.walk(keyword.value):
+        for sub in walk(keyword.value):
             if (isinstance(sub, ast.Constant) and sub.value == keyword.arg) or (
                 isinstance(sub, ast.Attribute) and sub.attr == keyword.arg
             ):

@@ -6,7 +6,6 @@ Precedence is defaults, then the file, then the command line (as black and ruff 
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import os
 import re
 import tomllib
@@ -58,11 +57,6 @@ class CheckOptions:
             return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
         except ValueError:
             return Path(path).as_posix()
-
-    @property
-    def cache_key(self) -> str:
-        """A stable digest of the options, for caches keyed on (file, options)."""
-        return hashlib.sha256(repr(self).encode()).hexdigest()[:16]
 
 
 def _path_matches(relative_path: str, pattern: str) -> bool:

@@ -30,9 +30,10 @@ import tokenize
 import warnings
 from collections.abc import Container, Iterator, Mapping
 from functools import lru_cache
-from importlib import resources
 from itertools import dropwhile
 from typing import TYPE_CHECKING, Any
+
+from nb2prod.data import read_text
 
 if TYPE_CHECKING:
     from IPython.core.inputtransformer2 import TransformerManager
@@ -72,7 +73,7 @@ _LINE_SPLIT = re.compile(r"\s*([\w.*]*)(.*)")
 
 @lru_cache(maxsize=1)
 def _registry() -> Mapping[str, Any]:
-    text = resources.files("nb2prod.data").joinpath("ipython_magics.json").read_text("utf-8")
+    text = read_text("ipython_magics.json")
     data: Mapping[str, Any] = json.loads(text)
     return data
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from functools import lru_cache
-from importlib import resources
 
 from nb2prod.analysis.imports import bind_imports, qualify
 from nb2prod.analysis.randomness import (
@@ -19,6 +18,7 @@ from nb2prod.analysis.randomness import (
 from nb2prod.analysis.records import Call
 from nb2prod.analysis.symbols import Analysis
 from nb2prod.core.findings import Finding
+from nb2prod.data import read_text
 from nb2prod.lint.rules.hits import Hit, at_first_hit, hit_names
 
 _TORCH_DRAWS = frozenset(
@@ -59,7 +59,7 @@ _TF_SEEDS = frozenset(
 @lru_cache(maxsize=1)
 def sklearn_random_state_names() -> frozenset[str]:
     """Public scikit-learn names taking `random_state` (generated from scikit-learn itself)."""
-    text = resources.files("nb2prod.data").joinpath("sklearn_random_state.json").read_text("utf-8")
+    text = read_text("sklearn_random_state.json")
     return frozenset(json.loads(text)["names"])
 
 
