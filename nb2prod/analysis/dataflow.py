@@ -42,7 +42,7 @@ from nb2prod.analysis.records import (
     StringAssign,
 )
 from nb2prod.analysis.scopes import Scope, ScopeWalker, local_bindings, params, walk
-from nb2prod.analysis.syntax import BINARY_OPERATORS, dotted_name
+from nb2prod.analysis.syntax import BINARY_OPERATORS, changes_first_argument, dotted_name
 from nb2prod.notebook.ipysyntax import translate_parsed
 
 # Methods that change their receiver in place (list, dict, set, deque, DataFrame).
@@ -483,6 +483,8 @@ class _CellVisitor(ScopeWalker):
             root = _root_name(func.value)  # df.a.fillna(...) and df["a"].fillna(...) alike
             if root is not None and self._at_module(root.id):
                 self._method_call(root.id, node, func)
+        if immediate and name is not None and node.args:
+            self._in_place_call(name, node)
         # names a formula, query or numexpr string reads from this namespace (embedded.py);
         # only a call given a string first, or keywords, can pass one
         args = node.args
@@ -505,6 +507,16 @@ class _CellVisitor(ScopeWalker):
     def visit_Subscript(self, node: ast.Subscript) -> None:
         self.visit(node.value)
         self.visit(node.slice)
+
+    def _in_place_call(self, name: str, node: ast.Call) -> None:
+        """`np.fill_diagonal(corr, 1)`: a library function that changes its first argument."""
+        qualified = self._resolve(name)
+        if qualified is None or not changes_first_argument(qualified):
+            return
+        root = _root_name(node.args[0])
+        if root is not None and self._at_module(root.id):
+            how = "call:" + qualified.rpartition(".")[2]
+            self._mutated(root.id, node, how, reads_target=False)
 
     def _method_call(self, root: str, node: ast.Call, func: ast.Attribute) -> None:
         """Record `root....method(...)` as a change of `root` where it is one."""

@@ -31,7 +31,6 @@ from nb2prod.analysis.randomness import (
     FIT_METHODS,
     IN_PLACE_DRAWS,
     INFERENCE_METHODS,
-    NUMPY_IN_PLACE,
     PURE_BUILTINS,
     PURE_LIBRARIES,
     STATISTICS,
@@ -42,7 +41,7 @@ from nb2prod.analysis.randomness import (
 )
 from nb2prod.analysis.scopes import local_bindings, params
 from nb2prod.analysis.symbols import Analysis
-from nb2prod.analysis.syntax import dotted_name
+from nb2prod.analysis.syntax import NUMPY_IN_PLACE, dotted_name
 
 # Attributes that describe an array's layout, not its values.
 _LAYOUT = frozenset({"shape", "ndim", "dtype"})

@@ -289,9 +289,6 @@ PURE_LIBRARIES = frozenset(
         "copy",
     }
 )
-NUMPY_IN_PLACE = frozenset(
-    {"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis", "shuffle"}
-)
 # Calls that keep or save what they are given: a random value reaching one is used.
 FIT_METHODS = frozenset(
     {

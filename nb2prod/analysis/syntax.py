@@ -42,3 +42,19 @@ BINARY_OPERATORS: Mapping[type, str] = MappingProxyType(
         ast.BitAnd: "&",
     }
 )
+
+
+# numpy functions that change their first argument in place and return None
+# (`np.fill_diagonal(a, 0)`, `np.random.shuffle(a)`): a change of that name, as `a.sort()` is
+NUMPY_IN_PLACE = frozenset(
+    {"copyto", "put", "place", "putmask", "fill_diagonal", "put_along_axis", "shuffle"}
+)
+
+
+def changes_first_argument(qualified: str) -> bool:
+    """Whether the library function `qualified` (`numpy.fill_diagonal`) changes its first
+    argument in place."""
+    top, _, rest = qualified.partition(".")
+    if top == "numpy":
+        return rest.rpartition(".")[2] in NUMPY_IN_PLACE
+    return qualified == "random.shuffle"

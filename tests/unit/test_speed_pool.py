@@ -45,8 +45,10 @@ def test_a_callers_own_frozen_objects_stay_frozen(tmp_path: Path) -> None:
     paths = _notebooks(tmp_path, 16)
     gc.freeze()
     try:
-        frozen = gc.get_freeze_count()
+        assert gc.get_freeze_count() > 0
         list(check_paths(paths, CheckRequest(), jobs=2))
-        assert gc.get_freeze_count() >= frozen
+        # an unfreeze would empty the permanent generation; its count may still drop a little
+        # on its own, as frozen objects of earlier tests are freed by reference counting
+        assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
