@@ -415,8 +415,7 @@ class _Writer:
             if i == reader:
                 nodes += self._reader_block(i, sorted(skipped))
                 if reference:  # the rows as read, before a step changes the frame in place
-                    frame = b.inputs[0].name
-                    nodes.append(_stmt(f"_reference = _compare.sample({frame}, TARGET)"))
+                    nodes.append(_stmt("_reference = _compare.sample(_input, TARGET)"))
                 continue
             if i in b.metrics and not self.statements[i].symbols.defines:
                 lines = self._hoisted_metrics(i, set(metric_names) | set(hoisted))
@@ -446,13 +445,14 @@ class _Writer:
             "_baseline = _monitoring.baseline(\n"
             "    contracts=_profiles,\n"
             "    inputs=_columns,\n"
-            f"    matrix={matrix or 'None'},\n"
+            f"    matrix={f'_rows.as_frame({matrix})' if matrix else 'None'},\n"
             f"    predictions={scored or 'None'},\n"
             "    target=TARGET,\n"
             ")",
             "_metrics = _rows.metrics({" + ", ".join(f"{n!r}: {n}" for n in metric_names) + "})",
             f"_features = _rows.matrix_columns({matrix})" if matrix else "_features = ()",
             "_snapshots = {n: s for n, s in _read.items() if s is not None}",
+            '_baseline["arrays"] = [n for n, s in _snapshots.items() if s.array]',
             "_metadata = _artifact.describe(\n"
             "    config=asdict(config),\n"
             "    metrics=_metrics,\n"
@@ -607,14 +607,15 @@ class _Writer:
             orelse=orelse.with_changes(body=orelse.body.with_changes(body=given)),
         )
         # the snapshot, the contract and the profile follow the reading, before any step
-        # changes the frame
+        # changes the frame; a 2-D array is held to them as a frame of columns x0, x1...
         where = f'_data or "{name} as the notebook reads it"'
         return [
             block,
+            _stmt(f"_input = _rows.as_frame({name})  # a 2-D array: columns x0, x1..."),
             _stmt(f"_read[{name!r}] = _rows.snapshot({name!r}, {name})"),
-            _stmt(f"_rows.checked({name}, {name!r}, _contracts_mode, None, {where})"),
-            _stmt(f"_profiles[{name!r}] = _contracts.profile({name}, TARGET)"),
-            _stmt(f"_columns[{name!r}] = _monitoring.columns({name})"),
+            _stmt(f"_rows.checked(_input, {name!r}, _contracts_mode, None, {where})"),
+            _stmt(f"_profiles[{name!r}] = _contracts.profile(_input, TARGET)"),
+            _stmt(f"_columns[{name!r}] = _monitoring.columns(_input)"),
         ]
 
     def _hoisted_metrics(self, index: int, taken: set[str]) -> list[str]:
@@ -677,7 +678,13 @@ class _Writer:
             nodes.append(_stmt('_statistics: Any = artifact.objects["statistics"]'))
         nodes += [_stmt(line) for line in self._config_lines(code)]
         nodes.append(_stmt("_scored = frame  # the rows as given, for the output"))
-        nodes.append(_stmt(f"{name} = frame.copy()"))
+        # the value the steps took in training: the frame, or the array its columns were
+        nodes.append(
+            _stmt(
+                f"{name} = _rows.given(frame, artifact.metadata.inputs.get({name!r}, ()),"
+                f' {name!r} in _baseline.get("arrays", ()))'
+            )
+        )
         outputs: list[str] = []
         model = b.fitted[-1].name
         for i in code:

@@ -56,7 +56,9 @@ def predict(
     )
     km: Any = artifact.objects["km"]
     _scored = frame  # the rows as given, for the output
-    X = frame.copy()
+    X = _rows.given(
+        frame, artifact.metadata.inputs.get("X", ()), "X" in _baseline.get("arrays", ())
+    )
     prediction = km.transform(_gate(X))
     _output = output(_scored, {"prediction": prediction}, {})
     if monitoring is not None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from nb109_clean_sklearn_np_seed import contracts, gate, monitoring
@@ -89,6 +90,7 @@ class Snapshot:
 
     frame: Frame
     nulls: frozenset[str]  # columns with missing values
+    array: bool = False  # a 2-D array, its columns named x0, x1... (`as_frame`)
 
     def required(
         self,
@@ -97,8 +99,11 @@ class Snapshot:
         target: Iterable[str],
     ) -> tuple[InputColumn, ...]:
         """The columns scoring reads: those the predict steps name, and the model's features
-        taken as they are, never the target."""
+        taken as they are, never the target. Of an array, all: steps index it by position.
+        """
         wanted = (set(mentioned) | {c.name for c in features}) - set(target)
+        if self.array:
+            wanted = {c.name for c in self.frame.columns}
         return tuple(
             InputColumn(c.name, c.dtype, c.name in self.nulls)
             for c in self.frame.columns
@@ -106,13 +111,35 @@ class Snapshot:
         )
 
 
-def snapshot(name: str, frame: Any) -> Snapshot | None:
-    """The shape, dtypes and missing values of a frame training read (None: not a frame)."""
+def snapshot(name: str, value: Any) -> Snapshot | None:
+    """The shape, dtypes and missing values of a frame training read, or of a 2-D array as
+    `as_frame` names its columns (None: neither)."""
+    frame = as_frame(value)
     if not isinstance(frame, pd.DataFrame):
         return None
     nulls = frozenset(str(c) for c, n in frame.isna().sum().items() if n)
     shape = tuple(int(n) for n in frame.shape)
-    return Snapshot(Frame(name, shape, columns_of(frame)), nulls)
+    return Snapshot(Frame(name, shape, columns_of(frame)), nulls, frame is not value)
+
+
+def as_frame(value: Any) -> Any:
+    """A 2-D numpy array as a data frame whose columns are named as `matrix_columns` names
+    its features (x0, x1...), so that its contract and drift have columns; any other value
+    as it is."""
+    if isinstance(value, np.ndarray) and value.ndim == 2:
+        return pd.DataFrame(value, columns=[c.name for c in matrix_columns(value)])
+    return value
+
+
+def given(frame: pd.DataFrame, columns: Sequence[InputColumn], array: bool) -> Any:
+    """New rows as the steps after the reading take them: a copy of the frame or, when
+    training read a 2-D array (`Snapshot.array`), the array of `columns` in training's
+    order, in its dtype (a CSV may hold a float column's whole numbers as integers)."""
+    if not array:
+        return frame.copy()
+    dtypes = {c.dtype for c in columns}
+    dtype = dtypes.pop() if len(dtypes) == 1 else None
+    return frame[[c.name for c in columns]].to_numpy(dtype=dtype)
 
 
 def matrix_columns(matrix: Any) -> tuple[Column, ...]:
@@ -307,7 +334,7 @@ def monitor(
         baseline,
         frame=frame,
         name=name,
-        matrix=matrix,
+        matrix=as_frame(matrix),
         predictions=predictions,
         violations=counts,
         version=version,

@@ -60,7 +60,9 @@ def predict(
     )
     forest: Any = artifact.objects["forest"]
     _scored = frame  # the rows as given, for the output
-    X = frame.copy()
+    X = _rows.given(
+        frame, artifact.metadata.inputs.get("X", ()), "X" in _baseline.get("arrays", ())
+    )
     prediction = forest.predict(_gate(X))
     _output = output(_scored, {"prediction": prediction}, {})
     if monitoring is not None:

@@ -69,24 +69,28 @@ def train(
     else:
         X = _rows.read_frame(_data)
         _files.append(_data)
+    _input = _rows.as_frame(X)  # a 2-D array: columns x0, x1...
     _read["X"] = _rows.snapshot("X", X)
-    _rows.checked(X, "X", _contracts_mode, None, _data or "X as the notebook reads it")
-    _profiles["X"] = _contracts.profile(X, TARGET)
-    _columns["X"] = _monitoring.columns(X)
-    _reference = _compare.sample(X, TARGET)
+    _rows.checked(
+        _input, "X", _contracts_mode, None, _data or "X as the notebook reads it"
+    )
+    _profiles["X"] = _contracts.profile(_input, TARGET)
+    _columns["X"] = _monitoring.columns(_input)
+    _reference = _compare.sample(_input, TARGET)
     model = RF(n_estimators=100)
     model.fit(X, y)
     model_score = model.score(X, y)
     _baseline = _monitoring.baseline(
         contracts=_profiles,
         inputs=_columns,
-        matrix=X,
+        matrix=_rows.as_frame(X),
         predictions=None,
         target=TARGET,
     )
     _metrics = _rows.metrics({"model_score": model_score})
     _features = _rows.matrix_columns(X)
     _snapshots = {n: s for n, s in _read.items() if s is not None}
+    _baseline["arrays"] = [n for n, s in _snapshots.items() if s.array]
     _metadata = _artifact.describe(
         config=asdict(config),
         metrics=_metrics,

@@ -66,7 +66,11 @@ def predict(
     _statistics: Any = artifact.objects["statistics"]
     FEATURES = config.features
     _scored = frame  # the rows as given, for the output
-    df = frame.copy()
+    df = _rows.given(
+        frame,
+        artifact.metadata.inputs.get("df", ()),
+        "df" in _baseline.get("arrays", ()),
+    )
     # amounts in $k are easier to read
     df["income"] = df["income"] / 1000
     df["debt"] = df["debt"] / 1000

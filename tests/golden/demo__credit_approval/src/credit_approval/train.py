@@ -104,13 +104,14 @@ def train(
     else:
         df = _rows.read_frame(_data)
         _files.append(_data)
+    _input = _rows.as_frame(df)  # a 2-D array: columns x0, x1...
     _read["df"] = _rows.snapshot("df", df)
     _rows.checked(
-        df, "df", _contracts_mode, None, _data or "df as the notebook reads it"
+        _input, "df", _contracts_mode, None, _data or "df as the notebook reads it"
     )
-    _profiles["df"] = _contracts.profile(df, TARGET)
-    _columns["df"] = _monitoring.columns(df)
-    _reference = _compare.sample(df, TARGET)
+    _profiles["df"] = _contracts.profile(_input, TARGET)
+    _columns["df"] = _monitoring.columns(_input)
+    _reference = _compare.sample(_input, TARGET)
     # amounts in $k are easier to read
     df["income"] = df["income"] / 1000
     df["debt"] = df["debt"] / 1000
@@ -138,13 +139,14 @@ def train(
     _baseline = _monitoring.baseline(
         contracts=_profiles,
         inputs=_columns,
-        matrix=X_train,
+        matrix=_rows.as_frame(X_train),
         predictions=proba_test,
         target=TARGET,
     )
     _metrics = _rows.metrics({"auc": auc})
     _features = _rows.matrix_columns(X_train)
     _snapshots = {n: s for n, s in _read.items() if s is not None}
+    _baseline["arrays"] = [n for n, s in _snapshots.items() if s.array]
     _metadata = _artifact.describe(
         config=asdict(config),
         metrics=_metrics,

@@ -57,7 +57,11 @@ def predict(
     model: Any = artifact.objects["model"]
     MIN_WEEKS = config.min_weeks
     _scored = frame  # the rows as given, for the output
-    df = frame.copy()
+    df = _rows.given(
+        frame,
+        artifact.metadata.inputs.get("df", ()),
+        "df" in _baseline.get("arrays", ()),
+    )
     weeks = df.groupby("store")["week"].transform("size")
     df = df[weeks >= MIN_WEEKS]
     prediction = model.predict(_gate(df))
