@@ -153,6 +153,26 @@ HELD_TYPES: Mapping[str, tuple[str, ...]] = {
             "sklearn.model_selection._split.StratifiedKFold",
         ),
     ),
+    # a Gaussian process's kernel: arithmetic on kernels (`1 * RBF()`) builds Product, Sum,
+    # Exponentiation and ConstantKernel objects the notebook never names; the default kernel
+    # is ConstantKernel * RBF; a classifier keeps one binary model per class pair
+    **{
+        name: (
+            "sklearn.gaussian_process.kernels.ConstantKernel",
+            "sklearn.gaussian_process.kernels.Exponentiation",
+            "sklearn.gaussian_process.kernels.Product",
+            "sklearn.gaussian_process.kernels.RBF",
+            "sklearn.gaussian_process.kernels.Sum",
+            *extra,
+        )
+        for name, extra in (
+            ("GaussianProcessRegressor", ()),
+            (
+                "GaussianProcessClassifier",
+                ("sklearn.gaussian_process._gpc._BinaryGaussianProcessClassifierLaplace",),
+            ),
+        )
+    },
     # ensembles of named estimators keep them in a Bunch (`named_estimators_`)
     **dict.fromkeys(
         ("StackingClassifier", "StackingRegressor", "VotingClassifier", "VotingRegressor"),

@@ -466,6 +466,17 @@ def _assigned_value(node: ast.stmt | None) -> tuple[str | None, ast.expr | None]
     return None, None
 
 
+def _first_unpacked(node: ast.stmt | None) -> str | None:
+    """`mean, std = gp.predict(X, return_std=True)` -> `mean`: a scoring call that returns a
+    tuple gives its prediction first (scikit-learn's `return_std`, `return_cov`)."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+        if isinstance(target, (ast.Tuple, ast.List)) and target.elts:
+            first = target.elts[0]
+            return first.id if isinstance(first, ast.Name) else None
+    return None
+
+
 def _strip_calls(value: ast.expr) -> ast.expr:
     """`Model(...).fit(X, y).set_params()` -> `Model(...)`: the call that built the object."""
     while (
@@ -1600,6 +1611,8 @@ class _Boundary:
                 if not (trial.inputs or trial.held_out):
                     continue  # rows made up to show the model (a grid, `[[5, 2]]`), not data
                 bound, value = _assigned_value(f.node)
+                if bound is None and value is call.node:
+                    bound = _first_unpacked(f.node)
                 output = (
                     bound if bound and value is not None and _contains(value, call.node) else None
                 )

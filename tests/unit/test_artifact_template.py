@@ -33,6 +33,8 @@ from sklearn.ensemble import (
     RandomForestClassifier,
 )
 from sklearn.feature_selection import SelectKBest
+from sklearn.gaussian_process import GaussianProcessClassifier, GaussianProcessRegressor
+from sklearn.gaussian_process.kernels import RBF
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
@@ -541,6 +543,8 @@ ESTIMATORS: list[Callable[[], Any]] = [
         [("scale", StandardScaler(), ["income"]), ("bins", OneHotEncoder(), ["age"])]
     ),
     lambda: FunctionTransformer(func=np.log1p),
+    lambda: GaussianProcessRegressor(),  # its default kernel: ConstantKernel * RBF
+    lambda: GaussianProcessClassifier(kernel=1.0 * RBF()),
 ]
 
 
@@ -582,3 +586,26 @@ def test_without_captured_objects_the_notebook_constructions_are_trusted(
         assert set(module.load(folder).objects) == {"scorer", "booster"}
     finally:
         sys.modules.pop("credit_pkg_artifact_imports", None)
+
+
+def test_kernel_arithmetic_of_a_notebook_gets_its_types_trusted() -> None:
+    # `1 * RBF()` builds a Product and a ConstantKernel that no statement names
+    cells = [
+        "import numpy as np\n"
+        "from sklearn.gaussian_process import GaussianProcessRegressor\n"
+        "from sklearn.gaussian_process.kernels import RBF",
+        "X = np.linspace(0, 1, 30).reshape(-1, 1)\ny = np.sin(X).ravel()\n"
+        "gp = GaussianProcessRegressor(kernel=1 * RBF(length_scale=1.0)).fit(X, y)",
+    ]
+    notebook = json.loads(NOTEBOOK)
+    notebook["cells"] = [
+        dict(notebook["cells"][0], id=f"g{i}", source=s) for i, s in enumerate(cells)
+    ]
+    statements, _ = split_cells(loads(json.dumps(notebook).encode(), "gp.ipynb"))
+    trust = set(trust_list(None, statements).types)
+    X = np.linspace(0, 1, 30).reshape(-1, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence warnings of a tiny fit
+        gp = GaussianProcessRegressor(kernel=1 * RBF(length_scale=1.0)).fit(X, np.sin(X).ravel())
+    untrusted = set(sio.get_untrusted_types(data=sio.dumps(gp)))
+    assert untrusted <= trust, untrusted - trust
