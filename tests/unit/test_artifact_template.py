@@ -37,6 +37,7 @@ from sklearn.gaussian_process import GaussianProcessClassifier, GaussianProcessR
 from sklearn.gaussian_process.kernels import RBF
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
@@ -609,3 +610,54 @@ def test_kernel_arithmetic_of_a_notebook_gets_its_types_trusted() -> None:
         gp = GaussianProcessRegressor(kernel=1 * RBF(length_scale=1.0)).fit(X, np.sin(X).ravel())
     untrusted = set(sio.get_untrusted_types(data=sio.dumps(gp)))
     assert untrusted <= trust, untrusted - trust
+
+
+def best_recall(results: dict[str, Any]) -> int:
+    return int(np.argmax(results["mean_test_recall"]))
+
+
+def test_a_search_with_the_packages_own_refit_and_metric_scorers_loads(
+    training: Any, tmp_path: Path
+) -> None:
+    # the notebook's own `refit` callable lives in the package (credit_pkg.features), and a
+    # search keeps scikit-learn's metric functions for its `scoring`: neither needs review
+    cells = [
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from sklearn.model_selection import GridSearchCV",
+        "search = GridSearchCV(LogisticRegression(), {'C': [0.1, 1.0]}).fit(X, y)",
+    ]
+    notebook = json.loads(NOTEBOOK)
+    notebook["cells"] = [
+        dict(notebook["cells"][0], id=f"s{i}", source=c) for i, c in enumerate(cells)
+    ]
+    statements, _ = split_cells(loads(json.dumps(notebook).encode(), "search.ipynb"))
+    _, artifact = _render(tmp_path, "credit_pkg_artifact_search", trust_list(None, statements))
+    own = ModuleType("credit_pkg.features")
+    own.__dict__["best_recall"] = best_recall
+    best_recall.__module__ = own.__name__
+    sys.modules[own.__name__] = own
+    try:
+        X, y = training[FEATURES], training["default"]
+        search = GridSearchCV(
+            LogisticRegression(),
+            {"C": [0.1, 1.0]},
+            scoring={"precision": "precision", "recall": "recall"},
+            refit=best_recall,
+            cv=3,
+        ).fit(X, y)
+        untrusted = set(sio.get_untrusted_types(data=sio.dumps(search)))
+        assert "credit_pkg.features.best_recall" in untrusted  # skops does not trust it
+        folder = _save(artifact, {"search": search}, training, tmp_path / "artifacts")
+        loaded = artifact.load(folder, allow_version_mismatch=True).objects["search"]
+        assert (loaded.predict(X) == search.predict(X)).all()
+        # a function of any other module still needs review
+        best_recall.__module__ = "elsewhere"
+        sys.modules["elsewhere"] = own
+        folder = _save(artifact, {"search": search}, training, tmp_path / "others")
+        with pytest.raises(artifact.ArtifactError, match=r"elsewhere\.best_recall"):
+            artifact.load(folder, allow_version_mismatch=True)
+    finally:
+        sys.modules.pop(own.__name__, None)
+        sys.modules.pop("elsewhere", None)
+        sys.modules.pop("credit_pkg_artifact_search", None)
+        best_recall.__module__ = __name__
