@@ -409,6 +409,8 @@ class _Writer:
             ]
         metric_names: list[str] = []
         hoisted: list[str] = []
+        model = b.fitted[-1]
+        matrix = model.inputs[0] if model.inputs else None
         for i in code:
             if i in skipped:
                 continue
@@ -424,6 +426,8 @@ class _Writer:
                     nodes += [_stmt(line) for line in lines]
                     continue
             nodes += self._nodes(i, statistics="keep")
+            if i == model.fit and matrix:  # a later statement may bind the name to other rows
+                nodes.append(_stmt(f"_matrix = {matrix}  # the rows the model was fitted on"))
             if i in b.metrics:
                 metric_names += [d.name for d in self.statements[i].symbols.defines]
         if reader is None:
@@ -437,8 +441,8 @@ class _Writer:
         if self.recorded:
             fitted += ', "statistics": _statistics'
         fitted += ', "baseline": _baseline'
-        model = b.fitted[-1]
-        matrix = model.inputs[0] if model.inputs else None
+        fitted_at = model.fit in code and model.fit not in skipped and model.fit != reader
+        matrix = "_matrix" if matrix and fitted_at else matrix
         values = self._values()
         scored = next((p.output for p in b.predictions if p.output in values), None)
         tail = [

@@ -369,7 +369,56 @@ def judge_predict(
     run: PredictRun | None,
     expected: Captured,
 ) -> PredictCheck | None:
-    """The predict path's verdict from the notebook's captures and the predict run."""
+    """The predict path's verdict from the notebook's captures and the predict run.
+
+    An equivalent path must also score a smaller batch of the same rows alike (the first
+    SAMPLE_ROWS, as `tests/test_predict.py` replays them): a step that computes over the
+    batch (a feature selection, a statistic) learns again from each batch, a production
+    bug that the notebook's single batch cannot show.
+    """
+    check = _judge_predict(plan, setup, run, expected)
+    if check is None or check.verdict is not Verdict.EQUIVALENT or run is None:
+        return check
+    why = _batch_dependence(run.outcome, check.predictions)
+    if why is None:
+        return check
+    return replace(check, verdict=Verdict.DIFFERS, reason=why)
+
+
+def _batch_dependence(outcome: Mapping[str, Any], predictions: tuple[str, ...]) -> str | None:
+    """Why predict() on other batches of the same rows disagrees with the whole batch: the
+    first rows alone, and rows drawn again with replacement; None when they agree."""
+    output = outcome.get("output")
+    if output is None or not hasattr(output, "iloc"):
+        return None
+    n = min(len(output), SAMPLE_ROWS)
+    batches = [(f"the first {n} rows scored alone", outcome.get("sample"), list(range(n)))]
+    for drawn, scored in outcome.get("resamples", ()):
+        batches.append((f"{len(drawn)} of its rows drawn again", scored, list(drawn)))
+    for what, batch, positions in batches:
+        if batch is None:
+            continue
+        if isinstance(batch, str):
+            return f"predict() fails on {what} (a step computes over the batch): {batch}"
+        for name in predictions:
+            if name not in getattr(output, "columns", ()) or name not in batch.columns:
+                continue
+            whole = output[name].iloc[positions].reset_index(drop=True)
+            judged = judge(whole, batch[name].reset_index(drop=True))
+            if not isinstance(judged, str) and judged.verdict != "equal":
+                return (
+                    f"predict() gives another {name} for {what} (a step computes over the "
+                    "batch: train must record what it learns)"
+                )
+    return None
+
+
+def _judge_predict(
+    plan: Plan,
+    setup: PredictSetup | str | None,
+    run: PredictRun | None,
+    expected: Captured,
+) -> PredictCheck | None:
     if setup is None:
         return None
     if isinstance(setup, str):

@@ -82,6 +82,12 @@ def test_equivalent_package_passes_its_generated_tests(relative: str, tmp_path: 
     assert (package / "tests" / "test_golden.py").is_file(), "equivalent, yet no golden test"
     env = {**os.environ, "PYTHONPATH": str(package / "src"), "MPLBACKEND": "Agg"}
     pytest_cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
+    predict = verification.get("predict") or {}
+    if predict.get("verdict") == "differs":
+        # verify proved predict() wrong and the report says why: the tests of the predict
+        # path are expected to fail; the pipeline's own tests must still pass
+        assert (package / "tests" / "test_monitoring.py").is_file()
+        pytest_cmd.append("--ignore=tests/test_monitoring.py")
     tested = _run(pytest_cmd, package, TESTS_TIMEOUT, env)
     assert tested.startswith("exit 0\n"), tested[-4000:]
 

@@ -19,16 +19,21 @@ import pickle
 import sys
 from typing import Any
 
+RESAMPLES = 8  # draws of the rows, each scored as one batch
+
 
 def _error(exc: BaseException) -> str:
     text = f"{type(exc).__name__}: {exc}".strip()
     return text.rstrip(":")[:600]
 
 
-def predict_module_output(package: str, rows: Any, artifact: Any) -> Any:
+def predict_module_output(package: str, rows: Any, artifact: Any, contracts: bool = True) -> Any:
     predict = importlib.import_module(package + ".predict").predict
+    accepted = inspect.signature(predict).parameters
     # a check, not a batch to monitor: no drift record is written where it runs
-    options = {"monitoring": None} if "monitoring" in inspect.signature(predict).parameters else {}
+    options: dict[str, Any] = {"monitoring": None} if "monitoring" in accepted else {}
+    if not contracts and "contracts" in accepted:  # rows drawn again repeat unique ids
+        options["contracts"] = "off"
     return predict(rows.copy(), artifact, **options)
 
 
@@ -100,11 +105,32 @@ def _run(parameters: dict[str, Any]) -> dict[str, Any]:
         sample = predict_module_output(package, rows.iloc[: parameters["sample"]], artifact)
     except BaseException as exc:
         sample = _error(exc)
+    # the rows drawn again with replacement, in another order (a few draws: a step that
+    # computes over the batch may agree on some): a row scores the same in any batch. A new
+    # batch is numbered afresh, as a file read is
+    import numpy as np
+
+    resamples: list[tuple[Any, Any]] = []
+    for seed in range(RESAMPLES):
+        drawn = np.random.default_rng(seed).integers(0, len(rows), size=min(len(rows), 5_000))
+        try:
+            resamples.append(
+                (
+                    drawn,
+                    predict_module_output(
+                        package, rows.iloc[drawn].reset_index(drop=True), artifact, False
+                    ),
+                )
+            )
+        except BaseException as exc:
+            resamples.append((drawn, _error(exc)))
+            break
     return {
         "stage": "done",
         "rows": rows,
         "output": output,
         "sample": sample,
+        "resamples": resamples,
         "index": index,
         "train_values": {n: values[n] for n in parameters["outputs"] if n in values},
         "artifact_dir": str(result.artifact_dir),

@@ -78,15 +78,16 @@ def train(
     _columns["X"] = _monitoring.columns(_input)
     _reference = _compare.sample(_input, TARGET)
     km = KMeans(3, n_init=10).fit(X)
+    _matrix = X  # the rows the model was fitted on
     _baseline = _monitoring.baseline(
         contracts=_profiles,
         inputs=_columns,
-        matrix=_rows.as_frame(X),
+        matrix=_rows.as_frame(_matrix),
         predictions=None,
         target=TARGET,
     )
     _metrics = _rows.metrics({})
-    _features = _rows.matrix_columns(X)
+    _features = _rows.matrix_columns(_matrix)
     _snapshots = {n: s for n, s in _read.items() if s is not None}
     _baseline["arrays"] = [n for n, s in _snapshots.items() if s.array]
     _metadata = _artifact.describe(

@@ -30,6 +30,9 @@ import pandas as pd
 from nb109_clean_sklearn_random_state.config import Thresholds
 
 BINS = 10  # quantile bins of a number: deciles of the training values
+# Fewer training rows than this give deciles too coarse for a PSI to mean anything: no
+# drift baseline for them (a notebook that fits on a handful of points)
+MIN_BASELINE_ROWS = 5 * BINS
 MAX_CATEGORIES = 30  # category frequencies kept per column; the rest count as "other"
 EPSILON = 1e-4  # the smallest proportion a bin counts with
 FILE = "batches.jsonl"
@@ -144,19 +147,30 @@ def baseline(
     features: dict[str, Any] = {}
     nan = False
     if isinstance(matrix, pd.DataFrame):
+        enough = len(matrix) >= MIN_BASELINE_ROWS
         for label in matrix.columns:
             found = distribution(matrix[label])
             if found is not None:
-                features[str(label)] = found
                 nan = nan or found["null_rate"] > 0
+                if enough:
+                    features[str(label)] = found
     return {
         "contracts": {name: dict(profile) for name, profile in contracts.items()},
         "inputs": {name: dict(found) for name, found in inputs.items()},
         "features": features,
         "matrix_nan": nan,
-        "prediction": distribution(_score(predictions)),
+        "prediction": _enough(distribution(_score(predictions)), predictions),
         "target": list(target),
     }
+
+
+def _enough(found: dict[str, Any] | None, values: Any) -> dict[str, Any] | None:
+    """The distribution, when enough values made it (MIN_BASELINE_ROWS)."""
+    try:
+        count = len(values)
+    except TypeError:  # no values (None), or a single one
+        return None
+    return found if count >= MIN_BASELINE_ROWS else None
 
 
 def record(

@@ -84,16 +84,17 @@ def train(
     forest = RandomForestRegressor(n_estimators=50, random_state=0).fit(
         X_train, y_train
     )
+    _matrix = X_train  # the rows the model was fitted on
     linear_score = linear.score(X_test, y_test)
     _baseline = _monitoring.baseline(
         contracts=_profiles,
         inputs=_columns,
-        matrix=_rows.as_frame(X_train),
+        matrix=_rows.as_frame(_matrix),
         predictions=None,
         target=TARGET,
     )
     _metrics = _rows.metrics({"linear_score": linear_score})
-    _features = _rows.matrix_columns(X_train)
+    _features = _rows.matrix_columns(_matrix)
     _snapshots = {n: s for n, s in _read.items() if s is not None}
     _baseline["arrays"] = [n for n, s in _snapshots.items() if s.array]
     _metadata = _artifact.describe(

@@ -79,16 +79,17 @@ def train(
     _reference = _compare.sample(_input, TARGET)
     model = RF(n_estimators=100)
     model.fit(X, y)
+    _matrix = X  # the rows the model was fitted on
     model_score = model.score(X, y)
     _baseline = _monitoring.baseline(
         contracts=_profiles,
         inputs=_columns,
-        matrix=_rows.as_frame(X),
+        matrix=_rows.as_frame(_matrix),
         predictions=None,
         target=TARGET,
     )
     _metrics = _rows.metrics({"model_score": model_score})
-    _features = _rows.matrix_columns(X)
+    _features = _rows.matrix_columns(_matrix)
     _snapshots = {n: s for n, s in _read.items() if s is not None}
     _baseline["arrays"] = [n for n, s in _snapshots.items() if s.array]
     _metadata = _artifact.describe(

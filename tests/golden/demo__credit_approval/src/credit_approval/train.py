@@ -134,17 +134,18 @@ def train(
         n_estimators=150, max_depth=3, learning_rate=0.05, subsample=0.8
     )
     model.fit(X_train, y_train)
+    _matrix = X_train  # the rows the model was fitted on
     proba_test = model.predict_proba(X_test)[:, 1]
     auc = roc_auc_score(y_test, proba_test)
     _baseline = _monitoring.baseline(
         contracts=_profiles,
         inputs=_columns,
-        matrix=_rows.as_frame(X_train),
+        matrix=_rows.as_frame(_matrix),
         predictions=proba_test,
         target=TARGET,
     )
     _metrics = _rows.metrics({"auc": auc})
-    _features = _rows.matrix_columns(X_train)
+    _features = _rows.matrix_columns(_matrix)
     _snapshots = {n: s for n, s in _read.items() if s is not None}
     _baseline["arrays"] = [n for n, s in _snapshots.items() if s.array]
     _metadata = _artifact.describe(

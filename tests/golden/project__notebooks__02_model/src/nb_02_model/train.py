@@ -83,17 +83,18 @@ def train(
     weeks = df.groupby("store")["week"].transform("size")
     df = df[weeks >= MIN_WEEKS]
     model = smf.ols("revenue ~ price + np.log(visits) + C(promo)", data=df).fit()
+    _matrix = df  # the rows the model was fitted on
     params = model.params.round(4)
     model_rsquared = model.rsquared
     _baseline = _monitoring.baseline(
         contracts=_profiles,
         inputs=_columns,
-        matrix=_rows.as_frame(df),
+        matrix=_rows.as_frame(_matrix),
         predictions=None,
         target=TARGET,
     )
     _metrics = _rows.metrics({"params": params, "model_rsquared": model_rsquared})
-    _features = _rows.matrix_columns(df)
+    _features = _rows.matrix_columns(_matrix)
     _snapshots = {n: s for n, s in _read.items() if s is not None}
     _baseline["arrays"] = [n for n, s in _snapshots.items() if s.array]
     _metadata = _artifact.describe(
