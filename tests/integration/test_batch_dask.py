@@ -17,6 +17,7 @@ with 350 MB a worker was killed, with 450 MB it stayed paused for good.
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -314,6 +315,43 @@ def test_bad_rows_in_one_partition_are_one_line_and_no_output(
     ), lines
     assert not (work / "bad-out").exists()
     assert not [p for p in work.iterdir() if p.name.endswith(".partial")]
+
+
+def test_contracts_and_monitoring_options_reach_every_partition(
+    trained: tuple[Path, Path], small: Path, demo: Path
+) -> None:
+    """--contracts and --monitoring mean what they mean for one file: each partition's
+    predict gets them."""
+    work, folder = trained
+    scaled = work / "scaled"
+    shutil.copytree(small, scaled)
+    last = sorted(scaled.glob("*.parquet"))[-1]
+    frame = pd.read_parquet(last)
+    frame.loc[[3, 5, 8], "income"] = frame["income"].max() * 1000  # far above training's
+    frame.to_parquet(last)
+    args = ["predict", str(scaled / "*.parquet"), "--engine", "dask", "--workers", "1"]
+    args += ["--artifact", str(folder)]
+    refused = _python(demo, *args, "--out", "scaled-out", cwd=work)
+    assert refused.returncode == 2, refused.stderr[-3000:]
+    assert "income" in refused.stderr.strip().splitlines()[-1]
+    warned = _python(
+        demo, *args, "--out", "warned-out", "--contracts", "warn", "--monitoring", "mon", cwd=work
+    )
+    assert warned.returncode == 0, warned.stderr[-3000:]
+    assert "15000 rows scored" in warned.stdout
+    records = [
+        json.loads(line) for line in (work / "mon" / "batches.jsonl").read_text().splitlines()
+    ]
+    parts = len(list((work / "warned-out").glob("*.parquet")))
+    assert len(records) == parts and sum(r["rows"] for r in records) == 15_000
+    flagged = [r for r in records if any(r["out_of_contract"].values())]
+    assert len(flagged) == 1, [r["out_of_contract"] for r in records]
+    off = _python(
+        demo, *args, "--out", "off-out", "--contracts", "off", "--monitoring", "mon-off", cwd=work
+    )
+    assert off.returncode == 0, off.stderr[-3000:]
+    lines = (work / "mon-off" / "batches.jsonl").read_text().splitlines()
+    assert not any(any(json.loads(line)["out_of_contract"].values()) for line in lines)
 
 
 def test_no_such_files_is_one_line(trained: tuple[Path, Path], demo: Path) -> None:

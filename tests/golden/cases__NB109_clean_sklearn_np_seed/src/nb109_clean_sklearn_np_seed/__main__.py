@@ -236,6 +236,8 @@ def predict_main(argv: list[str] | None = None) -> int:
                 workers=args.workers,
                 blocksize=args.blocksize,
                 allow_version_mismatch=args.allow_version_mismatch,
+                contracts=args.contracts,
+                monitoring=args.monitoring,
             )
             print(
                 f"{done.out}: {done.rows} rows scored in {done.parts} parts with {artifact.path}"

@@ -46,6 +46,7 @@ import pandas as pd
 
 from nb109_clean_sklearn_random_state.artifact import Artifact, ArtifactError, load
 from nb109_clean_sklearn_random_state.config import Config
+from nb109_clean_sklearn_random_state.contracts import Mode
 from nb109_clean_sklearn_random_state.predict import predict
 from nb109_clean_sklearn_random_state.rows import READERS, RowsError
 
@@ -118,12 +119,14 @@ def predict_files(
     workers: int | None = None,
     blocksize: str = BLOCKSIZE,
     allow_version_mismatch: bool = False,
+    contracts: Mode = "error",
+    monitoring: str | None = "monitoring",
 ) -> BatchResult:
     """Score the rows of the files with `engine` and write them as Parquet parts in `out`.
 
     `scheduler`: a Dask scheduler's address (or a Spark master URL); without it, a local
     cluster of `workers` processes. `allow_version_mismatch`: as the artifact was loaded.
-    """
+    `contracts` and `monitoring`: as `predict` takes them, for every partition."""
     if engine not in ENGINES:
         raise RowsError(engine, f"unknown engine; one of {', '.join(ENGINES)}")
     paths = input_files(inputs)
@@ -137,7 +140,15 @@ def predict_files(
     # worker's own folder
     config = replace(config, base_dir=os.path.abspath(config.base_dir))
     folder = os.path.abspath(artifact.path)  # a worker runs in a folder of its own
-    job = _Job(paths, folder, config, allow_version_mismatch, _source(paths))
+    job = _Job(
+        paths,
+        folder,
+        config,
+        allow_version_mismatch,
+        _source(paths),
+        contracts,
+        monitoring,
+    )
     # a new folder beside the output (same file system: the rename is atomic), made with the
     # user's umask like the output's own
     staging = target.parent / f".{target.name}.{uuid.uuid4().hex[:12]}.partial"
@@ -176,12 +187,21 @@ class _Job:
     config: Config
     allow_version_mismatch: bool
     source: str  # how errors name the rows
+    contracts: Mode = "error"
+    monitoring: str | None = "monitoring"  # under config.base_dir, made absolute above
 
     def score(self, frame: pd.DataFrame, number: int | None = None) -> pd.DataFrame:
         where = self.source if number is None else f"{self.source} (partition {number})"
         try:
             artifact = worker_artifact(self.folder, self.allow_version_mismatch)
-            return predict(frame, artifact, self.config, source=where)
+            return predict(
+                frame,
+                artifact,
+                self.config,
+                source=where,
+                contracts=self.contracts,
+                monitoring=self.monitoring,
+            )
         except RowsError as exc:
             # a fresh one: its cause (a pandera error...) need not survive the trip back
             raise RowsError(exc.where, exc.reason) from None
@@ -192,9 +212,14 @@ class _Job:
 def _meta(head: pd.DataFrame, artifact: Artifact, job: _Job) -> pd.DataFrame:
     """The output's columns and dtypes, from a few rows scored here: no monitoring record,
     the partitions' own are the batch's."""
-    return predict(head, artifact, job.config, source=job.source, monitoring=None).iloc[
-        :0
-    ]
+    return predict(
+        head,
+        artifact,
+        job.config,
+        source=job.source,
+        contracts=job.contracts,
+        monitoring=None,
+    ).iloc[:0]
 
 
 def _source(paths: list[str]) -> str:
