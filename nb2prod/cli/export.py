@@ -1,8 +1,9 @@
 """Export a generated package's training to an orchestrator.
 
 `nb2prod export airflow PKG_DIR` writes an Airflow DAG (TaskFlow API, Airflow 3) that trains
-the package `nb2prod convert` wrote: configure -> load_data -> fit -> record_metrics, the
-package's config fields as the DAG's params, files passed by path through a run folder.
+the package `nb2prod convert` wrote: configure, one task per step of its train.py, save,
+record_metrics; the package's config fields as the DAG's params, files passed by path through
+a run folder.
 """
 
 from __future__ import annotations

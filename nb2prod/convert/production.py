@@ -43,6 +43,7 @@ from nb2prod.convert.render import (
     render_template,
 )
 from nb2prod.convert.service import SERVE_EXTRA, SERVE_REQUIREMENTS, service_context
+from nb2prod.convert.train_steps import STEPS, Step, names_of, step_functions
 
 _TopLevel = cst.SimpleStatementLine | cst.BaseCompoundStatement
 # Methods of the model that score a matrix: predict puts the matrix gate around their argument.
@@ -378,74 +379,91 @@ class _Writer:
     # -- train
 
     def train(self, *, reference: bool = False) -> str:
-        """train.py; `reference`: freeze a sample of the input and predict()'s output on it."""
+        """train.py; `reference`: freeze a sample of the input and predict()'s output on it.
+
+        The statements are cut into steps (train_steps.py): the data step up to the reading
+        of the input, the features up to the model's fit, the fit, the metrics, the save."""
         b = self.b
         package = self.plan.package
         train = list(b.train)
         code = [i for i in train if self._kind(i) == "code"]
         definitions = [self.statements[i].key for i in train if self._kind(i) == "definition"]
-        nodes: list[_TopLevel] = [_stmt(line) for line in self._config_lines(code)]
-        nodes += [_stmt("_files: list[object] = []")]
-        nodes += [
+        reader = b.inputs[0].statement if len(b.inputs) == 1 else None
+        last_input = max((inp.statement for inp in b.inputs), default=None)
+        groups: list[tuple[str, list[_TopLevel]]] = []
+
+        def add(step: str, *nodes: _TopLevel) -> None:
+            if not groups or groups[-1][0] != step:
+                groups.append((step, []))
+            groups[-1][1].extend(nodes)
+
+        phase = "load_data" if last_input is not None else "prepare"
+        add(
+            phase,
+            _stmt("_files: list[object] = []"),
             _stmt(
                 "_read: dict[str, _rows.Snapshot | None] = {}  # input frames as training read them"
-            )
-        ]
-        nodes += [
+            ),
             _stmt("_profiles: dict[str, dict[str, Any]] = {}  # contracts learned of the inputs"),
             _stmt("_columns: dict[str, dict[str, Any]] = {}  # their null rates and categories"),
-        ]
+        )
         if self.recorded:
-            nodes.append(_stmt("_statistics: dict[str, Any] = {}  # of the training rows"))
-        reader = b.inputs[0].statement if len(b.inputs) == 1 else None
+            add(phase, _stmt("_statistics: dict[str, Any] = {}  # of the training rows"))
         skipped = self._data_only(train, reader) if reader is not None else set()
         if reader is None:
-            nodes += [
+            add(
+                phase,
                 _stmt(
-                    'if data is not None:\n    raise RowsError(data, "training reads '
+                    'if _data is not None:\n    raise RowsError(_data, "training reads '
                     + ("several inputs" if b.inputs else "no input file")
                     + ': --data cannot stand for them")\n'
-                )
-            ]
+                ),
+            )
         metric_names: list[str] = []
         hoisted: list[str] = []
         model = b.fitted[-1]
         matrix = model.inputs[0] if model.inputs else None
+        fitted_at = model.fit in code and model.fit not in skipped and model.fit != reader
         for i in code:
             if i in skipped:
                 continue
             if i == reader:
-                nodes += self._reader_block(i, sorted(skipped))
+                add(phase, *self._reader_block(i, sorted(skipped)))
                 if reference:  # the rows as read, before a step changes the frame in place
-                    nodes.append(_stmt("_reference = _compare.sample(_input, TARGET)"))
+                    add(phase, _stmt("_reference = _compare.sample(_input, TARGET)"))
+                phase = "prepare"
                 continue
+            if i == model.fit and fitted_at:
+                phase = "fit"
             if i in b.metrics and not self.statements[i].symbols.defines:
                 lines = self._hoisted_metrics(i, set(metric_names) | set(hoisted))
                 if lines:
                     hoisted += [line.split(" = ", 1)[0] for line in lines]
-                    nodes += [_stmt(line) for line in lines]
+                    add(phase, *[_stmt(line) for line in lines])
                     continue
-            nodes += self._nodes(i, statistics="keep")
+            add(phase, *self._nodes(i, statistics="keep"))
             if i == model.fit and matrix:  # a later statement may bind the name to other rows
-                nodes.append(_stmt(f"_matrix = {matrix}  # the rows the model was fitted on"))
+                add(phase, _stmt(f"_matrix = {matrix}  # the rows the model was fitted on"))
+            if phase == "fit":
+                phase = "evaluate"
+            elif phase == "load_data" and reader is None and i == last_input:
+                phase = "prepare"
             if i in b.metrics:
                 metric_names += [d.name for d in self.statements[i].symbols.defines]
+        phase = "evaluate"  # also when the fit was no statement of its own
         if reader is None:
             for inp in b.inputs:
-                nodes.append(
-                    _stmt(f"_read[{inp.name!r}] = _rows.snapshot({inp.name!r}, {inp.name})")
-                )
+                add(phase, _stmt(f"_read[{inp.name!r}] = _rows.snapshot({inp.name!r}, {inp.name})"))
         metric_names = list(dict.fromkeys([*metric_names, *hoisted]))
         self.metric_names = tuple(metric_names)
         fitted = ", ".join(f"{f.name!r}: {f.name}" for f in b.fitted)
         if self.recorded:
             fitted += ', "statistics": _statistics'
         fitted += ', "baseline": _baseline'
-        fitted_at = model.fit in code and model.fit not in skipped and model.fit != reader
         matrix = "_matrix" if matrix and fitted_at else matrix
         values = self._values()
         scored = next((p.output for p in b.predictions if p.output in values), None)
-        tail = [
+        evaluate = [
             "_baseline = _monitoring.baseline(\n"
             "    contracts=_profiles,\n"
             "    inputs=_columns,\n"
@@ -465,6 +483,8 @@ class _Writer:
             "    frames={n: s.frame for n, s in _snapshots.items()},\n"
             "    inputs={n: s.required(MENTIONED, _features, TARGET) for n, s in _snapshots.items()},\n"
             ")",
+        ]
+        save = [
             '_root = Path(_artifacts) if _artifacts else Path(config.path("artifacts"))',
             f"_fitted: dict[str, object] = {{{fitted}}}",
             *(self._freeze() if reference and reader is not None else []),
@@ -473,7 +493,27 @@ class _Writer:
             + ", ".join(f"{n!r}: {n}" for n in values)
             + "})",
         ]
-        nodes += [_stmt(line) for line in tail]
+        add("evaluate", *[_stmt(line) for line in evaluate])
+        add("save", *[_stmt(line) for line in save])
+        order = list(STEPS)
+        if [order.index(name) for name, _ in groups] != sorted({order.index(n) for n, _ in groups}):
+            # the notebook's order does not follow the stages (a fit before the reading):
+            # one step runs what comes before the save
+            before = [node for name, nodes in groups[:-1] for node in nodes]
+            groups = [("fit", before), groups[-1]]
+        made = "made"
+        if made in names_of([node for _, nodes in groups for node in nodes]):
+            made = "_made_before"
+        config_exprs = {
+            c.name: f"config.path(config.{c.field})" if c.is_path else f"config.{c.field}"
+            for c in self.plan.config
+        }
+        steps = step_functions(
+            [Step(name, tuple(nodes)) for name, nodes in groups],
+            config_exprs,
+            ("_data", "_artifacts", "_contracts_mode"),
+            made,
+        )
         target = tuple(b.target.columns) if b.target is not None else ()
         text = render_template(
             "train.py.j2",
@@ -489,9 +529,10 @@ class _Writer:
                 if reader is not None
                 else "not available: the notebook reads no single input"
             ),
+            steps=steps,
             imports=self._imports(
                 [
-                    "from collections.abc import Mapping",
+                    "from collections.abc import Callable, Mapping",
                     "from dataclasses import asdict, dataclass, field",
                     "from pathlib import Path",
                     "from typing import Any",
@@ -508,7 +549,7 @@ class _Writer:
                 definitions,
             ),
         )
-        return self._finish(text, "train", nodes, "train.py")
+        return _format(_prune_imports(text, package), "train.py")
 
     def _freeze(self) -> list[str]:
         """The reference sample scored by predict() with what was just fitted, kept in the

@@ -143,7 +143,25 @@ def test_the_dag_trains_what_the_package_trains(package: Path, tmp_path: Path) -
     (run,) = (workdir / "airflow-runs").iterdir()
     settings = json.loads((run / "config.json").read_text())
     assert settings["config"]["n_applicants"] == N_APPLICANTS
-    assert json.loads((run / "data.json").read_text()) == {"data": None}
+    # one task per step of train.py, each leaving what the steps made so far
+    steps = ["load_data", "prepare", "fit", "evaluate"]
+    assert sorted(p.name for p in run.glob("*.pickle")) == sorted(f"{s}.pickle" for s in steps)
+    # a file changed between two tasks is refused, never unpickled
+    tamper = (
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('dag', {str(dag_file)!r})\n"
+        "dag = importlib.util.module_from_spec(spec); spec.loader.exec_module(dag)\n"
+        f"written = dag._dump({{'x': 1}}, __import__('pathlib').Path({str(tmp_path / 'made.pickle')!r}))\n"
+        "assert dag._load(written) == {'x': 1}\n"
+        "try:\n    dag._load({**written, 'sha256': '0' * 64})\n"
+        "except ValueError as exc:\n    print(exc)\nelse:\n    sys.exit('read a changed file')\n"
+    )
+    refused = _run(
+        [str(AIRFLOW_VENV / "bin" / "python"), "-c", tamper], cwd=tmp_path, env=env, timeout=120
+    )
+    assert "changed since the task that wrote it: not read" in refused.stdout, refused.stdout
+    ends = [log.find(f"[DAG TEST] end task task_id={t} ") for t in ["configure", *steps, "save"]]
+    assert -1 not in ends and ends == sorted(ends), ends  # every task ran, in the steps' order
     recorded = json.loads((run / "metrics.json").read_text())
     made = _artifact(workdir / "artifacts")
     assert Path(recorded["artifact"]) == made

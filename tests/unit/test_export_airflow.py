@@ -69,7 +69,8 @@ def test_the_dag_has_a_param_per_config_field(
     assert main(["export", "airflow", str(demo), "--workdir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert f"wrote Airflow DAG 'credit_approval_train' to {demo / DAG}" in out
-    assert "configure -> load_data -> fit -> record_metrics" in out
+    steps = "load_data -> prepare -> fit -> evaluate"
+    assert f"configure -> {steps} -> save -> record_metrics" in out
     source = (demo / DAG).read_text()
     params = _dag_params(source)
     config = _config(demo)()
@@ -89,7 +90,9 @@ def test_the_dag_has_a_param_per_config_field(
         if isinstance(n, ast.FunctionDef)
         and any(getattr(d, "id", "") == "task" for d in n.decorator_list)
     ]
-    assert tasks == ["configure", "load_data", "fit", "record_metrics"]
+    assert tasks == ["configure", "run_step", "save", "record_metrics"]
+    # one task per step of train.py, in its order
+    assert 'STEPS = ("load_data", "prepare", "fit", "evaluate")' in source
 
 
 def test_the_dag_passes_ruff(demo: Path) -> None:

@@ -2,7 +2,9 @@
 
 `train(config, data=None) -> TrainResult` runs what fitting the model needs, in the
 notebook's order (the data step, the features, the fit, the metrics). It saves the fitted objects as a new
-versioned artifact (see `artifact.py`), with the metrics the notebook computed.
+versioned artifact (see `artifact.py`), with the metrics the notebook computed. It runs
+in steps (`step_load_data`, `step_prepare`, `step_fit`, `step_evaluate`, `step_save`), each a function of
+what the steps before it made, so that an orchestrator can run each as a task.
 
 Fitted objects saved: model.
 Metrics recorded: model_score.
@@ -10,7 +12,7 @@ Metrics recorded: model_score.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,7 +61,20 @@ def train(
     baseline for drift monitoring (monitoring.py); both are saved with the model."""
     config = config if config is not None else Config()
     # kept under private names: the notebook's own `data` or `artifacts` cannot hide them
-    _data, _artifacts, _contracts_mode = data, artifacts, contracts
+    made: dict[str, Any] = {
+        "_data": data,
+        "_artifacts": artifacts,
+        "_contracts_mode": contracts,
+    }
+    for step in STEPS:
+        made.update(step(config, made))
+    return step_save(config, made)
+
+
+def step_load_data(config: Config, made: Mapping[str, Any]) -> dict[str, Any]:
+    """Read the training rows (the notebook's data step) and learn their contract."""
+    _contracts_mode = made["_contracts_mode"]
+    _data = made["_data"]
     _files: list[object] = []
     _read: dict[str, _rows.Snapshot | None] = {}  # input frames as training read them
     _profiles: dict[str, dict[str, Any]] = {}  # contracts learned of the inputs
@@ -77,9 +92,47 @@ def train(
     _profiles["X"] = _contracts.profile(_input, TARGET)
     _columns["X"] = _monitoring.columns(_input)
     _reference = _compare.sample(_input, TARGET)
+    _made: dict[str, Any] = {
+        "X": X,
+        "_columns": _columns,
+        "_files": _files,
+        "_profiles": _profiles,
+        "_read": _read,
+        "_reference": _reference,
+    }
+    if "y" in locals():
+        _made["y"] = y
+    return _made
+
+
+def step_prepare(config: Config, made: Mapping[str, Any]) -> dict[str, Any]:
+    """The features and the split: what the notebook does between reading and fitting."""
     model = RF(n_estimators=100)
+    return {"model": model}
+
+
+def step_fit(config: Config, made: Mapping[str, Any]) -> dict[str, Any]:
+    """Fit the model."""
+    X = made["X"]
+    model = made["model"]
+    if "y" in made:
+        y = made["y"]
     model.fit(X, y)
     _matrix = X  # the rows the model was fitted on
+    return {"_matrix": _matrix}
+
+
+def step_evaluate(config: Config, made: Mapping[str, Any]) -> dict[str, Any]:
+    """The metrics, the baseline drift is measured against, and the metadata."""
+    X = made["X"]
+    _columns = made["_columns"]
+    _files = made["_files"]
+    _matrix = made["_matrix"]
+    _profiles = made["_profiles"]
+    _read = made["_read"]
+    model = made["model"]
+    if "y" in made:
+        y = made["y"]
     model_score = model.score(X, y)
     _baseline = _monitoring.baseline(
         contracts=_profiles,
@@ -102,6 +155,17 @@ def train(
             n: s.required(MENTIONED, _features, TARGET) for n, s in _snapshots.items()
         },
     )
+    return {"_baseline": _baseline, "_metadata": _metadata, "_metrics": _metrics}
+
+
+def step_save(config: Config, made: Mapping[str, Any]) -> TrainResult:
+    """Save the fitted objects as a new artifact version; what training made."""
+    _artifacts = made["_artifacts"]
+    _baseline = made["_baseline"]
+    _metadata = made["_metadata"]
+    _metrics = made["_metrics"]
+    _reference = made["_reference"]
+    model = made["model"]
     _root = Path(_artifacts) if _artifacts else Path(config.path("artifacts"))
     _fitted: dict[str, object] = {"model": model, "baseline": _baseline}
     # the reference sample and predict()'s output on it, for compare-models
@@ -119,3 +183,14 @@ def train(
     )
     _folder = _artifact.save(_fitted, _metadata, _root)
     return TrainResult(_folder, _metadata.version, _metrics, {})
+
+
+# The steps of training, in order: each is given the config and what the steps before it
+# returned (by name), and returns what a later step reads; step_save ends it.
+# `nb2prod export airflow` runs each as a task of its own.
+STEPS: tuple[Callable[[Config, Mapping[str, Any]], dict[str, Any]], ...] = (
+    step_load_data,
+    step_prepare,
+    step_fit,
+    step_evaluate,
+)

@@ -2,7 +2,9 @@
 
 `train(config, data=None) -> TrainResult` runs what fitting the model needs, in the
 notebook's order (the data step, the features, the split, the fit, the metrics). It saves the fitted objects as a new
-versioned artifact (see `artifact.py`), with the metrics the notebook computed.
+versioned artifact (see `artifact.py`), with the metrics the notebook computed. It runs
+in steps (`step_load_data`, `step_prepare`, `step_fit`, `step_evaluate`, `step_save`), each a function of
+what the steps before it made, so that an orchestrator can run each as a task.
 
 Fitted objects saved: model.
 Metrics recorded: auc.
@@ -11,7 +13,7 @@ Metrics recorded: auc.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,12 +85,23 @@ def train(
     baseline for drift monitoring (monitoring.py); both are saved with the model."""
     config = config if config is not None else Config()
     # kept under private names: the notebook's own `data` or `artifacts` cannot hide them
-    _data, _artifacts, _contracts_mode = data, artifacts, contracts
+    made: dict[str, Any] = {
+        "_data": data,
+        "_artifacts": artifacts,
+        "_contracts_mode": contracts,
+    }
+    for step in STEPS:
+        made.update(step(config, made))
+    return step_save(config, made)
+
+
+def step_load_data(config: Config, made: Mapping[str, Any]) -> dict[str, Any]:
+    """Read the training rows (the notebook's data step) and learn their contract."""
     DATA_DIR = config.data_dir
     N_APPLICANTS = config.n_applicants
     SEED = config.seed
-    TEST_SIZE = config.test_size
-    FEATURES = config.features
+    _contracts_mode = made["_contracts_mode"]
+    _data = made["_data"]
     _files: list[object] = []
     _read: dict[str, _rows.Snapshot | None] = {}  # input frames as training read them
     _profiles: dict[str, dict[str, Any]] = {}  # contracts learned of the inputs
@@ -112,6 +125,24 @@ def train(
     _profiles["df"] = _contracts.profile(_input, TARGET)
     _columns["df"] = _monitoring.columns(_input)
     _reference = _compare.sample(_input, TARGET)
+    return {
+        "_columns": _columns,
+        "_files": _files,
+        "_profiles": _profiles,
+        "_read": _read,
+        "_reference": _reference,
+        "_statistics": _statistics,
+        "df": df,
+    }
+
+
+def step_prepare(config: Config, made: Mapping[str, Any]) -> dict[str, Any]:
+    """The features and the split: what the notebook does between reading and fitting."""
+    SEED = config.seed
+    TEST_SIZE = config.test_size
+    FEATURES = config.features
+    _statistics = made["_statistics"]
+    df = made["df"]
     # amounts in $k are easier to read
     df["income"] = df["income"] / 1000
     df["debt"] = df["debt"] / 1000
@@ -133,8 +164,35 @@ def train(
     model = GradientBoostingClassifier(
         n_estimators=150, max_depth=3, learning_rate=0.05, subsample=0.8
     )
+    return {
+        "X_test": X_test,
+        "X_train": X_train,
+        "model": model,
+        "y_test": y_test,
+        "y_train": y_train,
+    }
+
+
+def step_fit(config: Config, made: Mapping[str, Any]) -> dict[str, Any]:
+    """Fit the model."""
+    X_train = made["X_train"]
+    model = made["model"]
+    y_train = made["y_train"]
     model.fit(X_train, y_train)
     _matrix = X_train  # the rows the model was fitted on
+    return {"_matrix": _matrix}
+
+
+def step_evaluate(config: Config, made: Mapping[str, Any]) -> dict[str, Any]:
+    """The metrics, the baseline drift is measured against, and the metadata."""
+    X_test = made["X_test"]
+    _columns = made["_columns"]
+    _files = made["_files"]
+    _matrix = made["_matrix"]
+    _profiles = made["_profiles"]
+    _read = made["_read"]
+    model = made["model"]
+    y_test = made["y_test"]
     proba_test = model.predict_proba(X_test)[:, 1]
     auc = roc_auc_score(y_test, proba_test)
     _baseline = _monitoring.baseline(
@@ -158,6 +216,25 @@ def train(
             n: s.required(MENTIONED, _features, TARGET) for n, s in _snapshots.items()
         },
     )
+    return {
+        "_baseline": _baseline,
+        "_metadata": _metadata,
+        "_metrics": _metrics,
+        "proba_test": proba_test,
+    }
+
+
+def step_save(config: Config, made: Mapping[str, Any]) -> TrainResult:
+    """Save the fitted objects as a new artifact version; what training made."""
+    X_test = made["X_test"]
+    _artifacts = made["_artifacts"]
+    _baseline = made["_baseline"]
+    _metadata = made["_metadata"]
+    _metrics = made["_metrics"]
+    _reference = made["_reference"]
+    _statistics = made["_statistics"]
+    model = made["model"]
+    proba_test = made["proba_test"]
     _root = Path(_artifacts) if _artifacts else Path(config.path("artifacts"))
     _fitted: dict[str, object] = {
         "model": model,
@@ -184,3 +261,14 @@ def train(
         _metrics,
         {"X_test": X_test, "proba_test": proba_test},
     )
+
+
+# The steps of training, in order: each is given the config and what the steps before it
+# returned (by name), and returns what a later step reads; step_save ends it.
+# `nb2prod export airflow` runs each as a task of its own.
+STEPS: tuple[Callable[[Config, Mapping[str, Any]], dict[str, Any]], ...] = (
+    step_load_data,
+    step_prepare,
+    step_fit,
+    step_evaluate,
+)
