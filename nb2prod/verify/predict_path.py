@@ -326,10 +326,23 @@ class PredictRun:
         self.seconds = time.perf_counter() - start
 
 
+@dataclass(frozen=True, slots=True)
+class PackageValue:
+    """A value of the generated package's own (a function, a class or an instance of one) in
+    the predict check's outcome: this process does not import the package, so only its name."""
+
+    name: str
+
+
+class _OutcomeUnpickler(pickle.Unpickler):
+    def persistent_load(self, pid: Any) -> PackageValue:
+        return PackageValue(str(pid))
+
+
 def _read_outcome(path: Path, stderr_tail: str, returncode: int) -> Mapping[str, Any]:
     try:
         with open(path, "rb") as handle:
-            loaded = pickle.load(handle)
+            loaded = _OutcomeUnpickler(handle).load()
     except FileNotFoundError:
         lines = [line for line in stderr_tail.splitlines() if line.strip()]
         return {"stage": "run", "error": lines[-1] if lines else f"exit code {returncode}"}

@@ -141,13 +141,30 @@ def _run(parameters: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class _OutcomePickler(pickle.Pickler):
+    """Pickles the outcome for nb2prod's own process, which cannot import the package: a
+    function, class or object of the package's own (a search's `refit` from the notebook,
+    a transformer class the notebook defined) goes as its name."""
+
+    def __init__(self, handle: Any, package: str) -> None:
+        super().__init__(handle)
+        self.package = package
+
+    def persistent_id(self, obj: Any) -> Any:
+        own = obj if inspect.isfunction(obj) or inspect.isclass(obj) else type(obj)
+        module = getattr(own, "__module__", None)
+        if isinstance(module, str) and module.split(".")[0] == self.package:
+            return f"{module}.{getattr(own, '__qualname__', '?')}"
+        return None
+
+
 if __name__ == "__main__":
     arguments = json.loads(sys.argv[1])
     outcome = _run(arguments)
     target_file = os.path.join(arguments["out"], "predict.pkl")
     try:
         with open(target_file + ".tmp", "wb") as handle:
-            pickle.dump(outcome, handle)
+            _OutcomePickler(handle, arguments["package"]).dump(outcome)
     except Exception as exc:  # a value that does not pickle: say so, without it
         with open(target_file + ".tmp", "wb") as handle:
             pickle.dump({"stage": "pickle", "error": _error(exc)}, handle)
