@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 Statistic = Literal["mean", "median", "mode"]
-Operator = Literal["<", "<=", ">", ">=", "==", "!="]
+Operator = Literal["<", "<=", ">", ">=", "==", "!=", "in", "not in", "isna", "notna"]
+Scalar = int | float | str
 Kind = Literal["if", "where", "loc"]
 
 _STATISTICS: Mapping[str, Statistic] = {"mean": "mean", "median": "median", "mode": "mode"}
@@ -33,6 +34,16 @@ _OPERATORS: Mapping[type[ast.cmpop], Operator] = {
     ast.GtE: ">=",
     ast.Eq: "==",
     ast.NotEq: "!=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+# `df.x.isin([...])`, `df.x.isna()` and their kin: a row condition without a comparison
+_METHODS: Mapping[str, Operator] = {
+    "isin": "in",
+    "isna": "isna",
+    "isnull": "isna",
+    "notna": "notna",
+    "notnull": "notna",
 }
 # `5 < df.x` reads as `df.x > 5`
 _MIRRORED: Mapping[Operator, Operator] = {
@@ -64,11 +75,12 @@ class Imputation:
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """A row condition `column op value` that chooses between two outcomes."""
+    """A row condition `column op value` that chooses between two outcomes (`in` a tuple of
+    values; `isna`/`notna` take no value)."""
 
     column: str
     op: Operator
-    value: int | float | str
+    value: Scalar | tuple[Scalar, ...] | None
     kind: Kind
     line: int
     text: str  # the condition as written
@@ -318,13 +330,40 @@ def _literal(node: ast.expr) -> int | float | str | None:
     return None
 
 
+def _literals(node: ast.expr) -> tuple[Scalar, ...] | None:
+    """`["a", "b"]`, `(1, 2)`, `{3}`: the literals, in order."""
+    if not isinstance(node, (ast.List, ast.Tuple, ast.Set)) or not node.elts:
+        return None
+    found = [_literal(e) for e in node.elts]
+    values = [v for v in found if v is not None]
+    return tuple(values) if len(values) == len(found) else None
+
+
 def _comparison(node: ast.expr, aliases: Mapping[str, str], kind: Kind) -> Condition | None:
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        method = _METHODS.get(node.func.attr)
+        column = _column(node.func.value, aliases)
+        if method is None or column is None:
+            return None
+        if method == "in":  # `df.x.isin([...])`
+            values = _literals(node.args[0]) if len(node.args) == 1 else None
+            if values is None:
+                return None
+            return Condition(column, method, values, kind, node.lineno, ast.unparse(node))
+        if node.args or node.keywords:
+            return None
+        return Condition(column, method, None, kind, node.lineno, ast.unparse(node))
     if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
         return None
     op = _OPERATORS.get(type(node.ops[0]))
     if op is None:
         return None
     left, right = node.left, node.comparators[0]
+    if op in ("in", "not in"):  # `v in ("a", "b")`
+        column, values = _column(left, aliases), _literals(right)
+        if column is None or values is None:
+            return None
+        return Condition(column, op, values, kind, node.lineno, ast.unparse(node))
     column, value = _column(left, aliases), _literal(right)
     if column is None or value is None:  # `5 < df.a`
         column, value, op = _column(right, aliases), _literal(left), _MIRRORED[op]

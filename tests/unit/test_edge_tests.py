@@ -50,6 +50,8 @@ def clean(df):
 def flag(cleaned):
     out = cleaned.copy()
     out["bonus"] = np.where(out["income"] > 100, out["income"] * 2, 0.0)
+    out["tier"] = np.where(out["city"].isin(["a", "b", "c"]), "core", "edge")
+    out.loc[out["income"].isna(), "income"] = 0.0
     out.loc[out["age"] < 18, "income"] = 0.0
     out["group"] = out["age"].apply(_bucket)
     return out
@@ -102,6 +104,8 @@ def test_analysis_finds_imputations_and_conditions() -> None:
     assert found["clean"].conditions == ()
     assert [(c.column, c.op, c.value, c.kind) for c in found["flag"].conditions] == [
         ("income", ">", 100, "where"),
+        ("city", "in", ("a", "b", "c"), "where"),
+        ("income", "isna", None, "loc"),
         ("age", "<", 18, "loc"),
         ("age", ">=", 65, "if"),  # in _bucket, applied to the age column
     ]
@@ -118,6 +122,8 @@ def test_analysis_reads_mirrored_and_combined_conditions() -> None:
             df.loc[(0.5 <= df.ratio) & ~(df["kind"] == "x"), "y"] = 1
             value = 1 if row["n"] != -2 and df.shape[0] > 3 else 0
             df["z"] = df["w"].map(lambda v: v * 2 if v < 1.5 else v)
+            df["k"] = df["code"].map(lambda c: 1 if c not in ("p", "q") else 0)
+            df.loc[~df.tag.notnull() | df["m"].isin(v for v in [1]), "y"] = 2
             return df, value
         """
     )
@@ -127,7 +133,9 @@ def test_analysis_reads_mirrored_and_combined_conditions() -> None:
         ("ratio", ">=", 0.5, "loc"),
         ("kind", "==", "x", "loc"),
         ("n", "!=", -2, "if"),  # df.shape[0] names no column
-        ("w", "<", 1.5, "if"),
+        ("tag", "notna", None, "loc"),  # isin of a generator: no literals to take a side of
+        ("w", "<", 1.5, "if"),  # in a lambda: found after the statements' own
+        ("code", "not in", ("p", "q"), "if"),
     ]
     assert isinstance(found.conditions[0], Condition)
     assert found.imputations == ()
@@ -228,12 +236,19 @@ def test_edge_records_hold_the_notebook_values(recorded: Path) -> None:
     # income never exceeds 100 and age is never under 18 in the notebook's data: a row each on
     # the other side; no age is 18 or 65 (`v >= 65` in _bucket, applied to age): a row on each
     # boundary, where `<` and `<=` part; an income of 100 is in the data, so no boundary row
+    # every city is one of a, b, c and no income is missing: a row each on the other side
     assert set(branches) == {
         "income-gt-100-true",
+        "city-in-a+b+c-false",
+        "income-isna-true",
         "age-lt-18-true",
         "age-lt-18-boundary",
         "age-ge-65-boundary",
     }
+    assert branches["city-in-a+b+c-false"]["synthetic_value"] == "a-other"
+    assert branches["city-in-a+b+c-false"]["notebook_took"] is True
+    assert np.isnan(branches["income-isna-true"]["synthetic_value"])
+    assert branches["income-isna-true"]["notebook_took"] is False
     assert branches["income-gt-100-true"]["synthetic_value"] == 101.0
     assert branches["income-gt-100-true"]["notebook_took"] is False
     assert branches["age-lt-18-true"]["synthetic_value"] == 17.0
@@ -257,8 +272,8 @@ def test_generated_edge_tests_pass(recorded: Path) -> None:
     done = _pytest(recorded, "tests/test_edges.py")
     assert done.returncode == 0, done.stdout[-3000:]
     passed = done.stdout.count("PASSED")
-    # return types of load, clean, flag, impute; 4 imputations; 2 untaken sides, 2 boundaries
-    assert passed == 12, done.stdout[-3000:]
+    # return types of load, clean, flag, impute; 4 imputations; 4 untaken sides, 2 boundaries
+    assert passed == 14, done.stdout[-3000:]
 
 
 MUTATIONS = [
@@ -296,6 +311,21 @@ MUTATIONS = [
     (
         ("if v >= 65", "if v > 65"),
         "test_a_row_on_the_untaken_side_behaves_as_recorded[flag-age-ge-65-boundary]",
+        False,
+    ),
+    (
+        ('"core", "edge"', '"core", "core"'),  # the outcome of a city outside the list
+        "test_a_row_on_the_untaken_side_behaves_as_recorded[flag-city-in-a+b+c-false]",
+        False,
+    ),
+    (
+        ('out["city"].isin(', '~out["city"].isin('),  # the membership flipped
+        "test_a_row_on_the_untaken_side_behaves_as_recorded[flag-city-in-a+b+c-false]",
+        True,
+    ),
+    (
+        ('isna(), "income"] = 0.0', 'isna(), "income"] = 1.0'),  # a missing income's fill
+        "test_a_row_on_the_untaken_side_behaves_as_recorded[flag-income-isna-true]",
         False,
     ),
     (

@@ -203,9 +203,17 @@ def _imputation(
 
 
 _WORDS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
+_WORDS.update({"in": "in", "not in": "notin", "isna": "isna", "notna": "notna"})
+_MISSING = ("isna", "notna")  # conditions on whether the value is missing
 
 
 def _holds(op: str, left: Any, right: Any) -> bool:
+    if op in _MISSING:
+        import pandas as pd
+
+        return bool(pd.isna(left)) is (op == "isna")
+    if op in ("in", "not in"):
+        return (left in right) is (op == "in")
     return bool(
         {
             "<": lambda: left < right,
@@ -219,8 +227,9 @@ def _holds(op: str, left: Any, right: Any) -> bool:
 
 
 def _sides(series: Any, op: str, value: Any) -> tuple[bool, bool] | None:
-    """Whether some non-null value makes the condition true, and some false."""
-    present = series.dropna()
+    """Whether some value makes the condition true, and some false (a non-null value,
+    unless the condition is whether it is missing)."""
+    present = series if op in _MISSING else series.dropna()
     if present.empty:
         return None
     try:
@@ -234,10 +243,27 @@ def _synthetic(series: Any, op: str, value: Any, side: bool) -> Any:
     """A value of the column's type on the wanted side of `column op value`, or None."""
     import pandas as pd
 
+    if op in _MISSING:
+        present = series.dropna()
+        missing = pd.NA if pd.api.types.is_extension_array_dtype(series) else float("nan")
+        candidates: list[Any] = [missing, *present.iloc[:1].tolist()]
+        return next((c for c in candidates if _holds(op, c, value) == side), None)
+    if op in ("in", "not in"):
+        values = list(value)
+        if all(isinstance(v, str) for v in values):
+            if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+                return None
+            candidates = [*values, f"{values[0]}-other"]
+        else:
+            if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
+                return None
+            numbers = [v for v in values if not isinstance(v, str)]
+            candidates = [*numbers, max(numbers) + 1, min(numbers) - 1]
+        return next((c for c in candidates if _holds(op, c, value) == side), None)
     if isinstance(value, str):
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             return None
-        candidates: list[Any] = [value, f"{value}-other"]
+        candidates = [value, f"{value}-other"]
     else:
         if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
             return None
@@ -336,7 +362,7 @@ def _branch(
             return None  # nothing returned row by row: the row's outcome cannot be told apart
     return {
         "kind": "branch",
-        "id": f"{site['column']}-{_WORDS[site['op']]}-{site['value']}-{tail}",
+        "id": "-".join([site["column"], _WORDS[site["op"]], *_shown(site["value"]), tail]),
         "param": param,
         "condition": site["text"],
         "where": site["kind"],
@@ -355,6 +381,13 @@ def _branch(
             "expected": expected,
         },
     }
+
+
+def _shown(value: Any) -> list[str]:
+    """The condition's value in a case's id: `a+b` for a list of them, nothing for none."""
+    if value is None:
+        return []
+    return ["+".join(map(str, value)) if isinstance(value, list) else str(value)]
 
 
 def _record(spec: Mapping[str, Any], params: Mapping[str, Any]) -> str:
