@@ -8,7 +8,6 @@ from __future__ import annotations
 import sys
 
 from nb105_fires_upstream_rerun.config import Config
-from nb105_fires_upstream_rerun.pipeline import run
 
 COMMANDS = {"run"}
 
@@ -23,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_main(argv: list[str] | None = None) -> int:
     """`run`: the whole notebook; prints every field of its results on one line each."""
+    # imported here: the notebook's whole flow may need what training and scoring do not
+    # (a plotting library), and the other commands never import it
+    from nb105_fires_upstream_rerun.pipeline import run
+
     config = Config.from_args(argv)
     results = run(config)
     for name, value in vars(results).items():

@@ -396,6 +396,10 @@ def _mismatches(metadata: Metadata) -> list[str]:
     found = []
     for name, recorded in sorted(metadata.libraries.items()):
         installed = _installed(name)
+        if (
+            installed is None and recorded == "not installed"
+        ):  # training did without it too
+            continue
         if installed is None or _major_minor(installed) != _major_minor(recorded):
             now = installed or "not installed"
             found.append(f"{name} {recorded} made the artifact, {now} is installed")

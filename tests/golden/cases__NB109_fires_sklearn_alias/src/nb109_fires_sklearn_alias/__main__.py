@@ -31,7 +31,6 @@ from nb109_fires_sklearn_alias import drift as _drift
 from nb109_fires_sklearn_alias.artifact import ArtifactError, load
 from nb109_fires_sklearn_alias.batch import BLOCKSIZE, ENGINES, predict_files
 from nb109_fires_sklearn_alias.config import Config, Thresholds
-from nb109_fires_sklearn_alias.pipeline import run
 from nb109_fires_sklearn_alias.predict import predict
 from nb109_fires_sklearn_alias.rows import (
     RowsError,
@@ -66,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_main(argv: list[str] | None = None) -> int:
     """`run`: the whole notebook; prints every field of its results on one line each."""
+    # imported here: the notebook's whole flow may need what training and scoring do not
+    # (a plotting library), and the other commands never import it
+    from nb109_fires_sklearn_alias.pipeline import run
+
     config = Config.from_args(argv)
     results = run(config)
     for name, value in vars(results).items():

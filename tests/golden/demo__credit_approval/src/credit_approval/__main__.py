@@ -31,7 +31,6 @@ from credit_approval import drift as _drift
 from credit_approval.artifact import ArtifactError, load
 from credit_approval.batch import BLOCKSIZE, ENGINES, predict_files
 from credit_approval.config import Config, Thresholds
-from credit_approval.pipeline import run
 from credit_approval.predict import predict
 from credit_approval.rows import RowsError, read_frame, recorded_config, write_frame
 from credit_approval.train import train
@@ -61,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_main(argv: list[str] | None = None) -> int:
     """`run`: the whole notebook; prints every field of its results on one line each."""
+    # imported here: the notebook's whole flow may need what training and scoring do not
+    # (a plotting library), and the other commands never import it
+    from credit_approval.pipeline import run
+
     config = Config.from_args(argv)
     results = run(config)
     for name, value in vars(results).items():

@@ -31,7 +31,6 @@ from nb_02_model import drift as _drift
 from nb_02_model.artifact import ArtifactError, load
 from nb_02_model.batch import BLOCKSIZE, ENGINES, predict_files
 from nb_02_model.config import Config, Thresholds
-from nb_02_model.pipeline import run
 from nb_02_model.predict import predict
 from nb_02_model.rows import RowsError, read_frame, recorded_config, write_frame
 from nb_02_model.train import train
@@ -61,6 +60,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_main(argv: list[str] | None = None) -> int:
     """`run`: the whole notebook; prints every field of its results on one line each."""
+    # imported here: the notebook's whole flow may need what training and scoring do not
+    # (a plotting library), and the other commands never import it
+    from nb_02_model.pipeline import run
+
     config = Config.from_args(argv)
     results = run(config)
     for name, value in vars(results).items():
