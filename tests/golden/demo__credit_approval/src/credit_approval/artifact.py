@@ -395,9 +395,8 @@ def _mismatches(metadata: Metadata) -> list[str]:
     found = []
     for name, recorded in sorted(metadata.libraries.items()):
         installed = _installed(name)
-        if (
-            installed is None and recorded == "not installed"
-        ):  # training did without it too
+        # a library training did without is no mismatch while it is still not needed
+        if installed is None and recorded == "not installed":
             continue
         if installed is None or _major_minor(installed) != _major_minor(recorded):
             now = installed or "not installed"
