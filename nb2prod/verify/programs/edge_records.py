@@ -202,8 +202,12 @@ def _imputation(
     }
 
 
-_WORDS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"}
-_WORDS.update({"in": "in", "not in": "notin", "isna": "isna", "notna": "notna"})
+_WORDS = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "==": "eq", "!=": "ne"} | {
+    "in": "in",
+    "not in": "notin",
+    "isna": "isna",
+    "notna": "notna",
+}
 _MISSING = ("isna", "notna")  # conditions on whether the value is missing
 
 
@@ -248,26 +252,17 @@ def _synthetic(series: Any, op: str, value: Any, side: bool) -> Any:
         missing = pd.NA if pd.api.types.is_extension_array_dtype(series) else float("nan")
         candidates: list[Any] = [missing, *present.iloc[:1].tolist()]
         return next((c for c in candidates if _holds(op, c, value) == side), None)
-    if op in ("in", "not in"):
-        values = list(value)
-        if all(isinstance(v, str) for v in values):
-            if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
-                return None
-            candidates = [*values, f"{values[0]}-other"]
-        else:
-            if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
-                return None
-            numbers = [v for v in values if not isinstance(v, str)]
-            candidates = [*numbers, max(numbers) + 1, min(numbers) - 1]
-        return next((c for c in candidates if _holds(op, c, value) == side), None)
-    if isinstance(value, str):
+    pool = list(value) if op in ("in", "not in") else [value]  # the values it names
+    if all(isinstance(v, str) for v in pool):
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             return None
-        candidates = [value, f"{value}-other"]
+        candidates = [*pool, f"{pool[0]}-other"]
     else:
         if pd.api.types.is_bool_dtype(series) or not pd.api.types.is_numeric_dtype(series):
             return None
-        candidates = [value, value + 1, value - 1, value + 0.5, value - 0.5]
+        numbers = [v for v in pool if not isinstance(v, str)]
+        high, low = max(numbers), min(numbers)
+        candidates = [*numbers, high + 1, low - 1, high + 0.5, low - 0.5]
         if pd.api.types.is_integer_dtype(series):
             candidates = [int(c) for c in candidates if float(c).is_integer()]
     return next((c for c in candidates if _holds(op, c, value) == side), None)
