@@ -43,7 +43,7 @@ from nb2prod.convert.render import (
     render_template,
 )
 from nb2prod.convert.service import SERVE_EXTRA, SERVE_REQUIREMENTS, service_context
-from nb2prod.convert.train_steps import STEPS, Step, names_of, step_functions
+from nb2prod.convert.train_steps import GIVEN, STEPS, Step, step_functions
 
 _TopLevel = cst.SimpleStatementLine | cst.BaseCompoundStatement
 # Methods of the model that score a matrix: predict puts the matrix gate around their argument.
@@ -450,10 +450,10 @@ class _Writer:
                 phase = "prepare"
             if i in b.metrics:
                 metric_names += [d.name for d in self.statements[i].symbols.defines]
-        phase = "evaluate"  # also when the fit was no statement of its own
-        if reader is None:
+        if reader is None:  # after the notebook's statements, also when no fit was one
             for inp in b.inputs:
-                add(phase, _stmt(f"_read[{inp.name!r}] = _rows.snapshot({inp.name!r}, {inp.name})"))
+                snapshot = f"_read[{inp.name!r}] = _rows.snapshot({inp.name!r}, {inp.name})"
+                add("evaluate", _stmt(snapshot))
         metric_names = list(dict.fromkeys([*metric_names, *hoisted]))
         self.metric_names = tuple(metric_names)
         fitted = ", ".join(f"{f.name!r}: {f.name}" for f in b.fitted)
@@ -501,19 +501,11 @@ class _Writer:
             # one step runs what comes before the save
             before = [node for name, nodes in groups[:-1] for node in nodes]
             groups = [("fit", before), groups[-1]]
-        made = "made"
-        if made in names_of([node for _, nodes in groups for node in nodes]):
-            made = "_made_before"
         config_exprs = {
             c.name: f"config.path(config.{c.field})" if c.is_path else f"config.{c.field}"
             for c in self.plan.config
         }
-        steps = step_functions(
-            [Step(name, tuple(nodes)) for name, nodes in groups],
-            config_exprs,
-            ("_data", "_artifacts", "_contracts_mode"),
-            made,
-        )
+        steps = step_functions([Step(name, tuple(nodes)) for name, nodes in groups], config_exprs)
         target = tuple(b.target.columns) if b.target is not None else ()
         text = render_template(
             "train.py.j2",
@@ -530,6 +522,7 @@ class _Writer:
                 else "not available: the notebook reads no single input"
             ),
             steps=steps,
+            given=GIVEN,
             imports=self._imports(
                 [
                     "from collections.abc import Callable, Mapping",

@@ -27,6 +27,15 @@ STEPS: Mapping[str, str] = {
     "evaluate": "The metrics, the baseline drift is measured against, and the metadata.",
     "save": "Save the fitted objects as a new artifact version; what training made.",
 }
+# A step's function is PREFIX + its name (`step_fit`); export reads them back by it.
+PREFIX = "step_"
+# What train() puts in `made` before the first step: its arguments, under names the
+# notebook's own `data` or `artifacts` cannot hide (name in `made` -> train()'s argument).
+GIVEN: Mapping[str, str] = {
+    "_data": "data",
+    "_artifacts": "artifacts",
+    "_contracts_mode": "contracts",
+}
 _NESTED = (
     ast.FunctionDef,
     ast.AsyncFunctionDef,
@@ -58,21 +67,25 @@ class StepCode:
 def step_functions(
     steps: Sequence[Step],
     config: Mapping[str, str],
-    given: Sequence[str],
-    made: str = "made",
+    given: Sequence[str] = tuple(GIVEN),
+    made: str | None = None,
 ) -> list[StepCode]:
     """The step functions, in order; the last one returns what `train()` returns.
 
     `config`: the notebook's names that come from the config, and their expressions
     (`config.seed`), bound in the first step that reads them; `given`: the names `train()`
-    puts in `made` before the first step (its arguments)."""
-    trees = [ast.parse(cst.Module(body=list(step.nodes)).code) for step in steps]
+    puts in `made` before the first step (its arguments); `made`: the steps' parameter
+    holding them (default: `made`, unless the statements use that name)."""
+    codes = [cst.Module(body=list(step.nodes)).code for step in steps]
+    trees = [ast.parse(code) for code in codes]
+    if made is None:
+        made = "_made_before" if "made" in set().union(*map(_names, trees)) else "made"
     loads = [_loads(tree) for tree in trees]
     # name -> whether `made` surely holds it at this point
     present: dict[str, bool] = dict.fromkeys(given, True)
     rebound = set().union(*(_bound(tree.body)[1] for tree in trees))
     out: list[StepCode] = []
-    for k, (step, tree) in enumerate(zip(steps, trees, strict=True)):
+    for k, (step, tree, code) in enumerate(zip(steps, trees, codes, strict=True)):
         later = set().union(*loads[k + 1 :]) if k + 1 < len(loads) else set()
         surely, bound = _bound(tree.body)
         # a config value no step binds is read from the config where it is read; one a step
@@ -94,7 +107,7 @@ def step_functions(
         maybe = [n for n in returns if n not in sure]
         for name in returns:
             present[name] = present.get(name, False) or name in sure
-        body = "\n".join([*header, cst.Module(body=list(step.nodes)).code.rstrip("\n")])
+        body = "\n".join([*header, code.rstrip("\n")])
         if not last:
             result = "{" + ", ".join(f"{n!r}: {n}" for n in sure) + "}"
             if maybe:
@@ -107,16 +120,19 @@ def step_functions(
         returned = "TrainResult" if last else "dict[str, Any]"
         doc = STEPS[step.name]
         source = (
-            f"def step_{step.name}(config: Config, {made}: Mapping[str, Any]) -> {returned}:\n"
+            f"def {PREFIX}{step.name}(config: Config, {made}: Mapping[str, Any]) -> {returned}:\n"
             f'    """{doc}"""\n' + _indent(body)
         )
-        out.append(StepCode(f"step_{step.name}", source))
+        out.append(StepCode(PREFIX + step.name, source))
     return out
 
 
 def names_of(nodes: Sequence[_TopLevel]) -> set[str]:
     """Every name the statements read or bind: a step's own names must not take them."""
-    tree = ast.parse(cst.Module(body=list(nodes)).code)
+    return _names(ast.parse(cst.Module(body=list(nodes)).code))
+
+
+def _names(tree: ast.Module) -> set[str]:
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | _bound(tree.body)[1]
 
 

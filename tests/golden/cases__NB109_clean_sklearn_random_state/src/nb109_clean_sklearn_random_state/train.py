@@ -62,15 +62,18 @@ def train(
     Training learns the contract of each input frame from the rows it reads, and a
     baseline for drift monitoring (monitoring.py); both are saved with the model."""
     config = config if config is not None else Config()
-    # kept under private names: the notebook's own `data` or `artifacts` cannot hide them
-    made: dict[str, Any] = {
-        "_data": data,
-        "_artifacts": artifacts,
-        "_contracts_mode": contracts,
-    }
+    made = made_at_start(data, artifacts, contracts)
     for step in STEPS:
         made.update(step(config, made))
     return step_save(config, made)
+
+
+def made_at_start(
+    data: str | None = None, artifacts: str | None = None, contracts: Mode = "error"
+) -> dict[str, Any]:
+    """What the first step is given: train()'s arguments, under private names that the
+    notebook's own `data` or `artifacts` cannot hide."""
+    return {"_data": data, "_artifacts": artifacts, "_contracts_mode": contracts}
 
 
 def step_load_data(config: Config, made: Mapping[str, Any]) -> dict[str, Any]:
