@@ -45,10 +45,11 @@ RANDOM_STATE = __nb2prod_RANDOM_STATE__
 PUBLIC = __nb2prod_PUBLIC__
 OBJECT = __nb2prod_OBJECT__
 TYPES = __nb2prod_TYPES__  # beside the values: {name: the type it had}
-# Injected into the notebook before its first code cell: the capture hooks, then the seeds.
-KERNEL_PRELUDE = ("capture_hooks", "seed")
+# Injected into the notebook before its first code cell: the capture hooks, the steady clock,
+# then the seeds.
+KERNEL_PRELUDE = ("capture_hooks", "clock", "seed")
 # The package run: `python -c <program> <package> <JSON {function: [returned names]}>`.
-PACKAGE_RUN = ("parent_death", "capture_hooks", "seed", "run_pipeline")
+PACKAGE_RUN = ("parent_death", "capture_hooks", "clock", "seed", "run_pipeline")
 
 
 @dataclass(frozen=True, slots=True)

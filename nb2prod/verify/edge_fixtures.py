@@ -27,7 +27,7 @@ from nb2prod.verify.programs import program
 from nb2prod.verify.project import open_view
 from nb2prod.verify.sandbox import stands_for
 
-EDGE_PROGRAM = ("parent_death", "capture_hooks", "seed", "edge_records")
+EDGE_PROGRAM = ("parent_death", "capture_hooks", "clock", "seed", "edge_records")
 EDGE_TIMEOUT = 600  # seconds for the whole edge run
 TESTED_ROLES = ("data", "features", "business")  # model steps fit: their golden test is enough
 

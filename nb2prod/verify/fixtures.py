@@ -52,25 +52,28 @@ MAX_ROWS = 200  # rows of a DataFrame, Series or array kept as a golden test's i
 MAX_FULL_BYTES = 2_000_000  # full inputs are used, when the sample fails, up to this pickled size
 FIXTURE_TIMEOUT = 1800  # seconds for the whole fixture run
 # The fixture program: the capture markers, seeding and edge cases it shares with the other runs.
-FIXTURE_PROGRAM = ("parent_death", "capture_hooks", "seed", "edges", "golden_fixtures")
+FIXTURE_PROGRAM = ("parent_death", "capture_hooks", "clock", "seed", "edges", "golden_fixtures")
 COMPARER = "_nb2prod_compare"  # the package's copy of nb2prod.verify.compare
 EDGES = "_nb2prod_edges.py"  # the package's copy of nb2prod/verify/programs/edges.py
+CLOCK = "_nb2prod_clock.py"  # the package's copy of nb2prod/verify/programs/clock.py
 
 
 def vendored_sources() -> dict[str, bytes]:
-    """The files copied into a generated package's tests/, by path there: comparer and edge cases."""
+    """The files copied into a generated package's tests/, by path there: comparer, edge cases, clock."""
     comparer = resources.files("nb2prod.verify.compare")
     files = {
         f"{COMPARER}/{item.name}": item.read_bytes()
         for item in sorted(comparer.iterdir(), key=lambda item: item.name)
         if item.name.endswith(".py")
     }
-    files[EDGES] = resources.files("nb2prod.verify.programs").joinpath("edges.py").read_bytes()
+    programs = resources.files("nb2prod.verify.programs")
+    files[EDGES] = programs.joinpath("edges.py").read_bytes()
+    files[CLOCK] = programs.joinpath("clock.py").read_bytes()
     return files
 
 
 def vendor(tests: Path) -> None:
-    """Copy the comparer and the edge cases into a generated package's tests/ folder."""
+    """Copy the comparer, the edge cases and the clock into a generated package's tests/ folder."""
     for relative, content in vendored_sources().items():
         target = tests / relative
         target.parent.mkdir(parents=True, exist_ok=True)

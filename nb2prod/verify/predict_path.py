@@ -57,7 +57,7 @@ from nb2prod.verify.package_run import run_in_view
 from nb2prod.verify.programs import program
 from nb2prod.verify.values import ValueCheck
 
-PREDICT_PROGRAM = ("parent_death", "seed", "predict_program")
+PREDICT_PROGRAM = ("parent_death", "clock", "seed", "predict_program")
 WHERE = "predict"
 SAMPLE_ROWS = 200  # rows of the generated tests/test_predict.py (as the golden fixtures' MAX_ROWS)
 # the capture the fitted-model oracle writes in the notebook's kernel (never a function's name:
