@@ -12,6 +12,7 @@ The code that runs in the kernel and in the package run is in `nb2prod.verify.pr
 from __future__ import annotations
 
 import ast
+import io
 import json
 import pickle
 import sys
@@ -22,7 +23,7 @@ from typing import Any
 
 from nb2prod.convert.plan import Function, Plan
 from nb2prod.notebook.model import Notebook
-from nb2prod.verify.compare import PublicState
+from nb2prod.verify.compare import PublicState, RunFunction
 from nb2prod.verify.programs import program
 from nb2prod.verify.programs.capture_hooks import (
     __nb2prod_NOT_AT_BOUNDARY__,
@@ -240,7 +241,7 @@ def read_captures(folder: Path) -> Captured:
                 loaded[name] = blob  # a marker string
                 continue
             try:
-                loaded[name] = pickle.loads(blob)
+                loaded[name] = _RunUnpickler(io.BytesIO(blob)).load()
             except Exception as exc:
                 loaded[name] = (
                     f"{UNCAPTURABLE}: could not be read back here ({type(exc).__name__}: {exc})"
@@ -265,6 +266,19 @@ def _type_names(recorded: object) -> dict[str, str]:
     if not isinstance(recorded, dict):
         return {}
     return {k: v for k, v in recorded.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+class _RunUnpickler(pickle.Unpickler):
+    """Reads a run's value here, where the notebook's `__main__` and the package do not exist:
+    a function of theirs held in the value (a search's `refit=`) comes back as its name."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "__main__":  # the notebook's, never this process's own __main__
+            return RunFunction(name)
+        try:
+            return super().find_class(module, name)
+        except (ImportError, AttributeError):  # the generated package, not importable here
+            return RunFunction(name)
 
 
 def public_states(value: Any) -> Any:

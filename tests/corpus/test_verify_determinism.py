@@ -1,12 +1,13 @@
 """The same input gives the same verdict: `nb2prod verify` twice on real notebooks that fit models.
 
 Notebooks of ../shared/corpora/offline that fit scikit-learn models (linear models, SVMs,
-trees, ensembles, nearest neighbours in a pipeline with a scaler) are converted once, in a scratch
+trees, ensembles, nearest neighbours in a pipeline with a scaler, a search that keeps the model
+fastest to score: timing decides it) and the sample project's model notebook are converted once, in a scratch
 copy of their folder; `nb2prod verify NOTEBOOK PACKAGE` then runs twice and the two reports must
 agree on the notebook's verdict, every function's and every value's verdict, and the package
 findings (NB401/NB402 with their names). What used to make them disagree: comparisons through
 private attributes (lazy caches, uninitialised scratch buffers), which a value's meaning never
-depends on. Chosen among the notebooks that run top to bottom here (MANIFEST.tsv) and take a few
+depends on, and decisions taken by the wall clock (verify's runs now read a steady one). Chosen among the notebooks that run top to bottom here (MANIFEST.tsv) and take a few
 seconds each, and a statsmodels notebook written here; about 2 minutes on two idle cores, 5 under
 a load of 5. Skipped with the reason when the corpus is absent.
 """
@@ -14,15 +15,14 @@ a load of 5. Skipped with the reason when the corpus is absent.
 from __future__ import annotations
 
 import csv
-import json
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bench._process import run_group
+from bench.verify_corpus import claims
 from tests.conftest import CORPORA, corpus_dir
 from tests.helpers import code, md, notebook, write
 
@@ -36,7 +36,11 @@ NOTEBOOKS = {
     "sklearn_gallery/tree__plot_cost_complexity_pruning.ipynb": "DecisionTreeClassifier",
     "sklearn_gallery/neighbors__plot_classification.ipynb": "KNeighborsClassifier in a pipeline",
     "sklearn_gallery/ensemble__plot_voting_regressor.ipynb": "gradient boosting, forest, voting",
+    # a search that refits the candidate fastest to score: decided by the clock
+    "sklearn_gallery/model_selection__plot_grid_search_digits.ipynb": "GridSearchCV of SVC",
 }
+# The sample project (notebooks/ beside data/ and src/), converted from its root
+PROJECT = Path(__file__).resolve().parents[2] / "sample_notebooks" / "project"
 CELL_TIMEOUT = 120  # seconds per cell
 RUN_TIMEOUT = 600  # seconds for one `nb2prod convert` or `verify`
 
@@ -57,23 +61,6 @@ def _run(command: list[str], cwd: Path) -> str:
     if code == -9:  # run_group killed nb2prod, its kernels and their children
         pytest.fail(f"{' '.join(command[:3])} timed out after {RUN_TIMEOUT} s")
     return out
-
-
-def _verdicts(report: Path) -> dict[str, Any]:
-    """What a verification claims: its verdict, per function and value, and its package findings."""
-    verification = json.loads(report.read_text("utf-8"))["verification"]
-    return {
-        "verdict": verification["verdict"],
-        "functions": {
-            f["function"]: (f["verdict"], {v["name"]: v["verdict"] for v in f["values"]})
-            for f in verification["functions"]
-        },
-        "findings": sorted(
-            (f["code"], f["cell"], *f.get("names", ()))
-            for f in verification["findings"]
-            if f["code"].startswith("NB4")
-        ),
-    }
 
 
 # The case of issue #13, written here (the corpus has no statsmodels notebook): a GLM and an OLS
@@ -119,7 +106,7 @@ def _twice(name: str, work: Path, package: Path) -> None:
         out = _run(verify, work)
         report = package / "nb2prod-report.json"
         assert report.is_file(), out[-3000:]
-        runs.append(_verdicts(report))
+        runs.append(claims(report))
         report.unlink()
     first, second = runs
     assert first["functions"], "no function was compared: the claim would be vacuous"
@@ -132,6 +119,12 @@ def test_verify_twice_gives_the_same_verdicts(relative: str, tmp_path: Path) -> 
     work = tmp_path / "nb"
     shutil.copytree(source.parent, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     _twice(source.name, work, tmp_path / "pkg")
+
+
+def test_the_sample_project_gives_the_same_verdicts(tmp_path: Path) -> None:
+    work = tmp_path / "project"
+    shutil.copytree(PROJECT, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    _twice("notebooks/02_model.ipynb", work, tmp_path / "pkg")
 
 
 def test_statsmodels_models_give_the_same_verdicts(tmp_path: Path) -> None:

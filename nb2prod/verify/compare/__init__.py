@@ -29,7 +29,7 @@ from .core import (
 )
 from .dispatch import dispatch
 from .kinds import DISPLAY_MODULES, is_display_object, is_display_only, is_duration
-from .objects import PublicState
+from .objects import PublicState, RunFunction
 from .registry import register
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "Comparison",
     "Outcome",
     "PublicState",
+    "RunFunction",
     "Tolerances",
     "assert_same",
     "compare",

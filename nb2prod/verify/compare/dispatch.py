@@ -11,7 +11,7 @@ from typing import Any
 from . import arrays, containers, objects, registry
 from .core import Comparison, Session, at
 from .kinds import is_callable_value, opaque, scalar_kind
-from .objects import PublicState
+from .objects import PublicState, RunFunction
 from .render import short, type_name
 
 _VIEWS = (collections.abc.KeysView, collections.abc.ValuesView, collections.abc.ItemsView)
@@ -25,6 +25,8 @@ def _same_class(expected: object, actual: object) -> bool:
 
 def dispatch(s: Session, e: Any, a: Any, path: str, depth: int) -> Comparison:
     """Compare two values by their kind; `Session.value` calls this for every value it visits."""
+    if isinstance(e, RunFunction) or isinstance(a, RunFunction):
+        return objects.run_function(s, e, a, path)
     if isinstance(e, type) or isinstance(a, type):
         return containers.classes(s, e, a, path)
     if is_callable_value(e) and is_callable_value(a):

@@ -210,6 +210,30 @@ def public_state(value: object) -> dict[str, Any]:
     return {k: public[k] for k in sorted(public)}
 
 
+@dataclass(frozen=True, slots=True)
+class RunFunction:
+    """A function of the notebook (or the package) held inside a value, read back where its
+    run's module does not exist (a search's `refit=` strategy): its qualified name.
+
+    The conversion moves such a function into the package under the same name; what it does is
+    judged by the values it makes (the search's `best_index_`), compared like any other.
+    """
+
+    name: str
+
+
+def run_function(s: Session, e: object, a: object, path: str) -> Comparison:
+    """Compare a function only its run knows with the other run's, by qualified name."""
+    ne, na = (
+        x.name if isinstance(x, RunFunction) else getattr(x, "__qualname__", None) for x in (e, a)
+    )
+    if not isinstance(ne, str) or not isinstance(na, str):
+        return s.differs(path, f"{short(e)} vs {short(a)}")
+    if ne != na:
+        return s.differs(path, f"function {ne} vs {na}")
+    return Comparison("equal", f"the run's own function {ne}, by name")
+
+
 def run_state(s: Session, e: PublicState, a: PublicState, path: str, depth: int) -> Comparison:
     """Compare two objects of the notebook's (or package's) own class, as their runs described them."""
     if e.type != a.type:

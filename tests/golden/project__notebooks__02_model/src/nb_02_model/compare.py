@@ -210,8 +210,9 @@ def compare(
     first = next((c for c in changes if c.kind == "prediction"), None)
     largest = pd.DataFrame()
     if first is not None:
-        a = pd.to_numeric(before[first.column], errors="coerce")
-        b = pd.to_numeric(output[first.column], errors="coerce")
+        # as floats: a boolean prediction (True/False) moves by 1, numpy does not subtract bools
+        a = pd.to_numeric(before[first.column], errors="coerce").astype("float64")
+        b = pd.to_numeric(output[first.column], errors="coerce").astype("float64")
         moved = (b - a).abs().sort_values(ascending=False).head(LARGEST)
         largest = pd.DataFrame(
             {"row": moved.index, "before": a[moved.index], "after": b[moved.index]}
