@@ -132,3 +132,15 @@ def test_the_kernel_programs_install_it_with_the_seeds() -> None:
         for name, function in REAL.items():
             setattr(time, name, function)
     assert not [n for n in namespace if not n.startswith("__")], "names a notebook could see"
+
+
+def test_timeit_keeps_the_real_clock(clock: dict[str, Any]) -> None:
+    import timeit
+
+    restore = _install(clock)
+    try:
+        # autorange stops once 0.2 s have passed: on a steady clock it would never stop
+        number, taken = timeit.Timer("sum(range(1000))").autorange()
+    finally:
+        restore()
+    assert taken >= 0.2 and number > 0

@@ -27,6 +27,7 @@ def __nb2prod_steady_clock__() -> "Callable[[], None]":
     import math
     import threading
     import time
+    import timeit
 
     restore_previous = getattr(time.time, "__nb2prod_restore__", None)
     if callable(restore_previous):
@@ -76,4 +77,7 @@ def __nb2prod_steady_clock__() -> "Callable[[], None]":
     time.perf_counter = seconds(counter_start, real["perf_counter"])
     time.perf_counter_ns = nanoseconds(counter_start, real["perf_counter_ns"])
     time.sleep = sleep
+    # timeit keeps the real clock: its autorange (and %timeit's) runs the statement until 0.2 s
+    # have passed, which a steady clock never reaches
+    timeit.default_timer = real["perf_counter"]
     return restore
