@@ -12,7 +12,7 @@ split the rows, and two slices of statement indices:
   statements that would need the target edited or left out.
 
 When the predict slice cannot be made (the target feeds a feature, the model is fitted in a
-loop...), a `Problem` names the statement (cell and line) and `predict` is empty.
+comprehension...), a `Problem` names the statement (cell and line) and `predict` is empty.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ _Test = Callable[[ast.AST], bool]
 class ProblemKind(StrEnum):
     """Why the predict slice could not be made, or what a reader of it should know."""
 
-    FIT_IN_LOOP = "fit-in-loop"  # which of the loop's fitted objects is the model?
+    FIT_IN_LOOP = "fit-in-loop"  # fitted in a comprehension: no name keeps the fit
+    LAST_FIT_IN_LOOP = "last-fit-in-loop"  # notes: the loop's last fit is the model
     FIT_IN_FUNCTION = "fit-in-function"  # the fitted object never reaches module level
     UNNAMED_FIT = "unnamed-fit"  # `StandardScaler().fit_transform(X)`: nothing to save
     TARGET_IN_FEATURES = "target-in-features"  # a feature is computed from the label
@@ -267,8 +268,9 @@ class _Call:
     qualified: str | None  # `pandas.read_csv`, through the notebook's imports
     method: str | None  # the attribute called (`fit` of `model.fit`)
     receiver: ast.expr | None  # the object whose method it is
-    in_loop: bool
+    in_loop: bool  # in a for/while body or a comprehension
     in_function: bool
+    in_comprehension: bool = False  # its names end with the comprehension
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,31 +295,34 @@ class _Facts:
 def _calls(tree: ast.Module, modules: Mapping[str, str]) -> tuple[_Call, ...]:
     """Every call, with whether it runs in a loop or a function body, in source order."""
     found: list[_Call] = []
-    stack: list[tuple[ast.AST, bool, bool]] = [(n, False, False) for n in reversed(tree.body)]
+    # (node, in a loop, in a function, in a comprehension)
+    stack = [(n, False, False, False) for n in reversed(tree.body)]
     table = dict(modules)
     while stack:
-        node, in_loop, in_function = stack.pop()
+        node, in_loop, in_function, in_comprehension = stack.pop()
         if isinstance(node, ast.Call):
             func = node.func
             dotted = dotted_name(func)
             method = func.attr if isinstance(func, ast.Attribute) else None
             receiver = func.value if isinstance(func, ast.Attribute) else None
             qualified = (qualify(table, dotted) if dotted else None) or None
-            found.append(_Call(node, qualified, method, receiver, in_loop, in_function))
+            found.append(
+                _Call(node, qualified, method, receiver, in_loop, in_function, in_comprehension)
+            )
         children = list(ast.iter_child_nodes(node))
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            stack.extend((c, in_loop, True) for c in reversed(children))
+            stack.extend((c, in_loop, True, in_comprehension) for c in reversed(children))
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
             head = [node.iter] if isinstance(node, (ast.For, ast.AsyncFor)) else [node.test]
-            stack.extend((c, in_loop, in_function) for c in reversed(node.orelse))
-            stack.extend((c, True, in_function) for c in reversed(node.body))
-            stack.extend((c, in_loop, in_function) for c in head)
+            stack.extend((c, in_loop, in_function, in_comprehension) for c in reversed(node.orelse))
+            stack.extend((c, True, in_function, in_comprehension) for c in reversed(node.body))
+            stack.extend((c, in_loop, in_function, in_comprehension) for c in head)
         elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
             first = node.generators[0].iter
-            stack.extend((c, True, in_function) for c in reversed(children) if c is not first)
-            stack.append((first, in_loop, in_function))
+            stack.extend((c, True, in_function, True) for c in reversed(children) if c is not first)
+            stack.append((first, in_loop, in_function, in_comprehension))
         else:
-            stack.extend((c, in_loop, in_function) for c in reversed(children))
+            stack.extend((c, in_loop, in_function, in_comprehension) for c in reversed(children))
     found.sort(key=lambda c: (c.node.lineno, c.node.col_offset))
     return tuple(found)
 
@@ -981,13 +986,25 @@ class _Boundary:
         models = [f for f in candidates if self._predicts(f)] or candidates
         outside = [f for f in models if not f.in_loop]
         final = (outside or models)[-1]
-        if final.in_loop:
+        if final.in_loop and final.call.in_comprehension:
             self.problems.append(
                 nb.problem(
                     ProblemKind.FIT_IN_LOOP,
                     final.statement,
-                    f"{final.name or 'the model'} is fitted in a loop: which of the loop's fits is the model "
-                    "is for the author to say (fit the chosen one after the loop)",
+                    f"{final.name or 'the model'} is fitted in a comprehension: no name keeps "
+                    "any of its fits once it ends (fit the chosen one in a statement of its own)",
+                    final.call.node,
+                )
+            )
+        elif final.in_loop:
+            # as with several models fitted one after the other: the last is saved, and said
+            self.problems.append(
+                nb.problem(
+                    ProblemKind.LAST_FIT_IN_LOOP,
+                    final.statement,
+                    f"{final.name} is fitted in a loop: its last fit, the one the notebook leaves "
+                    f"bound to {final.name} after the loop, is saved (to save another, fit the "
+                    "chosen one after the loop)",
                     final.call.node,
                 )
             )

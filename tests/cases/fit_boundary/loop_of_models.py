@@ -1,5 +1,6 @@
 # %% [markdown]
-# Several models fitted in a loop, each scored: which one is the model is the author's call.
+# Several models fitted in a loop, each scored: as with models fitted one after the other, the
+# last fit (the one the loop leaves bound to `m`) is saved, and the report says so.
 
 # %%
 from sklearn.datasets import make_classification
