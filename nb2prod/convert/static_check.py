@@ -3,11 +3,16 @@
 Every file parses; every kept statement of the notebook appears exactly once in the
 generated modules (compared as ASTs, so black's formatting does not matter); rendering
 the same plan twice gives the same bytes. A failure is our bug: the details go to a file.
+
+One tolerance, black's own (its `assert_equivalent`): a string standing as a statement (a
+docstring) is compared with each line stripped and blank outer lines dropped, because black
+re-indents docstrings to their new depth and strips the whitespace before the closing quotes.
 """
 
 from __future__ import annotations
 
 import ast
+import copy
 import tempfile
 from collections import Counter
 from collections.abc import Callable
@@ -17,7 +22,23 @@ from nb2prod.convert.render import Package
 from nb2prod.core.errors import InternalError
 
 
+def _standalone_strings(node: ast.AST) -> list[ast.Constant]:
+    return [
+        n.value
+        for n in ast.walk(node)
+        if isinstance(n, ast.Expr)
+        and isinstance(n.value, ast.Constant)
+        and isinstance(n.value.value, str)
+    ]
+
+
 def _dump(node: ast.AST) -> str:
+    """The statement's AST as text, its docstrings normalised as black's AST check does."""
+    if _standalone_strings(node):
+        node = copy.deepcopy(node)  # the plan's trees are shared: normalise a copy
+        for string in _standalone_strings(node):
+            lines = (line.strip() for line in str(string.value).splitlines())
+            string.value = "\n".join(lines).strip()
     return ast.dump(node, annotate_fields=False)
 
 
