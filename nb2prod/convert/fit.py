@@ -296,7 +296,9 @@ def _calls(tree: ast.Module, modules: Mapping[str, str]) -> tuple[_Call, ...]:
     """Every call, with whether it runs in a loop or a function body, in source order."""
     found: list[_Call] = []
     # (node, in a loop, in a function, in a comprehension)
-    stack = [(n, False, False, False) for n in reversed(tree.body)]
+    stack: list[tuple[ast.AST, bool, bool, bool]] = [
+        (n, False, False, False) for n in reversed(tree.body)
+    ]
     table = dict(modules)
     while stack:
         node, in_loop, in_function, in_comprehension = stack.pop()
