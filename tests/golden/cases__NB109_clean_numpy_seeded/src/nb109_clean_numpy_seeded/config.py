@@ -61,13 +61,19 @@ class Thresholds:
 
     PSI of a feature or of the predictions, batch against training: below `psi_warn` it has
     not moved, from `psi_warn` it is worth a look, above `psi_alert` it has drifted
-    (`monitor --fail-on-drift` exits 3). A retrained model on the reference sample training
-    froze: the predictions move by more than `prediction_tolerance` on average (absolute),
-    or more than `decision_tolerance` of the rows change a decision: flagged
-    (`compare-models --fail-on-change` exits 3, and tests/test_monitoring.py fails)."""
+    (`monitor --fail-on-drift` exits 3) if the batch also differs from training by more
+    than sampling noise: a chi-square test of its bin counts at `drift_confidence`. Without
+    it, a small batch's PSI crosses `psi_alert` by chance (about 9/n on average for n rows
+    over 10 bins); such a feature is "unsure", too few rows to tell. A retrained model on
+    the reference sample training froze: the predictions move by more than
+    `prediction_tolerance` on average (absolute), or more than `decision_tolerance` of the
+    rows change a decision: flagged (`compare-models --fail-on-change` exits 3, and
+    tests/test_monitoring.py fails)."""
 
     psi_warn: float = 0.1
     psi_alert: float = 0.25
+    # how sure the chi-square test must be that a batch moved (monitoring.beyond_noise)
+    drift_confidence: float = 0.999
     recent_batches: int = 10  # the batches `monitor` averages PSI over
     prediction_tolerance: float = 0.05
     decision_tolerance: float = 0.05

@@ -312,7 +312,7 @@ def monitor_main(argv: list[str] | None = None) -> int:
         "--fail-on-drift",
         action="store_true",
         help=f"exit status {EXIT_DRIFT} when a feature or the predictions are above "
-        "--psi-alert in the latest batch",
+        "--psi-alert, and beyond sampling noise, in the latest batch",
     )
     args = parser.parse_args(argv)
     thresholds = replace(

@@ -9,7 +9,10 @@ a self-contained report (inline SVG, no plotting library): PSI over the batches,
 training distribution of each feature beside the recent batches' one.
 
 A feature's status comes from its latest PSI and `config.Thresholds`: "ok" below
-`psi_warn`, "warn" from it, "ALERT" above `psi_alert`.
+`psi_warn`, "warn" from it, "ALERT" above `psi_alert` when the latest batch also differs
+from training by more than sampling noise (the record's chi-square test, monitoring.py),
+"unsure" above `psi_alert` when it does not: too few rows to tell. A small batch's PSI is
+noisy (about 9/n on average for n rows over 10 bins), so PSI alone would raise false alarms.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ from nb109_fires_sklearn_alias.config import Thresholds
 from nb109_fires_sklearn_alias.monitoring import FILE, OTHER
 
 PREDICTIONS = "(predictions)"  # the name of the predictions' row
+UNSURE = (
+    "unsure"  # the status of a PSI above psi_alert within the batch's sampling noise
+)
 COLORS = (
     "#1f77b4",
     "#d62728",
@@ -54,7 +60,7 @@ class Row:
     training_null_rate: float | None
     out_of_contract: int  # rows of the latest batch failing the input's contract
     out_of_contract_recent: int  # summed over the recent batches
-    status: str  # "ok", "warn", "ALERT", or "" without a PSI
+    status: str  # "ok", "warn", "ALERT", "unsure" (too few rows to tell), or "" without a PSI
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +131,9 @@ def summarize(records: Sequence[Mapping[str, Any]], thresholds: Thresholds) -> S
             training_null_rate=None,
             out_of_contract=0,
             out_of_contract_recent=0,
-            status=_status(scores[-1], thresholds),
+            status=_status(
+                scores[-1], thresholds, latest.get("prediction_beyond_noise", True)
+            ),
         )
     )
     return Summary(
@@ -194,6 +202,11 @@ def table(summary: Summary) -> str:
     text.append(
         "contract: rows out of the input's contract, latest batch/recent batches"
     )
+    if any(r.status == UNSURE for r in summary.table):
+        text.append(
+            f"{UNSURE}: PSI above the alert threshold, yet within the sampling noise of a "
+            "batch this size: too few rows to tell"
+        )
     return "\n".join(text) + "\n"
 
 
@@ -227,7 +240,7 @@ def html(
         "<style>body{font-family:sans-serif;margin:2em;max-width:72em}"
         "table{border-collapse:collapse}td,th{padding:2px 10px;border-bottom:1px solid #ddd;"
         "text-align:right}td:first-child,th:first-child{text-align:left}"
-        ".ALERT{background:#f8d0d0}.warn{background:#fdf0c8}"
+        ".ALERT{background:#f8d0d0}.warn{background:#fdf0c8}.unsure{background:#e8e8f4}"
         "figure{display:inline-block;margin:1em}</style></head><body>",
         "<h1>Drift of nb109_fires_sklearn_alias</h1>",
         f"<p>Artifact {_e(summary.version)}: {summary.batches} recent batch(es) of "
@@ -249,7 +262,13 @@ def html(
             f"<td>{_percent(r.training_null_rate)}</td><td>{contract}</td>"
             f"<td>{r.status}</td></tr>"
         )
-    parts.append("</table><h2>PSI over the batches</h2>")
+    parts.append("</table>")
+    if any(r.status == UNSURE for r in summary.table):
+        parts.append(
+            f"<p>{UNSURE}: PSI above the alert threshold, yet within the sampling noise of a "
+            "batch this size (a chi-square test of its bin counts): too few rows to tell.</p>"
+        )
+    parts.append("<h2>PSI over the batches</h2>")
     parts.append(_lines_svg(series, {"warn": t.psi_warn, "alert": t.psi_alert}))
     parts.append("<h2>Training against the recent batches</h2>")
     if baseline is None:
@@ -290,6 +309,8 @@ def _row(name: str, window: Sequence[Mapping[str, Any]], thresholds: Thresholds)
     nulls = latest.get("null_rates", {})
     contract = [int(r.get("out_of_contract", {}).get(name, 0)) for r in window]
     score = values[-1] if in_latest else None
+    # a record written before the noise test has no "beyond_noise": its PSI decides alone
+    noisy = "beyond_noise" in latest and name not in latest["beyond_noise"]
     return Row(
         name=name,
         latest_psi=score,
@@ -298,15 +319,16 @@ def _row(name: str, window: Sequence[Mapping[str, Any]], thresholds: Thresholds)
         training_null_rate=_number(latest.get("training_null_rates", {}).get(name)),
         out_of_contract=contract[-1],
         out_of_contract_recent=sum(contract),
-        status=_status(score, thresholds),
+        status=_status(score, thresholds, not noisy),
     )
 
 
-def _status(score: float | None, thresholds: Thresholds) -> str:
+def _status(score: float | None, thresholds: Thresholds, beyond_noise: object) -> str:
+    """The status of a PSI; `beyond_noise`: whether the batch passed the noise test."""
     if score is None:
         return ""
     if score > thresholds.psi_alert:
-        return "ALERT"
+        return "ALERT" if beyond_noise is not False else UNSURE
     return "warn" if score >= thresholds.psi_warn else "ok"
 
 
