@@ -428,6 +428,7 @@ def make_plan(
         )
         for f in functions
     ]
+    definitions = _place_definitions(definitions, functions)
     for definition in definitions:
         early = [r.name for r in definition.statement.symbols.uses if r.name in config_names]
         if early:
@@ -481,6 +482,49 @@ def make_plan(
         _display_values(imports, [st for f in functions for st in f.statements]),
         shown_metrics,
     )
+
+
+_MODULE_RANK = {module: rank for rank, module in enumerate(MODULE_OF_ROLE.values())}
+
+
+def _place_definitions(
+    definitions: Sequence[Definition], functions: Sequence[Function]
+) -> list[Definition]:
+    """Move each definition to the earliest module (data, features, model, business) that uses it.
+
+    A definition's heading can come after a cell that uses it (a plotting helper under "Model"
+    called by a features cell): left in its role's module, features would import model and
+    model features, a circular import. With every definition no later than its users, modules
+    import only earlier ones, so the package has no cycle. Repeated until nothing moves, as a
+    definition moved earlier pulls the definitions it reads along with it.
+    """
+    index_of = {
+        node.name: i
+        for i, d in enumerate(definitions)
+        for node in d.statement.tree.body
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    }
+    users: list[set[str]] = [set() for _ in definitions]  # modules of the functions calling it
+    for f in functions:
+        for name in f.definitions_used:
+            if name in index_of:
+                users[index_of[name]].add(f.module)
+    readers: list[set[int]] = [set() for _ in definitions]  # definitions reading it
+    for j, d in enumerate(definitions):
+        for name in d.global_reads:
+            if name in index_of and index_of[name] != j:
+                readers[index_of[name]].add(j)
+    placed = list(definitions)
+    moved = True
+    while moved:  # a module only moves earlier, so this ends
+        moved = False
+        for i, d in enumerate(placed):
+            modules = users[i] | {placed[j].module for j in readers[i]} | {d.module}
+            module = min(modules, key=_MODULE_RANK.__getitem__)
+            if module != d.module:
+                placed[i] = replace(d, module=module)
+                moved = True
+    return placed
 
 
 # a cell whose statements have several roles goes to the module of the one listed first
