@@ -33,6 +33,10 @@ PREDICTIONS = "(predictions)"  # the name of the predictions' row
 UNSURE = (
     "unsure"  # the status of a PSI above psi_alert within the batch's sampling noise
 )
+UNSURE_NOTE = (
+    f"{UNSURE}: PSI above the alert threshold, yet within the sampling noise of a batch this "
+    "size (a chi-square test of its bin counts): too few rows to tell"
+)
 COLORS = (
     "#1f77b4",
     "#d62728",
@@ -131,8 +135,11 @@ def summarize(records: Sequence[Mapping[str, Any]], thresholds: Thresholds) -> S
             training_null_rate=None,
             out_of_contract=0,
             out_of_contract_recent=0,
+            # a record written before the noise test has none: its PSI decides alone
             status=_status(
-                scores[-1], thresholds, latest.get("prediction_beyond_noise", True)
+                scores[-1],
+                thresholds,
+                latest.get("prediction_beyond_noise") is not False,
             ),
         )
     )
@@ -203,10 +210,7 @@ def table(summary: Summary) -> str:
         "contract: rows out of the input's contract, latest batch/recent batches"
     )
     if any(r.status == UNSURE for r in summary.table):
-        text.append(
-            f"{UNSURE}: PSI above the alert threshold, yet within the sampling noise of a "
-            "batch this size: too few rows to tell"
-        )
+        text.append(UNSURE_NOTE)
     return "\n".join(text) + "\n"
 
 
@@ -264,10 +268,7 @@ def html(
         )
     parts.append("</table>")
     if any(r.status == UNSURE for r in summary.table):
-        parts.append(
-            f"<p>{UNSURE}: PSI above the alert threshold, yet within the sampling noise of a "
-            "batch this size (a chi-square test of its bin counts): too few rows to tell.</p>"
-        )
+        parts.append(f"<p>{_e(UNSURE_NOTE)}.</p>")
     parts.append("<h2>PSI over the batches</h2>")
     parts.append(_lines_svg(series, {"warn": t.psi_warn, "alert": t.psi_alert}))
     parts.append("<h2>Training against the recent batches</h2>")
@@ -323,12 +324,12 @@ def _row(name: str, window: Sequence[Mapping[str, Any]], thresholds: Thresholds)
     )
 
 
-def _status(score: float | None, thresholds: Thresholds, beyond_noise: object) -> str:
+def _status(score: float | None, thresholds: Thresholds, beyond_noise: bool) -> str:
     """The status of a PSI; `beyond_noise`: whether the batch passed the noise test."""
     if score is None:
         return ""
     if score > thresholds.psi_alert:
-        return "ALERT" if beyond_noise is not False else UNSURE
+        return "ALERT" if beyond_noise else UNSURE
     return "warn" if score >= thresholds.psi_warn else "ok"
 
 
