@@ -10,7 +10,7 @@ them the same way). Then, on the same files:
   cluster start-up excluded, the command's own start-up (imports, artifact, meta) included.
 Reported: rows, seconds and rows/s of each, and the ratio against `single`.
 
-    .venv/bin/python bench/batch_dask.py [--files 4] [--rows 1000000] [--memory-limit 600MB]
+    .venv/bin/python bench/batch_dask.py [--files 4] [--rows 1000000] [--memory-limit 1GB]
                                          [--json bench/results/batch_dask.json]
 """
 
@@ -117,7 +117,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=4)
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows per file")
-    parser.add_argument("--memory-limit", default="600MB", help="per Dask worker")
+    parser.add_argument("--memory-limit", default="1GB", help="per Dask worker")
     parser.add_argument("--blocksize", default="1MiB", help="Dask partitions (one row group)")
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()
