@@ -23,7 +23,7 @@ import json
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache, cached_property
 from importlib import resources
@@ -172,6 +172,8 @@ class FitBoundary:
     edits: tuple[Edit, ...] = ()
     problems: tuple[Problem, ...] = ()
     statistics: tuple[Statistic, ...] = ()  # in statements of `predict`, in page order
+    # statements of `train` that bind an object fitted on the spot to the name it is saved by
+    namings: tuple[Edit, ...] = ()
 
     @property
     def model(self) -> Fitted | None:
@@ -448,6 +450,9 @@ class _Fit:
     formula: str | None  # a statsmodels formula's left-hand side
     in_loop: bool
     in_function: bool
+    # `Xr = PCA(2).fit_transform(X)`: the object had no name; `name` is one given here, which
+    # train binds (FitBoundary.namings) so that the artifact can save it
+    named_here: bool = False
 
 
 def _unwrapped(receiver: ast.expr, table: _Apis) -> ast.expr:
@@ -580,7 +585,53 @@ def _fits(nb: _Notebook) -> list[_Fit]:
                 trainers[node.name] = made
             else:
                 trainers.pop(node.name, None)
-    return fits
+    return _named(nb, fits, table)
+
+
+def _named(nb: _Notebook, fits: list[_Fit], table: _Apis) -> list[_Fit]:
+    """Fits of an object made on the spot (`Xr = PCA(2).fit_transform(X)`) get a name, so
+    that train can keep the object and predict apply it to new rows (`pca.transform(X)`): the
+    class's name in snake case, or, when the notebook uses that name, the output's name
+    before it (`Xr_pca`). Only at module level, outside loops, for a fit whose result has an
+    apply method (fit_transform, fit_predict)."""
+    taken = {n for f in nb.facts for n in (*f.binds, *f.reads, *f.changes)}
+    taken |= {n for modules in nb.modules_at for n in modules}
+    named: list[_Fit] = []
+    for fit in fits:
+        receiver = fit.call.receiver
+        if (
+            fit.name is not None
+            or fit.in_loop
+            or fit.in_function
+            or fit.constructor is None
+            or fit.method not in table.apply_in_place
+            or receiver is None
+            or not isinstance(_unwrapped(receiver, table), ast.Call)
+        ):
+            named.append(fit)
+            continue
+        bound, value = _assigned_value(nb.facts[fit.statement].node)
+        func = fit.constructor.func
+        cls = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if not cls[:1].isupper():
+            named.append(fit)  # `make_pipeline(...)`: a function's result, no class to name it by
+            continue
+        base = _snake(cls)
+        choices = [base, f"{bound}_{base}"] if bound and value is fit.call.node else [base]
+        name = next((c for c in choices if c and c.isidentifier() and c not in taken), None)
+        if name is None:
+            named.append(fit)
+            continue
+        taken.add(name)
+        named.append(replace(fit, name=name, named_here=True))
+    return named
+
+
+def _snake(name: str) -> str:
+    """`StandardScaler` -> `standard_scaler`, `PCA` -> `pca`, `TfidfVectorizer` ->
+    `tfidf_vectorizer`."""
+    words = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", words).lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -940,6 +991,30 @@ class _Boundary:
             edits=() if blocked else tuple(e for _, e in sorted(slice_.edits.items())),
             problems=tuple(sorted(_unique(problems), key=lambda p: (p.statement, p.line))),
             statistics=tuple(statistics),
+            namings=tuple(self._naming(f) for f in chain if f.named_here),
+        )
+
+    def _naming(self, fit: _Fit) -> Edit:
+        """`Xr = PCA(2).fit_transform(X)` as train runs it: `pca = PCA(2)`, then
+        `Xr = pca.fit_transform(X)`."""
+        node = self.nb.facts[fit.statement].node
+        receiver = fit.call.receiver
+        assert node is not None and receiver is not None and fit.name is not None
+        call = fit.call.node
+        edited = _replace_call(
+            node,
+            call,
+            ast.Call(
+                ast.Attribute(ast.Name(fit.name, ast.Load()), fit.method, ast.Load()),
+                call.args,
+                call.keywords,
+            ),
+        )
+        code = f"{fit.name} = {ast.unparse(receiver)}\n{ast.unparse(edited)}"
+        return Edit(
+            fit.statement,
+            code,
+            f"names the {fit.api or 'object'} fitted here: the artifact saves it",
         )
 
     def _unplaceable(self) -> FitBoundary:
@@ -968,7 +1043,9 @@ class _Boundary:
     def _choose(self, top: list[_Fit]) -> tuple[_Fit, list[_Fit]] | None:
         """The model: the last fit no other fit builds on; and the fits that feed it."""
         nb = self.nb
-        named = [f for f in top if f.name is not None]
+        # an object fitted on the spot feeds the model; it is never the model itself (the
+        # notebook's kernel has no name for it to check predict against)
+        named = [f for f in top if f.name is not None and not f.named_here]
         if not named:
             return None
         ancestry = {id(f): nb.flow.ancestors([f.statement]) for f in top}
@@ -1654,7 +1731,10 @@ class _Boundary:
             )
             return predictions, result
         # the notebook never scores held-out rows: predict applies the model to the matrix
-        method = "transform" if not self._predicts(final) else "predict"
+        # a clusterer's scoring is the cluster of each row (KMeans also has a `transform`: the
+        # distances to the centres)
+        clusterer = _kind(nb, final, set()) == "clusterer"
+        method = "predict" if clusterer or self._predicts(final) else "transform"
         if final.matrix is None:
             result.problems.append(
                 nb.problem(
@@ -1897,6 +1977,8 @@ class _Boundary:
         receiver = fit.call.receiver
         if node is None or receiver is None:
             return
+        if fit.named_here:
+            receiver = ast.Name(fit.name or "", ast.Load())
         edited = _replace_call(
             node,
             fit.call.node,

@@ -344,11 +344,10 @@ class _Writer:
         gate: str | None = None,  # the model whose scoring calls get the matrix gate
     ) -> list[_TopLevel]:
         st = self.statements[index]
-        edit = (
-            next((e for e in self.b.edits if e.statement == index), None)
-            if renames is not None
-            else None
-        )
+        # predict runs its slice's edits; train, the statements that name an object fitted on
+        # the spot (`pca = PCA(2)` before `Xr = pca.fit_transform(X)`)
+        edits = self.b.edits if renames is not None else self.b.namings
+        edit = next((e for e in edits if e.statement == index), None)
         codes = {s.code for s in self.recorded if s.statement == index} if statistics else set()
         scores = gate is not None and _scores(st.tree, gate)
         if (

@@ -10,6 +10,7 @@ notebook. Keys of the JSON, each compared exactly when present:
 - `split`, `predict`, `business`, `train`, `metrics`: statements, in page order;
 - `predictions`: [fitted, method, matrix, output, made by the notebook (else by predict)];
 - `edits`: {statement: code it runs as in the predict slice};
+- `namings`: {statement: code train runs instead, naming an object fitted on the spot};
 - `problems`: [kind, cell, line] for every problem, blocking or not.
 Adding a case needs no code.
 """
@@ -60,6 +61,7 @@ def _actual(boundary: FitBoundary | None, text: list[str]) -> dict[str, Any]:
         "train": texts(boundary.train),
         "metrics": texts(boundary.metrics),
         "edits": {text[e.statement]: e.code for e in boundary.edits},
+        "namings": {text[e.statement]: e.code for e in boundary.namings},
         "problems": [[p.kind.value, p.cell, p.line] for p in boundary.problems],
     }
 

@@ -59,7 +59,7 @@ def predict(
     X = _rows.given(
         frame, artifact.metadata.inputs.get("X", ()), "X" in _baseline.get("arrays", ())
     )
-    prediction = km.transform(_gate(X))
+    prediction = km.predict(_gate(X))
     _output = output(_scored, {"prediction": prediction}, {})
     if monitoring is not None:
         _rows.monitor(
