@@ -174,6 +174,10 @@ class FitBoundary:
     statistics: tuple[Statistic, ...] = ()  # in statements of `predict`, in page order
     # statements of `train` that bind an object fitted on the spot to the name it is saved by
     namings: tuple[Edit, ...] = ()
+    # names predict selects columns with that are computed from the rows (`cols =
+    # X.columns[mask]`, then `X[cols]`): (name, the statement that binds it last). Train records
+    # each after that statement; predict reads it back instead of computing it from the batch
+    learned: tuple[tuple[str, int], ...] = ()
 
     @property
     def model(self) -> Fitted | None:
@@ -900,6 +904,7 @@ class _Slice:
     held_out: list[str] = field(default_factory=list)  # held-out parts of a split it reads
     fitted_used: set[str] = field(default_factory=set)  # fitted objects it takes from the artifact
     splits_used: set[int] = field(default_factory=set)  # hand-written splits it maps through
+    learned: dict[str, int] = field(default_factory=dict)  # FitBoundary.learned
     # building the fit's own matrix for new rows: the training part stands for the whole
     fit_side: bool = False
 
@@ -992,6 +997,7 @@ class _Boundary:
             problems=tuple(sorted(_unique(problems), key=lambda p: (p.statement, p.line))),
             statistics=tuple(statistics),
             namings=tuple(self._naming(f) for f in chain if f.named_here),
+            learned=() if blocked else tuple(sorted(slice_.learned.items(), key=lambda x: x[1])),
         )
 
     def _naming(self, fit: _Fit) -> Edit:
@@ -1789,6 +1795,10 @@ class _Boundary:
             if any(fitted_at < at for fitted_at in self.fit_of.get(name, ())):
                 result.fitted_used.add(name)
                 continue  # the artifact holds it
+            learned = self._learned_selection(name, at, by, sources)
+            if learned is not None:
+                result.learned[name] = learned
+                continue  # the artifact holds the value training computed
             for w in nb.flow.writers(name, at):
                 facts = nb.facts[w]
                 if facts.is_import:
@@ -1838,6 +1848,36 @@ class _Boundary:
                 result.included.add(w)
                 work.extend((n, a, w) for n, a in nb.flow._needs(w, at))
         return result
+
+    def _learned_selection(
+        self, name: str, at: int, by: int, sources: Mapping[int, set[str]]
+    ) -> int | None:
+        """The statement binding `name` last, when statement `by` selects columns with it
+        (`X[cols]`, `X.loc[:, cols]`, `columns=cols`) and it is computed from the rows the data
+        step reads, before the model is fitted: which columns to keep is learned from the
+        training rows, like a fitted object, and a batch must not choose again."""
+        nb = self.nb
+        node = nb.facts[by].node
+        if node is None or not _selects_columns_with(node, name):
+            return None
+        writers = [w for w in nb.flow.writers(name, at) if not nb.facts[w].is_import]
+        if not writers or any(f.statement in writers for f in self.fits):
+            return None
+        # column names (`X.columns[mask]`, `[c for c in df.columns if ...]`), never a row mask
+        # (`df["age"] > 30` is the batch's own)
+        _, value = _assigned_value(nb.facts[max(writers)].node)
+        if value is None or not any(
+            isinstance(a, ast.Attribute) and a.attr == "columns" for a in ast.walk(value)
+        ):
+            return None
+        lineage = nb.flow.ancestors(writers)
+        if not lineage & set(sources) or not set(writers) <= self._fit_lineage:
+            return None
+        return max(writers)
+
+    @cached_property
+    def _fit_lineage(self) -> set[int]:
+        return self.nb.flow.ancestors([self.final.statement])
 
     def _through_split(
         self, w: int, name: str, by: int, result: _Slice, work: list[tuple[str, int, int]]
@@ -2475,6 +2515,32 @@ def _target_removed(node: ast.stmt, is_target: _Test) -> ast.stmt:
             if kept and len(kept) < len(sub.slice.elts):
                 sub.slice.elts = kept
     return changed
+
+
+def _selects_columns_with(node: ast.stmt, name: str) -> bool:
+    """`X[name]`, `X.loc[:, name]`, `X.drop(columns=name)`: the statement picks columns by the
+    names `name` holds."""
+
+    def is_name(expr: ast.expr | None) -> bool:
+        return isinstance(expr, ast.Name) and expr.id == name
+
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Subscript):
+            index = sub.slice
+            if is_name(index) and not isinstance(sub.value, ast.Attribute):
+                return True
+            if (
+                isinstance(index, ast.Tuple)
+                and len(index.elts) == 2
+                and isinstance(index.elts[0], ast.Slice)
+                and is_name(index.elts[1])
+            ):
+                return True
+        if isinstance(sub, ast.Call) and any(
+            k.arg == "columns" and is_name(k.value) for k in sub.keywords
+        ):
+            return True
+    return False
 
 
 def _replace_call(node: ast.stmt, old: ast.Call, new: ast.Call) -> ast.stmt:

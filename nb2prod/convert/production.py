@@ -292,6 +292,9 @@ class _Writer:
         # statistics training computes too: recorded, and read back by predict
         train = set(boundary.train)
         self.recorded = [s for s in boundary.statistics if s.statement in train]
+        # column selections training learns (FitBoundary.learned): name -> statement binding it
+        self.learned = {n: i for n, i in boundary.learned if i in train}
+        self.keeps = bool(self.recorded or self.learned)  # train saves `_statistics`
         self.metric_names: tuple[str, ...] = ()
 
     # -- shared
@@ -406,7 +409,7 @@ class _Writer:
             _stmt("_profiles: dict[str, dict[str, Any]] = {}  # contracts learned of the inputs"),
             _stmt("_columns: dict[str, dict[str, Any]] = {}  # their null rates and categories"),
         )
-        if self.recorded:
+        if self.keeps:
             add(phase, _stmt("_statistics: dict[str, Any] = {}  # of the training rows"))
         skipped = self._data_only(train, reader) if reader is not None else set()
         if reader is None:
@@ -423,6 +426,7 @@ class _Writer:
         model = b.fitted[-1]
         matrix = model.inputs[0] if model.inputs else None
         fitted_at = model.fit in code and model.fit not in skipped and model.fit != reader
+        kept: set[int] = set()  # statements after which the learned selections are recorded
         for i in code:
             if i in skipped:
                 continue
@@ -440,7 +444,15 @@ class _Writer:
                     hoisted += [line.split(" = ", 1)[0] for line in lines]
                     add(phase, *[_stmt(line) for line in lines])
                     continue
+            if i == model.fit:  # a selection bound where train does not run it (the reader's)
+                for name in [n for n, at in self.learned.items() if at not in kept]:
+                    add(phase, _stmt(f"_rows.keep(_statistics, {name!r}, {name})"))
+                    kept.add(self.learned[name])
             add(phase, *self._nodes(i, statistics="keep"))
+            for name in [n for n, at in self.learned.items() if at == i]:
+                # the columns chosen from the training rows: predict reads them back
+                add(phase, _stmt(f"_rows.keep(_statistics, {name!r}, {name})"))
+                kept.add(i)
             if i == model.fit and matrix:  # a later statement may bind the name to other rows
                 add(phase, _stmt(f"_matrix = {matrix}  # the rows the model was fitted on"))
             if phase == "fit":
@@ -456,7 +468,7 @@ class _Writer:
         metric_names = list(dict.fromkeys([*metric_names, *hoisted]))
         self.metric_names = tuple(metric_names)
         fitted = ", ".join(f"{f.name!r}: {f.name}" for f in b.fitted)
-        if self.recorded:
+        if self.keeps:
             fitted += ', "statistics": _statistics'
         fitted += ', "baseline": _baseline'
         matrix = "_matrix" if matrix and fitted_at else matrix
@@ -711,8 +723,10 @@ class _Writer:
         nodes: list[_TopLevel] = []
         for f in b.fitted:
             nodes.append(_stmt(f"{f.name}: Any = artifact.objects[{f.name!r}]"))
-        if self.recorded:
-            nodes.append(_stmt('_statistics: Any = artifact.objects["statistics"]'))
+        if self.keeps:
+            nodes.append(_stmt('_statistics: Any = _rows.restored(artifact.objects["statistics"])'))
+        for learned in self.learned:  # chosen from the training rows, never from the batch
+            nodes.append(_stmt(f"{learned} = _statistics[{learned!r}]"))
         nodes += [_stmt(line) for line in self._config_lines(code)]
         nodes.append(_stmt("_scored = frame  # the rows as given, for the output"))
         # the value the steps took in training: the frame, or the array its columns were

@@ -161,7 +161,7 @@ def predict_setup(plan: Plan, package_dir: Path | None) -> PredictSetup | str | 
     oracle = _fitted_oracle(plan, boundary, scored[0])
     held_out = {after: before for before, after in boundary.renames}
     # a matrix not renamed is the input's own rows, all of them ("": no held-out part)
-    matrices = {held_out.get(p.matrix, "") for p in scored}
+    matrices = {held_out.get(_rows_of(p.matrix), "") for p in scored}
     if len(matrices) != 1:
         return (
             "the rows the notebook scored are not one held-out matrix of the input "
@@ -235,6 +235,18 @@ def _fitted_oracle(
         oracle_only=True,
         call=call,
     )
+
+
+def _rows_of(matrix: str) -> str:
+    """The frame whose rows a matrix is: `X[cols]` and `X[["a", "b"]]` are `X`'s rows, other
+    columns (a `.loc`/`.iloc` subscript picks rows: the matrix is kept as written)."""
+    try:
+        node = ast.parse(matrix, mode="eval").body
+    except SyntaxError:
+        return matrix
+    while isinstance(node, ast.Subscript) and not isinstance(node.value, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else matrix
 
 
 def _scoring_expression(

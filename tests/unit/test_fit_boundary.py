@@ -11,6 +11,7 @@ notebook. Keys of the JSON, each compared exactly when present:
 - `predictions`: [fitted, method, matrix, output, made by the notebook (else by predict)];
 - `edits`: {statement: code it runs as in the predict slice};
 - `namings`: {statement: code train runs instead, naming an object fitted on the spot};
+- `learned`: {name: statement binding it}, the column selections train records for predict;
 - `problems`: [kind, cell, line] for every problem, blocking or not.
 Adding a case needs no code.
 """
@@ -62,6 +63,7 @@ def _actual(boundary: FitBoundary | None, text: list[str]) -> dict[str, Any]:
         "metrics": texts(boundary.metrics),
         "edits": {text[e.statement]: e.code for e in boundary.edits},
         "namings": {text[e.statement]: e.code for e in boundary.namings},
+        "learned": {name: text[at] for name, at in boundary.learned},
         "problems": [[p.kind.value, p.cell, p.line] for p in boundary.problems],
     }
 

@@ -177,9 +177,53 @@ def metrics(values: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
+# A statistic may be a pandas object (a column selection is an Index, a mean per column a
+# Series), which the artifact's format (skops) does not save: it is kept as plain values under
+# this key and rebuilt when read.
+_PANDAS = "__pandas__"
+
+
 def keep(statistics: dict[str, Any], key: str, value: Any) -> Any:
     """Record a statistic of the training rows (returned unchanged) for `predict`."""
-    statistics[key] = value
+    statistics[key] = _portable(value)
+    return value
+
+
+def restored(statistics: Mapping[str, Any]) -> dict[str, Any]:
+    """The statistics `keep` recorded, as training computed them."""
+    return {key: _rebuilt(value) for key, value in statistics.items()}
+
+
+def _portable(value: Any) -> Any:
+    if isinstance(value, pd.Index) and not isinstance(value, pd.MultiIndex):
+        return {
+            _PANDAS: "Index",
+            "values": value.tolist(),
+            "name": value.name,
+            "dtype": str(value.dtype),
+        }
+    if isinstance(value, pd.Series) and not isinstance(value.index, pd.MultiIndex):
+        return {
+            _PANDAS: "Series",
+            "values": value.tolist(),
+            "index": value.index.tolist(),
+            "name": value.name,
+            "dtype": str(value.dtype),
+        }
+    return value
+
+
+def _rebuilt(value: Any) -> Any:
+    kind = value.get(_PANDAS) if isinstance(value, dict) else None
+    if kind == "Index":
+        return pd.Index(value["values"], name=value["name"], dtype=value["dtype"])
+    if kind == "Series":
+        return pd.Series(
+            value["values"],
+            index=value["index"],
+            name=value["name"],
+            dtype=value["dtype"],
+        )
     return value
 
 

@@ -63,7 +63,7 @@ def predict(
         artifact.metadata.features, source, allow_nan=bool(_baseline.get("matrix_nan"))
     )
     model: Any = artifact.objects["model"]
-    _statistics: Any = artifact.objects["statistics"]
+    _statistics: Any = _rows.restored(artifact.objects["statistics"])
     FEATURES = config.features
     _scored = frame  # the rows as given, for the output
     df = _rows.given(
