@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from nb2prod.convert.fit import boundary_of_plan  # noqa: E402 - after the path is set
 from nb2prod.convert.plan import make_plan  # noqa: E402
+from nb2prod.convert.production import production  # noqa: E402
 from nb2prod.core.errors import InputError  # noqa: E402
 from nb2prod.notebook.load import load  # noqa: E402
 
@@ -84,12 +85,18 @@ def measure(path: Path) -> dict[str, Any]:
     row["train"] = len(boundary.train)
     row["notes"] = [p.kind.value for p in boundary.problems if not p.blocking]
     blocking = sorted(boundary.blocking, key=lambda p: PRIORITY.index(p.kind.value))
-    if boundary.predictable:
+    made = production(boundary)  # what convert generates: predict.py or not, and why
+    if made is not None and made.predict:
         row["outcome"] = "predict slice"
     else:
         row["outcome"] = "refused"
-        row["reason"] = blocking[0].kind.value if blocking else "empty"
-        row["detail"] = str(blocking[0]) if blocking else ""
+        if blocking:
+            row["reason"], row["detail"] = blocking[0].kind.value, str(blocking[0])
+        elif len(boundary.inputs) > 1:  # a note of the boundary's, a refusal of convert's
+            row["reason"] = "several-inputs"
+            row["detail"] = made.reasons[-1] if made is not None and made.reasons else ""
+        else:
+            row["reason"], row["detail"] = "empty", ""
     return row
 
 
