@@ -123,7 +123,10 @@ def test_a_shifted_batch_is_flagged(
         step = float(batch[column].std())
         # a whole-number column stays whole: the matrix gate holds it to that
         whole = pd.api.types.is_integer_dtype(batch[column].dtype)
-        batch[column] = batch[column] + (max(1, round(step)) if whole else step)
+        shift = batch[column] + (max(1, round(step)) if whole else step)
+        # a matrix made from the inputs (a projection of an array): a shift of every input may
+        # cancel out in it, yet doubled inputs double the spread of any linear map of them
+        batch[column] = shift if direct else shift + batch[column]
     predict(batch, artifact, contracts="off", monitoring=str(tmp_path))
     summary = drift.summarize(drift.read(tmp_path), Thresholds())
     assert summary.drifted, drift.table(summary)
