@@ -189,9 +189,13 @@ def keep(statistics: dict[str, Any], key: str, value: Any) -> Any:
     return value
 
 
-def restored(statistics: Mapping[str, Any]) -> dict[str, Any]:
-    """The statistics `keep` recorded, as training computed them."""
-    return {key: _rebuilt(value) for key, value in statistics.items()}
+def restored(statistics: object) -> dict[str, Any]:
+    """The statistics `keep` recorded (the artifact's "statistics"), as training computed them."""
+    if not isinstance(statistics, Mapping):
+        raise TypeError(
+            f"an artifact's statistics are a mapping, not {type(statistics).__name__}"
+        )
+    return {str(key): _rebuilt(value) for key, value in statistics.items()}
 
 
 def _portable(value: Any) -> Any:
