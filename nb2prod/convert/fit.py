@@ -602,15 +602,13 @@ def _named(nb: _Notebook, fits: list[_Fit], table: _Apis) -> list[_Fit]:
     taken |= {n for modules in nb.modules_at for n in modules}
     named: list[_Fit] = []
     for fit in fits:
-        receiver = fit.call.receiver
+        # no name, yet a constructor: the fit's receiver is the call that built the object
         if (
             fit.name is not None
             or fit.in_loop
             or fit.in_function
             or fit.constructor is None
             or fit.method not in table.apply_in_place
-            or receiver is None
-            or not isinstance(_unwrapped(receiver, table), ast.Call)
         ):
             named.append(fit)
             continue
@@ -622,7 +620,7 @@ def _named(nb: _Notebook, fits: list[_Fit], table: _Apis) -> list[_Fit]:
             continue
         base = _snake(cls)
         choices = [base, f"{bound}_{base}"] if bound and value is fit.call.node else [base]
-        name = next((c for c in choices if c and c.isidentifier() and c not in taken), None)
+        name = next((c for c in choices if c not in taken), None)
         if name is None:
             named.append(fit)
             continue

@@ -353,17 +353,24 @@ class _Writer:
         edit = next((e for e in edits if e.statement == index), None)
         codes = {s.code for s in self.recorded if s.statement == index} if statistics else set()
         scores = gate is not None and _scores(st.tree, gate)
+        # train records the columns this statement chooses from the training rows; predict
+        # reads them back (FitBoundary.learned)
+        kept = [
+            _stmt(f"_rows.keep(_statistics, {name!r}, {name})")
+            for name, at in self.learned.items()
+            if at == index and statistics == "keep"
+        ]
         if (
             edit is None
             and not codes
             and not scores
             and not (renames and _reads_any(st.tree, set(renames)))
         ):
-            return list(_parsed_statement(st.code))
+            return [*_parsed_statement(st.code), *kept]
         tree = ast.parse(edit.code) if edit is not None else copy.deepcopy(st.tree)
         tree = _Rewrite(renames or {}, codes, statistics or "", gate).visit(tree)
         assert isinstance(tree, ast.Module)
-        return list(_parsed_statement(ast.unparse(ast.fix_missing_locations(tree))))
+        return [*_parsed_statement(ast.unparse(ast.fix_missing_locations(tree))), *kept]
 
     def _finish(self, text: str, function: str, nodes: Sequence[_TopLevel], path: str) -> str:
         """Put the nodes in place of the `pass` that ends `function` in the rendered template."""
@@ -426,7 +433,6 @@ class _Writer:
         model = b.fitted[-1]
         matrix = model.inputs[0] if model.inputs else None
         fitted_at = model.fit in code and model.fit not in skipped and model.fit != reader
-        kept: set[int] = set()  # statements after which the learned selections are recorded
         for i in code:
             if i in skipped:
                 continue
@@ -444,15 +450,7 @@ class _Writer:
                     hoisted += [line.split(" = ", 1)[0] for line in lines]
                     add(phase, *[_stmt(line) for line in lines])
                     continue
-            if i == model.fit:  # a selection bound where train does not run it (the reader's)
-                for name in [n for n, at in self.learned.items() if at not in kept]:
-                    add(phase, _stmt(f"_rows.keep(_statistics, {name!r}, {name})"))
-                    kept.add(self.learned[name])
             add(phase, *self._nodes(i, statistics="keep"))
-            for name in [n for n, at in self.learned.items() if at == i]:
-                # the columns chosen from the training rows: predict reads them back
-                add(phase, _stmt(f"_rows.keep(_statistics, {name!r}, {name})"))
-                kept.add(i)
             if i == model.fit and matrix:  # a later statement may bind the name to other rows
                 add(phase, _stmt(f"_matrix = {matrix}  # the rows the model was fitted on"))
             if phase == "fit":

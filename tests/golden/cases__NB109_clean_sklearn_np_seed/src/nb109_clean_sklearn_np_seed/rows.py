@@ -199,22 +199,20 @@ def restored(statistics: object) -> dict[str, Any]:
 
 
 def _portable(value: Any) -> Any:
-    if isinstance(value, pd.Index) and not isinstance(value, pd.MultiIndex):
-        return {
-            _PANDAS: "Index",
-            "values": value.tolist(),
-            "name": value.name,
-            "dtype": str(value.dtype),
-        }
-    if isinstance(value, pd.Series) and not isinstance(value.index, pd.MultiIndex):
-        return {
-            _PANDAS: "Series",
-            "values": value.tolist(),
-            "index": value.index.tolist(),
-            "name": value.name,
-            "dtype": str(value.dtype),
-        }
-    return value
+    if not isinstance(value, (pd.Series, pd.Index)):
+        return value
+    kind = "Series" if isinstance(value, pd.Series) else "Index"
+    if isinstance(value.index if kind == "Series" else value, pd.MultiIndex):
+        return value
+    kept = {
+        _PANDAS: kind,
+        "values": value.tolist(),
+        "name": value.name,
+        "dtype": str(value.dtype),
+    }
+    if kind == "Series":
+        kept["index"] = value.index.tolist()
+    return kept
 
 
 def _rebuilt(value: Any) -> Any:
