@@ -76,7 +76,7 @@ def test_sleeping_moves_the_clock_by_the_time_slept(clock: dict[str, Any]) -> No
     finally:
         restore()
     assert moved == round(0.05 * 1024) / 1024 + 1 / 1024
-    assert really >= 0.05  # it still sleeps
+    assert really >= 0.045  # it still sleeps (the wall clock may read a hair under 0.05)
 
 
 def test_other_threads_read_the_real_clock(clock: dict[str, Any]) -> None:
@@ -96,7 +96,9 @@ def test_other_threads_read_the_real_clock(clock: dict[str, Any]) -> None:
         thread.join()
     finally:
         restore()
-    assert seen and seen[0] >= 0.03
+    # The wall clock and the monotonic clock differ by float rounding (CI saw 0.029999); the
+    # steady clock would have moved by two ticks (2/1024 s), far below this.
+    assert seen and seen[0] >= 0.02
 
 
 def test_restoring_and_reinstalling_leave_the_real_clock(clock: dict[str, Any]) -> None:
