@@ -405,6 +405,12 @@ def _decide(
             return RoleDecision(Role.DATA, f"reads data with {qualified}()")
         if _WRITERS.match(last):
             return RoleDecision(Role.DATA, f"writes data with {qualified}()")
+    # a writer called on a value made on the spot (`pd.DataFrame(rows).to_csv(PATH)`): the
+    # statement's recorded calls hold dotted callees only
+    for node in _calls_made(tree):
+        callee = _callee(node, aliases)
+        if callee is not None and callee[0].startswith("<expr>.") and _WRITERS.match(callee[1]):
+            return RoleDecision(Role.DATA, f"writes data with .{callee[1]}() on a value made there")
     for qualified, last in calls:
         if qualified.split(".")[0] in sys.stdlib_module_names:
             continue  # re.compile, json.load... are not model APIs

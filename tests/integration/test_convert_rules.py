@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -68,11 +69,13 @@ def test_static_check_catches_a_lost_statement(
         return Package(package.name, files, package.provenance)
 
     monkeypatch.setattr(convert_module, "render", lossy)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the report is left for the user
     with pytest.raises(InternalError) as info:
         convert_module.build(str(path), pin=False)
     assert (
         info.value.detail_path and "appears 0 time(s)" in Path(info.value.detail_path).read_text()
     )
+    assert Path(info.value.detail_path).parent == tmp_path
     out = tmp_path / "out"
     assert (
         main(["convert", str(path), "--out", str(out), "--no-pin", "--no-verify"])
