@@ -10,6 +10,7 @@ import ast
 import keyword
 import os
 import re
+import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -175,15 +176,30 @@ class Plan:
         return tuple(p for p in self.statements if not p.kept)
 
 
+# the generated package's own modules, and pytest's folders
+_RESERVED = frozenset({"test", "tests", "config", "data", "model", "pipeline"})
+
+
 def package_name(notebook_path: str, requested: str | None = None) -> str:
-    """A valid import name from --name or the notebook's file name."""
+    """A valid import name from --name or the notebook's file name.
+
+    A name taken from the file is never one `import` already finds where the package runs: a
+    standard library module, or a module beside the notebook (a jupytext `analysis.py` is
+    itself the module `analysis`, and would hide the package from `python -m analysis`)."""
     raw = requested or Path(notebook_path).stem
     name = re.sub(r"[^0-9a-zA-Z_]+", "_", raw).strip("_").lower() or "notebook"
     if name[0].isdigit():
         name = "nb_" + name
-    if keyword.iskeyword(name) or name in ("test", "tests", "config", "data", "model", "pipeline"):
-        name += "_pkg"
-    return name
+    reserved = keyword.iskeyword(name) or name in _RESERVED
+    taken = requested is None and (
+        name in sys.stdlib_module_names or _importable_beside(Path(notebook_path), name)
+    )
+    return name + "_pkg" if reserved or taken else name
+
+
+def _importable_beside(notebook: Path, name: str) -> bool:
+    folder = notebook.parent
+    return (folder / f"{name}.py").is_file() or (folder / name / "__init__.py").is_file()
 
 
 def _uses(st: Statement) -> list[str]:

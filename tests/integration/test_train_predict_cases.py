@@ -45,7 +45,7 @@ json.dump({{"expected": [float(x) for x in pd.Series(held[output]).to_numpy()],
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_case_trains_and_predicts(case: Path, tmp_path: Path) -> None:
-    package = case.stem
+    package = f"{case.stem}_pkg"  # the notebook is itself the module `case.stem`
     out = tmp_path / "pkg"
     done = subprocess.run(
         [sys.executable, "-m", "nb2prod", "convert", str(case), "--out", str(out), "--no-verify"],

@@ -153,31 +153,10 @@ def _expected(case: Path) -> str:
     return line.removeprefix("# expect: ")
 
 
-def _as_ipynb(case: Path, target: Path) -> None:
-    """A percent-format case as an .ipynb: a .py notebook beside the package would shadow a
-    package of the same name in the runs' working folder."""
-    nbformat = pytest.importorskip("nbformat")
-    cells = []
-    for block in case.read_text("utf-8").split("# %%")[1:]:
-        head, _, body = block.partition("\n")
-        if "[markdown]" in head:
-            text = "\n".join(x.removeprefix("# ").removeprefix("#") for x in body.splitlines())
-            cells.append(nbformat.v4.new_markdown_cell(text.strip()))
-        else:
-            cells.append(nbformat.v4.new_code_cell(body.strip()))
-    notebook = nbformat.v4.new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(notebook, str(target))
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_case_predict_line(case: Path, tmp_path: Path) -> None:
-    notebook = tmp_path / f"{case.stem}.ipynb"
-    _as_ipynb(case, notebook)
+    notebook = tmp_path / case.name  # a jupytext .py notebook, beside its package's run
+    shutil.copy(case, notebook)
     _convert(notebook, tmp_path / "pkg")
     verification, stdout = _verify(notebook, tmp_path / "pkg")
     expected = _expected(case)
