@@ -510,22 +510,29 @@ def _cell_findings(cells: list[CellCheck]) -> list[Finding]:
 
 
 def _value_findings(notebook: Notebook, functions: list[FunctionVerdict]) -> list[Finding]:
-    """NB401 for a value the package gets wrong, NB402 for one nobody could compare."""
+    """NB401 for a value the package gets wrong, NB402 for one nobody could compare: one
+    finding per function and reason, naming every value it holds for (a package that failed
+    fails all of a function's values alike)."""
     findings = []
     for verdict in functions:
         at = verdict.cells[-1] if verdict.cells else 0
         cell_id = notebook.cells[at].id if 0 <= at < len(notebook.cells) else ""
+        alike: dict[tuple[Verdict, str], list[str]] = {}
         for value in verdict.values:
-            detail = _one_line(value.detail)
-            if value.verdict is Verdict.DIFFERS:
+            if value.verdict in (Verdict.DIFFERS, Verdict.UNVERIFIED):
+                alike.setdefault((value.verdict, _one_line(value.detail)), []).append(value.name)
+            # display values are listed in the report, not findings
+        for (kind, detail), names in alike.items():
+            quoted = ", ".join(f"'{n}'" for n in names)
+            if kind is Verdict.DIFFERS:
                 code = "NB401"
-                message = f"{verdict.function}() returns '{value.name}' different from the notebook: {detail}"
-            elif value.verdict is Verdict.UNVERIFIED:
-                code = "NB402"
-                message = f"{verdict.function}(): '{value.name}' unverified: {detail}"
+                message = (
+                    f"{verdict.function}() returns {quoted} different from the notebook: {detail}"
+                )
             else:
-                continue  # display values are listed in the report, not findings
-            findings.append(finding(code, at, cell_id, message, names=(value.name,)))
+                code = "NB402"
+                message = f"{verdict.function}(): {quoted} unverified: {detail}"
+            findings.append(finding(code, at, cell_id, message, names=tuple(names)))
     return findings
 
 
