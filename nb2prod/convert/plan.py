@@ -180,19 +180,24 @@ class Plan:
 _RESERVED = frozenset({"test", "tests", "config", "data", "model", "pipeline"})
 
 
-def package_name(notebook_path: str, requested: str | None = None) -> str:
+def package_name(
+    notebook_path: str, requested: str | None = None, imported: Collection[str] = ()
+) -> str:
     """A valid import name from --name or the notebook's file name.
 
     A name taken from the file is never one `import` already finds where the package runs: a
-    standard library module, or a module beside the notebook (a jupytext `analysis.py` is
-    itself the module `analysis`, and would hide the package from `python -m analysis`)."""
+    standard library module, a library the notebook imports (`imported`, top-level names), or
+    a module beside the notebook (a jupytext `analysis.py` is itself the module `analysis`,
+    and would hide the package from `python -m analysis`)."""
     raw = requested or Path(notebook_path).stem
     name = re.sub(r"[^0-9a-zA-Z_]+", "_", raw).strip("_").lower() or "notebook"
     if name[0].isdigit():
         name = "nb_" + name
     reserved = keyword.iskeyword(name) or name in _RESERVED
     taken = requested is None and (
-        name in sys.stdlib_module_names or _importable_beside(Path(notebook_path), name)
+        name in sys.stdlib_module_names
+        or name in imported
+        or _importable_beside(Path(notebook_path), name)
     )
     return name + "_pkg" if reserved or taken else name
 
@@ -482,7 +487,11 @@ def make_plan(
     )
     return Plan(
         notebook.path,
-        package_name(notebook.path, package),
+        package_name(
+            notebook.path,
+            package,
+            {i.module.split(".")[0] for st in imports for i in st.symbols.imports if not i.level},
+        ),
         imports,
         tuple(config),
         tuple(definitions),

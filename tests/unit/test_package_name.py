@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from nb2prod.convert.plan import package_name
+from nb2prod.convert.plan import make_plan, package_name
+from nb2prod.notebook.load import load
+from tests.helpers import code, notebook, write
 
 
 @pytest.mark.parametrize(
@@ -46,3 +48,16 @@ def test_a_requested_name_is_kept(tmp_path: Path) -> None:
     (tmp_path / "churn.py").write_text("", "utf-8")
     assert package_name(str(tmp_path / "churn.ipynb"), "churn") == "churn"
     assert package_name(str(tmp_path / "churn.ipynb"), "Churn Scoring") == "churn_scoring"
+
+
+def test_a_library_the_notebook_imports_is_not_hidden(tmp_path: Path) -> None:
+    assert package_name(str(tmp_path / "seaborn.ipynb"), None, {"seaborn", "pandas"}) == (
+        "seaborn_pkg"
+    )
+    path = write(
+        tmp_path / "seaborn.ipynb",
+        notebook(code("import seaborn.objects as so\nimport pandas as pd\nx = pd.Series([1])", 1)),
+    )
+    assert make_plan(load(str(path))).package == "seaborn_pkg"
+    other = write(tmp_path / "tips.ipynb", notebook(code("import seaborn as sns\nx = 1", 1)))
+    assert make_plan(load(str(other))).package == "tips"
