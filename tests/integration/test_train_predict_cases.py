@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from nb2prod.convert.plan import package_name
+
 CASES = sorted((Path(__file__).resolve().parents[1] / "cases" / "production").glob("*.py"))
 pd = pytest.importorskip("pandas")
 np = pytest.importorskip("numpy")
@@ -45,7 +47,7 @@ json.dump({{"expected": [float(x) for x in pd.Series(held[output]).to_numpy()],
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_case_trains_and_predicts(case: Path, tmp_path: Path) -> None:
-    package = f"{case.stem}_pkg"  # the notebook is itself the module `case.stem`
+    package = package_name(str(case))  # not `case.stem`: the .py notebook is that module
     out = tmp_path / "pkg"
     done = subprocess.run(
         [sys.executable, "-m", "nb2prod", "convert", str(case), "--out", str(out), "--no-verify"],
